@@ -1,0 +1,115 @@
+// the one contract both backends implement: native (C++ addon) and js (reference loops).
+// every array argument is row-major; a kernel writes only into the arrays it names as outputs.
+// all float arrays of one call share one element type (Float32Array or Float64Array).
+
+export type FloatArray = Float32Array | Float64Array;
+export type DType = 'float32' | 'float64';
+
+export type ActName = 'identity' | 'relu' | 'sigmoid' | 'tanh' | 'swish' | 'celu';
+
+// integer codes shared with native/kernels/activation.h; never renumber
+export const ACT_CODE: Readonly<Record<ActName, number>> = Object.freeze({
+  identity: 0,
+  relu: 1,
+  sigmoid: 2,
+  tanh: 3,
+  swish: 4,
+  celu: 5,
+});
+
+export type Reduction = 'sum' | 'mean';
+
+export interface SgdOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  // true on the step that creates the momentum buffer: buf = grad (no dampening), as torch.optim.SGD
+  firstStep: boolean;
+}
+
+export interface AdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  // false: L2 added to the gradient (torch.optim.Adam); true: decoupled decay (torch.optim.AdamW)
+  decoupled: boolean;
+  // 1-based step count, used for bias correction
+  step: number;
+}
+
+export interface BackendInfo {
+  backend: 'native' | 'js';
+  isa: string;
+  threads: number;
+  compiler: string;
+}
+
+export interface Kernels {
+  readonly name: 'native' | 'js';
+
+  info(): BackendInfo;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+
+  // c is (M, N); a is (M, K), or (K, M) when transA; b is (K, N), or (N, K) when transB
+  // c := alpha * op(a) * op(b) + beta * c; when beta is 0, c is written and never read
+  gemm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number,
+    alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
+  ): void;
+
+  // x is (B, N), bias is (N) or null, y is (B, N), pre is (B, N) or null
+  // pre := x + bias (kept for backward), y := act(x + bias; param); y may alias x
+  biasAct(
+    B: number, N: number, x: FloatArray, bias: FloatArray | null,
+    act: number, param: number, y: FloatArray, pre: FloatArray | null,
+  ): void;
+
+  // z is (B, N) pre-activation, gradOut is (B, N), gradIn is (B, N), gradBias is (N) or null
+  // gradIn := gradOut * act'(z); gradBias += column sums of gradIn;
+  // returns sum(gradOut * d act / d param) (swish beta, celu alpha; 0 for the others)
+  // gradIn may alias gradOut
+  actBackward(
+    B: number, N: number, z: FloatArray, gradOut: FloatArray,
+    act: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
+  ): number;
+
+  // x is (B, C), y is (B, C); y := softmax of each row (row max subtracted first); y may alias x
+  softmax(B: number, C: number, x: FloatArray, y: FloatArray): void;
+
+  // logits is (B, C); target is one-hot or any distribution (B, C) as a float array,
+  // or class indices (B) as an Int32Array; probs is (B, C) or null; grad is (B, C) or null
+  // returns mean over rows of -sum(target * log softmax(logits)); probs := softmax(logits);
+  // grad := (softmax(logits) - target) / B
+  softmaxCrossEntropy(
+    B: number, C: number, logits: FloatArray, target: FloatArray | Int32Array,
+    probs: FloatArray | null, grad: FloatArray | null,
+  ): number;
+
+  // q, p are (B, C) probabilities; mean over rows of -sum(p * log q), q clamped below at
+  // epsilon when stable
+  ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stable: boolean, epsilon: number): number;
+
+  // q is (B, C) probabilities, target is (B) class indices; same value as ceLoss on the one-hot form
+  categoricalCELoss(
+    B: number, C: number, q: FloatArray, target: Int32Array, stable: boolean, epsilon: number,
+  ): number;
+
+  // pred, target, grad are (n); returns sum (or mean) of (pred - target)^2;
+  // grad := 2 (pred - target) (divided by n for mean) when grad is not null
+  mseLoss(
+    n: number, pred: FloatArray, target: FloatArray, reduction: Reduction, grad: FloatArray | null,
+  ): number;
+
+  // param, grad, buf are (n); buf may be null when momentum is 0; updates param (and buf) in place
+  sgdStep(n: number, param: FloatArray, grad: FloatArray, buf: FloatArray | null, o: SgdOptions): void;
+
+  // param, grad, m, v are (n); updates param, m, v in place
+  adamStep(
+    n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, o: AdamOptions,
+  ): void;
+}

@@ -1,0 +1,258 @@
+// Tensor: a row-major float32 or float64 array with a shape. `data` is the typed array itself and
+// is handed to native kernels as it is, never copied.
+import type { DType, FloatArray } from './kernels/types.js';
+import { Rng, randomSeed } from './random.js';
+import { checkInt, checkNumber, checkObject, checkOneOf, describe, rangeError, typeError } from './util/check.js';
+
+export type { DType, FloatArray } from './kernels/types.js';
+
+export const DTYPES: readonly DType[] = ['float32', 'float64'];
+
+// the largest element count ffnn allocates in one tensor (2^31 - 1: typed arrays and native int32 sizes)
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+export interface TensorOptions {
+  dtype?: DType;
+}
+
+export interface RandnOptions extends TensorOptions {
+  seed?: number;
+  mean?: number;
+  std?: number;
+}
+
+export function arrayCtor(dtype: DType): Float32ArrayConstructor | Float64ArrayConstructor {
+  return dtype === 'float64' ? Float64Array : Float32Array;
+}
+
+export function dtypeOf(a: FloatArray): DType {
+  return a instanceof Float64Array ? 'float64' : 'float32';
+}
+
+// checks a shape and returns its element count, before anything is allocated
+export function checkShape(name: string, shape: unknown): number {
+  if (!Array.isArray(shape)) throw typeError(name, 'an array of non-negative integers', shape);
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== 'number') throw typeError(`${name}[${i}]`, 'a non-negative integer', d);
+    if (!Number.isInteger(d) || d < 0) throw rangeError(`${name}[${i}]`, 'a non-negative integer', d);
+    n *= d;
+  }
+  if (n > MAX_ELEMENTS) {
+    throw rangeError(name, `at most ${MAX_ELEMENTS} elements in all`, `shape [${shape.join(', ')}] (${n} elements)`);
+  }
+  return n;
+}
+
+function readDType(opts: unknown, fallback: DType = 'float32'): DType {
+  const o = checkObject('options', opts);
+  return o.dtype === undefined ? fallback : checkOneOf('options.dtype', o.dtype, DTYPES);
+}
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly data: FloatArray;
+
+  // wraps `data` without copying; its length must equal the product of `shape`
+  constructor(data: FloatArray, shape: readonly number[]) {
+    if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+      throw typeError('data', 'a Float32Array or Float64Array', data);
+    }
+    const n = checkShape('shape', shape);
+    if (n !== data.length) {
+      throw rangeError('data', `${n} elements for shape [${shape.join(', ')}]`, data);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtypeOf(data);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  static zeros(shape: readonly number[], opts?: TensorOptions): Tensor {
+    const dtype = readDType(opts);
+    const n = checkShape('shape', shape);
+    return new Tensor(new (arrayCtor(dtype))(n), shape);
+  }
+
+  static full(shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
+    checkNumber('value', value);
+    const t = Tensor.zeros(shape, opts);
+    t.data.fill(value);
+    return t;
+  }
+
+  // from nested number arrays (shape inferred) or a typed array / flat array with a shape
+  static from(
+    values: ArrayLike<number> | readonly unknown[],
+    opts?: TensorOptions & { shape?: readonly number[] },
+  ): Tensor {
+    const o = checkObject('options', opts);
+    const fallback: DType = values instanceof Float64Array ? 'float64' : 'float32';
+    const dtype = readDType(opts, fallback);
+    let shape: number[];
+    let flat: ArrayLike<number>;
+    if (ArrayBuffer.isView(values)) {
+      if (values instanceof DataView || values instanceof BigInt64Array || values instanceof BigUint64Array) {
+        throw typeError('values', 'a number array or a numeric typed array', values);
+      }
+      flat = values as ArrayLike<number>;
+      shape = [flat.length];
+    } else if (Array.isArray(values)) {
+      shape = inferShape(values);
+      flat = flatten(values, shape);
+    } else {
+      throw typeError('values', 'a (nested) array of numbers or a typed array', values);
+    }
+    if (o.shape !== undefined) {
+      const n = checkShape('options.shape', o.shape);
+      if (n !== flat.length) {
+        throw rangeError('options.shape', `a shape with ${flat.length} elements`, `[${(o.shape as number[]).join(', ')}]`);
+      }
+      shape = [...(o.shape as number[])];
+    }
+    const data = new (arrayCtor(dtype))(flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v !== 'number') throw typeError(`values[${i}]`, 'a number', v);
+      data[i] = v;
+    }
+    return new Tensor(data, shape);
+  }
+
+  // standard normal samples (times std, plus mean) from the seeded xoshiro128** generator
+  static randn(shape: readonly number[], opts?: RandnOptions): Tensor {
+    const o = checkObject('options', opts);
+    const t = Tensor.zeros(shape, { dtype: readDType(opts) });
+    const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);
+    const mean = o.mean === undefined ? 0 : checkNumber('options.mean', o.mean);
+    const std = o.std === undefined ? 1 : checkNumber('options.std', o.std);
+    if (std < 0) throw rangeError('options.std', 'a number >= 0', std);
+    const rng = new Rng(seed);
+    for (let i = 0; i < t.data.length; i++) t.data[i] = mean + std * rng.normal();
+    return t;
+  }
+
+  // labels (B) of class indices in [0, C) -> (B, C) one-hot
+  static oneHot(labels: ArrayLike<number>, C: number, opts?: TensorOptions): Tensor {
+    if (labels === null || typeof labels !== 'object' || typeof (labels as { length?: unknown }).length !== 'number') {
+      throw typeError('labels', 'an array or typed array of class indices', labels);
+    }
+    checkInt('C', C, 1);
+    const B = labels.length;
+    const t = Tensor.zeros([B, C], opts);
+    for (let i = 0; i < B; i++) {
+      const k = labels[i];
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= C) {
+        throw rangeError(`labels[${i}]`, `an integer class index in [0, ${C - 1}]`, k);
+      }
+      t.data[i * C + k] = 1;
+    }
+    return t;
+  }
+
+  // a tensor over the same data with another shape of the same size
+  reshape(shape: readonly number[]): Tensor {
+    const n = checkShape('shape', shape);
+    if (n !== this.size) {
+      throw rangeError('shape', `a shape with ${this.size} elements`, `[${shape.join(', ')}]`);
+    }
+    return new Tensor(this.data, shape);
+  }
+
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  to(dtype: DType): Tensor {
+    checkOneOf('dtype', dtype, DTYPES);
+    if (dtype === this.dtype) return this.clone();
+    return new Tensor(new (arrayCtor(dtype))(this.data), this.shape);
+  }
+
+  // nested arrays of numbers in the tensor's shape
+  toArray(): unknown {
+    if (this.shape.length === 0) return this.data[0];
+    const build = (dim: number, offset: number): unknown[] => {
+      const n = this.shape[dim];
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const out: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        out[i] = dim === this.shape.length - 1 ? this.data[offset + i] : build(dim + 1, offset + i * stride);
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+  }
+}
+
+export class Parameter extends Tensor {
+  grad: Tensor | null = null;
+  name: string;
+
+  constructor(data: FloatArray, shape: readonly number[], name = '') {
+    super(data, shape);
+    if (typeof name !== 'string') throw typeError('name', 'a string', name);
+    this.name = name;
+  }
+
+  static fromTensor(t: Tensor, name = ''): Parameter {
+    return new Parameter(t.data, t.shape, name);
+  }
+
+  // the gradient buffer, created (zeroed) on first use
+  ensureGrad(): Tensor {
+    if (this.grad === null) this.grad = Tensor.zeros(this.shape, { dtype: this.dtype });
+    return this.grad;
+  }
+
+  zeroGrad(): void {
+    if (this.grad !== null) this.grad.data.fill(0);
+  }
+
+  override toString(): string {
+    return `Parameter(${this.name ? `name=${this.name}, ` : ''}shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+  }
+}
+
+function inferShape(values: readonly unknown[]): number[] {
+  const shape: number[] = [];
+  let cur: unknown = values;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  checkShape('values', shape);
+  return shape;
+}
+
+function flatten(values: readonly unknown[], shape: number[]): number[] {
+  const out: number[] = [];
+  const walk = (v: unknown, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (typeof v !== 'number') throw typeError(`values${path}`, 'a number', v);
+      out.push(v);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[dim]) {
+      throw rangeError(`values${path}`, `an array of length ${shape[dim]} (ragged nesting)`, v);
+    }
+    for (let i = 0; i < v.length; i++) walk(v[i], dim + 1, `${path}[${i}]`);
+  };
+  walk(values, 0, '');
+  return out;
+}
+
