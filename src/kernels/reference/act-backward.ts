@@ -1,0 +1,28 @@
+// z is (B, N) pre-activation, gradOut is (B, N), gradIn is (B, N), gradBias is (N) or null
+// gradIn := gradOut * act'(z); gradBias += column sums of gradIn (summed in doubles);
+// returns sum(gradOut * d act / d param); gradIn may alias gradOut
+import type { FloatArray } from '../types.js';
+import { actDerivative, actParamDerivative } from './activations.js';
+
+export function actBackward(
+  B: number, N: number, z: FloatArray, gradOut: FloatArray,
+  act: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
+): number {
+  const colSums = gradBias === null ? null : new Float64Array(N);
+  let dParam = 0;
+  for (let i = 0; i < B; i++) {
+    for (let j = 0; j < N; j++) {
+      const idx = i * N + j;
+      const g = gradOut[idx];
+      const zij = z[idx];
+      const gi = g * actDerivative(act, zij, param);
+      dParam += g * actParamDerivative(act, zij, param);
+      gradIn[idx] = gi;
+      if (colSums !== null) colSums[j] += gi;
+    }
+  }
+  if (gradBias !== null && colSums !== null) {
+    for (let j = 0; j < N; j++) gradBias[j] += colSums[j];
+  }
+  return dParam;
+}

@@ -1,0 +1,26 @@
+// q, p are (B, C) probabilities; target is (B) class indices
+// ceLoss: mean over rows of -sum p * log q, q clamped below at epsilon when stable
+// categoricalCELoss: mean over rows of -log q[target], the one-hot form's value
+import type { FloatArray } from '../types.js';
+
+export function ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stable: boolean, epsilon: number): number {
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    for (let j = 0; j < C; j++) {
+      const qij = stable ? Math.max(q[i * C + j], epsilon) : q[i * C + j];
+      total -= p[i * C + j] * Math.log(qij);
+    }
+  }
+  return B === 0 ? 0 : total / B;
+}
+
+export function categoricalCELoss(
+  B: number, C: number, q: FloatArray, target: Int32Array, stable: boolean, epsilon: number,
+): number {
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const qi = q[i * C + target[i]];
+    total -= Math.log(stable ? Math.max(qi, epsilon) : qi);
+  }
+  return B === 0 ? 0 : total / B;
+}
