@@ -1,0 +1,139 @@
+// datasets: a length and an item getter, plus contiguous storage (`rows()`) that lets the
+// DataLoader build a batch with typed-array copies instead of one get(i) per sample.
+import { Rng, randomSeed } from '../random.js';
+import { DTYPES, Tensor, arrayCtor } from '../tensor.js';
+import type { DType } from '../tensor.js';
+import { checkInt, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+
+// x is (F), y is a class index or a (K) target
+export interface Dataset {
+  readonly length: number;
+  get(i: number): [Tensor, Tensor | number];
+}
+
+// the whole dataset as two row-major blocks: x is (N, F), y is (N) class indices or (N, K) targets
+export interface DatasetRows {
+  x: Tensor;
+  y: Int32Array | Tensor;
+}
+
+// a dataset that can hand out its storage without copying
+export interface ContiguousDataset extends Dataset {
+  rows(): DatasetRows;
+}
+
+export function isContiguous(ds: unknown): ds is ContiguousDataset {
+  return ds !== null && typeof ds === 'object' && typeof (ds as { rows?: unknown }).rows === 'function';
+}
+
+export function checkDataset(name: string, ds: unknown): Dataset {
+  if (ds === null || typeof ds !== 'object' || typeof (ds as { get?: unknown }).get !== 'function') {
+    throw typeError(name, 'a Dataset (an object with length and get(i))', ds);
+  }
+  const n = (ds as { length?: unknown }).length;
+  if (typeof n !== 'number') throw typeError(`${name}.length`, 'a non-negative integer', n);
+  checkInt(`${name}.length`, n, 0);
+  return ds as Dataset;
+}
+
+function checkIndex(i: unknown, n: number): number {
+  if (typeof i !== 'number') throw typeError('i', 'an integer index', i);
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw rangeError('i', `an integer in [0, ${n - 1}]`, i);
+  return i;
+}
+
+// x is (N, F); y is (N) class indices, or a tensor (N, ...) of targets flattened to (N, K)
+export class TensorDataset implements ContiguousDataset {
+  readonly x: Tensor;
+  // class indices, or null when the targets are a tensor
+  readonly labels: Int32Array | null;
+  // (N, K) targets, or null when the targets are class indices
+  readonly targets: Tensor | null;
+  readonly length: number;
+  readonly features: number;
+
+  constructor(x: Tensor, y: Tensor | Int32Array | readonly number[]) {
+    if (!(x instanceof Tensor)) throw typeError('x', 'a Tensor of shape [N, F]', x);
+    if (x.ndim !== 2) throw rangeError('x', 'a Tensor of shape [N, F]', x);
+    const N = x.shape[0];
+    this.x = x;
+    this.length = N;
+    this.features = x.shape[1];
+    if (y instanceof Tensor) {
+      if (y.ndim < 1 || y.shape[0] !== N) throw rangeError('y', `a Tensor of shape [${N}, ...]`, y);
+      const K = N === 0 ? y.shape.slice(1).reduce((a, b) => a * b, 1) : y.size / N;
+      this.targets = y.reshape([N, K]);
+      this.labels = null;
+    } else if (y instanceof Int32Array || Array.isArray(y)) {
+      if (y.length !== N) throw rangeError('y', `${N} labels (one per row of x)`, y);
+      const labels = new Int32Array(N);
+      for (let i = 0; i < N; i++) {
+        const k = y[i];
+        if (typeof k !== 'number') throw typeError(`y[${i}]`, 'an integer class index >= 0', k);
+        if (!Number.isInteger(k) || k < 0 || k > 0x7fffffff) throw rangeError(`y[${i}]`, 'an integer class index >= 0', k);
+        labels[i] = k;
+      }
+      this.labels = labels;
+      this.targets = null;
+    } else {
+      throw typeError('y', 'a Tensor of targets, an Int32Array or a number[] of labels', y);
+    }
+  }
+
+  // x is a view of row i (not a copy); y is the label, or a view of the target row
+  get(i: number): [Tensor, Tensor | number] {
+    checkIndex(i, this.length);
+    const F = this.features;
+    const xi = new Tensor(this.x.data.subarray(i * F, (i + 1) * F), [F]);
+    if (this.labels !== null) return [xi, this.labels[i]];
+    const t = this.targets as Tensor;
+    const K = t.shape[1];
+    return [xi, new Tensor(t.data.subarray(i * K, (i + 1) * K), [K])];
+  }
+
+  rows(): DatasetRows {
+    return { x: this.x, y: this.labels ?? (this.targets as Tensor) };
+  }
+
+  // number of classes: the largest label + 1 (0 when there are no labels)
+  get numClasses(): number {
+    if (this.labels === null) return 0;
+    let m = -1;
+    for (let i = 0; i < this.labels.length; i++) if (this.labels[i] > m) m = this.labels[i];
+    return m + 1;
+  }
+}
+
+export interface RandomDatasetOptions {
+  seed?: number;
+  dtype?: DType;
+}
+
+// N samples of F standard-normal features and a uniform label in [0, C); features are drawn first,
+// row by row, then the labels, all from one Rng(seed)
+export class RandomDataset extends TensorDataset {
+  readonly classes: number;
+  readonly seed: number;
+
+  constructor(N: number, F: number, C: number, opts?: RandomDatasetOptions) {
+    checkInt('N', N, 0);
+    checkInt('F', F, 1);
+    checkInt('C', C, 1);
+    const o = checkObject('options', opts);
+    const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);
+    const dtype = o.dtype === undefined ? 'float32' : checkOneOf('options.dtype', o.dtype, DTYPES);
+    if (N * F > 2 ** 31 - 1) throw rangeError('N * F', `at most ${2 ** 31 - 1} elements`, N * F);
+    const rng = new Rng(seed);
+    const x = new (arrayCtor(dtype))(N * F);
+    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+    const labels = new Int32Array(N);
+    for (let i = 0; i < N; i++) labels[i] = rng.int(C);
+    super(new Tensor(x, [N, F]), labels);
+    this.classes = C;
+    this.seed = seed;
+  }
+
+  override get numClasses(): number {
+    return this.classes;
+  }
+}

@@ -1,0 +1,160 @@
+// input normalization: (x - mean) / std, fitted on the training set and applied to every other set.
+// 'feature' mode keeps one mean/std per feature (sklearn's StandardScaler); 'scalar' mode one over all
+// features (torchvision's Normalize((0.1307,), (0.3081,)) on MNIST).
+import { Tensor } from '../tensor.js';
+import { checkNumber, checkObject, checkOneOf, checkPositive, rangeError, typeError } from '../util/check.js';
+import { TensorDataset, checkDataset, isContiguous } from './dataset.js';
+import type { Dataset } from './dataset.js';
+
+export type StandardizerMode = 'feature' | 'scalar';
+
+export interface StandardizerOptions {
+  // 'feature' (default) or 'scalar'
+  mode?: StandardizerMode;
+  // std below this is replaced by it, so constant features do not divide by zero (default 1e-6)
+  minStd?: number;
+  // fixed statistics instead of fit(): numbers (scalar mode) or one per feature
+  mean?: number | readonly number[];
+  std?: number | readonly number[];
+}
+
+export class Standardizer {
+  readonly mode: StandardizerMode;
+  readonly minStd: number;
+  // per feature (length F) in 'feature' mode, length 1 in 'scalar' mode; null before fit()
+  mean: Float64Array | null = null;
+  std: Float64Array | null = null;
+
+  constructor(opts?: StandardizerOptions) {
+    const o = checkObject('options', opts);
+    this.mode = o.mode === undefined ? 'feature' : checkOneOf('options.mode', o.mode, ['feature', 'scalar'] as const);
+    this.minStd = o.minStd === undefined ? 1e-6 : checkPositive('options.minStd', o.minStd);
+    if ((o.mean === undefined) !== (o.std === undefined)) {
+      throw typeError(o.mean === undefined ? 'options.mean' : 'options.std', 'given together with the other', undefined);
+    }
+    if (o.mean !== undefined) {
+      const mean = readStats('options.mean', o.mean);
+      const std = readStats('options.std', o.std);
+      if (mean.length !== std.length) throw rangeError('options.std', `${mean.length} values (as options.mean)`, o.std);
+      for (let j = 0; j < std.length; j++) {
+        if (std[j] <= 0) throw rangeError(Array.isArray(o.std) ? `options.std[${j}]` : 'options.std', 'a number > 0', std[j]);
+      }
+      if (this.mode === 'scalar' && mean.length !== 1) throw rangeError('options.mean', 'one number in scalar mode', o.mean);
+      this.mean = mean;
+      this.std = std;
+    }
+  }
+
+  // torchvision's MNIST statistics: Normalize((0.1307,), (0.3081,)) on pixels in [0, 1]
+  static mnist(): Standardizer {
+    return new Standardizer({ mode: 'scalar', mean: 0.1307, std: 0.3081 });
+  }
+
+  // population mean and std (ddof 0) of x (N, F) or of a dataset's features, accumulated in float64
+  fit(data: Dataset | Tensor): this {
+    const x = featuresOf('data', data);
+    const [N, F] = x.shape;
+    if (N === 0) throw rangeError('data', 'at least one sample', x);
+    const d = x.data;
+    const sum = new Float64Array(F);
+    for (let i = 0; i < N; i++) for (let j = 0; j < F; j++) sum[j] += d[i * F + j];
+    if (this.mode === 'scalar') {
+      let total = 0;
+      for (let j = 0; j < F; j++) total += sum[j];
+      const m = total / (N * F);
+      let ss = 0;
+      for (let k = 0; k < d.length; k++) ss += (d[k] - m) * (d[k] - m);
+      this.mean = Float64Array.of(m);
+      this.std = Float64Array.of(Math.max(Math.sqrt(ss / (N * F)), this.minStd));
+      return this;
+    }
+    const mean = sum.map((s) => s / N);
+    const ss = new Float64Array(F);
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < F; j++) {
+        const t = d[i * F + j] - mean[j];
+        ss[j] += t * t;
+      }
+    }
+    this.mean = mean;
+    this.std = ss.map((s) => Math.max(Math.sqrt(s / N), this.minStd));
+    return this;
+  }
+
+  // a standardized copy: a Tensor for a Tensor (N, F), a TensorDataset for a dataset
+  transform(data: Tensor): Tensor;
+  transform(data: Dataset): TensorDataset;
+  transform(data: Dataset | Tensor): Tensor | TensorDataset {
+    if (this.mean === null || this.std === null) throw new Error('Standardizer.transform: call fit() first');
+    const x = featuresOf('data', data);
+    const [N, F] = x.shape;
+    if (this.mean.length !== 1 && this.mean.length !== F) {
+      throw rangeError('data', `${this.mean.length} features (as fitted)`, x);
+    }
+    const out = Tensor.zeros([N, F], { dtype: x.dtype });
+    const s = x.data;
+    const o = out.data;
+    // one statistic broadcasts over all features
+    const scalar = this.mean.length === 1;
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < F; j++) {
+        const k = scalar ? 0 : j;
+        o[i * F + j] = (s[i * F + j] - this.mean[k]) / this.std[k];
+      }
+    }
+    if (data instanceof Tensor) return out;
+    return new TensorDataset(out, targetsOf(data as Dataset));
+  }
+
+  fitTransform(data: Tensor): Tensor;
+  fitTransform(data: Dataset): TensorDataset;
+  fitTransform(data: Dataset | Tensor): Tensor | TensorDataset {
+    this.fit(data);
+    return data instanceof Tensor ? this.transform(data) : this.transform(data);
+  }
+}
+
+function readStats(name: string, v: unknown): Float64Array {
+  if (typeof v === 'number') return Float64Array.of(checkNumber(name, v));
+  if (!Array.isArray(v) || v.length === 0) throw typeError(name, 'a number or a non-empty number[]', v);
+  return Float64Array.from(v, (e, j) => checkNumber(`${name}[${j}]`, e));
+}
+
+// x (N, F) of a tensor or a dataset, without copying when the dataset is contiguous
+function featuresOf(name: string, data: unknown): Tensor {
+  if (data instanceof Tensor) {
+    if (data.ndim !== 2) throw rangeError(name, 'a Tensor of shape [N, F]', data);
+    return data;
+  }
+  const ds = checkDataset(name, data);
+  if (isContiguous(ds)) return ds.rows().x;
+  const N = ds.length;
+  if (N === 0) throw rangeError(name, 'at least one sample', ds);
+  const x0 = ds.get(0)[0];
+  const F = x0.size;
+  const x = Tensor.zeros([N, F], { dtype: x0.dtype });
+  for (let i = 0; i < N; i++) {
+    const xi = ds.get(i)[0];
+    if (!(xi instanceof Tensor) || xi.size !== F) throw rangeError(`${name}.get(${i})[0]`, `a Tensor of ${F} features`, xi);
+    x.data.set(xi.data, i * F);
+  }
+  return x;
+}
+
+function targetsOf(ds: Dataset): Tensor | Int32Array {
+  if (isContiguous(ds)) {
+    const y = ds.rows().y;
+    return y instanceof Int32Array ? y : y.clone();
+  }
+  const N = ds.length;
+  const y0 = ds.get(0)[1];
+  if (typeof y0 === 'number') {
+    const labels = new Int32Array(N);
+    for (let i = 0; i < N; i++) labels[i] = ds.get(i)[1] as number;
+    return labels;
+  }
+  const K = y0.size;
+  const t = Tensor.zeros([N, K], { dtype: y0.dtype });
+  for (let i = 0; i < N; i++) t.data.set((ds.get(i)[1] as Tensor).data, i * K);
+  return t;
+}
