@@ -6,7 +6,14 @@
       "target_name": "ffnn",
       "sources": [
         "native/kernels/cpu.cpp",
-        "native/binding/addon.cpp"
+        "native/kernels/threads.cpp",
+        "native/kernels/gemm.cpp",
+        "native/kernels/activation.cpp",
+        "native/kernels/losses.cpp",
+        "native/kernels/optim.cpp",
+        "native/binding/addon.cpp",
+        "native/binding/check.cpp",
+        "native/binding/kernels_binding.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,23 +1,26 @@
-// the export table of the addon; argument checks live beside each wrapper
+// the export table of the addon; each wrapper checks its own arguments (kernels_binding.cpp)
 #include <napi.h>
 
-#include "cpu.h"
+#include "kernels_binding.h"
 
-#ifndef FFNN_COMPILER
-#define FFNN_COMPILER "unknown"
-#endif
-
-static Napi::Value Info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("isa", ffnn::isa_name());
-  o.Set("compiler", FFNN_COMPILER);
-  o.Set("threads", 1);
-  return o;
-}
+namespace b = ffnn::binding;
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("info", Napi::Function::New(env, b::Info, "info"));
+  exports.Set("setNumThreads", Napi::Function::New(env, b::SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, b::GetNumThreads, "getNumThreads"));
+  exports.Set("gemm", Napi::Function::New(env, b::Gemm, "gemm"));
+  exports.Set("biasAct", Napi::Function::New(env, b::BiasAct, "biasAct"));
+  exports.Set("actBackward", Napi::Function::New(env, b::ActBackward, "actBackward"));
+  exports.Set("softmax", Napi::Function::New(env, b::Softmax, "softmax"));
+  exports.Set("softmaxCrossEntropy",
+              Napi::Function::New(env, b::SoftmaxCrossEntropy, "softmaxCrossEntropy"));
+  exports.Set("ceLoss", Napi::Function::New(env, b::CeLoss, "ceLoss"));
+  exports.Set("categoricalCELoss",
+              Napi::Function::New(env, b::CategoricalCeLoss, "categoricalCELoss"));
+  exports.Set("mseLoss", Napi::Function::New(env, b::MseLoss, "mseLoss"));
+  exports.Set("sgdStep", Napi::Function::New(env, b::SgdStep, "sgdStep"));
+  exports.Set("adamStep", Napi::Function::New(env, b::AdamStep, "adamStep"));
   return exports;
 }
 

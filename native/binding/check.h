@@ -1,0 +1,60 @@
+// argument checks for the wrappers: each throws Napi::TypeError (wrong type) or Napi::RangeError
+// (wrong value or length) naming the function, the argument, what was expected and what came
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace ffnn::binding {
+
+enum class DType { None, F32, F64 };
+
+// how a value reads in a message: "undefined", "3.5", "a Float32Array of length 5", ...
+std::string describe(const Napi::Value& v);
+
+// one call's checks; remembers the element type of the first float array so the rest must match
+class Args {
+ public:
+  Args(const Napi::CallbackInfo& info, const char* fn) : info_(info), fn_(fn) {}
+
+  Napi::Env env() const { return info_.Env(); }
+  Napi::Value at(std::size_t i) const { return info_[i]; }
+  DType dtype() const { return dtype_; }
+
+  [[noreturn]] void type_error(const std::string& name, const std::string& expected,
+                               const Napi::Value& got) const;
+  [[noreturn]] void range_error(const std::string& name, const std::string& expected,
+                                const std::string& got) const;
+
+  // an integer in [0, 2^31 - 1]
+  std::int64_t dim(const Napi::Value& v, const std::string& name) const;
+  // an integer in [lo, hi]
+  std::int64_t integer(const Napi::Value& v, const std::string& name, std::int64_t lo,
+                       std::int64_t hi) const;
+  // any number (NaN and Inf pass: they only make the result non-finite)
+  double number(const Napi::Value& v, const std::string& name) const;
+  // a finite number
+  double finite(const Napi::Value& v, const std::string& name) const;
+  bool boolean(const Napi::Value& v, const std::string& name) const;
+  // a Float32Array or Float64Array of the call's element type with at least `need` elements;
+  // null is accepted (returns nullptr) when nullable. returns the data pointer at its byteOffset
+  void* floats(const Napi::Value& v, const std::string& name, std::int64_t need,
+               bool nullable = false);
+  // an Int32Array of at least `need` elements
+  std::int32_t* int32s(const Napi::Value& v, const std::string& name, std::int64_t need) const;
+  // each of the n class indices is in [0, C)
+  void class_indices(const std::int32_t* t, std::int64_t n, std::int64_t C,
+                     const std::string& name) const;
+  // a plain object (the optimizer options)
+  Napi::Object object(const Napi::Value& v, const std::string& name) const;
+
+ private:
+  const Napi::CallbackInfo& info_;
+  const char* fn_;
+  DType dtype_ = DType::None;
+  std::string dtype_arg_;
+};
+
+}  // namespace ffnn::binding

@@ -1,0 +1,277 @@
+#include "kernels_binding.h"
+
+#include "activation.h"
+#include "check.h"
+#include "cpu.h"
+#include "gemm.h"
+#include "losses.h"
+#include "optim.h"
+#include "threads.h"
+
+#ifndef FFNN_COMPILER
+#define FFNN_COMPILER "unknown"
+#endif
+
+namespace ffnn::binding {
+
+namespace {
+
+template <typename T>
+T* as(void* p) {
+  return static_cast<T*>(p);
+}
+
+}  // namespace
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("backend", "native");
+  o.Set("isa", ffnn::isa_name());
+  o.Set("threads", ffnn::get_num_threads());
+  o.Set("compiler", FFNN_COMPILER);
+  return o;
+}
+
+// n is an integer in [1, MAX_THREADS]
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Args a(info, "setNumThreads");
+  const std::int64_t n = a.integer(a.at(0), "n", 1, ffnn::MAX_THREADS);
+  ffnn::set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), ffnn::get_num_threads());
+}
+
+// gemm(transA, transB, M, N, K, alpha, a, b, beta, c)
+// c is (M, N); a is (M, K), or (K, M) when transA; b is (K, N), or (N, K) when transB
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Args a(info, "gemm");
+  const bool ta = a.boolean(a.at(0), "transA");
+  const bool tb = a.boolean(a.at(1), "transB");
+  const std::int64_t M = a.dim(a.at(2), "M");
+  const std::int64_t N = a.dim(a.at(3), "N");
+  const std::int64_t K = a.dim(a.at(4), "K");
+  const double alpha = a.number(a.at(5), "alpha");
+  void* pa = a.floats(a.at(6), "a", M * K);
+  void* pb = a.floats(a.at(7), "b", K * N);
+  const double beta = a.number(a.at(8), "beta");
+  void* pc = a.floats(a.at(9), "c", M * N);
+  if (a.dtype() == DType::F32) {
+    ffnn::gemm<float>(ta, tb, M, N, K, static_cast<float>(alpha), as<float>(pa), as<float>(pb),
+                      static_cast<float>(beta), as<float>(pc));
+  } else {
+    ffnn::gemm<double>(ta, tb, M, N, K, alpha, as<double>(pa), as<double>(pb), beta,
+                       as<double>(pc));
+  }
+  return info.Env().Undefined();
+}
+
+// biasAct(B, N, x, bias, act, param, y, pre)
+// x is (B, N), bias is (N) or null, y is (B, N), pre is (B, N) or null
+Napi::Value BiasAct(const Napi::CallbackInfo& info) {
+  Args a(info, "biasAct");
+  const std::int64_t B = a.dim(a.at(0), "B");
+  const std::int64_t N = a.dim(a.at(1), "N");
+  void* x = a.floats(a.at(2), "x", B * N);
+  void* bias = a.floats(a.at(3), "bias", N, true);
+  const int act = static_cast<int>(a.integer(a.at(4), "act", 0, ffnn::ACT_COUNT - 1));
+  const double param = a.number(a.at(5), "param");
+  void* y = a.floats(a.at(6), "y", B * N);
+  void* pre = a.floats(a.at(7), "pre", B * N, true);
+  if (a.dtype() == DType::F32) {
+    ffnn::bias_act<float>(B, N, as<float>(x), as<float>(bias), act, param, as<float>(y),
+                          as<float>(pre));
+  } else {
+    ffnn::bias_act<double>(B, N, as<double>(x), as<double>(bias), act, param, as<double>(y),
+                           as<double>(pre));
+  }
+  return info.Env().Undefined();
+}
+
+// actBackward(B, N, z, gradOut, act, param, gradIn, gradBias) -> d loss / d param
+// z, gradOut, gradIn are (B, N), gradBias is (N) or null
+Napi::Value ActBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "actBackward");
+  const std::int64_t B = a.dim(a.at(0), "B");
+  const std::int64_t N = a.dim(a.at(1), "N");
+  void* z = a.floats(a.at(2), "z", B * N);
+  void* go = a.floats(a.at(3), "gradOut", B * N);
+  const int act = static_cast<int>(a.integer(a.at(4), "act", 0, ffnn::ACT_COUNT - 1));
+  const double param = a.number(a.at(5), "param");
+  void* gi = a.floats(a.at(6), "gradIn", B * N);
+  void* gb = a.floats(a.at(7), "gradBias", N, true);
+  double r;
+  if (a.dtype() == DType::F32) {
+    r = ffnn::act_backward<float>(B, N, as<float>(z), as<float>(go), act, param, as<float>(gi),
+                                  as<float>(gb));
+  } else {
+    r = ffnn::act_backward<double>(B, N, as<double>(z), as<double>(go), act, param,
+                                   as<double>(gi), as<double>(gb));
+  }
+  return Napi::Number::New(info.Env(), r);
+}
+
+// softmax(B, C, x, y); x and y are (B, C)
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Args a(info, "softmax");
+  const std::int64_t B = a.dim(a.at(0), "B");
+  const std::int64_t C = a.dim(a.at(1), "C");
+  void* x = a.floats(a.at(2), "x", B * C);
+  void* y = a.floats(a.at(3), "y", B * C);
+  if (a.dtype() == DType::F32) {
+    ffnn::softmax<float>(B, C, as<float>(x), as<float>(y));
+  } else {
+    ffnn::softmax<double>(B, C, as<double>(x), as<double>(y));
+  }
+  return info.Env().Undefined();
+}
+
+// softmaxCrossEntropy(B, C, logits, target, probs, grad) -> mean loss
+// logits is (B, C); target is (B, C) floats or (B) Int32Array class indices in [0, C);
+// probs and grad are (B, C) or null
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  Args a(info, "softmaxCrossEntropy");
+  const std::int64_t B = a.dim(a.at(0), "B");
+  const std::int64_t C = a.dim(a.at(1), "C");
+  void* logits = a.floats(a.at(2), "logits", B * C);
+  const Napi::Value tv = a.at(3);
+  const std::int32_t* idx = nullptr;
+  void* tgt = nullptr;
+  if (tv.IsTypedArray() && tv.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    idx = a.int32s(tv, "target", B);
+  } else if (tv.IsTypedArray()) {
+    tgt = a.floats(tv, "target", B * C);
+  } else {
+    a.type_error("target", "an Int32Array of class indices or a float array like logits", tv);
+  }
+  void* probs = a.floats(a.at(4), "probs", B * C, true);
+  void* grad = a.floats(a.at(5), "grad", B * C, true);
+  if (idx) a.class_indices(idx, B, C, "target");
+  double r;
+  if (a.dtype() == DType::F32) {
+    r = idx ? ffnn::softmax_cross_entropy_index<float>(B, C, as<float>(logits), idx,
+                                                       as<float>(probs), as<float>(grad))
+            : ffnn::softmax_cross_entropy<float>(B, C, as<float>(logits), as<float>(tgt),
+                                                 as<float>(probs), as<float>(grad));
+  } else {
+    r = idx ? ffnn::softmax_cross_entropy_index<double>(B, C, as<double>(logits), idx,
+                                                        as<double>(probs), as<double>(grad))
+            : ffnn::softmax_cross_entropy<double>(B, C, as<double>(logits), as<double>(tgt),
+                                                  as<double>(probs), as<double>(grad));
+  }
+  return Napi::Number::New(info.Env(), r);
+}
+
+// ceLoss(B, C, q, p, stable, epsilon) -> mean loss; q and p are (B, C)
+Napi::Value CeLoss(const Napi::CallbackInfo& info) {
+  Args a(info, "ceLoss");
+  const std::int64_t B = a.dim(a.at(0), "B");
+  const std::int64_t C = a.dim(a.at(1), "C");
+  void* q = a.floats(a.at(2), "q", B * C);
+  void* p = a.floats(a.at(3), "p", B * C);
+  const bool stable = a.boolean(a.at(4), "stable");
+  const double eps = a.finite(a.at(5), "epsilon");
+  const double r = a.dtype() == DType::F32
+                       ? ffnn::ce_loss<float>(B, C, as<float>(q), as<float>(p), stable, eps)
+                       : ffnn::ce_loss<double>(B, C, as<double>(q), as<double>(p), stable, eps);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// categoricalCELoss(B, C, q, target, stable, epsilon) -> mean loss
+// q is (B, C), target is (B) Int32Array class indices in [0, C)
+Napi::Value CategoricalCeLoss(const Napi::CallbackInfo& info) {
+  Args a(info, "categoricalCELoss");
+  const std::int64_t B = a.dim(a.at(0), "B");
+  const std::int64_t C = a.dim(a.at(1), "C");
+  void* q = a.floats(a.at(2), "q", B * C);
+  const std::int32_t* t = a.int32s(a.at(3), "target", B);
+  const bool stable = a.boolean(a.at(4), "stable");
+  const double eps = a.finite(a.at(5), "epsilon");
+  a.class_indices(t, B, C, "target");
+  const double r =
+      a.dtype() == DType::F32
+          ? ffnn::categorical_ce_loss<float>(B, C, as<float>(q), t, stable, eps)
+          : ffnn::categorical_ce_loss<double>(B, C, as<double>(q), t, stable, eps);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// mseLoss(n, pred, target, reduction, grad) -> loss; pred, target, grad are (n);
+// reduction is "sum" or "mean"; grad may be null
+Napi::Value MseLoss(const Napi::CallbackInfo& info) {
+  Args a(info, "mseLoss");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  void* pred = a.floats(a.at(1), "pred", n);
+  void* target = a.floats(a.at(2), "target", n);
+  const Napi::Value rv = a.at(3);
+  if (!rv.IsString()) a.type_error("reduction", "\"sum\" or \"mean\"", rv);
+  const std::string red = rv.As<Napi::String>().Utf8Value();
+  if (red != "sum" && red != "mean") a.range_error("reduction", "\"sum\" or \"mean\"", describe(rv));
+  void* grad = a.floats(a.at(4), "grad", n, true);
+  const bool mean = red == "mean";
+  const double r =
+      a.dtype() == DType::F32
+          ? ffnn::mse_loss<float>(n, as<float>(pred), as<float>(target), mean, as<float>(grad))
+          : ffnn::mse_loss<double>(n, as<double>(pred), as<double>(target), mean,
+                                   as<double>(grad));
+  return Napi::Number::New(info.Env(), r);
+}
+
+// sgdStep(n, param, grad, buf, o); param, grad, buf are (n); buf may be null when o.momentum is 0;
+// o is {lr, momentum, dampening, nesterov, weightDecay, firstStep}
+Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+  Args a(info, "sgdStep");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  void* param = a.floats(a.at(1), "param", n);
+  void* grad = a.floats(a.at(2), "grad", n);
+  const Napi::Value bv = a.at(3);
+  const Napi::Object o = a.object(a.at(4), "o");
+  ffnn::SgdParams p{};
+  p.lr = a.finite(o.Get("lr"), "o.lr");
+  p.momentum = a.finite(o.Get("momentum"), "o.momentum");
+  p.dampening = a.finite(o.Get("dampening"), "o.dampening");
+  p.nesterov = a.boolean(o.Get("nesterov"), "o.nesterov");
+  p.weight_decay = a.finite(o.Get("weightDecay"), "o.weightDecay");
+  p.first_step = a.boolean(o.Get("firstStep"), "o.firstStep");
+  if (p.momentum != 0 && bv.IsNull()) {
+    a.type_error("buf", "a float array like param (o.momentum is not 0)", bv);
+  }
+  void* buf = a.floats(bv, "buf", n, true);
+  if (a.dtype() == DType::F32) {
+    ffnn::sgd_step<float>(n, as<float>(param), as<float>(grad), as<float>(buf), p);
+  } else {
+    ffnn::sgd_step<double>(n, as<double>(param), as<double>(grad), as<double>(buf), p);
+  }
+  return info.Env().Undefined();
+}
+
+// adamStep(n, param, grad, m, v, o); param, grad, m, v are (n);
+// o is {lr, beta1, beta2, eps, weightDecay, decoupled, step} with step an integer >= 1
+Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  Args a(info, "adamStep");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  void* param = a.floats(a.at(1), "param", n);
+  void* grad = a.floats(a.at(2), "grad", n);
+  void* m = a.floats(a.at(3), "m", n);
+  void* v = a.floats(a.at(4), "v", n);
+  const Napi::Object o = a.object(a.at(5), "o");
+  ffnn::AdamParams p{};
+  p.lr = a.finite(o.Get("lr"), "o.lr");
+  p.beta1 = a.finite(o.Get("beta1"), "o.beta1");
+  p.beta2 = a.finite(o.Get("beta2"), "o.beta2");
+  p.eps = a.finite(o.Get("eps"), "o.eps");
+  p.weight_decay = a.finite(o.Get("weightDecay"), "o.weightDecay");
+  p.decoupled = a.boolean(o.Get("decoupled"), "o.decoupled");
+  p.step = a.integer(o.Get("step"), "o.step", 1, 9007199254740991LL);
+  if (a.dtype() == DType::F32) {
+    ffnn::adam_step<float>(n, as<float>(param), as<float>(grad), as<float>(m), as<float>(v), p);
+  } else {
+    ffnn::adam_step<double>(n, as<double>(param), as<double>(grad), as<double>(m), as<double>(v),
+                            p);
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace ffnn::binding

@@ -1,0 +1,23 @@
+// the wrappers behind the addon's exports, one per Kernels method, same names and argument
+// orders as src/kernels/types.ts; each re-checks every argument before it reaches C++
+#pragma once
+
+#include <napi.h>
+
+namespace ffnn::binding {
+
+Napi::Value Info(const Napi::CallbackInfo& info);
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
+Napi::Value Gemm(const Napi::CallbackInfo& info);
+Napi::Value BiasAct(const Napi::CallbackInfo& info);
+Napi::Value ActBackward(const Napi::CallbackInfo& info);
+Napi::Value Softmax(const Napi::CallbackInfo& info);
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info);
+Napi::Value CeLoss(const Napi::CallbackInfo& info);
+Napi::Value CategoricalCeLoss(const Napi::CallbackInfo& info);
+Napi::Value MseLoss(const Napi::CallbackInfo& info);
+Napi::Value SgdStep(const Napi::CallbackInfo& info);
+Napi::Value AdamStep(const Napi::CallbackInfo& info);
+
+}  // namespace ffnn::binding

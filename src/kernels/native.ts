@@ -1,0 +1,121 @@
+// the native backend: the only place that calls the C++ addon. the addon loads on first use
+// and is cached; the kernels forward to it unchanged (the addon re-checks every argument, and
+// src/kernels/checked.ts validates fully before that).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type {
+  AdamOptions, BackendInfo, FloatArray, Kernels, Reduction, SgdOptions,
+} from './types.js';
+
+// the addon's exports: the Kernels methods with the same names and argument orders
+export interface NativeAddon {
+  info(): BackendInfo;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  gemm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number,
+    alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
+  ): void;
+  biasAct(
+    B: number, N: number, x: FloatArray, bias: FloatArray | null,
+    act: number, param: number, y: FloatArray, pre: FloatArray | null,
+  ): void;
+  actBackward(
+    B: number, N: number, z: FloatArray, gradOut: FloatArray,
+    act: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
+  ): number;
+  softmax(B: number, C: number, x: FloatArray, y: FloatArray): void;
+  softmaxCrossEntropy(
+    B: number, C: number, logits: FloatArray, target: FloatArray | Int32Array,
+    probs: FloatArray | null, grad: FloatArray | null,
+  ): number;
+  ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stable: boolean, epsilon: number): number;
+  categoricalCELoss(
+    B: number, C: number, q: FloatArray, target: Int32Array, stable: boolean, epsilon: number,
+  ): number;
+  mseLoss(
+    n: number, pred: FloatArray, target: FloatArray, reduction: Reduction, grad: FloatArray | null,
+  ): number;
+  sgdStep(n: number, param: FloatArray, grad: FloatArray, buf: FloatArray | null, o: SgdOptions): void;
+  adamStep(
+    n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, o: AdamOptions,
+  ): void;
+}
+
+const REBUILD =
+  'rebuild it from the package root with `npm run build:native` (that is `npx cmake-js compile`), ' +
+  'or with `npx node-gyp rebuild`';
+
+// the directory holding package.json above this file: src/kernels under vitest, dist/kernels after tsc
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`ffnn: no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+// the paths tried, in order: $FFNN_ADDON, then the cmake-js / node-gyp Release and Debug builds
+export function addonCandidates(): string[] {
+  const root = packageRoot();
+  const paths: string[] = [];
+  const explicit = process.env.FFNN_ADDON;
+  if (explicit) paths.push(resolve(explicit));
+  paths.push(join(root, 'build', 'Release', 'ffnn.node'), join(root, 'build', 'Debug', 'ffnn.node'));
+  return paths;
+}
+
+let addon: NativeAddon | undefined;
+
+// the raw addon object, loaded on first call and cached; throws with every path tried and why
+export function nativeAddon(): NativeAddon {
+  if (addon) return addon;
+  const require = createRequire(import.meta.url);
+  const failures: string[] = [];
+  for (const path of addonCandidates()) {
+    if (!existsSync(path)) {
+      failures.push(`  ${path}: not found`);
+      continue;
+    }
+    try {
+      addon = require(path) as NativeAddon;
+      return addon;
+    } catch (e) {
+      failures.push(`  ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new Error(
+    `ffnn: the native addon could not be loaded; tried:\n${failures.join('\n')}\n` +
+      `${REBUILD}; set FFNN_ADDON to load a .node file from elsewhere, ` +
+      `or use device 'js' for the reference kernels.`,
+  );
+}
+
+let kernels: Kernels | undefined;
+
+// the native Kernels; forwards to the addon without re-validating
+export function loadNativeKernels(): Kernels {
+  if (kernels) return kernels;
+  const a = nativeAddon();
+  kernels = {
+    name: 'native',
+    info: () => a.info(),
+    setNumThreads: (n) => a.setNumThreads(n),
+    getNumThreads: () => a.getNumThreads(),
+    gemm: a.gemm,
+    biasAct: a.biasAct,
+    actBackward: a.actBackward,
+    softmax: a.softmax,
+    softmaxCrossEntropy: a.softmaxCrossEntropy,
+    ceLoss: a.ceLoss,
+    categoricalCELoss: a.categoricalCELoss,
+    mseLoss: a.mseLoss,
+    sgdStep: a.sgdStep,
+    adamStep: a.adamStep,
+  };
+  return Object.freeze(kernels);
+}
