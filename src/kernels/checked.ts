@@ -1,0 +1,281 @@
+// checked(k): the same kernels with every argument validated in TypeScript before the call goes
+// through: TypeError for a wrong type, RangeError for a wrong size or value, each message
+// "<kernel>: <arg>: expected ..., received ...". the raw kernels trust their callers; this layer
+// is the public door (a bad length that reached C++ would be a crash, not an exception).
+import {
+  ACT_CODE,
+  type AdamOptions,
+  type BackendInfo,
+  type FloatArray,
+  type Kernels,
+  type Reduction,
+  type SgdOptions,
+} from './types.js';
+import {
+  checkBool,
+  checkFloatArray,
+  checkInt,
+  checkNonNegative,
+  checkNumber,
+  checkOneOf,
+  checkPositive,
+  rangeError,
+  typeError,
+} from '../util/check.js';
+
+type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+const ACT_CODES: readonly number[] = Object.values(ACT_CODE);
+const REDUCTIONS: readonly Reduction[] = ['sum', 'mean'];
+
+// the element type of a call, from its first float array
+function floatCtor(name: string, v: unknown): FloatCtor {
+  if (v instanceof Float32Array) return Float32Array;
+  if (v instanceof Float64Array) return Float64Array;
+  throw typeError(name, 'a Float32Array or Float64Array', v);
+}
+
+function dim(kernel: string, arg: string, v: unknown): number {
+  return checkInt(`${kernel}: ${arg}`, v, 0);
+}
+
+// a float array of the call's element type with at least len elements
+function arr(kernel: string, arg: string, v: unknown, len: number, ctor: FloatCtor): FloatArray {
+  checkFloatArray(`${kernel}: ${arg}`, v, len, ctor);
+  return v as FloatArray;
+}
+
+function optArr(kernel: string, arg: string, v: unknown, len: number, ctor: FloatCtor): FloatArray | null {
+  if (v === null) return null;
+  if (!(v instanceof ctor)) throw typeError(`${kernel}: ${arg}`, `a ${ctor.name} or null`, v);
+  return arr(kernel, arg, v, len, ctor);
+}
+
+// an Int32Array of at least B class indices, each in [0, C)
+function indices(kernel: string, arg: string, v: unknown, B: number, C: number): Int32Array {
+  const name = `${kernel}: ${arg}`;
+  if (!(v instanceof Int32Array)) throw typeError(name, 'an Int32Array of class indices', v);
+  if (v.length < B) throw rangeError(name, `at least ${B} elements`, v);
+  for (let i = 0; i < B; i++) {
+    if (v[i] < 0 || v[i] >= C) throw rangeError(`${name}[${i}]`, `a class index in [0, ${C})`, v[i]);
+  }
+  return v;
+}
+
+function act(kernel: string, code: unknown, param: unknown): void {
+  if (typeof code !== 'number') throw typeError(`${kernel}: act`, 'an activation code', code);
+  if (!ACT_CODES.includes(code)) {
+    throw rangeError(`${kernel}: act`, `an activation code in {${ACT_CODES.join(', ')}}`, code);
+  }
+  checkNumber(`${kernel}: param`, param);
+  // celu divides by alpha
+  if (code === ACT_CODE.celu && param === 0) throw rangeError(`${kernel}: param`, 'a non-zero celu alpha', param);
+}
+
+function options(kernel: string, o: unknown): Record<string, unknown> {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw typeError(`${kernel}: o`, 'an options object', o);
+  return o as Record<string, unknown>;
+}
+
+// [0, 1): a beta of 1 never forgets and makes the bias correction 0
+function beta(name: string, v: unknown): number {
+  checkNumber(name, v);
+  if ((v as number) < 0 || (v as number) >= 1) throw rangeError(name, 'a number in [0, 1)', v);
+  return v as number;
+}
+
+// two views of one buffer whose byte ranges overlap
+function overlaps(a: FloatArray, b: FloatArray): boolean {
+  if (a.buffer !== b.buffer) return false;
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+export function checked(k: Kernels): Kernels {
+  return Object.freeze({
+    name: k.name,
+
+    info(): BackendInfo {
+      return k.info();
+    },
+
+    setNumThreads(n: number): void {
+      k.setNumThreads(checkInt('setNumThreads: n', n, 1, 256));
+    },
+
+    getNumThreads(): number {
+      return k.getNumThreads();
+    },
+
+    // c is (M, N); a is (M, K) or (K, M); b is (K, N) or (N, K)
+    gemm(
+      transA: boolean, transB: boolean, M: number, N: number, K: number,
+      alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
+    ): void {
+      const g = 'gemm';
+      checkBool(`${g}: transA`, transA);
+      checkBool(`${g}: transB`, transB);
+      dim(g, 'M', M);
+      dim(g, 'N', N);
+      dim(g, 'K', K);
+      checkNumber(`${g}: alpha`, alpha);
+      checkNumber(`${g}: beta`, beta);
+      const ctor = floatCtor(`${g}: a`, a);
+      arr(g, 'a', a, M * K, ctor);
+      arr(g, 'b', b, K * N, ctor);
+      arr(g, 'c', c, M * N, ctor);
+      if (overlaps(c, a)) throw rangeError(`${g}: c`, 'an array that does not overlap a', c);
+      if (overlaps(c, b)) throw rangeError(`${g}: c`, 'an array that does not overlap b', c);
+      k.gemm(transA, transB, M, N, K, alpha, a, b, beta, c);
+    },
+
+    // x, y, pre are (B, N); bias is (N)
+    biasAct(
+      B: number, N: number, x: FloatArray, bias: FloatArray | null,
+      code: number, param: number, y: FloatArray, pre: FloatArray | null,
+    ): void {
+      const g = 'biasAct';
+      dim(g, 'B', B);
+      dim(g, 'N', N);
+      const ctor = floatCtor(`${g}: x`, x);
+      arr(g, 'x', x, B * N, ctor);
+      optArr(g, 'bias', bias, N, ctor);
+      act(g, code, param);
+      arr(g, 'y', y, B * N, ctor);
+      optArr(g, 'pre', pre, B * N, ctor);
+      k.biasAct(B, N, x, bias, code, param, y, pre);
+    },
+
+    // z, gradOut, gradIn are (B, N); gradBias is (N)
+    actBackward(
+      B: number, N: number, z: FloatArray, gradOut: FloatArray,
+      code: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
+    ): number {
+      const g = 'actBackward';
+      dim(g, 'B', B);
+      dim(g, 'N', N);
+      const ctor = floatCtor(`${g}: z`, z);
+      arr(g, 'z', z, B * N, ctor);
+      arr(g, 'gradOut', gradOut, B * N, ctor);
+      act(g, code, param);
+      arr(g, 'gradIn', gradIn, B * N, ctor);
+      optArr(g, 'gradBias', gradBias, N, ctor);
+      return k.actBackward(B, N, z, gradOut, code, param, gradIn, gradBias);
+    },
+
+    // x, y are (B, C)
+    softmax(B: number, C: number, x: FloatArray, y: FloatArray): void {
+      const g = 'softmax';
+      dim(g, 'B', B);
+      dim(g, 'C', C);
+      const ctor = floatCtor(`${g}: x`, x);
+      arr(g, 'x', x, B * C, ctor);
+      arr(g, 'y', y, B * C, ctor);
+      k.softmax(B, C, x, y);
+    },
+
+    // logits, probs, grad are (B, C); target is (B, C) floats or (B) class indices
+    softmaxCrossEntropy(
+      B: number, C: number, logits: FloatArray, target: FloatArray | Int32Array,
+      probs: FloatArray | null, grad: FloatArray | null,
+    ): number {
+      const g = 'softmaxCrossEntropy';
+      dim(g, 'B', B);
+      dim(g, 'C', C);
+      const ctor = floatCtor(`${g}: logits`, logits);
+      arr(g, 'logits', logits, B * C, ctor);
+      if (target instanceof Int32Array) indices(g, 'target', target, B, C);
+      else if (target instanceof ctor) arr(g, 'target', target, B * C, ctor);
+      else throw typeError(`${g}: target`, `a ${ctor.name} or an Int32Array of class indices`, target);
+      optArr(g, 'probs', probs, B * C, ctor);
+      optArr(g, 'grad', grad, B * C, ctor);
+      return k.softmaxCrossEntropy(B, C, logits, target, probs, grad);
+    },
+
+    // q, p are (B, C)
+    ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stable: boolean, epsilon: number): number {
+      const g = 'ceLoss';
+      dim(g, 'B', B);
+      dim(g, 'C', C);
+      const ctor = floatCtor(`${g}: q`, q);
+      arr(g, 'q', q, B * C, ctor);
+      arr(g, 'p', p, B * C, ctor);
+      checkBool(`${g}: stable`, stable);
+      checkPositive(`${g}: epsilon`, epsilon);
+      return k.ceLoss(B, C, q, p, stable, epsilon);
+    },
+
+    // q is (B, C), target is (B)
+    categoricalCELoss(
+      B: number, C: number, q: FloatArray, target: Int32Array, stable: boolean, epsilon: number,
+    ): number {
+      const g = 'categoricalCELoss';
+      dim(g, 'B', B);
+      dim(g, 'C', C);
+      const ctor = floatCtor(`${g}: q`, q);
+      arr(g, 'q', q, B * C, ctor);
+      indices(g, 'target', target, B, C);
+      checkBool(`${g}: stable`, stable);
+      checkPositive(`${g}: epsilon`, epsilon);
+      return k.categoricalCELoss(B, C, q, target, stable, epsilon);
+    },
+
+    // pred, target, grad are (n)
+    mseLoss(n: number, pred: FloatArray, target: FloatArray, reduction: Reduction, grad: FloatArray | null): number {
+      const g = 'mseLoss';
+      dim(g, 'n', n);
+      const ctor = floatCtor(`${g}: pred`, pred);
+      arr(g, 'pred', pred, n, ctor);
+      arr(g, 'target', target, n, ctor);
+      checkOneOf(`${g}: reduction`, reduction, REDUCTIONS);
+      optArr(g, 'grad', grad, n, ctor);
+      return k.mseLoss(n, pred, target, reduction, grad);
+    },
+
+    // param, grad, buf are (n)
+    sgdStep(n: number, param: FloatArray, grad: FloatArray, buf: FloatArray | null, o: SgdOptions): void {
+      const g = 'sgdStep';
+      dim(g, 'n', n);
+      const ctor = floatCtor(`${g}: param`, param);
+      arr(g, 'param', param, n, ctor);
+      arr(g, 'grad', grad, n, ctor);
+      const opts = options(g, o);
+      checkNonNegative(`${g}: o.lr`, opts.lr);
+      const momentum = checkNonNegative(`${g}: o.momentum`, opts.momentum);
+      const dampening = checkNonNegative(`${g}: o.dampening`, opts.dampening);
+      const nesterov = checkBool(`${g}: o.nesterov`, opts.nesterov);
+      checkNonNegative(`${g}: o.weightDecay`, opts.weightDecay);
+      checkBool(`${g}: o.firstStep`, opts.firstStep);
+      // as torch.optim.SGD: nesterov needs a momentum and zero dampening
+      if (nesterov && (momentum === 0 || dampening !== 0)) {
+        throw rangeError(`${g}: o.nesterov`, 'false unless momentum > 0 and dampening is 0', nesterov);
+      }
+      if (momentum !== 0) {
+        if (buf === null) throw typeError(`${g}: buf`, `a ${ctor.name} when momentum is not 0`, buf);
+        arr(g, 'buf', buf, n, ctor);
+      } else {
+        optArr(g, 'buf', buf, n, ctor);
+      }
+      k.sgdStep(n, param, grad, buf, o);
+    },
+
+    // param, grad, m, v are (n)
+    adamStep(n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, o: AdamOptions): void {
+      const g = 'adamStep';
+      dim(g, 'n', n);
+      const ctor = floatCtor(`${g}: param`, param);
+      arr(g, 'param', param, n, ctor);
+      arr(g, 'grad', grad, n, ctor);
+      arr(g, 'm', m, n, ctor);
+      arr(g, 'v', v, n, ctor);
+      const opts = options(g, o);
+      checkNonNegative(`${g}: o.lr`, opts.lr);
+      beta(`${g}: o.beta1`, opts.beta1);
+      beta(`${g}: o.beta2`, opts.beta2);
+      checkPositive(`${g}: o.eps`, opts.eps);
+      checkNonNegative(`${g}: o.weightDecay`, opts.weightDecay);
+      checkBool(`${g}: o.decoupled`, opts.decoupled);
+      checkInt(`${g}: o.step`, opts.step, 1);
+      k.adamStep(n, param, grad, m, v, o);
+    },
+  });
+}
