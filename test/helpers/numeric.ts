@@ -191,3 +191,9 @@ export class DiffStats {
     return this.rows.size;
   }
 }
+
+// the classic bound for a sum of n rounded terms: |computed - exact| <= gamma_n * sum |terms|,
+// gamma_n ~ n u; `slack` adds the few roundings around the sum (scaling, one ulp per stored term)
+export function gammaTol(n: number, dtype: DType, slack = 8): number {
+  return (n + slack) * unitRoundoff(dtype);
+}
