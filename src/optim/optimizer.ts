@@ -1,0 +1,201 @@
+// the shared part of SGD and Adam: the parameter list, the device whose kernels run the update,
+// the l1 penalty, zeroGrad and the state-dict plumbing. one parameter group per optimizer.
+import { backend, DEVICES, type Device, type Kernels } from '../kernels/index.js';
+import { arrayCtor, Parameter, Tensor, type FloatArray } from '../tensor.js';
+import { checkBool, checkNonNegative, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+
+export type { Device } from '../kernels/index.js';
+
+// per-parameter buffers and counters, as saved by stateDict (index of the parameter -> its state)
+export interface ParamState {
+  step?: number;
+  momentumBuffer?: Tensor;
+  expAvg?: Tensor;
+  expAvgSq?: Tensor;
+}
+
+export type HyperValue = number | boolean | readonly number[];
+
+// plain tensors and numbers; the tensors are copies, so later steps do not change a saved dict
+export interface OptimizerStateDict {
+  optimizer: 'SGD' | 'Adam';
+  // hyper-parameters at the time of saving (lr included, as a schedule left it)
+  hyper: Record<string, HyperValue>;
+  // keyed by the parameter's index in the optimizer's list; parameters never stepped have no entry
+  state: Record<string, ParamState>;
+  // the parameters' names and shapes, checked on load
+  params: { name: string; shape: number[] }[];
+}
+
+export function checkParams(params: unknown): Parameter[] {
+  if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw typeError('params', 'an iterable of Parameter', params);
+  }
+  const list: Parameter[] = [];
+  const seen = new Set<Parameter>();
+  let i = 0;
+  for (const p of params as Iterable<unknown>) {
+    if (!(p instanceof Parameter)) throw typeError(`params[${i}]`, 'a Parameter', p);
+    if (seen.has(p)) throw rangeError(`params[${i}]`, 'each Parameter once', `a duplicate of ${p.toString()}`);
+    seen.add(p);
+    list.push(p);
+    i++;
+  }
+  if (list.length === 0) throw rangeError('params', 'at least one Parameter', 'an empty list');
+  return list;
+}
+
+// options shared by SGD and Adam
+export interface OptimizerOptions {
+  // which backend runs the update kernels: 'native' (default) or 'js'; use the device of the modules
+  device?: Device;
+  // L1 penalty: l1 * sign(param) is added to the gradient before weight decay (default 0)
+  l1?: number;
+}
+
+export function checkKeys(name: string, o: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      throw typeError(`${name}.${k}`, `no such option (one of ${allowed.join(', ')})`, o[k]);
+    }
+  }
+}
+
+export function checkLr(name: string, v: unknown): number {
+  return checkNonNegative(name, v);
+}
+
+export abstract class Optimizer {
+  readonly params: readonly Parameter[];
+  readonly device: Device;
+  protected readonly kernels: Kernels;
+  protected _lr: number;
+  protected _l1: number;
+  // per-parameter scratch for grad + l1 sign(param), created on the first step with l1 != 0
+  private readonly l1Scratch: (FloatArray | null)[];
+
+  protected constructor(params: Iterable<Parameter>, lr: number, opts: Record<string, unknown>) {
+    this.params = Object.freeze(checkParams(params));
+    this.device = opts.device === undefined ? 'native' : checkOneOf('options.device', opts.device, DEVICES);
+    this._lr = checkLr('options.lr', lr);
+    this._l1 = opts.l1 === undefined ? 0 : checkNonNegative('options.l1', opts.l1);
+    this.l1Scratch = this.params.map(() => null);
+    this.kernels = backend(this.device);
+  }
+
+  // the learning rate; schedules set it after each epoch
+  get lr(): number {
+    return this._lr;
+  }
+
+  set lr(v: number) {
+    this._lr = checkLr('lr', v);
+  }
+
+  // L1 coefficient; 0 switches the penalty off (a training loop can switch it on after some epochs)
+  get l1(): number {
+    return this._l1;
+  }
+
+  set l1(v: number) {
+    this._l1 = checkNonNegative('l1', v);
+  }
+
+  // one update of every parameter whose grad is not null
+  abstract step(): void;
+
+  abstract stateDict(): OptimizerStateDict;
+
+  abstract loadStateDict(dict: OptimizerStateDict): void;
+
+  // fills every gradient with zeros (PyTorch 1.13's default); with setToNone the grads become null
+  zeroGrad(opts?: { setToNone?: boolean }): void {
+    const o = checkObject('options', opts);
+    checkKeys('options', o, ['setToNone']);
+    const toNone = o.setToNone === undefined ? false : checkBool('options.setToNone', o.setToNone);
+    for (const p of this.params) {
+      if (toNone) p.grad = null;
+      else p.zeroGrad();
+    }
+  }
+
+  // the gradient of params[i] checked against its parameter, or null when it has none
+  protected gradOf(i: number): FloatArray | null {
+    const p = this.params[i];
+    const g = p.grad;
+    if (g === null) return null;
+    if (!(g instanceof Tensor)) throw typeError(`params[${i}].grad`, 'a Tensor or null', g);
+    if (g.dtype !== p.dtype) throw typeError(`params[${i}].grad`, `a ${p.dtype} Tensor like its parameter`, `a ${g.dtype} Tensor`);
+    if (g.size !== p.size) {
+      throw rangeError(`params[${i}].grad`, `${p.size} elements (shape [${p.shape.join(', ')}])`, g);
+    }
+    return g.data;
+  }
+
+  // the gradient the kernel sees: grad itself, or grad + l1 sign(param) in a scratch buffer
+  // (p.grad is left as backward wrote it). weight decay is added later, inside the kernel.
+  protected effectiveGrad(i: number, grad: FloatArray): FloatArray {
+    const l1 = this._l1;
+    if (l1 === 0) return grad;
+    const p = this.params[i].data;
+    let s = this.l1Scratch[i];
+    if (s === null) {
+      s = new (arrayCtor(this.params[i].dtype))(p.length);
+      this.l1Scratch[i] = s;
+    }
+    for (let k = 0; k < p.length; k++) {
+      // torch.sign: 0 at 0 (and at NaN)
+      const x = p[k];
+      s[k] = x > 0 ? grad[k] + l1 : x < 0 ? grad[k] - l1 : grad[k];
+    }
+    return s;
+  }
+
+  // checks a saved dict against this optimizer's kind and parameters; returns its state entries by index
+  protected checkStateDict(dict: unknown, kind: 'SGD' | 'Adam'): Map<number, Record<string, unknown>> {
+    if (dict === null || typeof dict !== 'object') throw typeError('dict', 'an optimizer state dict', dict);
+    const d = dict as Record<string, unknown>;
+    if (d.optimizer !== kind) throw rangeError('dict.optimizer', `'${kind}'`, d.optimizer);
+    if (d.hyper === null || typeof d.hyper !== 'object') throw typeError('dict.hyper', 'an object', d.hyper);
+    if (!Array.isArray(d.params)) throw typeError('dict.params', 'an array', d.params);
+    if (d.params.length !== this.params.length) {
+      throw rangeError('dict.params', `${this.params.length} parameters`, d.params);
+    }
+    for (let i = 0; i < this.params.length; i++) {
+      const saved = d.params[i] as { shape?: unknown } | null;
+      const shape = saved !== null && typeof saved === 'object' ? saved.shape : undefined;
+      const want = this.params[i].shape;
+      if (!Array.isArray(shape) || shape.length !== want.length || shape.some((v, k) => v !== want[k])) {
+        throw rangeError(`dict.params[${i}].shape`, `[${want.join(', ')}]`, shape);
+      }
+    }
+    if (d.state === null || typeof d.state !== 'object') throw typeError('dict.state', 'an object', d.state);
+    const out = new Map<number, Record<string, unknown>>();
+    for (const [key, entry] of Object.entries(d.state as Record<string, unknown>)) {
+      const i = Number(key);
+      if (!Number.isInteger(i) || i < 0 || i >= this.params.length) {
+        throw rangeError('dict.state', `parameter indices in [0, ${this.params.length - 1}]`, key);
+      }
+      if (entry === null || typeof entry !== 'object') throw typeError(`dict.state[${key}]`, 'an object', entry);
+      out.set(i, entry as Record<string, unknown>);
+    }
+    return out;
+  }
+
+  // a saved buffer copied (and cast to the parameter's dtype) into a fresh array
+  protected loadBuffer(i: number, name: string, v: unknown): FloatArray {
+    const p = this.params[i];
+    if (!(v instanceof Tensor)) throw typeError(`dict.state[${i}].${name}`, 'a Tensor', v);
+    if (v.size !== p.size) throw rangeError(`dict.state[${i}].${name}`, `${p.size} elements`, v);
+    return new (arrayCtor(p.dtype))(v.data);
+  }
+
+  protected paramsInfo(): { name: string; shape: number[] }[] {
+    return this.params.map((p) => ({ name: p.name, shape: [...p.shape] }));
+  }
+}
+
+// a copy of a buffer as a Tensor of the parameter's shape
+export function bufferTensor(data: FloatArray, p: Parameter): Tensor {
+  return new Tensor(data.slice(), p.shape);
+}
