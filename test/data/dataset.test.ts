@@ -21,7 +21,7 @@ describe('RandomDataset', () => {
     expect(a.x.data).toEqual(b.x.data);
     expect(a.labels).toEqual(b.labels);
     expect(a.x.data).not.toEqual(c.x.data);
-    const d = a.x.data;
+    const d = [...a.x.data];
     const mean = d.reduce((s, v) => s + v, 0) / d.length;
     const varc = d.reduce((s, v) => s + (v - mean) ** 2, 0) / d.length;
     expect(Math.abs(mean)).toBeLessThan(0.05);
