@@ -44,9 +44,12 @@ export interface NativeAddon {
   ): void;
 }
 
-const REBUILD =
-  'rebuild it from the package root with `npm run build:native` (that is `npx cmake-js compile`), ' +
-  'or with `npx node-gyp rebuild`';
+function rebuildHint(root: string): string {
+  return (
+    `rebuild it in ${root} with \`npm run build:native\` (that is \`npx cmake-js compile\`), ` +
+    'or with `npx node-gyp rebuild`'
+  );
+}
 
 // the directory holding package.json above this file: src/kernels under vitest, dist/kernels after tsc
 function packageRoot(): string {
@@ -90,7 +93,7 @@ export function nativeAddon(): NativeAddon {
   }
   throw new Error(
     `ffnn: the native addon could not be loaded; tried:\n${failures.join('\n')}\n` +
-      `${REBUILD}; set FFNN_ADDON to load a .node file from elsewhere, ` +
+      `${rebuildHint(packageRoot())}; set FFNN_ADDON to load a .node file from elsewhere, ` +
       `or use device 'js' for the reference kernels.`,
   );
 }
