@@ -46,7 +46,7 @@ export class Adam extends Optimizer {
   constructor(params: Iterable<Parameter>, opts?: AdamOptions) {
     const o = checkObject('options', opts);
     checkKeys('options', o, ADAM_KEYS);
-    super(params, o.lr === undefined ? 1e-3 : checkNumber('options.lr', o.lr), o);
+    super(params, o.lr === undefined ? 1e-3 : o.lr, 'options.lr', o);
     this._betas = o.betas === undefined ? [0.9, 0.999] : checkBetas('options.betas', o.betas);
     this._eps = o.eps === undefined ? 1e-8 : checkPositive('options.eps', o.eps);
     this._weightDecay = o.weightDecay === undefined ? 0 : checkNonNegative('options.weightDecay', o.weightDecay);

@@ -36,12 +36,12 @@ export function checkParams(params: unknown): Parameter[] {
   let i = 0;
   for (const p of params as Iterable<unknown>) {
     if (!(p instanceof Parameter)) throw typeError(`params[${i}]`, 'a Parameter', p);
-    if (seen.has(p)) throw rangeError(`params[${i}]`, 'each Parameter once', `a duplicate of ${p.toString()}`);
+    if (seen.has(p)) throw new RangeError(`params[${i}]: expected each Parameter once, received a duplicate of ${p.toString()}`);
     seen.add(p);
     list.push(p);
     i++;
   }
-  if (list.length === 0) throw rangeError('params', 'at least one Parameter', 'an empty list');
+  if (list.length === 0) throw new RangeError('params: expected at least one Parameter, received an empty list');
   return list;
 }
 
@@ -74,10 +74,11 @@ export abstract class Optimizer {
   // per-parameter scratch for grad + l1 sign(param), created on the first step with l1 != 0
   private readonly l1Scratch: (FloatArray | null)[];
 
-  protected constructor(params: Iterable<Parameter>, lr: number, opts: Record<string, unknown>) {
+  // lrName: 'lr' when the lr came as a bare number, 'options.lr' when in the options object
+  protected constructor(params: Iterable<Parameter>, lr: unknown, lrName: string, opts: Record<string, unknown>) {
     this.params = Object.freeze(checkParams(params));
     this.device = opts.device === undefined ? 'native' : checkOneOf('options.device', opts.device, DEVICES);
-    this._lr = checkLr('options.lr', lr);
+    this._lr = checkLr(lrName, lr);
     this._l1 = opts.l1 === undefined ? 0 : checkNonNegative('options.l1', opts.l1);
     this.l1Scratch = this.params.map(() => null);
     this.kernels = backend(this.device);
@@ -125,7 +126,9 @@ export abstract class Optimizer {
     const g = p.grad;
     if (g === null) return null;
     if (!(g instanceof Tensor)) throw typeError(`params[${i}].grad`, 'a Tensor or null', g);
-    if (g.dtype !== p.dtype) throw typeError(`params[${i}].grad`, `a ${p.dtype} Tensor like its parameter`, `a ${g.dtype} Tensor`);
+    if (g.dtype !== p.dtype) {
+      throw new TypeError(`params[${i}].grad: expected a ${p.dtype} Tensor like its parameter, received a ${g.dtype} Tensor`);
+    }
     if (g.size !== p.size) {
       throw rangeError(`params[${i}].grad`, `${p.size} elements (shape [${p.shape.join(', ')}])`, g);
     }

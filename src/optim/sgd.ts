@@ -2,7 +2,7 @@
 // torch.optim.SGD (1.13); the update runs in the device's sgdStep kernel.
 import { arrayCtor, Tensor, type Parameter } from '../tensor.js';
 import type { FloatArray } from '../kernels/types.js';
-import { checkBool, checkNonNegative, checkNumber, checkObject, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkNonNegative, checkNumber, checkObject, typeError } from '../util/check.js';
 import {
   bufferTensor, checkKeys, Optimizer, type OptimizerOptions, type OptimizerStateDict, type ParamState,
 } from './optimizer.js';
@@ -21,7 +21,9 @@ const SGD_KEYS = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'l1'
 // torch: "Nesterov momentum requires a momentum and zero dampening"
 function checkNesterov(name: string, nesterov: boolean, momentum: number, dampening: number): void {
   if (nesterov && (momentum <= 0 || dampening !== 0)) {
-    throw rangeError(name, 'nesterov only with momentum > 0 and dampening 0', `nesterov with momentum ${momentum}, dampening ${dampening}`);
+    throw new RangeError(
+      `${name}: expected nesterov only with momentum > 0 and dampening 0, received momentum ${momentum}, dampening ${dampening}`,
+    );
   }
 }
 
@@ -38,11 +40,13 @@ export class SGD extends Optimizer {
     if (typeof lrOrOptions === 'number') {
       o = { lr: lrOrOptions };
     } else {
-      if (lrOrOptions === undefined) throw typeError('lr', 'a number or an options object with lr', lrOrOptions);
+      if (lrOrOptions === null || typeof lrOrOptions !== 'object') {
+        throw typeError('lr', 'a number or an options object with lr', lrOrOptions);
+      }
       o = checkObject('options', lrOrOptions);
     }
     checkKeys('options', o, SGD_KEYS);
-    super(params, checkNumber(typeof lrOrOptions === 'number' ? 'lr' : 'options.lr', o.lr), o);
+    super(params, o.lr, typeof lrOrOptions === 'number' ? 'lr' : 'options.lr', o);
     this._momentum = o.momentum === undefined ? 0 : checkNonNegative('options.momentum', o.momentum);
     this._dampening = o.dampening === undefined ? 0 : checkNumber('options.dampening', o.dampening);
     this._nesterov = o.nesterov === undefined ? false : checkBool('options.nesterov', o.nesterov);
