@@ -1,0 +1,229 @@
+// losses. CELoss and CategoricalCELoss are the problem's functions (numbers, no gradient);
+// CrossEntropyLoss (on logits, fused softmax) and MSELoss are loss modules: forward(pred, target)
+// returns the loss and keeps d loss / d pred for backward().
+// q, p, logits, grad are (B, C); target is (B, C) or (B) class indices; pred, target of MSE any shape.
+import { backend, DEVICES, type Device } from '../kernels/index.js';
+import type { DType, FloatArray, Kernels, Reduction } from '../kernels/types.js';
+import { DTYPES, Tensor } from '../tensor.js';
+import { checkBool, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { checkFinite, checkLike, checkMatrix, checkTensor, readIndices, readTarget, type Indices } from './validate.js';
+import { Workspace } from './workspace.js';
+
+export interface CELossOptions {
+  // clamp q below at epsilon before the log (default true)
+  stable?: boolean;
+  epsilon?: number;
+  device?: Device;
+}
+
+function ceOptions(opts: unknown): { stable: boolean; epsilon: number; k: Kernels } {
+  const o = checkObject('options', opts);
+  const stable = o.stable === undefined ? true : checkBool('options.stable', o.stable);
+  const epsilon = o.epsilon === undefined ? 1e-8 : checkNumber('options.epsilon', o.epsilon);
+  if (epsilon <= 0) throw rangeError('options.epsilon', 'a number > 0', epsilon);
+  const device = o.device === undefined ? 'native' : checkOneOf('options.device', o.device, DEVICES);
+  return { stable, epsilon, k: backend(device) };
+}
+
+// mean over rows of CE(p_i, q_i) = -sum_x p_i(x) log q_i(x); Q is the approximation, P the target
+export function CELoss(Q: Tensor, P: Tensor, opts?: CELossOptions): number {
+  const { stable, epsilon, k } = ceOptions(opts);
+  const q = checkMatrix('Q', Q, undefined, checkTensor('Q', Q).dtype, 'Q');
+  checkLike('P', P, q.shape[0], q.shape[1], q.dtype, 'the shape and dtype of Q');
+  checkFinite('Q', q);
+  checkFinite('P', P);
+  return k.ceLoss(q.shape[0], q.shape[1], q.data, P.data, stable, epsilon);
+}
+
+// CELoss against the one-hot form of class indices, without building it
+export function CategoricalCELoss(Q: Tensor, target: Indices, opts?: CELossOptions): number {
+  const { stable, epsilon, k } = ceOptions(opts);
+  const q = checkMatrix('Q', Q, undefined, checkTensor('Q', Q).dtype, 'Q');
+  checkFinite('Q', q);
+  const [B, C] = q.shape;
+  const t = readIndices('target', target, B, C, null);
+  return k.categoricalCELoss(B, C, q.data, t, stable, epsilon);
+}
+
+export interface LossOptions {
+  device?: Device;
+  // when given, pred and target must have it; otherwise the loss follows pred
+  dtype?: DType;
+}
+
+// a loss module: forward(pred, target) -> loss, backward() -> d loss / d pred (a reused buffer)
+export interface LossModule {
+  forward(pred: Tensor, target: unknown): number;
+  backward(): Tensor;
+}
+
+abstract class LossBase implements LossModule {
+  readonly device: Device;
+  readonly dtype: DType | undefined;
+  protected readonly k: Kernels;
+  protected readonly ws = new Workspace();
+  protected grad: Tensor | null = null;
+
+  constructor(o: Record<string, unknown>) {
+    this.device = o.device === undefined ? 'native' : checkOneOf('options.device', o.device, DEVICES);
+    this.dtype = o.dtype === undefined ? undefined : checkOneOf('options.dtype', o.dtype, DTYPES);
+    this.k = backend(this.device);
+  }
+
+  abstract forward(pred: Tensor, target: unknown): number;
+
+  backward(): Tensor {
+    if (this.grad === null) throw new Error(`${this.constructor.name}: backward called before forward`);
+    return this.grad;
+  }
+
+  protected predDtype(name: string, pred: unknown): DType {
+    const t = checkTensor(name, pred);
+    return this.dtype ?? t.dtype;
+  }
+}
+
+export interface CrossEntropyOptions extends LossOptions {
+  reduction?: Reduction;
+  // torch's label_smoothing: the target becomes (1 - s) target + s / C
+  labelSmoothing?: number;
+  // torch's weight: one non-negative number per class; with class indices and 'mean' the loss is
+  // divided by the summed weight of the targets, with distributions by B (as torch)
+  weight?: Tensor | readonly number[];
+}
+
+// torch.nn.CrossEntropyLoss: log-softmax of logits (B, C) against class indices (B) or distributions (B, C)
+export class CrossEntropyLoss extends LossBase {
+  readonly reduction: Reduction;
+  readonly labelSmoothing: number;
+  readonly weight: Float64Array | null;
+
+  constructor(opts?: CrossEntropyOptions) {
+    const o = checkObject('options', opts);
+    super(o);
+    this.reduction = o.reduction === undefined ? 'mean' : checkOneOf('options.reduction', o.reduction, ['sum', 'mean']);
+    const s = o.labelSmoothing === undefined ? 0 : checkNumber('options.labelSmoothing', o.labelSmoothing);
+    if (s < 0 || s > 1) throw rangeError('options.labelSmoothing', 'a number in [0, 1]', s);
+    this.labelSmoothing = s;
+    this.weight = o.weight === undefined ? null : readWeight(o.weight);
+  }
+
+  forward(logits: Tensor, target: Tensor | Indices): number {
+    const dtype = this.predDtype('logits', logits);
+    checkMatrix('logits', logits, undefined, dtype, 'this loss');
+    checkFinite('logits', logits);
+    const [B, C] = logits.shape;
+    if (this.weight !== null && this.weight.length !== C) {
+      throw rangeError('options.weight', `${C} class weights (logits have ${C} columns)`, this.weight);
+    }
+    const t = readTarget('target', target, B, C, dtype, this.ws);
+    const grad = this.ws.get('grad', B, C, dtype);
+    this.grad = grad;
+    const scale = this.reduction === 'sum' ? B : 1;
+    if (this.weight === null && this.labelSmoothing === 0) {
+      // the fused kernel: mean loss and (softmax - target) / B
+      const loss = this.k.softmaxCrossEntropy(B, C, logits.data, t instanceof Tensor ? t.data : t, null, grad.data);
+      if (scale !== 1) for (let i = 0; i < grad.data.length; i++) grad.data[i] *= scale;
+      return loss * scale;
+    }
+    // general case: loss = -sum_ic T_ic log softmax_ic for an effective target T; grad = p_ic sum_c T_ic - T_ic
+    const T = this.ws.get('target', B, C, dtype);
+    this.effectiveTarget(B, C, t, T.data);
+    for (let i = 0; i < T.data.length; i++) T.data[i] *= B;
+    const probs = this.ws.get('probs', B, C, dtype);
+    // the kernel's mean over rows of B T gives sum T log p
+    const loss = this.k.softmaxCrossEntropy(B, C, logits.data, T.data, probs.data, null);
+    const g = grad.data;
+    for (let i = 0; i < B; i++) {
+      let S = 0;
+      for (let j = 0; j < C; j++) S += T.data[i * C + j];
+      for (let j = 0; j < C; j++) g[i * C + j] = (probs.data[i * C + j] * S - T.data[i * C + j]) / B;
+    }
+    return loss;
+  }
+
+  private effectiveTarget(B: number, C: number, t: Tensor | Int32Array, out: FloatArray): void {
+    const s = this.labelSmoothing;
+    const w = this.weight;
+    if (t instanceof Int32Array) {
+      let W = 1;
+      if (this.reduction === 'mean') {
+        W = 0;
+        for (let i = 0; i < B; i++) W += w === null ? 1 : w[t[i]];
+      }
+      for (let i = 0; i < B; i++) {
+        for (let j = 0; j < C; j++) {
+          const wj = w === null ? 1 : w[j];
+          out[i * C + j] = ((j === t[i] ? (1 - s) * wj : 0) + (s / C) * wj) / W;
+        }
+      }
+    } else {
+      const n = this.reduction === 'mean' ? B : 1;
+      const td = t.data;
+      for (let i = 0; i < B; i++) {
+        for (let j = 0; j < C; j++) {
+          const wj = w === null ? 1 : w[j];
+          out[i * C + j] = (((1 - s) * td[i * C + j] + s / C) * wj) / n;
+        }
+      }
+    }
+  }
+}
+
+function readWeight(v: unknown): Float64Array {
+  let src: ArrayLike<number>;
+  if (v instanceof Tensor) {
+    if (v.ndim !== 1) throw rangeError('options.weight', 'a tensor of shape [C]', v);
+    src = v.data;
+  } else if (Array.isArray(v)) {
+    src = v;
+  } else {
+    throw typeError('options.weight', 'a Tensor of shape [C] or an array of numbers', v);
+  }
+  const w = new Float64Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const x = checkNumber(`options.weight[${i}]`, src[i]);
+    if (x < 0) throw rangeError(`options.weight[${i}]`, 'a number >= 0', x);
+    w[i] = x;
+  }
+  return w;
+}
+
+export interface MSELossOptions extends LossOptions {
+  reduction?: Reduction;
+}
+
+// torch.nn.MSELoss: sum or mean over every element of (pred - target)^2
+export class MSELoss extends LossBase {
+  readonly reduction: Reduction;
+  private view: Tensor | null = null;
+
+  constructor(opts?: MSELossOptions) {
+    const o = checkObject('options', opts);
+    super(o);
+    this.reduction = o.reduction === undefined ? 'mean' : checkOneOf('options.reduction', o.reduction, ['sum', 'mean']);
+  }
+
+  forward(pred: Tensor, target: Tensor): number {
+    const dtype = this.predDtype('pred', pred);
+    if (pred.dtype !== dtype) throw new TypeError(`pred: expected a ${dtype} tensor (the loss's dtype), received a ${pred.dtype} tensor`);
+    const t = checkTensor('target', target);
+    if (t.ndim !== pred.ndim || t.shape.some((d, i) => d !== pred.shape[i])) {
+      throw rangeError('target', `a tensor of shape [${pred.shape.join(', ')}] (the shape of pred)`, t);
+    }
+    if (t.dtype !== dtype) throw new TypeError(`target: expected a ${dtype} tensor (the dtype of pred), received a ${t.dtype} tensor`);
+    checkFinite('pred', pred);
+    checkFinite('target', t);
+    const n = pred.size;
+    const flat = this.ws.get('grad', 1, n, dtype);
+    if (this.view === null || this.view.data !== flat.data || !sameShape(this.view.shape, pred.shape)) {
+      this.view = new Tensor(flat.data, pred.shape);
+    }
+    this.grad = this.view;
+    return this.k.mseLoss(n, pred.data, t.data, this.reduction, flat.data);
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

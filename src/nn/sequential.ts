@@ -1,0 +1,150 @@
+// Sequential: modules run in order; a Linear followed by an activation runs as one fused step
+// (gemm + biasAct forward, actBackward + two gemms backward) on the Linear's buffers.
+// activations may be given by name. modules without parameters or explicit options take the
+// device and dtype of the ones that have them; a mix of devices or dtypes is a TypeError.
+import type { Device } from '../kernels/index.js';
+import type { DType } from '../kernels/types.js';
+import type { Tensor } from '../tensor.js';
+import { describe, rangeError, typeError } from '../util/check.js';
+import { Activation, activation, type ActivationSpec } from './activation.js';
+import { Dropout } from './dropout.js';
+import { Linear } from './linear.js';
+import { Softmax } from './softmax.js';
+import { Module, isUnchecked } from './module.js';
+import { checkFinite, checkLike, checkMatrix } from './validate.js';
+
+type Step =
+  | { kind: 'dense'; linear: Linear; act: Activation | null }
+  | { kind: 'module'; module: Module };
+
+export class Sequential extends Module {
+  readonly modules: readonly Module[];
+  private readonly steps: readonly Step[];
+  private readonly inWidth: number | undefined;
+  private out: Tensor | null = null;
+
+  constructor(...modules: Array<Module | ActivationSpec>) {
+    const list = modules.map((m, i) => {
+      if (m instanceof Module) return m;
+      if (typeof m === 'string') return activation(m);
+      throw typeError(`modules[${i}]`, 'a Module or an activation name', m);
+    });
+    const { device, dtype } = agree(list);
+    super();
+    const seen = new Set<Module>();
+    list.forEach((m, i) => {
+      if (seen.has(m)) throw rangeError(`modules[${i}]`, 'each module once (a module keeps one forward for its backward)', m);
+      seen.add(m);
+      m.adopt(device, dtype);
+    });
+    this.modules = Object.freeze(list);
+    this.setPlacement(device, dtype);
+    this.steps = plan(list);
+    this.inWidth = checkWidths(list);
+  }
+
+  // the i-th module (negative counts from the end)
+  at(i: number): Module | undefined {
+    return this.modules.at(i);
+  }
+
+  override children(): readonly Module[] {
+    return this.modules;
+  }
+
+  forward(x: Tensor): Tensor {
+    checkMatrix('x', x, this.inWidth, this.dtype, 'the first layer');
+    checkFinite('x', x);
+    let h = x;
+    for (const s of this.steps) {
+      if (s.kind === 'dense') h = s.linear.forwardAct(h.data, h.shape[0], s.act);
+      else h = isUnchecked(s.module) ? s.module.uncheckedForward(h) : s.module.forward(h);
+    }
+    this.out = h;
+    return h;
+  }
+
+  // gradOut is d loss / d output; returns d loss / d x and adds into every parameter's .grad
+  backward(gradOut: Tensor): Tensor {
+    const out = this.out;
+    if (out === null) throw new Error('Sequential: backward called before forward');
+    checkLike('gradOut', gradOut, out.shape[0], out.shape[1], this.dtype, 'the output of the last forward');
+    checkFinite('gradOut', gradOut);
+    let g = gradOut;
+    for (let i = this.steps.length - 1; i >= 0; i--) {
+      const s = this.steps[i];
+      if (s.kind === 'dense') {
+        const dParam = s.linear.backwardAct(g.data, true, true);
+        const p = s.act === null ? null : s.act.param;
+        if (p !== null) p.ensureGrad().data[0] += dParam;
+        g = s.linear.lastInputGrad as Tensor;
+      } else {
+        g = isUnchecked(s.module) ? s.module.uncheckedBackward(g) : s.module.backward(g);
+      }
+    }
+    return g;
+  }
+
+  override toString(): string {
+    return `Sequential(${this.modules.map((m) => m.toString()).join(', ')})`;
+  }
+}
+
+// the device and dtype every pinned module shares (default native, float32 when none is pinned)
+function agree(list: readonly Module[]): { device: Device; dtype: DType } {
+  let first = -1;
+  list.forEach((m, i) => {
+    if (!m.isPinned()) return;
+    if (first < 0) {
+      first = i;
+      return;
+    }
+    const f = list[first];
+    if (m.device !== f.device || m.dtype !== f.dtype) {
+      throw new TypeError(
+        `modules[${i}]: expected device '${f.device}' and dtype '${f.dtype}' like modules[${first}], ` +
+          `received ${describe(m)} on device '${m.device}' with dtype '${m.dtype}'`,
+      );
+    }
+  });
+  return first < 0 ? { device: 'native', dtype: 'float32' } : { device: list[first].device, dtype: list[first].dtype };
+}
+
+function plan(list: readonly Module[]): Step[] {
+  const steps: Step[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
+    const next = list[i + 1];
+    if (m instanceof Linear) {
+      const act = next instanceof Activation ? next : null;
+      steps.push({ kind: 'dense', linear: m, act });
+      if (act !== null) i++;
+    } else {
+      steps.push({ kind: 'module', module: m });
+    }
+  }
+  return steps;
+}
+
+// each Linear's inFeatures must equal the width reaching it; returns the input width when known
+function checkWidths(list: readonly Module[]): number | undefined {
+  let width: number | undefined;
+  let from = -1;
+  let inWidth: number | undefined;
+  let opaque = false;
+  list.forEach((m, i) => {
+    if (m instanceof Linear) {
+      if (from < 0 && !opaque) inWidth = m.inFeatures;
+      if (width !== undefined && m.inFeatures !== width) {
+        throw rangeError(`modules[${i}]`, `a Linear with ${width} input features (the output width of modules[${from}])`, m.toString());
+      }
+      width = m.outFeatures;
+      from = i;
+    } else if (!(m instanceof Activation || m instanceof Dropout || m instanceof Softmax)) {
+      // a module of unknown output width
+      width = undefined;
+      opaque = true;
+    }
+  });
+  return inWidth;
+}

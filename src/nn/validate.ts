@@ -1,0 +1,89 @@
+// argument checks at the module boundary: each public forward / backward validates its inputs once
+// (TypeError for a wrong type or dtype, RangeError for a wrong shape or value) and then calls the raw
+// kernels, which never check anything
+import type { DType } from '../kernels/types.js';
+import { Tensor } from '../tensor.js';
+import { describe, rangeError, typeError } from '../util/check.js';
+import type { Workspace } from './workspace.js';
+
+// class indices as a tensor of shape [B], an Int32Array or a plain array of integers
+export type Indices = Tensor | Int32Array | readonly number[];
+// one-hot (or any distribution) [B, C] tensor, or class indices
+export type Target = Tensor | Int32Array | readonly number[];
+
+export function checkTensor(name: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) throw typeError(name, 'a Tensor', v);
+  return v;
+}
+
+// a [B, cols] tensor of dtype with B >= 1; cols undefined accepts any width
+export function checkMatrix(name: string, v: unknown, cols: number | undefined, dtype: DType, owner: string): Tensor {
+  const t = checkTensor(name, v);
+  const want = `a tensor of shape [B, ${cols ?? 'N'}]`;
+  if (t.ndim !== 2) throw rangeError(name, want, t);
+  if (cols !== undefined && t.shape[1] !== cols) throw rangeError(name, `${want} (${owner} has ${cols} input features)`, t);
+  if (t.shape[0] < 1) throw rangeError(name, `${want} with B >= 1`, t);
+  if (t.dtype !== dtype) {
+    throw new TypeError(`${name}: expected a ${dtype} tensor (the dtype of ${owner}), received a ${t.dtype} tensor`);
+  }
+  return t;
+}
+
+// the same [rows, cols] shape and dtype as a tensor the module produced
+export function checkLike(name: string, v: unknown, rows: number, cols: number, dtype: DType, what: string): Tensor {
+  const t = checkTensor(name, v);
+  if (t.ndim !== 2 || t.shape[0] !== rows || t.shape[1] !== cols) {
+    throw rangeError(name, `a tensor of shape [${rows}, ${cols}] (${what})`, t);
+  }
+  if (t.dtype !== dtype) throw new TypeError(`${name}: expected a ${dtype} tensor (${what}), received a ${t.dtype} tensor`);
+  return t;
+}
+
+// NaN or Inf anywhere is an error, named by its position
+export function checkFinite(name: string, t: Tensor): void {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v - v !== 0) {
+      const cols = t.ndim === 2 ? t.shape[1] : d.length;
+      const at = t.ndim === 2 ? `[${Math.floor(i / cols)}, ${i % cols}]` : `[${i}]`;
+      throw new RangeError(`${name}: expected finite values, received ${describe(v)} at ${at}`);
+    }
+  }
+}
+
+// class indices (B) into an Int32Array of the workspace, each an integer in [0, C)
+export function readIndices(name: string, v: Indices, B: number, C: number, ws: Workspace | null): Int32Array {
+  let n: number;
+  if (v instanceof Tensor) {
+    if (v.ndim !== 1) throw rangeError(name, `class indices of shape [${B}]`, v);
+    n = v.shape[0];
+  } else if (v instanceof Int32Array || Array.isArray(v)) {
+    n = v.length;
+  } else {
+    throw typeError(name, 'class indices (a Tensor of shape [B], an Int32Array or an array of integers)', v);
+  }
+  if (n !== B) throw rangeError(name, `${B} class indices (one per row)`, v);
+  const src: ArrayLike<unknown> = v instanceof Tensor ? v.data : (v as ArrayLike<unknown>);
+  const out = ws === null ? new Int32Array(B) : ws.int(name, B);
+  for (let i = 0; i < B; i++) {
+    const k = src[i];
+    if (typeof k !== 'number') throw typeError(`${name}[${i}]`, 'an integer class index', k);
+    if (!Number.isInteger(k) || k < 0 || k >= C) throw rangeError(`${name}[${i}]`, `an integer class index in [0, ${C - 1}]`, k);
+    out[i] = k;
+  }
+  return out;
+}
+
+// a target is a [B, C] distribution tensor (returned as is) or class indices (returned as Int32Array)
+export function readTarget(
+  name: string, v: unknown, B: number, C: number, dtype: DType, ws: Workspace | null,
+): Tensor | Int32Array {
+  if (v instanceof Tensor && v.ndim === 2) {
+    const t = checkLike(name, v, B, C, dtype, 'one-hot targets, one row per sample');
+    checkFinite(name, t);
+    return t;
+  }
+  if (v instanceof Tensor || v instanceof Int32Array || Array.isArray(v)) return readIndices(name, v as Indices, B, C, ws);
+  throw typeError(name, `a one-hot Tensor of shape [${B}, ${C}] or ${B} class indices`, v);
+}
