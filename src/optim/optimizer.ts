@@ -105,6 +105,9 @@ export abstract class Optimizer {
   // one update of every parameter whose grad is not null
   abstract step(): void;
 
+  // the live per-parameter state (not copies) of the parameters stepped so far
+  abstract get state(): ReadonlyMap<Parameter, ParamState>;
+
   abstract stateDict(): OptimizerStateDict;
 
   abstract loadStateDict(dict: OptimizerStateDict): void;

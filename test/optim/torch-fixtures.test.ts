@@ -4,7 +4,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DType } from '../../src/kernels/types.js';
 import { backends } from '../helpers/backends.js';
 import { DiffStats, DTYPES, assertClose } from '../helpers/numeric.js';
-import type { ParamState } from '../../src/optim/index.js';
 import { makeOptimizer, makeParams, optimFixture, prepareStep } from './fixture.js';
 
 // float64: elementwise, relative to max(|expected|, 1e-3) (moments near 0 compared at that scale).
@@ -34,7 +33,7 @@ describe.each(backends.map((b) => b.name))('torch.optim fixtures on %s', (device
       cfg[dtype].forEach((rec, step) => {
         prepareStep(opt, params, cfg, step);
         opt.step();
-        const state = (opt as unknown as { state: ReadonlyMap<unknown, ParamState> }).state;
+        const state = opt.state;
         for (const p of params) {
           const at = `${name} ${device} ${dtype} step ${step} ${p.name}`;
           check(`${at} param`, p.data, rec.params[p.name]);
