@@ -162,6 +162,58 @@ export function checked(k: Kernels): Kernels {
       return k.actBackward(B, N, z, gradOut, code, param, gradIn, gradBias);
     },
 
+    // x is (B, IN), w is (IN, OUT), bias is (OUT), y and pre are (B, OUT)
+    linearForward(
+      B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
+      code: number, param: number, y: FloatArray, pre: FloatArray | null,
+    ): void {
+      const g = 'linearForward';
+      dim(g, 'B', B);
+      dim(g, 'IN', IN);
+      dim(g, 'OUT', OUT);
+      const ctor = floatCtor(`${g}: x`, x);
+      arr(g, 'x', x, B * IN, ctor);
+      arr(g, 'w', w, IN * OUT, ctor);
+      optArr(g, 'bias', bias, OUT, ctor);
+      act(g, code, param);
+      arr(g, 'y', y, B * OUT, ctor);
+      optArr(g, 'pre', pre, B * OUT, ctor);
+      if (overlaps(y, x)) throw rangeError(`${g}: y`, 'an array that does not overlap x', y);
+      if (overlaps(y, w)) throw rangeError(`${g}: y`, 'an array that does not overlap w', y);
+      k.linearForward(B, IN, OUT, x, w, bias, code, param, y, pre);
+    },
+
+    // x is (B, IN), w is (IN, OUT), z, gradOut, gradZ are (B, OUT), gradW is (IN, OUT),
+    // gradBias is (OUT), gradX is (B, IN)
+    linearBackward(
+      B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
+      gradOut: FloatArray, code: number, param: number, gradZ: FloatArray,
+      gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+    ): number {
+      const g = 'linearBackward';
+      dim(g, 'B', B);
+      dim(g, 'IN', IN);
+      dim(g, 'OUT', OUT);
+      const ctor = floatCtor(`${g}: x`, x);
+      arr(g, 'x', x, B * IN, ctor);
+      arr(g, 'w', w, IN * OUT, ctor);
+      arr(g, 'z', z, B * OUT, ctor);
+      arr(g, 'gradOut', gradOut, B * OUT, ctor);
+      act(g, code, param);
+      arr(g, 'gradZ', gradZ, B * OUT, ctor);
+      arr(g, 'gradW', gradW, IN * OUT, ctor);
+      optArr(g, 'gradBias', gradBias, OUT, ctor);
+      optArr(g, 'gradX', gradX, B * IN, ctor);
+      checkBool(`${g}: accumulate`, accumulate);
+      if (overlaps(gradW, gradZ) || overlaps(gradW, x)) {
+        throw rangeError(`${g}: gradW`, 'an array that overlaps neither x nor gradZ', gradW);
+      }
+      if (gradX !== null && (overlaps(gradX, gradZ) || overlaps(gradX, w))) {
+        throw rangeError(`${g}: gradX`, 'an array that overlaps neither w nor gradZ', gradX);
+      }
+      return k.linearBackward(B, IN, OUT, x, w, z, gradOut, code, param, gradZ, gradW, gradBias, gradX, accumulate);
+    },
+
     // x, y are (B, C)
     softmax(B: number, C: number, x: FloatArray, y: FloatArray): void {
       const g = 'softmax';

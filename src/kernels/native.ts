@@ -119,6 +119,18 @@ export function loadNativeKernels(): Kernels {
     mseLoss: a.mseLoss,
     sgdStep: a.sgdStep,
     adamStep: a.adamStep,
+    // composed from the native parts until the fused gemm epilogues land
+    linearForward(B, IN, OUT, x, w, bias, act, param, y, pre) {
+      a.gemm(false, false, B, OUT, IN, 1, x, w, 0, y);
+      a.biasAct(B, OUT, y, bias, act, param, y, pre);
+    },
+    linearBackward(B, IN, OUT, x, w, z, gradOut, act, param, gradZ, gradW, gradBias, gradX, accumulate) {
+      if (gradBias !== null && !accumulate) gradBias.fill(0, 0, OUT);
+      const dParam = a.actBackward(B, OUT, z, gradOut, act, param, gradZ, gradBias);
+      a.gemm(true, false, IN, OUT, B, 1, x, gradZ, accumulate ? 1 : 0, gradW);
+      if (gradX !== null) a.gemm(false, true, B, IN, OUT, 1, gradZ, w, 0, gradX);
+      return dParam;
+    },
   };
   return Object.freeze(kernels);
 }

@@ -78,6 +78,27 @@ export interface Kernels {
     act: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
   ): number;
 
+  // a whole Linear + activation layer forward: gemm with the bias + activation epilogue
+  // x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y is (B, OUT), pre is (B, OUT) or null
+  // pre := x w + bias; y := act(pre; param); same numbers as gemm then biasAct
+  linearForward(
+    B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
+    act: number, param: number, y: FloatArray, pre: FloatArray | null,
+  ): void;
+
+  // a whole Linear + activation layer backward: the activation derivative on the way in, then the
+  // two products. x is (B, IN), w is (IN, OUT), z is (B, OUT) pre-activation, gradOut is (B, OUT)
+  // d loss / d y, gradZ is (B, OUT) scratch, gradW is (IN, OUT), gradBias is (OUT) or null,
+  // gradX is (B, IN) or null.
+  // gradZ := gradOut * act'(z); gradW := x^T gradZ (+= when accumulate); gradBias := column sums of
+  // gradZ (+= when accumulate); gradX := gradZ w^T when not null;
+  // returns sum(gradOut * d act / d param); gradZ may alias gradOut
+  linearBackward(
+    B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
+    gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
+    gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+  ): number;
+
   // x is (B, C), y is (B, C); y := softmax of each row (row max subtracted first); y may alias x
   softmax(B: number, C: number, x: FloatArray, y: FloatArray): void;
 

@@ -9,6 +9,7 @@ import { ceLoss, categoricalCELoss } from './ce-loss.js';
 import { mseLoss } from './mse-loss.js';
 import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
+import { linearForward, linearBackward } from './linear.js';
 
 let numThreads = 1;
 
@@ -27,6 +28,8 @@ export const referenceKernels: Kernels = Object.freeze({
   gemm,
   biasAct,
   actBackward,
+  linearForward,
+  linearBackward,
   softmax,
   softmaxCrossEntropy,
   ceLoss,
