@@ -10,11 +10,14 @@ import { Tensor, checkShape } from '../tensor.js';
 import { describe, rangeError, typeError } from '../util/check.js';
 import { writeAll, writeAtomic } from './atomic.js';
 
-export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
+export type SafetensorsDType =
+  | 'F64' | 'F32' | 'F16' | 'BF16' | 'F8_E4M3' | 'F8_E5M2'
+  | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
 type IntArray = Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | BigInt64Array | BigUint64Array;
 
-// a non-float tensor: the typed array of its dtype (BOOL and U8 as Uint8Array; F16/BF16 load as float32 Tensors)
+// a non-float tensor: the typed array of its dtype (BOOL, U8 and the raw bytes of F8_* as Uint8Array;
+// F16/BF16 load as float32 Tensors)
 export interface StoredArray {
   dtype: SafetensorsDType;
   shape: number[];
@@ -35,7 +38,7 @@ export const HEADER_CHECKSUM_KEY = 'ffnn.header_sha256';
 export const MAX_HEADER_BYTES = 100_000_000;
 
 const SIZES: Record<SafetensorsDType, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
 };
 
 interface Entry {
@@ -311,6 +314,8 @@ function decode(e: Entry, bytes: Uint8Array): Tensor | StoredArray {
       return { dtype: e.dtype, shape: e.shape, data: new Int8Array(ab) };
     case 'U8':
     case 'BOOL':
+    case 'F8_E4M3':
+    case 'F8_E5M2':
       return { dtype: e.dtype, shape: e.shape, data: new Uint8Array(ab) };
   }
 }
