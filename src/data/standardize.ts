@@ -11,7 +11,8 @@ export type StandardizerMode = 'feature' | 'scalar';
 export interface StandardizerOptions {
   // 'feature' (default) or 'scalar'
   mode?: StandardizerMode;
-  // std below this is replaced by it, so constant features do not divide by zero (default 1e-6)
+  // a fitted std below this is replaced by 1, as sklearn does: a constant feature (an MNIST border
+  // pixel) is only centered, so a test sample that differs there is not blown up by a tiny std (default 1e-6)
   minStd?: number;
   // fixed statistics instead of fit(): numbers (scalar mode) or one per feature
   mean?: number | readonly number[];
@@ -65,7 +66,7 @@ export class Standardizer {
       let ss = 0;
       for (let k = 0; k < d.length; k++) ss += (d[k] - m) * (d[k] - m);
       this.mean = Float64Array.of(m);
-      this.std = Float64Array.of(Math.max(Math.sqrt(ss / (N * F)), this.minStd));
+      this.std = Float64Array.of(this.floor(Math.sqrt(ss / (N * F))));
       return this;
     }
     const mean = sum.map((s) => s / N);
@@ -77,8 +78,12 @@ export class Standardizer {
       }
     }
     this.mean = mean;
-    this.std = ss.map((s) => Math.max(Math.sqrt(s / N), this.minStd));
+    this.std = ss.map((s) => this.floor(Math.sqrt(s / N)));
     return this;
+  }
+
+  private floor(std: number): number {
+    return std < this.minStd ? 1 : std;
   }
 
   // a standardized copy: a Tensor for a Tensor (N, F), a TensorDataset for a dataset

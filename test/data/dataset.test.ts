@@ -180,9 +180,11 @@ describe('Standardizer', () => {
     const train = Tensor.from([[1, 10, 5], [3, 30, 5]], { dtype: 'float64' });
     const s = new Standardizer().fit(train);
     expect([...s.mean!]).toEqual([2, 20, 5]);
-    expect([...s.std!]).toEqual([1, 10, 1e-6]);
+    expect([...s.std!]).toEqual([1, 10, 1]);
     expect(s.transform(train).toArray()).toEqual([[-1, -1, 0], [1, 1, 0]]);
     expect(s.transform(Tensor.from([[2, 40, 5]], { dtype: 'float64' })).toArray()).toEqual([[0, 2, 0]]);
+    // a constant feature is only centered: a different value in another set stays moderate
+    expect(s.transform(Tensor.from([[2, 20, 5.5]], { dtype: 'float64' })).toArray()).toEqual([[0, 0, 0.5]]);
   });
 
   it('scalar mode uses one mean/std; mnist() is torchvision Normalize', () => {

