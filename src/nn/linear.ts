@@ -84,15 +84,15 @@ export class Linear extends Module implements Unchecked {
     const k = this.kernels;
     const y = this.ws.get('y', B, OUT, this.dtype);
     const b = this.bias === null ? null : this.bias.data;
-    k.gemm(false, false, B, OUT, this.inFeatures, 1, x, this.weight.data, 0, y.data);
     if (act !== null) {
+      // pre := x w + b, y := act(pre)
       const pre = this.ws.get('pre', B, OUT, this.dtype);
       const p = act.paramValue();
-      k.biasAct(B, OUT, y.data, b, act.code, p, y.data, pre.data);
+      k.linearForward(B, this.inFeatures, OUT, x, this.weight.data, b, act.code, p, y.data, pre.data);
       this.pre = pre;
       this.actParam = p;
-    } else if (b !== null) {
-      k.biasAct(B, OUT, y.data, b, ACT_CODE.identity, 0, y.data, null);
+    } else {
+      k.linearForward(B, this.inFeatures, OUT, x, this.weight.data, b, ACT_CODE.identity, 0, y.data, null);
     }
     this.x = x;
     this.B = B;
@@ -111,27 +111,18 @@ export class Linear extends Module implements Unchecked {
     const k = this.kernels;
     const wGrad = this.weight.ensureGrad().data;
     const bGrad = this.bias === null ? null : this.bias.ensureGrad().data;
-    if (!accumulate && bGrad !== null) bGrad.fill(0);
     const du = this.ws.get('du', B, OUT, this.dtype);
-    let dParam = 0;
-    if (this.act !== null) {
-      // du := gradOut * act'(pre); bias grad += column sums of du
-      dParam = k.actBackward(B, OUT, (this.pre as Tensor).data, gradOut, this.act.code, this.actParam, du.data, bGrad);
-    } else {
-      // identity: du := gradOut, and its column sums for the bias
-      k.actBackward(B, OUT, gradOut, gradOut, ACT_CODE.identity, 0, du.data, bGrad);
-    }
-    // dw (+)= x^T du
-    k.gemm(true, false, IN, OUT, B, 1, this.x, du.data, accumulate ? 1 : 0, wGrad);
+    const dx = needDx ? this.ws.get('dx', B, IN, this.dtype) : null;
+    // du := gradOut * act'(pre); dw (+)= x^T du; db (+)= column sums of du; dx := du w^T
+    // (without an activation the identity: z is not read)
+    const fused = this.act !== null;
+    const dParam = k.linearBackward(
+      B, IN, OUT, this.x, this.weight.data, fused ? (this.pre as Tensor).data : gradOut, gradOut,
+      fused ? (this.act as Activation).code : ACT_CODE.identity, fused ? this.actParam : 0,
+      du.data, wGrad, bGrad, dx === null ? null : dx.data, accumulate,
+    );
     this.du = du;
-    if (needDx) {
-      // dx := du w^T
-      const dx = this.ws.get('dx', B, IN, this.dtype);
-      k.gemm(false, true, B, IN, OUT, 1, du.data, this.weight.data, 0, dx.data);
-      this.dx = dx;
-    } else {
-      this.dx = null;
-    }
+    this.dx = dx;
     return dParam;
   }
 
