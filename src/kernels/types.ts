@@ -1,6 +1,8 @@
 // the one contract both backends implement: native (C++ addon) and js (reference loops).
 // every array argument is row-major; a kernel writes only into the arrays it names as outputs.
 // all float arrays of one call share one element type (Float32Array or Float64Array).
+// a mean over zero rows (B or n = 0) is NaN, as in torch; outputs never overlap inputs unless a
+// comment says they may alias.
 
 export type FloatArray = Float32Array | Float64Array;
 export type DType = 'float32' | 'float64';

@@ -11,7 +11,8 @@ export function ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stabl
       total -= p[i * C + j] * Math.log(qij);
     }
   }
-  return B === 0 ? 0 : total / B;
+  // a mean over no rows is NaN (0 / 0), as torch's
+  return total / B;
 }
 
 export function categoricalCELoss(
@@ -22,5 +23,6 @@ export function categoricalCELoss(
     const qi = q[i * C + target[i]];
     total -= Math.log(stable ? Math.max(qi, epsilon) : qi);
   }
-  return B === 0 ? 0 : total / B;
+  // a mean over no rows is NaN (0 / 0), as torch's
+  return total / B;
 }

@@ -5,12 +5,12 @@ import type { FloatArray, Reduction } from '../types.js';
 export function mseLoss(
   n: number, pred: FloatArray, target: FloatArray, reduction: Reduction, grad: FloatArray | null,
 ): number {
-  const scale = reduction === 'mean' && n > 0 ? 1 / n : 1;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const d = pred[i] - target[i];
     total += d * d;
     if (grad !== null) grad[i] = reduction === 'mean' ? (2 * d) / n : 2 * d;
   }
-  return total * scale;
+  // a mean over no elements is NaN (0 / 0), as torch's
+  return reduction === 'mean' ? total / n : total;
 }

@@ -30,5 +30,6 @@ export function softmaxCrossEntropy(
     }
   }
   // an empty batch has loss 0, not 0 / 0
-  return B === 0 ? 0 : total / B;
+  // a mean over no rows is NaN (0 / 0), as torch's
+  return total / B;
 }
