@@ -1,0 +1,178 @@
+// saveModel / loadModel: an FFNN's weights and configuration in one safetensors file (loadable by
+// the safetensors package of PyTorch), written atomically; optionally the optimizer's and schedule's
+// state and the input standardization, so that training resumes where it stopped.
+// tensors: W1, b1, ..., U, c, learnable beta/alpha under their parameter names; optimizer buffers as
+// "optim.<param index>.<buffer>". metadata (strings): ffnn.format, ffnn.config (JSON), and when
+// given ffnn.optimizer, ffnn.schedule, ffnn.standardizer, ffnn.progress (JSON).
+import { Standardizer } from '../data/standardize.js';
+import { FormatError } from '../errors.js';
+import { loadSafetensors, saveSafetensors, type SaveEntry } from '../io/safetensors.js';
+import { DEVICES, type Device } from '../kernels/index.js';
+import { activation, type Activation } from '../nn/activation.js';
+import { FFNN } from '../nn/ffnn.js';
+import type { Optimizer, OptimizerStateDict, ParamState } from '../optim/optimizer.js';
+import type { LRScheduler, SchedulerStateDict } from '../optim/lr-scheduler.js';
+import { DTYPES, Tensor, type DType } from '../tensor.js';
+import { checkObject, checkOneOf, typeError } from '../util/check.js';
+
+export const MODEL_FORMAT = 'ffnn.FFNN/1';
+
+export interface ActivationConfig {
+  kind: 'relu' | 'sigmoid' | 'tanh' | 'swish' | 'celu';
+  // beta (swish) or alpha (celu) at construction; the learned value is in the tensors
+  param?: number;
+  learnable?: boolean;
+}
+
+export interface ModelConfig {
+  F: number;
+  hidden: number[];
+  activations: ActivationConfig[];
+  C: number;
+  dtype: DType;
+}
+
+export interface SaveModelOptions {
+  optimizer?: Optimizer;
+  schedule?: LRScheduler;
+  standardizer?: Standardizer;
+  // where training stands (epochs done, seed, ...): stored as JSON, returned by loadModel
+  progress?: Record<string, number | string | boolean>;
+}
+
+export interface LoadedModel {
+  net: FFNN;
+  config: ModelConfig;
+  optimizerState: OptimizerStateDict | null;
+  scheduleState: SchedulerStateDict | null;
+  standardizer: Standardizer | null;
+  progress: Record<string, number | string | boolean> | null;
+}
+
+export function modelConfig(net: FFNN): ModelConfig {
+  return {
+    F: net.F,
+    hidden: [...net.hidden],
+    activations: net.activations.map(activationConfig),
+    C: net.C,
+    dtype: net.dtype,
+  };
+}
+
+function activationConfig(a: Activation): ActivationConfig {
+  if (a.kind === 'swish' || a.kind === 'celu') return { kind: a.kind, param: a.paramValue(), learnable: a.param !== null };
+  return { kind: a.kind };
+}
+
+export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): void {
+  if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
+  if (!(net instanceof FFNN)) throw typeError('net', 'an FFNN', net);
+  const o = checkObject('options', opts);
+  const tensors: Record<string, SaveEntry> = {};
+  for (const [name, p] of net.namedParameters()) tensors[name] = p;
+  const metadata: Record<string, string> = {
+    'ffnn.format': MODEL_FORMAT,
+    'ffnn.config': JSON.stringify(modelConfig(net)),
+  };
+  const optimizer = o.optimizer as Optimizer | undefined;
+  if (optimizer !== undefined) {
+    if (typeof optimizer?.stateDict !== 'function') throw typeError('options.optimizer', 'an optimizer', optimizer);
+    const dict = optimizer.stateDict();
+    const state: Record<string, Record<string, number>> = {};
+    for (const [i, s] of Object.entries(dict.state)) {
+      state[i] = {};
+      for (const [k, v] of Object.entries(s) as Array<[keyof ParamState, Tensor | number]>) {
+        if (v instanceof Tensor) tensors[`optim.${i}.${k}`] = v;
+        else state[i][k] = v;
+      }
+    }
+    metadata['ffnn.optimizer'] = JSON.stringify({ optimizer: dict.optimizer, hyper: dict.hyper, params: dict.params, state });
+  }
+  const schedule = o.schedule as LRScheduler | undefined;
+  if (schedule !== undefined) {
+    if (typeof schedule?.stateDict !== 'function') throw typeError('options.schedule', 'a learning-rate schedule', schedule);
+    metadata['ffnn.schedule'] = JSON.stringify(schedule.stateDict());
+  }
+  const st = o.standardizer as Standardizer | undefined;
+  if (st !== undefined) {
+    if (!(st instanceof Standardizer) || st.mean === null || st.std === null) {
+      throw typeError('options.standardizer', 'a fitted Standardizer', st);
+    }
+    metadata['ffnn.standardizer'] = JSON.stringify({ mode: st.mode, mean: [...st.mean], std: [...st.std] });
+  }
+  if (o.progress !== undefined) metadata['ffnn.progress'] = JSON.stringify(checkObject('options.progress', o.progress));
+  saveSafetensors(file, tensors, metadata);
+}
+
+export function loadModel(file: string, opts?: { device?: Device }): LoadedModel {
+  if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
+  const o = checkObject('options', opts);
+  const device = o.device === undefined ? 'native' : checkOneOf('options.device', o.device, DEVICES);
+  const { tensors, metadata } = loadSafetensors(file);
+  if (metadata['ffnn.format'] !== MODEL_FORMAT) {
+    throw new FormatError(`not an ffnn model: metadata ffnn.format is ${JSON.stringify(metadata['ffnn.format'])}, expected "${MODEL_FORMAT}"`, file);
+  }
+  const config = parseJson(file, 'ffnn.config', metadata['ffnn.config']) as ModelConfig;
+  let net: FFNN;
+  try {
+    checkOneOf('dtype', config.dtype, DTYPES);
+    const acts = config.activations.map((a) =>
+      activation(a.kind, { device, dtype: config.dtype, ...(a.kind === 'swish' ? { beta: a.param } : a.kind === 'celu' ? { alpha: a.param } : {}), ...(a.learnable ? { learnable: true } : {}) }),
+    );
+    net = new FFNN(config.F, config.hidden, acts, config.C, { device, dtype: config.dtype, seed: 0 });
+  } catch (e) {
+    throw new FormatError(`ffnn.config does not describe a valid FFNN: ${(e as Error).message}`, file);
+  }
+  for (const [name, p] of net.namedParameters()) {
+    const t = tensors[name];
+    if (!(t instanceof Tensor)) throw new FormatError(`missing float tensor "${name}" for parameter ${name}`, file);
+    if (t.dtype !== p.dtype || t.shape.join(',') !== p.shape.join(',')) {
+      throw new FormatError(
+        `tensor "${name}": expected ${p.dtype} of shape [${p.shape.join(', ')}], found ${t.dtype} of shape [${t.shape.join(', ')}]`,
+        file,
+      );
+    }
+    p.data.set(t.data);
+  }
+  let optimizerState: OptimizerStateDict | null = null;
+  if (metadata['ffnn.optimizer'] !== undefined) {
+    const raw = parseJson(file, 'ffnn.optimizer', metadata['ffnn.optimizer']) as {
+      optimizer: OptimizerStateDict['optimizer'];
+      hyper: OptimizerStateDict['hyper'];
+      params: OptimizerStateDict['params'];
+      state: Record<string, Record<string, number>>;
+    };
+    const state: Record<string, ParamState> = {};
+    for (const [i, s] of Object.entries(raw.state ?? {})) state[i] = { ...s };
+    for (const [name, t] of Object.entries(tensors)) {
+      const m = /^optim\.(\d+)\.(\w+)$/.exec(name);
+      if (m === null) continue;
+      if (!(t instanceof Tensor)) throw new FormatError(`optimizer buffer "${name}" is not a float tensor`, file);
+      (state[m[1]] ??= {} as ParamState)[m[2] as 'momentumBuffer'] = t;
+    }
+    optimizerState = { optimizer: raw.optimizer, hyper: raw.hyper, params: raw.params, state };
+  }
+  const scheduleState = metadata['ffnn.schedule'] === undefined ? null : (parseJson(file, 'ffnn.schedule', metadata['ffnn.schedule']) as SchedulerStateDict);
+  let standardizer: Standardizer | null = null;
+  if (metadata['ffnn.standardizer'] !== undefined) {
+    const s = parseJson(file, 'ffnn.standardizer', metadata['ffnn.standardizer']) as { mode: 'feature' | 'scalar'; mean: number[]; std: number[] };
+    try {
+      standardizer = new Standardizer({ mode: s.mode, mean: s.mode === 'scalar' ? s.mean[0] : s.mean, std: s.mode === 'scalar' ? s.std[0] : s.std });
+    } catch (e) {
+      throw new FormatError(`ffnn.standardizer is not valid: ${(e as Error).message}`, file);
+    }
+  }
+  const progress = metadata['ffnn.progress'] === undefined ? null : (parseJson(file, 'ffnn.progress', metadata['ffnn.progress']) as LoadedModel['progress']);
+  return { net, config, optimizerState, scheduleState, standardizer, progress };
+}
+
+function parseJson(file: string, key: string, s: string | undefined): unknown {
+  if (s === undefined) throw new FormatError(`metadata ${key} is missing`, file);
+  try {
+    const v: unknown = JSON.parse(s);
+    if (v === null || typeof v !== 'object') throw new Error('not an object');
+    return v;
+  } catch (e) {
+    throw new FormatError(`metadata ${key} is not valid JSON: ${(e as Error).message}`, file);
+  }
+}

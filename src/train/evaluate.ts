@@ -1,0 +1,82 @@
+// evaluate: mean loss, accuracy and the confusion matrix of a classifier over a dataset, in eval mode
+import type { Dataset } from '../data/dataset.js';
+import { checkDataset } from '../data/dataset.js';
+import { DataLoader } from '../data/loader.js';
+import { FFNN } from '../nn/ffnn.js';
+import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
+import { Module } from '../nn/module.js';
+import { Tensor } from '../tensor.js';
+import { checkInt, checkObject, rangeError, typeError } from '../util/check.js';
+
+export interface Evaluation {
+  // mean loss per sample (CELoss of the probabilities for an FFNN, the loss module's otherwise)
+  loss: number;
+  accuracy: number;
+  // confusion[t][p]: samples of true class t predicted as p
+  confusion: number[][];
+  samples: number;
+}
+
+export interface EvaluateOptions {
+  batchSize?: number;
+  // for a Module that is not an FFNN (default CrossEntropyLoss on logits)
+  loss?: LossModule;
+}
+
+export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions): Evaluation {
+  if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
+  checkDataset('dataset', dataset);
+  if (dataset.length === 0) throw rangeError('dataset', 'a dataset with at least one sample', 'an empty dataset');
+  const o = checkObject('options', opts);
+  const batchSize = o.batchSize === undefined ? 1000 : checkInt('options.batchSize', o.batchSize, 1);
+  const isFFNN = net instanceof FFNN;
+  const lossFn = isFFNN ? null : ((o.loss as LossModule | undefined) ?? new CrossEntropyLoss({ device: net.device }));
+  const wasTraining = net.training;
+  net.eval();
+  let C = 0;
+  let confusion: number[][] = [];
+  let lossSum = 0;
+  let correct = 0;
+  let n = 0;
+  try {
+    for (const [x, y] of new DataLoader(dataset, { batchSize })) {
+      const B = x.shape[0];
+      const out = net.forward(x);
+      if (C === 0) {
+        C = out.shape[1];
+        confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+      }
+      const batchLoss = isFFNN
+        ? y instanceof Int32Array
+          ? CategoricalCELoss(out, y, { device: net.device })
+          : CELoss(out, y, { device: net.device })
+        : (lossFn as LossModule).forward(out, y);
+      lossSum += batchLoss * B;
+      for (let i = 0; i < B; i++) {
+        const p = argmaxRow(out, i);
+        const t = y instanceof Int32Array ? y[i] : argmaxRow(y, i);
+        if (t >= 0 && t < C) confusion[t][p]++;
+        if (p === t) correct++;
+      }
+      n += B;
+    }
+  } finally {
+    net.train(wasTraining);
+  }
+  return { loss: lossSum / n, accuracy: correct / n, confusion, samples: n };
+}
+
+function argmaxRow(t: Tensor, i: number): number {
+  const C = t.shape[1];
+  const d = t.data;
+  let best = 0;
+  let bv = d[i * C];
+  for (let j = 1; j < C; j++) {
+    const v = d[i * C + j];
+    if (v > bv) {
+      bv = v;
+      best = j;
+    }
+  }
+  return best;
+}
