@@ -34,6 +34,7 @@ export abstract class Activation extends Module implements Unchecked {
   }
 
   forward(x: Tensor): Tensor {
+    this.followDtype(x);
     checkMatrix('x', x, undefined, this.dtype, this.toString());
     checkFinite('x', x);
     return this.uncheckedForward(x);

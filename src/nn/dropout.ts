@@ -26,6 +26,7 @@ export class Dropout extends Module implements Unchecked {
   }
 
   forward(x: Tensor): Tensor {
+    this.followDtype(x);
     checkMatrix('x', x, undefined, this.dtype, this.toString());
     checkFinite('x', x);
     return this.uncheckedForward(x);

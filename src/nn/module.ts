@@ -3,15 +3,16 @@
 // call super(opts), implement forward and backward, list your parameters in ownParameters.
 import { backend, type Device } from '../kernels/index.js';
 import type { DType, Kernels } from '../kernels/types.js';
-import type { Parameter, Tensor } from '../tensor.js';
+import { Tensor, type Parameter } from '../tensor.js';
 import { resolveOptions, type ModuleOptions } from './options.js';
 
 export abstract class Module {
   private dev: Device;
   private dt: DType;
   private k: Kernels;
-  // device or dtype given by the caller; otherwise a container may change them (adopt)
-  private readonly explicit: boolean;
+  // device / dtype given by the caller; otherwise a container may change them (adopt)
+  private readonly explicitDevice: boolean;
+  private readonly explicitDtype: boolean;
   readonly seed: number;
   training = true;
 
@@ -20,7 +21,8 @@ export abstract class Module {
     this.dev = o.device;
     this.dt = o.dtype;
     this.seed = o.seed;
-    this.explicit = o.explicit;
+    this.explicitDevice = o.explicitDevice;
+    this.explicitDtype = o.explicitDtype;
     this.k = backend(o.device);
   }
 
@@ -85,15 +87,21 @@ export abstract class Module {
     return this.train(false);
   }
 
-  // whether device and dtype are fixed: given explicitly, or holding parameters already allocated
-  isPinned(): boolean {
-    return this.explicit || this.ownParameters().length > 0 || this.children().some((m) => m.isPinned());
+  // whether the device is fixed: given explicitly, or a parameter (here or in a child) lives on it
+  hasFixedDevice(): boolean {
+    return this.explicitDevice || this.ownParameters().length > 0 || this.children().some((m) => m.hasFixedDevice());
   }
 
-  // a container moves an unpinned module (no parameters, no explicit options) to its own device and dtype
+  // whether the dtype is fixed: given explicitly, or parameters already allocated in it
+  hasFixedDtype(): boolean {
+    return this.explicitDtype || this.ownParameters().length > 0 || this.children().some((m) => m.hasFixedDtype());
+  }
+
+  // a container moves a module whose device / dtype are not fixed to its own; a fixed one that
+  // differs is a TypeError
   adopt(device: Device, dtype: DType): void {
     if (device === this.dev && dtype === this.dt) return;
-    if (this.explicit || this.ownParameters().length > 0) {
+    if ((device !== this.dev && this.hasFixedDevice()) || (dtype !== this.dt && this.hasFixedDtype())) {
       throw new TypeError(
         `${this.toString()}: expected device '${device}' and dtype '${dtype}' like the rest of the network, ` +
           `received device '${this.dev}' and dtype '${this.dt}'`,
@@ -101,6 +109,11 @@ export abstract class Module {
     }
     for (const m of this.children()) m.adopt(device, dtype);
     this.setPlacement(device, dtype);
+  }
+
+  // a parameter-free module without an explicit dtype takes the dtype of its input, as torch's do
+  protected followDtype(x: unknown): void {
+    if (x instanceof Tensor && x.dtype !== this.dt && !this.hasFixedDtype()) this.setPlacement(this.dev, x.dtype);
   }
 
   // for containers, which take their children's placement

@@ -16,7 +16,8 @@ export interface ResolvedOptions {
   dtype: DType;
   seed: number;
   // whether device / dtype were given explicitly (a container adopts the ones that were not)
-  explicit: boolean;
+  explicitDevice: boolean;
+  explicitDtype: boolean;
 }
 
 export function resolveOptions(name: string, opts: unknown): ResolvedOptions & { raw: Record<string, unknown> } {
@@ -24,5 +25,5 @@ export function resolveOptions(name: string, opts: unknown): ResolvedOptions & {
   const device = o.device === undefined ? 'native' : checkOneOf(`${name}.device`, o.device, DEVICES);
   const dtype = o.dtype === undefined ? 'float32' : checkOneOf(`${name}.dtype`, o.dtype, DTYPES);
   const seed = o.seed === undefined ? randomSeed() : checkInt(`${name}.seed`, o.seed, 0);
-  return { device, dtype, seed, explicit: o.device !== undefined || o.dtype !== undefined, raw: o };
+  return { device, dtype, seed, explicitDevice: o.device !== undefined, explicitDtype: o.dtype !== undefined, raw: o };
 }

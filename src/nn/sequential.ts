@@ -90,24 +90,25 @@ export class Sequential extends Module {
   }
 }
 
-// the device and dtype every pinned module shares (default native, float32 when none is pinned)
+// the device every module with a fixed device shares, and likewise the dtype (default native, float32)
 function agree(list: readonly Module[]): { device: Device; dtype: DType } {
-  let first = -1;
+  let dev = -1;
+  let dt = -1;
   list.forEach((m, i) => {
-    if (!m.isPinned()) return;
-    if (first < 0) {
-      first = i;
-      return;
+    if (m.hasFixedDevice()) {
+      if (dev < 0) dev = i;
+      else if (m.device !== list[dev].device) {
+        throw new TypeError(`modules[${i}]: expected device '${list[dev].device}' like modules[${dev}], received ${describe(m)} on device '${m.device}'`);
+      }
     }
-    const f = list[first];
-    if (m.device !== f.device || m.dtype !== f.dtype) {
-      throw new TypeError(
-        `modules[${i}]: expected device '${f.device}' and dtype '${f.dtype}' like modules[${first}], ` +
-          `received ${describe(m)} on device '${m.device}' with dtype '${m.dtype}'`,
-      );
+    if (m.hasFixedDtype()) {
+      if (dt < 0) dt = i;
+      else if (m.dtype !== list[dt].dtype) {
+        throw new TypeError(`modules[${i}]: expected dtype '${list[dt].dtype}' like modules[${dt}], received ${describe(m)} with dtype '${m.dtype}'`);
+      }
     }
   });
-  return first < 0 ? { device: 'native', dtype: 'float32' } : { device: list[first].device, dtype: list[first].dtype };
+  return { device: dev < 0 ? 'native' : list[dev].device, dtype: dt < 0 ? 'float32' : list[dt].dtype };
 }
 
 function plan(list: readonly Module[]): Step[] {

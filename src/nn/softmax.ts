@@ -26,6 +26,7 @@ export class Softmax extends Module implements Unchecked {
   }
 
   forward(x: Tensor): Tensor {
+    this.followDtype(x);
     checkMatrix('x', x, undefined, this.dtype, 'Softmax()');
     checkFinite('x', x);
     return this.uncheckedForward(x);

@@ -1,0 +1,232 @@
+// Linear (shape, init, forward), activations as modules, Sequential (fusion, placement, widths),
+// Softmax, Dropout, train/eval, zeroGrad
+import { describe, expect, test } from 'vitest';
+import {
+  CELU, Dropout, Linear, Module, ReLU, Sequential, Sigmoid, Softmax, Swish, Tanh, activation,
+} from '../../src/nn/index.js';
+import { Tensor } from '../../src/tensor.js';
+import { DEVICES, DTYPES, maxRelDiff } from './common.js';
+
+const TOL = { float64: 1e-13, float32: 1e-5 };
+
+function stats(a: ArrayLike<number>): { mean: number; std: number; min: number; max: number } {
+  let s = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    s += a[i];
+    min = Math.min(min, a[i]);
+    max = Math.max(max, a[i]);
+  }
+  const mean = s / a.length;
+  let v = 0;
+  for (let i = 0; i < a.length; i++) v += (a[i] - mean) ** 2;
+  return { mean, std: Math.sqrt(v / a.length), min, max };
+}
+
+describe('Linear init', () => {
+  test("'torch' (the default): weight and bias in U(-1/sqrt(in), 1/sqrt(in))", () => {
+    const l = new Linear(400, 300, { device: 'js', seed: 1 });
+    const bound = 1 / Math.sqrt(400);
+    const w = stats(l.weight.data);
+    expect(w.min).toBeGreaterThanOrEqual(-bound);
+    expect(w.max).toBeLessThanOrEqual(bound);
+    expect(w.max).toBeGreaterThan(0.99 * bound);
+    expect(Math.abs(w.std - bound / Math.sqrt(3))).toBeLessThan(0.01 * bound);
+    const b = stats((l.bias as Tensor).data);
+    expect(b.max).toBeLessThanOrEqual(bound);
+    expect(b.std).toBeGreaterThan(0);
+  });
+  test("'kaiming': N(0, 2/in), bias 0", () => {
+    const l = new Linear(400, 300, { device: 'js', seed: 2, init: 'kaiming' });
+    const w = stats(l.weight.data);
+    expect(Math.abs(w.std / Math.sqrt(2 / 400) - 1)).toBeLessThan(0.01);
+    expect(Math.abs(w.mean)).toBeLessThan(0.001);
+    expect((l.bias as Tensor).data.every((v) => v === 0)).toBe(true);
+  });
+  test("'xavier': Glorot uniform U(-sqrt(6/(in+out)), sqrt(6/(in+out))), bias 0", () => {
+    const l = new Linear(400, 300, { device: 'js', seed: 3, init: 'xavier' });
+    const bound = Math.sqrt(6 / 700);
+    const w = stats(l.weight.data);
+    expect(w.max).toBeLessThanOrEqual(bound);
+    expect(w.max).toBeGreaterThan(0.99 * bound);
+    expect(w.min).toBeGreaterThanOrEqual(-bound);
+    expect((l.bias as Tensor).data.every((v) => v === 0)).toBe(true);
+  });
+  test('a seed gives the same weights; bias: false has none', () => {
+    const a = new Linear(5, 3, { device: 'js', seed: 7 });
+    const b = new Linear(5, 3, { device: 'js', seed: 7 });
+    const c = new Linear(5, 3, { device: 'js', seed: 8 });
+    expect(Array.from(a.weight.data)).toEqual(Array.from(b.weight.data));
+    expect(Array.from(a.weight.data)).not.toEqual(Array.from(c.weight.data));
+    const nb = new Linear(5, 3, { device: 'js', bias: false });
+    expect(nb.bias).toBeNull();
+    expect(nb.parameters()).toEqual([nb.weight]);
+    expect(a.namedParameters().map(([n]) => n)).toEqual(['weight', 'bias']);
+    expect(a.weight.shape).toEqual([5, 3]);
+  });
+});
+
+describe.each(DEVICES)('modules on %s', (device) => {
+  describe.each(DTYPES)('%s', (dtype) => {
+    const o = { device, dtype };
+    const tol = TOL[dtype];
+
+    test('Linear forward is x W + b; backward gives x^T g, column sums, g W^T and accumulates', () => {
+      const l = new Linear(3, 2, { ...o, seed: 1 });
+      const x = Tensor.randn([4, 3], { dtype, seed: 2 });
+      const y = l.forward(x);
+      const W = l.weight.data;
+      const b = (l.bias as Tensor).data;
+      const want = new Float64Array(8);
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) {
+        let s = b[j];
+        for (let k = 0; k < 3; k++) s += x.data[i * 3 + k] * W[k * 2 + j];
+        want[i * 2 + j] = s;
+      }
+      expect(maxRelDiff(y.data, want, 1e-3)).toBeLessThan(tol);
+      const g = Tensor.randn([4, 2], { dtype, seed: 3 });
+      const dx = l.backward(g);
+      const dW = new Float64Array(6);
+      const db = new Float64Array(2);
+      const dxWant = new Float64Array(12);
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) {
+        db[j] += g.data[i * 2 + j];
+        for (let k = 0; k < 3; k++) {
+          dW[k * 2 + j] += x.data[i * 3 + k] * g.data[i * 2 + j];
+          dxWant[i * 3 + k] += g.data[i * 2 + j] * W[k * 2 + j];
+        }
+      }
+      expect(maxRelDiff((l.weight.grad as Tensor).data, dW, 1e-3)).toBeLessThan(tol);
+      expect(maxRelDiff(((l.bias as Tensor & { grad: Tensor }).grad).data, db, 1e-3)).toBeLessThan(tol);
+      expect(maxRelDiff(dx.data, dxWant, 1e-3)).toBeLessThan(tol);
+      l.forward(x);
+      l.backward(g);
+      expect(maxRelDiff((l.weight.grad as Tensor).data, dW.map((v) => 2 * v), 1e-3)).toBeLessThan(tol);
+      l.zeroGrad();
+      expect((l.weight.grad as Tensor).data.every((v) => v === 0)).toBe(true);
+    });
+
+    test('activation modules: values, derivatives and learnable beta/alpha gradients', () => {
+      const x = Tensor.randn([3, 5], { dtype, seed: 4 });
+      const g = Tensor.randn([3, 5], { dtype, seed: 5 });
+      const sig = (v: number) => 1 / (1 + Math.exp(-v));
+      const cases: Array<[Module & { param?: unknown }, (v: number) => number, (v: number) => number]> = [
+        [new ReLU(o), (v) => Math.max(0, v), (v) => (v > 0 ? 1 : 0)],
+        [new Sigmoid(o), sig, (v) => sig(v) * (1 - sig(v))],
+        [new Tanh(o), Math.tanh, (v) => 1 - Math.tanh(v) ** 2],
+        [new Swish({ ...o, beta: 1.5 }), (v) => v * sig(1.5 * v), (v) => sig(1.5 * v) + 1.5 * v * sig(1.5 * v) * (1 - sig(1.5 * v))],
+        [new CELU({ ...o, alpha: 0.5 }), (v) => (v > 0 ? v : 0.5 * Math.expm1(v / 0.5)), (v) => (v > 0 ? 1 : Math.exp(v / 0.5))],
+      ];
+      for (const [m, f, df] of cases) {
+        const y = m.forward(x);
+        expect(maxRelDiff(y.data, Array.from(x.data, f), 1e-3)).toBeLessThan(tol);
+        const gi = m.backward(g);
+        expect(maxRelDiff(gi.data, Array.from(x.data, (v, i) => g.data[i] * df(v)), 1e-3)).toBeLessThan(tol);
+      }
+      const sw = new Swish({ ...o, beta: 0.7, learnable: true });
+      const ce = new CELU({ ...o, alpha: 1.2, learnable: true });
+      expect(sw.parameters().map((p) => p.name)).toEqual(['beta']);
+      expect(ce.parameters().map((p) => p.name)).toEqual(['alpha']);
+      const beta = sw.param?.data[0] as number;
+      const alpha = ce.param?.data[0] as number;
+      sw.forward(x);
+      sw.backward(g);
+      ce.forward(x);
+      ce.backward(g);
+      let dBeta = 0;
+      let dAlpha = 0;
+      x.data.forEach((v, i) => {
+        const s = sig(beta * v);
+        dBeta += g.data[i] * v * v * s * (1 - s);
+        dAlpha += v > 0 ? 0 : g.data[i] * (Math.expm1(v / alpha) - (v / alpha) * Math.exp(v / alpha));
+      });
+      expect(maxRelDiff(sw.param?.grad?.data ?? [], [dBeta], 1)).toBeLessThan(tol * 10);
+      expect(maxRelDiff(ce.param?.grad?.data ?? [], [dAlpha], 1)).toBeLessThan(tol * 10);
+    });
+
+    test('Sequential fuses Linear + activation with the same numbers as running them one by one', () => {
+      const mk = () => [new Linear(4, 5, { ...o, seed: 1 }), new Swish({ ...o, beta: 0.9, learnable: true }), new Linear(5, 3, { ...o, seed: 2 }), new Tanh()] as const;
+      const [l1, a1, l2, a2] = mk();
+      const seq = new Sequential(...mk());
+      const x = Tensor.randn([6, 4], { dtype, seed: 3 });
+      const g = Tensor.randn([6, 3], { dtype, seed: 4 });
+      const y1 = a2.forward(l2.forward(a1.forward(l1.forward(x))));
+      const dx1 = l1.backward(a1.backward(l2.backward(a2.backward(g))));
+      const y2 = seq.forward(x);
+      const dx2 = seq.backward(g);
+      expect(maxRelDiff(y2.data, y1.data, 1e-3)).toBeLessThan(tol);
+      expect(maxRelDiff(dx2.data, dx1.data, 1e-3)).toBeLessThan(tol);
+      const p1 = [l1, a1, l2].flatMap((m) => m.parameters());
+      const p2 = seq.parameters();
+      expect(seq.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '1.beta', '2.weight', '2.bias']);
+      p2.forEach((p, i) => expect(maxRelDiff((p.grad as Tensor).data, (p1[i].grad as Tensor).data, 1e-3)).toBeLessThan(tol * 10));
+    });
+
+    test('Softmax backward is the Jacobian-vector product', () => {
+      const s = new Softmax(o);
+      const x = Tensor.randn([3, 4], { dtype, seed: 6 });
+      const g = Tensor.randn([3, 4], { dtype, seed: 7 });
+      const y = s.forward(x).data.slice();
+      const gi = s.backward(g);
+      const want = Array.from(y, (yi, k) => {
+        const row = Math.floor(k / 4);
+        let dot = 0;
+        for (let j = 0; j < 4; j++) dot += g.data[row * 4 + j] * y[row * 4 + j];
+        return yi * (g.data[k] - dot);
+      });
+      expect(maxRelDiff(gi.data, want, 1e-3)).toBeLessThan(tol);
+    });
+
+    test('Dropout: inverted, seeded, identity in eval; train()/eval() reach every module', () => {
+      const x = Tensor.full([50, 40], 2, { dtype });
+      const d = new Dropout(0.25, { ...o, seed: 9 });
+      const y = d.forward(x);
+      let zeros = 0;
+      for (const v of y.data) {
+        if (v === 0) zeros++;
+        else expect(v).toBeCloseTo(2 / 0.75, 5);
+      }
+      expect(zeros / 2000).toBeGreaterThan(0.2);
+      expect(zeros / 2000).toBeLessThan(0.3);
+      const g = d.backward(Tensor.full([50, 40], 1, { dtype }));
+      g.data.forEach((v, i) => expect(v === 0).toBe(y.data[i] === 0));
+      const again = new Dropout(0.25, { ...o, seed: 9 }).forward(x);
+      expect(Array.from(again.data)).toEqual(Array.from(y.data));
+      const seq = new Sequential(new Linear(40, 3, { ...o, seed: 1 }), 'relu', d);
+      seq.eval();
+      expect(d.training).toBe(false);
+      expect(d.forward(x)).toBe(x);
+      seq.train();
+      expect(d.training).toBe(true);
+      expect(Array.from(new Dropout(1, o).forward(x).data).every((v) => v === 0)).toBe(true);
+      expect(new Dropout(0, o).forward(x)).toBe(x);
+    });
+  });
+});
+
+describe('Sequential placement and shape', () => {
+  test('names become activations; unpinned modules adopt the device and dtype', () => {
+    const seq = new Sequential(new Linear(3, 4, { device: 'js', dtype: 'float64' }), 'sig', new ReLU(), activation('celu'), new Linear(4, 2, { device: 'js', dtype: 'float64' }));
+    expect(seq.modules[1]).toBeInstanceOf(Sigmoid);
+    for (const m of seq.modules) {
+      expect(m.device).toBe('js');
+      expect(m.dtype).toBe('float64');
+    }
+    expect(seq.device).toBe('js');
+    expect(seq.dtype).toBe('float64');
+  });
+  test('a device or dtype mix is a TypeError naming the module', () => {
+    expect(() => new Sequential(new Linear(3, 4, { device: 'js' }), new Linear(4, 2, { device: 'js', dtype: 'float64' }))).toThrow(/modules\[1\].*float32.*float64/);
+    expect(() => new Sequential(new Linear(3, 4, { device: 'js' }), new Linear(4, 2, { device: 'native' }))).toThrow(TypeError);
+    expect(() => new Sequential(new Linear(3, 4, { device: 'js' }), new ReLU({ device: 'native' }))).toThrow(TypeError);
+    expect(() => new Sequential(new Linear(3, 4, { device: 'js' }), new Swish({ learnable: true, dtype: 'float64', device: 'js' }))).toThrow(TypeError);
+  });
+  test('widths must chain; a module appears once', () => {
+    expect(() => new Sequential(new Linear(3, 4, { device: 'js' }), 'relu', new Linear(5, 2, { device: 'js' }))).toThrow(/modules\[2\].*4 input features/);
+    const r = new ReLU();
+    expect(() => new Sequential(new Linear(3, 3, { device: 'js' }), r, new Linear(3, 3, { device: 'js' }), r)).toThrow(RangeError);
+    expect(() => new Sequential(new Linear(3, 3, { device: 'js' }), 42 as never)).toThrow(TypeError);
+    expect(() => new Sequential('gelu' as never)).toThrow(RangeError);
+  });
+});
