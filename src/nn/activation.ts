@@ -35,14 +35,14 @@ export abstract class Activation extends Module implements Unchecked {
 
   forward(x: Tensor): Tensor {
     this.followDtype(x);
-    checkMatrix('x', x, undefined, this.dtype, this.toString());
+    checkMatrix('x', x, undefined, this.dtype, this);
     checkFinite('x', x);
     return this.uncheckedForward(x);
   }
 
   backward(gradOut: Tensor): Tensor {
     const pre = this.requireSaved();
-    checkLike('gradOut', gradOut, pre.shape[0], pre.shape[1], this.dtype, `the output of ${this.toString()}`);
+    checkLike('gradOut', gradOut, pre.shape[0], pre.shape[1], this.dtype, this);
     checkFinite('gradOut', gradOut);
     return this.uncheckedBackward(gradOut);
   }

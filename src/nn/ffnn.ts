@@ -184,7 +184,7 @@ export class FFNN extends Module {
   }
 
   private checkX(x: unknown): Tensor {
-    const t = checkMatrix('x', x, this.F, this.dtype, `FFNN(F=${this.F})`);
+    const t = checkMatrix('x', x, this.F, this.dtype, this);
     checkFinite('x', t);
     return t;
   }

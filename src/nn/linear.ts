@@ -57,14 +57,14 @@ export class Linear extends Module implements Unchecked {
   }
 
   forward(x: Tensor): Tensor {
-    checkMatrix('x', x, this.inFeatures, this.dtype, this.toString());
+    checkMatrix('x', x, this.inFeatures, this.dtype, this);
     checkFinite('x', x);
     return this.uncheckedForward(x);
   }
 
   backward(gradOut: Tensor): Tensor {
     if (this.x === null) throw new Error(`${this.toString()}: backward called before forward`);
-    checkLike('gradOut', gradOut, this.B, this.outFeatures, this.dtype, `the output of ${this.toString()}`);
+    checkLike('gradOut', gradOut, this.B, this.outFeatures, this.dtype, this);
     checkFinite('gradOut', gradOut);
     return this.uncheckedBackward(gradOut);
   }

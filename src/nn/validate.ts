@@ -16,22 +16,24 @@ export function checkTensor(name: string, v: unknown): Tensor {
   return v;
 }
 
-// a [B, cols] tensor of dtype with B >= 1; cols undefined accepts any width
-export function checkMatrix(name: string, v: unknown, cols: number | undefined, dtype: DType, owner: string): Tensor {
+// a [B, cols] tensor of dtype with B >= 1; cols undefined accepts any width. owner (a module or a
+// string) is turned into text only for a message, so a valid call builds no strings
+export function checkMatrix(name: string, v: unknown, cols: number | undefined, dtype: DType, owner: object | string): Tensor {
   const t = checkTensor(name, v);
+  if (t.ndim === 2 && (cols === undefined || t.shape[1] === cols) && t.shape[0] >= 1 && t.dtype === dtype) return t;
   const want = `a tensor of shape [B, ${cols ?? 'N'}]`;
   if (t.ndim !== 2) throw rangeError(name, want, t);
-  if (cols !== undefined && t.shape[1] !== cols) throw rangeError(name, `${want} (${owner} has ${cols} input features)`, t);
+  if (cols !== undefined && t.shape[1] !== cols) throw rangeError(name, `${want} (${String(owner)} has ${cols} input features)`, t);
   if (t.shape[0] < 1) throw rangeError(name, `${want} with B >= 1`, t);
-  if (t.dtype !== dtype) {
-    throw new TypeError(`${name}: expected a ${dtype} tensor (the dtype of ${owner}), received a ${t.dtype} tensor`);
-  }
-  return t;
+  throw new TypeError(`${name}: expected a ${dtype} tensor (the dtype of ${String(owner)}), received a ${t.dtype} tensor`);
 }
 
-// the same [rows, cols] shape and dtype as a tensor the module produced
-export function checkLike(name: string, v: unknown, rows: number, cols: number, dtype: DType, what: string): Tensor {
+// the same [rows, cols] shape and dtype as a tensor the module produced; what is a description, or
+// the module whose output it must match (turned into text only for a message)
+export function checkLike(name: string, v: unknown, rows: number, cols: number, dtype: DType, owner: object | string): Tensor {
   const t = checkTensor(name, v);
+  if (t.ndim === 2 && t.shape[0] === rows && t.shape[1] === cols && t.dtype === dtype) return t;
+  const what = typeof owner === 'string' ? owner : `the output of ${String(owner)}`;
   if (t.ndim !== 2 || t.shape[0] !== rows || t.shape[1] !== cols) {
     throw rangeError(name, `a tensor of shape [${rows}, ${cols}] (${what})`, t);
   }
