@@ -9,6 +9,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, b::Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, b::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, b::GetNumThreads, "getNumThreads"));
+  exports.Set("setIsa", Napi::Function::New(env, b::SetIsa, "setIsa"));
+  exports.Set("getIsa", Napi::Function::New(env, b::GetIsa, "getIsa"));
+  exports.Set("supportedIsas", Napi::Function::New(env, b::SupportedIsas, "supportedIsas"));
   exports.Set("gemm", Napi::Function::New(env, b::Gemm, "gemm"));
   exports.Set("biasAct", Napi::Function::New(env, b::BiasAct, "biasAct"));
   exports.Set("actBackward", Napi::Function::New(env, b::ActBackward, "actBackward"));

@@ -1,6 +1,7 @@
 #include "check.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -155,6 +156,17 @@ void* Args::floats(const Napi::Value& v, const std::string& name, std::int64_t n
     range_error(name, "at least " + std::to_string(need) + " elements", describe(v));
   }
   return t.data;
+}
+
+void Args::disjoint(const Napi::Value& v, const std::string& name, const void* p, std::int64_t n,
+                    const std::string& other, const void* q, std::int64_t m) const {
+  if (p == nullptr || q == nullptr || n <= 0 || m <= 0) return;
+  const std::uintptr_t size = dtype_ == DType::F64 ? 8 : 4;
+  const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t b = reinterpret_cast<std::uintptr_t>(q);
+  if (a < b + static_cast<std::uintptr_t>(m) * size && b < a + static_cast<std::uintptr_t>(n) * size) {
+    range_error(name, "an array that does not overlap " + other, describe(v));
+  }
 }
 
 std::int32_t* Args::int32s(const Napi::Value& v, const std::string& name,

@@ -42,6 +42,10 @@ class Args {
   // null is accepted (returns nullptr) when nullable. returns the data pointer at its byteOffset
   void* floats(const Napi::Value& v, const std::string& name, std::int64_t need,
                bool nullable = false);
+  // the first n elements at p and the first m at q (the call's element type) share no byte;
+  // otherwise a RangeError naming `name` (the array v) and the other array. null pointers pass
+  void disjoint(const Napi::Value& v, const std::string& name, const void* p, std::int64_t n,
+                const std::string& other, const void* q, std::int64_t m) const;
   // an Int32Array of at least `need` elements
   std::int32_t* int32s(const Napi::Value& v, const std::string& name, std::int64_t need) const;
   // each of the n class indices is in [0, C)

@@ -30,7 +30,41 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("isa", ffnn::isa_name());
   o.Set("threads", ffnn::get_num_threads());
   o.Set("compiler", FFNN_COMPILER);
+  // FFNN_ISA asked for a path this cpu lacks (or an unknown name): the fallback, said here
+  const std::string note = ffnn::isa_note();
+  if (!note.empty()) o.Set("isaNote", note);
   return o;
+}
+
+// setIsa(name): the gemm path for the following calls, one this cpu supports (tests run each)
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  Args a(info, "setIsa");
+  std::string expected = "one of the paths this cpu supports:";
+  for (ffnn::Isa isa : {ffnn::Isa::Avx512, ffnn::Isa::Avx2, ffnn::Isa::Portable}) {
+    if (ffnn::isa_supported(isa)) expected += std::string(" \"") + ffnn::isa_to_name(isa) + "\"";
+  }
+  const Napi::Value v = a.at(0);
+  if (!v.IsString()) a.type_error("name", expected, v);
+  const std::string name = v.As<Napi::String>().Utf8Value();
+  ffnn::Isa isa;
+  if (!ffnn::isa_from_name(name.c_str(), &isa) || !ffnn::set_isa(isa)) {
+    a.range_error("name", expected, describe(v));
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value GetIsa(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), ffnn::isa_name());
+}
+
+// the paths this cpu supports, best first
+Napi::Value SupportedIsas(const Napi::CallbackInfo& info) {
+  Napi::Array out = Napi::Array::New(info.Env());
+  std::uint32_t n = 0;
+  for (ffnn::Isa isa : {ffnn::Isa::Avx512, ffnn::Isa::Avx2, ffnn::Isa::Portable}) {
+    if (ffnn::isa_supported(isa)) out.Set(n++, ffnn::isa_to_name(isa));
+  }
+  return out;
 }
 
 // n is an integer in [1, MAX_THREADS]
@@ -59,6 +93,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   void* pb = a.floats(a.at(7), "b", K * N);
   const double beta = a.number(a.at(8), "beta");
   void* pc = a.floats(a.at(9), "c", M * N);
+  a.disjoint(a.at(9), "c", pc, M * N, "a", pa, M * K);
+  a.disjoint(a.at(9), "c", pc, M * N, "b", pb, K * N);
   if (a.dtype() == DType::F32) {
     ffnn::gemm<float>(ta, tb, M, N, K, static_cast<float>(alpha), as<float>(pa), as<float>(pb),
                       static_cast<float>(beta), as<float>(pc));

@@ -9,6 +9,9 @@ namespace ffnn::binding {
 Napi::Value Info(const Napi::CallbackInfo& info);
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
+Napi::Value SetIsa(const Napi::CallbackInfo& info);
+Napi::Value GetIsa(const Napi::CallbackInfo& info);
+Napi::Value SupportedIsas(const Napi::CallbackInfo& info);
 Napi::Value Gemm(const Napi::CallbackInfo& info);
 Napi::Value BiasAct(const Napi::CallbackInfo& info);
 Napi::Value ActBackward(const Napi::CallbackInfo& info);

@@ -1,15 +1,66 @@
-// blocking constants of the cache-blocked gemm, each with its reason; no Node headers
+// every blocking and threading constant of the gemm and the layer kernels, each with its reason;
+// no Node headers. measured on the target: AMD EPYC (zen 5), L1d 48 KiB 12-way, L2 1 MiB per
+// core, large shared L3; 2 FMA pipes of 512 bits, FMA latency 4 cycles.
 #pragma once
 
 #include <cstdint>
 
 namespace ffnn {
 
-// rows of op(a) per block: a (MC, KC) double panel is 64 KiB, it stays in L2 while b streams
-constexpr std::int64_t GEMM_MC = 64;
-// depth per block: KC rows of b times NC columns is 256 KiB (double), half of a typical L2
-constexpr std::int64_t GEMM_KC = 128;
-// columns per block: a row of c (NC) plus four rows of b stay in L1 in the inner loop
-constexpr std::int64_t GEMM_NC = 256;
+// one path's register tile and cache blocks, in elements
+struct Blocking {
+  int MR;             // rows of the register tile: broadcasts of packed a per k
+  int NR;             // columns of the register tile: whole vectors of packed b per k
+  std::int64_t KC;    // most depth per block: the (KC, NR) sliver of b stays in L1
+  std::int64_t MC;    // rows per packed a block: (MC, KC) stays in L2 while the b panel streams
+  std::int64_t NC;    // columns per packed b panel: (KC, NC) in L2/L3
+};
+
+// avx-512 float: 8 x 32 = 16 zmm accumulators, 2 b loads and 8 broadcasts per 16 FMAs: enough
+// independent chains (>= 2 pipes x 4 cycles) and loads well under the 2 per cycle limit; MR = 8
+// divides the batch sizes 16, 64, 256 (no wasted rows on the MLP shapes) and NR = 32 divides
+// 256 and 1024 (a 14 x 32 or 8 x 48 tile wastes rows or columns there).
+// KC = 256: the b sliver is 256 x 32 x 4 = 32 KiB, under the 48 KiB L1 with the a sliver (8 KiB).
+// MC = 192: the a block is 192 KiB, a fifth of L2, leaving room for the b panel's current slivers.
+// NC = 2048: the b panel is 2 MiB, streamed from L2/L3 once per MC rows.
+constexpr Blocking AVX512_F32{8, 32, 256, 192, 2048};
+// avx-512 double: the same register tile in 8-lane vectors (8 x 16 = 16 zmm); KC halves the
+// depth so the b sliver stays 32 KiB.
+constexpr Blocking AVX512_F64{8, 16, 256, 96, 1024};
+// avx2+fma float: 6 x 16 = 12 ymm accumulators + 2 b vectors + 1 broadcast of 16 registers (the
+// haswell shape of BLIS); b sliver 256 x 16 x 4 = 16 KiB fits a 32 KiB L1.
+constexpr Blocking AVX2_F32{6, 16, 256, 144, 2048};
+// avx2+fma double: 6 x 8 in 4-lane vectors (12 ymm accumulators).
+constexpr Blocking AVX2_F64{6, 8, 256, 72, 1024};
+// portable float: 4 x 8 accumulators, 8 sse registers after auto-vectorization, no spills with
+// the 16 xmm of baseline x86-64; small tile because nothing is known about the target.
+constexpr Blocking PORTABLE_F32{4, 8, 256, 128, 2048};
+// portable double: 4 x 4 (8 sse registers of 2 doubles).
+constexpr Blocking PORTABLE_F64{4, 4, 256, 64, 1024};
+
+// the widest tile of any path, for stack buffers of edge tiles
+constexpr int MAX_MR = 8;
+constexpr int MAX_NR = 32;
+
+// b is read in place (not packed) when it is not transposed and op(a) has at most this many
+// rows: each b sliver is then used by at most two tiles, so packing it (a read and a write of
+// all of b) costs more than it saves; larger M packs b for L1 reuse and to avoid set conflicts
+// of power-of-two row strides
+constexpr std::int64_t GEMM_DIRECT_B_MAX_M = 16;
+
+// below this many multiply-adds (M N K) a gemm runs on the calling thread: ~2^19 is ~5 us on
+// one core, about what handing work to a spinning worker and waiting for it costs; batch-1
+// layers (1 x 784 x 256 = 2^17.6) stay on the caller
+constexpr std::int64_t GEMM_PARALLEL_MIN_MACS = std::int64_t{1} << 19;
+
+// the activation backward of a layer works in blocks of this many rows; each block's column sums
+// and param sum are partials reduced in block order, so the sums do not depend on thread count
+constexpr std::int64_t ACT_BLOCK_ROWS = 32;
+// below this many elements (B x OUT) the activation backward runs on the calling thread
+constexpr std::int64_t ACT_PARALLEL_MIN = std::int64_t{1} << 15;
+
+// an idle worker spins this long for the next job before it sleeps on a condition variable:
+// covers the gap between the kernel calls of one training step without burning a core when idle
+constexpr int POOL_SPIN_MICROSECONDS = 50;
 
 }  // namespace ffnn

@@ -1,120 +1,299 @@
+// the BLIS loops around the micro-kernels: NC columns of b packed into a panel, KC deep, MC rows of
+// a packed into a block, then NR x MR tiles; packing zero-pads partial panels to MR and NR.
 #include "gemm.h"
 
 #include <algorithm>
-#include <vector>
+#include <cstddef>
+#include <new>
 
 #include "blocking.h"
+#include "cpu.h"
+#include "fpenv.h"
+#include "gemm_arch.h"
+#include "threads.h"
 
 namespace ffnn {
 
+template <>
+const GemmArch<float>& gemm_arch<float>(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return gemm_arch_avx512_f32();
+    case Isa::Avx2: return gemm_arch_avx2_f32();
+    default: return gemm_arch_portable_f32();
+  }
+}
+
+template <>
+const GemmArch<double>& gemm_arch<double>(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return gemm_arch_avx512_f64();
+    case Isa::Avx2: return gemm_arch_avx2_f64();
+    default: return gemm_arch_portable_f64();
+  }
+}
+
 namespace {
 
-// c is (mc, nc) with row stride ldc, a is (mc, kc) with row stride lda, b is (kc, nc) with row
-// stride ldb; c += alpha * a * b in i-k-j order, four rows of b per pass so each c row is
-// loaded and stored once per four products; the contiguous j loop is what the compiler vectorizes
+// a grow-only 64-byte aligned buffer, one per thread and element type (never shared)
 template <typename T>
-void block_kernel(std::int64_t mc, std::int64_t nc, std::int64_t kc, T alpha, const T* a,
-                  std::int64_t lda, const T* b, std::int64_t ldb, T* c, std::int64_t ldc) {
-  for (std::int64_t i = 0; i < mc; ++i) {
-    T* __restrict crow = c + i * ldc;
-    const T* arow = a + i * lda;
-    std::int64_t p = 0;
-    for (; p + 4 <= kc; p += 4) {
-      const T a0 = alpha * arow[p], a1 = alpha * arow[p + 1];
-      const T a2 = alpha * arow[p + 2], a3 = alpha * arow[p + 3];
-      const T* __restrict b0 = b + p * ldb;
-      const T* __restrict b1 = b0 + ldb;
-      const T* __restrict b2 = b1 + ldb;
-      const T* __restrict b3 = b2 + ldb;
-      for (std::int64_t j = 0; j < nc; ++j) {
-        crow[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-      }
+class Buffer {
+ public:
+  ~Buffer() { release(); }
+  T* get(std::size_t n) {
+    if (n > cap_) {
+      release();
+      p_ = static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
+      cap_ = n;
     }
-    for (; p < kc; ++p) {
-      const T ap = alpha * arow[p];
-      const T* __restrict bp = b + p * ldb;
-      for (std::int64_t j = 0; j < nc; ++j) crow[j] += ap * bp[j];
+    return p_;
+  }
+
+ private:
+  void release() {
+    if (p_) ::operator delete(p_, std::align_val_t(64));
+    p_ = nullptr;
+    cap_ = 0;
+  }
+  T* p_ = nullptr;
+  std::size_t cap_ = 0;
+};
+
+template <typename T>
+struct Workspace {
+  Buffer<T> a;
+  Buffer<T> b;
+};
+
+template <typename T>
+Workspace<T>& workspace() {
+  thread_local Workspace<T> ws;
+  return ws;
+}
+
+// op(a) rows [i0, i0 + mc), depth [p0, p0 + kc) into panels of MR rows: dst[panel][p][i]
+template <typename T, int MR>
+void pack_a_mr(bool trans, const T* a, std::int64_t M, std::int64_t K, std::int64_t i0,
+               std::int64_t mc, std::int64_t p0, std::int64_t kc, T* dst) {
+  for (std::int64_t ir = 0; ir < mc; ir += MR) {
+    const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
+    T* d = dst + ir * kc;
+    if (!trans) {
+      // a is (M, K): MR rows read side by side
+      const T* rows[MR];
+      for (int i = 0; i < MR; ++i) rows[i] = a + (i0 + ir + (i < mr ? i : 0)) * K + p0;
+      if (mr == MR) {
+        for (std::int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 8
+          for (int i = 0; i < MR; ++i) d[p * MR + i] = rows[i][p];
+        }
+      } else {
+        for (std::int64_t p = 0; p < kc; ++p) {
+          for (int i = 0; i < MR; ++i) d[p * MR + i] = i < mr ? rows[i][p] : T(0);
+        }
+      }
+    } else {
+      // a is (K, M): each k row holds MR consecutive elements
+      const T* src = a + p0 * M + i0 + ir;
+      if (mr == MR) {
+        for (std::int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 8
+          for (int i = 0; i < MR; ++i) d[p * MR + i] = src[p * M + i];
+        }
+      } else {
+        for (std::int64_t p = 0; p < kc; ++p) {
+          for (int i = 0; i < MR; ++i) d[p * MR + i] = i < mr ? src[p * M + i] : T(0);
+        }
+      }
     }
   }
 }
 
-// per-thread pack buffers, grown on demand and reused across calls (no static globals shared
-// between threads)
+// op(b) depth [p0, p0 + kc), columns [j0, j0 + nc) into slivers of NR columns: dst[sliver][p][j]
+template <typename T, int NR>
+void pack_b_nr(bool trans, const T* b, std::int64_t N, std::int64_t K, std::int64_t p0,
+               std::int64_t kc, std::int64_t j0, std::int64_t nc, T* dst) {
+  for (std::int64_t jr = 0; jr < nc; jr += NR) {
+    const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
+    T* d = dst + jr * kc;
+    if (!trans) {
+      // b is (K, N): each k row holds NR consecutive elements
+      const T* src = b + p0 * N + j0 + jr;
+      if (nr == NR) {
+        for (std::int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 32
+          for (int j = 0; j < NR; ++j) d[p * NR + j] = src[p * N + j];
+        }
+      } else {
+        for (std::int64_t p = 0; p < kc; ++p) {
+          for (int j = 0; j < NR; ++j) d[p * NR + j] = j < nr ? src[p * N + j] : T(0);
+        }
+      }
+    } else {
+      // b is (N, K): column j of op(b) is row j of b, read contiguously, written with stride NR
+      for (int j = 0; j < NR; ++j) {
+        if (j < nr) {
+          const T* src = b + (j0 + jr + j) * K + p0;
+          for (std::int64_t p = 0; p < kc; ++p) d[p * NR + j] = src[p];
+        } else {
+          for (std::int64_t p = 0; p < kc; ++p) d[p * NR + j] = T(0);
+        }
+      }
+    }
+  }
+}
+
 template <typename T>
-std::vector<T>& pack_buffer(int which) {
-  thread_local std::vector<T> buffers[2];
-  return buffers[which];
+void pack_a(int MR, bool trans, const T* a, std::int64_t M, std::int64_t K, std::int64_t i0,
+            std::int64_t mc, std::int64_t p0, std::int64_t kc, T* dst) {
+  switch (MR) {
+    case 4: pack_a_mr<T, 4>(trans, a, M, K, i0, mc, p0, kc, dst); break;
+    case 6: pack_a_mr<T, 6>(trans, a, M, K, i0, mc, p0, kc, dst); break;
+    default: pack_a_mr<T, 8>(trans, a, M, K, i0, mc, p0, kc, dst); break;
+  }
+}
+
+template <typename T>
+void pack_b(int NR, bool trans, const T* b, std::int64_t N, std::int64_t K, std::int64_t p0,
+            std::int64_t kc, std::int64_t j0, std::int64_t nc, T* dst) {
+  switch (NR) {
+    case 4: pack_b_nr<T, 4>(trans, b, N, K, p0, kc, j0, nc, dst); break;
+    case 8: pack_b_nr<T, 8>(trans, b, N, K, p0, kc, j0, nc, dst); break;
+    case 16: pack_b_nr<T, 16>(trans, b, N, K, p0, kc, j0, nc, dst); break;
+    default: pack_b_nr<T, 32>(trans, b, N, K, p0, kc, j0, nc, dst); break;
+  }
+}
+
+inline std::int64_t round_up(std::int64_t x, std::int64_t m) { return (x + m - 1) / m * m; }
+
+template <typename T>
+struct Problem {
+  bool ta, tb;
+  std::int64_t M, N, K;
+  T alpha;
+  const T* a;
+  const T* b;
+  T beta;
+  T* c;
+  const Epilogue<T>* epi;
+  const GemmArch<T>* arch;
+  std::int64_t kc;  // the depth of every K block but the last: K split into equal blocks
+  bool direct_b;    // b read in place for full slivers
+};
+
+// the whole loop nest over c rows [m0, m1) and columns [n0, n1), with this thread's buffers
+template <typename T>
+void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64_t n0,
+               std::int64_t n1) {
+  const Blocking& bk = P.arch->blk;
+  const int MR = bk.MR, NR = bk.NR;
+  const MicroKernel<T> kernel = P.arch->kernel;
+  Workspace<T>& ws = workspace<T>();
+  T* abuf = ws.a.get(static_cast<std::size_t>(round_up(bk.MC, MR) * P.kc));
+  T* bbuf = ws.b.get(static_cast<std::size_t>(round_up(P.direct_b ? NR : bk.NC, NR) * P.kc));
+  const std::int64_t N = P.N;
+  for (std::int64_t jc = n0; jc < n1; jc += bk.NC) {
+    const std::int64_t nc = std::min(bk.NC, n1 - jc);
+    for (std::int64_t pc = 0; pc < P.K; pc += P.kc) {
+      const std::int64_t kc = std::min(P.kc, P.K - pc);
+      const T beta = pc == 0 ? P.beta : T(1);
+      const bool last = pc + kc == P.K;
+      const std::int64_t nfull = P.direct_b ? nc / NR * NR : 0;
+      // packed: all of the panel; in place: only the partial sliver at the edge
+      if (nfull < nc) pack_b<T>(NR, P.tb, P.b, N, P.K, pc, kc, jc + nfull, nc - nfull, bbuf);
+      for (std::int64_t ic = m0; ic < m1; ic += bk.MC) {
+        const std::int64_t mc = std::min(bk.MC, m1 - ic);
+        pack_a<T>(MR, P.ta, P.a, P.M, P.K, ic, mc, pc, kc, abuf);
+        for (std::int64_t jr = 0; jr < nc; jr += NR) {
+          const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
+          const T* bp;
+          std::int64_t ldb;
+          if (jr < nfull) {
+            bp = P.b + pc * N + jc + jr;
+            ldb = N;
+          } else {
+            bp = bbuf + (jr - nfull) * kc;
+            ldb = NR;
+          }
+          for (std::int64_t ir = 0; ir < mc; ir += MR) {
+            const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
+            T* ct = P.c + (ic + ir) * N + jc + jr;
+            kernel(kc, P.alpha, abuf + ir * kc, bp, ldb, beta, ct, N, mr, nr);
+            if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, ic + ir, jc + jr, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+// the i-th of n near-equal parts of [0, extent) cut on multiples of `unit`
+inline std::int64_t split_point(std::int64_t extent, std::int64_t unit, int n, int i) {
+  const std::int64_t tiles = (extent + unit - 1) / unit;
+  return std::min(extent, tiles * i / n * unit);
 }
 
 }  // namespace
 
 template <typename T>
+void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+                   T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi) {
+  if (M <= 0 || N <= 0) return;
+  FlushDenormals ftz;
+  if (K <= 0 || alpha == T(0)) {
+    // no products: c := beta c (beta 0 overwrites, so NaN or Inf in c does not leak)
+    const std::int64_t MN = M * N;
+    if (beta == T(0)) {
+      std::fill(c, c + MN, T(0));
+    } else if (beta != T(1)) {
+      for (std::int64_t i = 0; i < MN; ++i) c[i] *= beta;
+    }
+    if (epi) epi->fn(epi->ctx, c, N, 0, 0, M, N);
+    return;
+  }
+  Problem<T> P{trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, nullptr, 0, false};
+  P.arch = &gemm_arch<T>(active_isa());
+  const std::int64_t KC = P.arch->blk.KC;
+  const std::int64_t nk = (K + KC - 1) / KC;
+  P.kc = (K + nk - 1) / nk;
+  P.direct_b = !trans_b && M <= GEMM_DIRECT_B_MAX_M;
+
+  int threads = get_num_threads();
+  if (M * N * K < GEMM_PARALLEL_MIN_MACS) threads = 1;
+  // split the larger of M and N: the other operand is packed again by every thread
+  const bool split_n = N >= M;
+  const std::int64_t extent = split_n ? N : M;
+  const std::int64_t unit = split_n ? P.arch->blk.NR : P.arch->blk.MR;
+  const std::int64_t tiles = (extent + unit - 1) / unit;
+  if (threads > tiles) threads = static_cast<int>(tiles);
+  if (threads <= 1) {
+    gemm_rect(P, 0, M, 0, N);
+    return;
+  }
+  const int parts = threads;
+  parallel_for(parts, threads, [&](int t) {
+    const std::int64_t lo = split_point(extent, unit, parts, t);
+    const std::int64_t hi = split_point(extent, unit, parts, t + 1);
+    if (lo >= hi) return;
+    if (split_n) gemm_rect(P, 0, M, lo, hi);
+    else gemm_rect(P, lo, hi, 0, N);
+  });
+}
+
+template <typename T>
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha,
           const T* a, const T* b, T beta, T* c) {
-  if (M <= 0 || N <= 0) return;
-  const std::int64_t MN = M * N;
-  // beta == 0 overwrites: NaN or Inf already in c must not leak through 0 * c
-  if (beta == T(0)) {
-    std::fill(c, c + MN, T(0));
-  } else if (beta != T(1)) {
-    for (std::int64_t i = 0; i < MN; ++i) c[i] *= beta;
-  }
-  if (K <= 0 || alpha == T(0)) return;
-
-  std::vector<T>& apack = pack_buffer<T>(0);
-  std::vector<T>& bpack = pack_buffer<T>(1);
-  if (trans_a && apack.size() < static_cast<std::size_t>(GEMM_MC * GEMM_KC)) {
-    apack.resize(GEMM_MC * GEMM_KC);
-  }
-  if (trans_b && bpack.size() < static_cast<std::size_t>(GEMM_KC * GEMM_NC)) {
-    bpack.resize(GEMM_KC * GEMM_NC);
-  }
-
-  for (std::int64_t jc = 0; jc < N; jc += GEMM_NC) {
-    const std::int64_t nc = std::min(GEMM_NC, N - jc);
-    for (std::int64_t pc = 0; pc < K; pc += GEMM_KC) {
-      const std::int64_t kc = std::min(GEMM_KC, K - pc);
-      // op(b) block (kc, nc): read in place, or a transposed copy when b is (N, K)
-      const T* bblk;
-      std::int64_t ldb;
-      if (!trans_b) {
-        bblk = b + pc * N + jc;
-        ldb = N;
-      } else {
-        T* bp = bpack.data();
-        for (std::int64_t j = 0; j < nc; ++j) {
-          const T* src = b + (jc + j) * K + pc;
-          for (std::int64_t p = 0; p < kc; ++p) bp[p * nc + j] = src[p];
-        }
-        bblk = bp;
-        ldb = nc;
-      }
-      for (std::int64_t ic = 0; ic < M; ic += GEMM_MC) {
-        const std::int64_t mc = std::min(GEMM_MC, M - ic);
-        // op(a) block (mc, kc): read in place, or a transposed copy when a is (K, M)
-        const T* ablk;
-        std::int64_t lda;
-        if (!trans_a) {
-          ablk = a + ic * K + pc;
-          lda = K;
-        } else {
-          T* ap = apack.data();
-          for (std::int64_t p = 0; p < kc; ++p) {
-            const T* src = a + (pc + p) * M + ic;
-            for (std::int64_t i = 0; i < mc; ++i) ap[i * kc + p] = src[i];
-          }
-          ablk = ap;
-          lda = kc;
-        }
-        block_kernel<T>(mc, nc, kc, alpha, ablk, lda, bblk, ldb, c + ic * N + jc, N);
-      }
-    }
-  }
+  gemm_epilogue<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, nullptr);
 }
 
 template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
                           const float*, const float*, float, float*);
 template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
                            const double*, const double*, double, double*);
+template void gemm_epilogue<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
+                                   const float*, const float*, float, float*,
+                                   const Epilogue<float>*);
+template void gemm_epilogue<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
+                                    const double*, const double*, double, double*,
+                                    const Epilogue<double>*);
 
 }  // namespace ffnn

@@ -14,6 +14,11 @@ export interface NativeAddon {
   info(): BackendInfo;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  // the gemm path: 'avx512' | 'avx2' | 'portable', only one this cpu supports (tests run each)
+  setIsa(name: string): void;
+  getIsa(): string;
+  // the paths this cpu supports, best first
+  supportedIsas(): string[];
   gemm(
     transA: boolean, transB: boolean, M: number, N: number, K: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,

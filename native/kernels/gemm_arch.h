@@ -1,0 +1,43 @@
+// the micro-kernels of each instruction set, behind one table; no Node headers.
+// each path lives in its own file compiled with only its own SIMD flags (gemm_avx512.cpp,
+// gemm_avx2.cpp, gemm_portable.cpp); everything in those files has internal linkage and uses
+// no std templates, so no inline function compiled with wide instructions can be picked by the
+// linker for code that runs on a cpu without them.
+#pragma once
+
+#include <cstdint>
+
+#include "blocking.h"
+#include "cpu.h"
+
+namespace ffnn {
+
+// the BLIS micro-kernel contract on one MR x NR tile:
+// a is a packed (kc, MR) panel, a[p * MR + i], rows past the matrix zero-padded;
+// b is (kc, NR) with row stride ldb, b[p * ldb + j]: a packed zero-padded panel (ldb = NR) or
+// the matrix itself when all NR columns exist;
+// c is (mr, nr) with row stride ldc, mr <= MR, nr <= NR; only those elements are touched.
+// c := beta c + alpha a b, as fma(alpha, acc, beta c) on the fma paths; when beta is 0, c is
+// written and never read. every element's sum runs over p in order, whatever mr and nr are.
+template <typename T>
+using MicroKernel = void (*)(std::int64_t kc, T alpha, const T* a, const T* b, std::int64_t ldb,
+                             T beta, T* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr);
+
+template <typename T>
+struct GemmArch {
+  Blocking blk;
+  MicroKernel<T> kernel;
+};
+
+const GemmArch<float>& gemm_arch_avx512_f32();
+const GemmArch<double>& gemm_arch_avx512_f64();
+const GemmArch<float>& gemm_arch_avx2_f32();
+const GemmArch<double>& gemm_arch_avx2_f64();
+const GemmArch<float>& gemm_arch_portable_f32();
+const GemmArch<double>& gemm_arch_portable_f64();
+
+// the table of a path (which must be supported by this cpu)
+template <typename T>
+const GemmArch<T>& gemm_arch(Isa isa);
+
+}  // namespace ffnn

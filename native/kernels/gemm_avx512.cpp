@@ -1,0 +1,130 @@
+// the avx-512 micro-kernels: float 8 x 32, double 8 x 16 (blocking.h says why).
+// compiled with -mavx512f -mfma for this file only; called only when the cpu has avx-512f.
+#include "gemm_arch.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+
+#include <immintrin.h>
+
+namespace ffnn {
+
+namespace {
+
+// the vector type and its operations for one element type
+struct F32 {
+  using T = float;
+  using V = __m512;
+  static constexpr int W = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const T* p) { return _mm512_loadu_ps(p); }
+  static V bcast(T x) { return _mm512_set1_ps(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static __mmask16 mask(std::int64_t n) {
+    return n >= W ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
+  }
+  static V load_mask(__mmask16 m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store_mask(T* p, __mmask16 m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+};
+
+struct F64 {
+  using T = double;
+  using V = __m512d;
+  static constexpr int W = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V load(const T* p) { return _mm512_loadu_pd(p); }
+  static V bcast(T x) { return _mm512_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static __mmask8 mask(std::int64_t n) {
+    return n >= W ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << n) - 1u);
+  }
+  static V load_mask(__mmask8 m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
+  static void store_mask(T* p, __mmask8 m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+};
+
+// MR rows x NV vectors; the accumulators stay in registers (loops fully unrolled). edges use
+// masked loads and stores of c, so full and edge tiles round every element the same way.
+template <class S, int MR, int NV>
+void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
+                  const typename S::T* b, std::int64_t ldb, typename S::T beta,
+                  typename S::T* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
+  using V = typename S::V;
+  V acc[MR][NV];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+  }
+  for (std::int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = S::load(b + v * S::W);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const V ai = S::bcast(a[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
+    }
+    a += MR;
+    b += ldb;
+  }
+  decltype(S::mask(0)) m[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) m[v] = S::mask(nr - v * S::W);
+  const V va = S::bcast(alpha);
+  if (beta == typename S::T(0)) {
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      if (i >= mr) break;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        if (v * S::W < nr) S::store_mask(c + i * ldc + v * S::W, m[v], S::mul(va, acc[i][v]));
+      }
+    }
+  } else {
+    const V vb = S::bcast(beta);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      if (i >= mr) break;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        if (v * S::W >= nr) continue;
+        typename S::T* cp = c + i * ldc + v * S::W;
+        const V old = S::load_mask(m[v], cp);
+        S::store_mask(cp, m[v], S::fma(va, acc[i][v], S::mul(vb, old)));
+      }
+    }
+  }
+}
+
+void kernel_f32(std::int64_t kc, float alpha, const float* a, const float* b, std::int64_t ldb,
+                float beta, float* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
+  micro_kernel<F32, AVX512_F32.MR, AVX512_F32.NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
+}
+
+void kernel_f64(std::int64_t kc, double alpha, const double* a, const double* b,
+                std::int64_t ldb, double beta, double* c, std::int64_t ldc, std::int64_t mr,
+                std::int64_t nr) {
+  micro_kernel<F64, AVX512_F64.MR, AVX512_F64.NR / 8>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
+}
+
+const GemmArch<float> ARCH_F32{AVX512_F32, kernel_f32};
+const GemmArch<double> ARCH_F64{AVX512_F64, kernel_f64};
+
+}  // namespace
+
+const GemmArch<float>& gemm_arch_avx512_f32() { return ARCH_F32; }
+const GemmArch<double>& gemm_arch_avx512_f64() { return ARCH_F64; }
+
+}  // namespace ffnn
+
+#else
+
+// not x86-64: the path is never supported (cpu.cpp), the tables only satisfy the linker
+namespace ffnn {
+const GemmArch<float>& gemm_arch_avx512_f32() { return gemm_arch_portable_f32(); }
+const GemmArch<double>& gemm_arch_avx512_f64() { return gemm_arch_portable_f64(); }
+}  // namespace ffnn
+
+#endif
