@@ -17,9 +17,6 @@ export interface DataLoaderOptions {
   shuffle?: boolean;
   // seeds the shuffling stream; each epoch draws from it, so the run is reproducible (default random)
   seed?: number;
-  // epochs already drawn from the stream (default 0): the first epoch gets the order that epoch
-  // startEpoch + 1 of a fresh loader with the same seed gets, so a resumed run sees the same batches
-  startEpoch?: number;
   // drop the last batch when it is smaller than batchSize (default false)
   dropLast?: boolean;
   // interleave classes (round robin over per-class queues) so every batch holds several classes;
@@ -55,10 +52,6 @@ export class DataLoader implements Iterable<Batch> {
     this.stratified = o.stratified === undefined ? false : checkBool('options.stratified', o.stratified);
     this.seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);
     this.rng = new Rng(this.seed);
-    const start = o.startEpoch === undefined ? 0 : checkInt('options.startEpoch', o.startEpoch, 0);
-    // replay the skipped epochs' draws; an unshuffled order draws nothing
-    if (this.shuffle) for (let e = 0; e < start; e++) this.order();
-    this.epochs = start;
   }
 
   // number of batches in one epoch
