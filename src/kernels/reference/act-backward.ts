@@ -4,11 +4,19 @@
 import type { FloatArray } from '../types.js';
 import { actDerivative, actParamDerivative } from './activations.js';
 
+// column sums in doubles; kept between calls (grow-only) so a training step allocates nothing
+let sums = new Float64Array(0);
+
 export function actBackward(
   B: number, N: number, z: FloatArray, gradOut: FloatArray,
   act: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
 ): number {
-  const colSums = gradBias === null ? null : new Float64Array(N);
+  let colSums: Float64Array | null = null;
+  if (gradBias !== null) {
+    if (sums.length < N) sums = new Float64Array(N);
+    colSums = sums;
+    colSums.fill(0, 0, N);
+  }
   let dParam = 0;
   for (let i = 0; i < B; i++) {
     for (let j = 0; j < N; j++) {
