@@ -8,8 +8,9 @@ import { NonFiniteError } from '../errors.js';
 import { DEVICES, type Device } from '../kernels/index.js';
 import { FFNN } from '../nn/ffnn.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
-import { Module } from '../nn/module.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { isUnchecked, Module } from '../nn/module.js';
+import { Sequential } from '../nn/sequential.js';
+import { checkKeys, type Optimizer } from '../optim/optimizer.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -17,15 +18,17 @@ import { checkBool, checkInt, checkObject, checkOneOf, rangeError, typeError } f
 import { evaluate, type Evaluation } from './evaluate.js';
 
 export interface StepInfo {
+  // 1-based, counting the initialEpoch epochs done before this call
   epoch: number;
   // 0-based index of the batch in its epoch
   batch: number;
-  // 0-based index over the whole run
+  // 0-based index over the whole run (initialEpoch epochs of batches come first)
   step: number;
   loss: number;
 }
 
 export interface EpochInfo {
+  // 1-based, counting the initialEpoch epochs done before this call
   epoch: number;
   // mean of the epoch's iteration losses
   loss: number;
@@ -40,7 +43,11 @@ export interface Schedule {
 }
 
 export interface TrainOptions {
+  // epochs to run in this call
   epochs?: number;
+  // epochs already done (a resumed run): numbering, regularizeFrom and the shuffle stream continue from
+  // there, so 1 + 1 epochs with a save and load between are the same run as 2 epochs with the same seed
+  initialEpoch?: number;
   batchSize?: number;
   // must be the network's device when given (the problem's `device` argument)
   device?: Device;
@@ -62,9 +69,16 @@ export interface TrainOptions {
   dropLast?: boolean;
   // where progress goes (default process.stdout)
   stream?: ProgressStream;
-  // stops after the current step; the losses so far are returned and the model is consistent
+  // checked before every step: once aborted, training stops and the losses so far are returned (the
+  // model holds the last completed step; the schedule and onEpoch skip the unfinished epoch). the loop is
+  // synchronous, so abort from onStep/onEpoch or run training in a worker.
   signal?: AbortSignal;
 }
+
+const TRAIN_KEYS = [
+  'epochs', 'initialEpoch', 'batchSize', 'device', 'verbose', 'shuffle', 'seed', 'schedule', 'onStep', 'onEpoch', 'validation',
+  'regularizeFrom', 'loss', 'stratified', 'dropLast', 'stream', 'signal',
+] as const;
 
 interface Regularized {
   weightDecay?: number;
@@ -79,7 +93,9 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     throw typeError('optimizer', 'an optimizer (SGD, Adam)', optimizer);
   }
   const o = checkObject('options', opts);
+  checkKeys('options', o, TRAIN_KEYS);
   const epochs = o.epochs === undefined ? 1 : checkInt('options.epochs', o.epochs, 0);
+  const initialEpoch = o.initialEpoch === undefined ? 0 : checkInt('options.initialEpoch', o.initialEpoch, 0);
   const batchSize = o.batchSize === undefined ? 1 : checkInt('options.batchSize', o.batchSize, 1);
   if (o.device !== undefined && checkOneOf('options.device', o.device, DEVICES) !== net.device) {
     throw rangeError('options.device', `the network's device '${net.device}' (create the network with {device: '${o.device}'})`, o.device);
@@ -98,6 +114,11 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
   const signal = o.signal as AbortSignal | undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
   const isFFNN = net instanceof FFNN;
+  if (isFFNN) {
+    const F = (net as FFNN).F;
+    const x0 = dataset.get(0)[0];
+    if (x0 instanceof Tensor && x0.size !== F) throw rangeError('dataset', `samples of ${F} features (the network's F)`, `samples of ${x0.size} features`);
+  }
   let lossFn: LossModule | null = null;
   if (!isFFNN) {
     lossFn = (o.loss as LossModule | undefined) ?? new CrossEntropyLoss({ device: net.device });
@@ -118,21 +139,27 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
   const reg = optimizer as unknown as Regularized;
   const saved = { weightDecay: reg.weightDecay, l1: reg.l1 };
   const losses: number[] = [];
-  let step = 0;
+  // the shuffle stream of the epochs done before: one order drawn per epoch, no batch built
+  for (let e = 0; e < initialEpoch; e++) loader[Symbol.iterator]();
+  let step = initialEpoch * loader.length;
+  const lastEpoch = initialEpoch + epochs;
   net.train();
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = initialEpoch + 1; epoch <= lastEpoch; epoch++) {
       setRegularization(reg, saved, epoch >= regularizeFrom);
       const t0 = performance.now();
       let seen = 0;
       let sum = 0;
       let batch = 0;
-      progress?.start(epoch, epochs, loader.length);
+      progress?.start(epoch, lastEpoch, loader.length);
       try {
         for (const [x, y] of loader) {
-          if (signal?.aborted) return losses;
+          if (signal?.aborted) {
+            progress?.abort();
+            return losses;
+          }
           const loss = isFFNN ? ffnnStep(net as FFNN, x, y, optimizer) : moduleStep(net, lossFn as LossModule, x, y, optimizer);
-          if (!Number.isFinite(loss)) throw nonFinite(net, loss, step, epoch, batch);
+          if (!Number.isFinite(loss)) throw nonFinite(net, x, loss, step, epoch, batch);
           losses.push(loss);
           sum += loss;
           seen += x.shape[0];
@@ -145,6 +172,10 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
         progress?.abort();
         throw e;
       }
+      if (signal?.aborted) {
+        progress?.abort();
+        return losses;
+      }
       const seconds = (performance.now() - t0) / 1000;
       const info: EpochInfo = { epoch, loss: sum / Math.max(batch, 1), seconds, samplesPerSec: seen / seconds, lr: optimizer.lr };
       if (validation !== undefined) {
@@ -153,7 +184,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
       }
       progress?.finish({
         epoch,
-        epochs,
+        epochs: lastEpoch,
         loss: info.loss,
         samplesPerSec: info.samplesPerSec,
         seconds,
@@ -161,6 +192,8 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
         valAccuracy: verbose >= 2 ? info.validation?.accuracy : undefined,
       });
       schedule?.step();
+      // between epochs the optimizer shows its own weightDecay and l1 (a checkpoint saved here keeps them)
+      setRegularization(reg, saved, true);
       onEpoch?.(info);
     }
   } finally {
@@ -183,6 +216,8 @@ function ffnnStep(net: FFNN, x: Tensor, y: Int32Array | Tensor, opt: Optimizer):
 // the module flow: forward, loss, zeroGrad, backward (accumulates), step
 function moduleStep(net: Module, lossFn: LossModule, x: Tensor, y: Int32Array | Tensor, opt: Optimizer): number {
   const out = net.forward(x);
+  // loss modules refuse a non-finite prediction; here it is a training failure, located by the caller
+  if (!allFinite(out.data)) return NaN;
   const loss = lossFn.forward(out, y);
   if (!Number.isFinite(loss)) return loss;
   net.zeroGrad();
@@ -196,23 +231,52 @@ function setRegularization(reg: Regularized, saved: { weightDecay?: number; l1: 
   reg.l1 = on ? saved.l1 : 0;
 }
 
-// names the first parameter holding a non-finite value, or the output layer when the weights are
-// finite and the forward pass overflowed
-function nonFinite(net: Module, loss: number, step: number, epoch: number, batch: number): NonFiniteError {
-  let layer = 'output';
+// names the first parameter holding a non-finite value or, when every weight is finite, the first
+// layer whose output overflowed on this batch
+function nonFinite(net: Module, x: Tensor, loss: number, step: number, epoch: number, batch: number): NonFiniteError {
+  let layer: string | null = null;
   for (const [name, p] of net.namedParameters()) {
     if (!allFinite(p.data)) {
       layer = name;
       break;
     }
   }
-  const where = layer === 'output' ? 'the weights are finite; the forward pass overflowed at the output' : `parameter ${layer} holds non-finite values`;
+  const where =
+    layer !== null ? `parameter ${layer} holds non-finite values` : `the weights are finite; the output of layer ${(layer = overflowingLayer(net, x))} overflowed`;
   return new NonFiniteError(
     `trainFFNN: the loss became ${loss} at step ${step} (epoch ${epoch}, batch ${batch}); ${where}. ` +
       'Lower the learning rate or standardize the inputs.',
     step,
     layer,
   );
+}
+
+// reruns the batch one layer at a time: an FFNN's layers are named by their weight (W1..WL, U), a
+// Sequential's by index (modules[i]); 'output' when no single layer is to blame (the loss itself)
+function overflowingLayer(net: Module, x: Tensor): string {
+  try {
+    if (net instanceof FFNN) {
+      let h = x;
+      for (let l = 0; l < net.layers.length; l++) {
+        h = net.layers[l].uncheckedForward(h);
+        if (!allFinite(h.data)) return net.layers[l].weight.name;
+        h = net.activations[l].uncheckedForward(h);
+        if (!allFinite(h.data)) return net.layers[l].weight.name;
+      }
+      return allFinite(net.output.uncheckedForward(h).data) ? 'output' : net.U.name;
+    }
+    if (net instanceof Sequential) {
+      let h = x;
+      for (let i = 0; i < net.modules.length; i++) {
+        const m = net.modules[i];
+        h = isUnchecked(m) ? m.uncheckedForward(h) : m.forward(h);
+        if (!allFinite(h.data)) return `modules[${i}]`;
+      }
+    }
+  } catch {
+    // a module that refuses the rerun leaves the blame on the output
+  }
+  return 'output';
 }
 
 function allFinite(a: ArrayLike<number>): boolean {
