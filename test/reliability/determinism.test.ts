@@ -1,0 +1,129 @@
+// determinism: a seed fixes every bit of a run, whatever the thread count, and a run stopped and
+// resumed from a checkpoint is the run that never stopped. bitwise: losses compared with Object.is,
+// weights and optimizer buffers element by element.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RandomDataset } from '../../src/data/dataset.js';
+import { getNumThreads, setNumThreads } from '../../src/backend.js';
+import type { Device } from '../../src/kernels/index.js';
+import { FFNN } from '../../src/nn/ffnn.js';
+import { StepLR } from '../../src/optim/lr-scheduler.js';
+import { SGD } from '../../src/optim/sgd.js';
+import { loadModel, saveModel } from '../../src/train/checkpoint.js';
+import { trainFFNN, type TrainOptions } from '../../src/train/train.js';
+
+const skipNative = process.env.FFNN_SKIP_NATIVE === '1';
+const devices: Device[] = skipNative ? ['js'] : ['js', 'native'];
+const dir = mkdtempSync(join(tmpdir(), 'ffnn-determinism-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// index of the first element whose bits differ, or -1
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+function expectSameBits(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  const i = firstDiff(a, b);
+  expect(i, `${what}: first differing element ${i} (${a[i]} vs ${b[i]}), lengths ${a.length} and ${b.length}`).toBe(-1);
+}
+
+function expectSameModel(a: { net: FFNN; opt: SGD }, b: { net: FFNN; opt: SGD }): void {
+  const pb = b.net.namedParameters();
+  a.net.namedParameters().forEach(([name, p], i) => expectSameBits(name, p.data, pb[i][1].data));
+  const sa = a.opt.stateDict();
+  const sb = b.opt.stateDict();
+  expect(Object.keys(sa.state)).toEqual(Object.keys(sb.state));
+  for (const k of Object.keys(sa.state)) expectSameBits(`momentum ${k}`, sa.state[k].momentumBuffer!.data, sb.state[k].momentumBuffer!.data);
+  expect(Object.is(a.opt.lr, b.opt.lr)).toBe(true);
+}
+
+interface Run {
+  net: FFNN;
+  opt: SGD;
+  sched: StepLR;
+}
+
+function makeRun(device: Device, F: number, hidden: number[], C: number): Run {
+  const net = new FFNN(F, hidden, 'relu', C, { device, seed: 11 });
+  const opt = new SGD(net.parameters(), { lr: 0.05, momentum: 0.9, device });
+  return { net, opt, sched: new StepLR(opt, { stepSize: 2, gamma: 0.5 }) };
+}
+
+describe('same seed, same bits', () => {
+  for (const device of devices) {
+    it(`two runs on ${device} (float32, SGD momentum, shuffled batches, StepLR) agree in every bit`, () => {
+      const ds = new RandomDataset(600, 24, 5, { seed: 3 });
+      const opts: TrainOptions = { epochs: 4, batchSize: 8, seed: 42, shuffle: true };
+      const a = makeRun(device, 24, [32, 16], 5);
+      const b = makeRun(device, 24, [32, 16], 5);
+      const la = trainFFNN(a.net, ds, a.opt, { ...opts, schedule: a.sched });
+      const lb = trainFFNN(b.net, ds, b.opt, { ...opts, schedule: b.sched });
+      expect(la.length).toBe(300);
+      expectSameBits('losses', la, lb);
+      expectSameModel(a, b);
+      // and the run did something: the shuffle and the steps changed the weights and the loss
+      expect(la[la.length - 1]).toBeLessThan(la[0]);
+    });
+  }
+});
+
+describe.skipIf(skipNative)('thread count', () => {
+  it('1 and 2 native threads give the same bits on shapes the kernels split (batch 256, 784-512-256-10)', () => {
+    // every gemm here is >= 256 x 10 x 256 = 2^19.3 multiply-adds, above GEMM_PARALLEL_MIN_MACS
+    // (2^19, native/kernels/blocking.h), and every activation block of 256 x 256 is above
+    // ACT_PARALLEL_MIN (2^15): the work is split whenever threads > 1
+    const ds = new RandomDataset(768, 784, 10, { seed: 5 });
+    const saved = getNumThreads();
+    const runs: { losses: number[]; run: Run }[] = [];
+    try {
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        expect(getNumThreads()).toBe(threads);
+        const run = makeRun('native', 784, [512, 256], 10);
+        const losses = trainFFNN(run.net, ds, run.opt, { epochs: 2, batchSize: 256, seed: 9, schedule: run.sched });
+        runs.push({ losses, run });
+      }
+    } finally {
+      setNumThreads(saved);
+    }
+    expect(runs[0].losses.length).toBe(6);
+    expectSameBits('losses', runs[0].losses, runs[1].losses);
+    expectSameModel(runs[0].run, runs[1].run);
+  });
+});
+
+describe('stop, checkpoint, resume', () => {
+  for (const device of devices) {
+    for (const shuffle of [false, true]) {
+      const name = `${device}, ${shuffle ? 'shuffled' : 'in order'}: 2 epochs, saveModel, loadModel into a fresh net, 2 more = 4 straight, every bit`;
+      it(name, () => {
+        const ds = new RandomDataset(240, 16, 4, { seed: 6 });
+        const opts: TrainOptions = { batchSize: 8, seed: 21, shuffle };
+        const straight = makeRun(device, 16, [24, 12], 4);
+        const all = trainFFNN(straight.net, ds, straight.opt, { ...opts, epochs: 4, schedule: straight.sched });
+
+        const first = makeRun(device, 16, [24, 12], 4);
+        const head = trainFFNN(first.net, ds, first.opt, { ...opts, epochs: 2, schedule: first.sched });
+        const file = join(dir, `resume-${device}-${shuffle}.safetensors`);
+        saveModel(file, first.net, { optimizer: first.opt, schedule: first.sched, progress: { epochs: 2 } });
+
+        const loaded = loadModel(file, { device });
+        const opt = new SGD(loaded.net.parameters(), { lr: 1, device });
+        opt.loadStateDict(loaded.optimizerState!);
+        const sched = new StepLR(opt, { stepSize: 2, gamma: 0.5 });
+        sched.loadStateDict(loaded.scheduleState!);
+        // trainFFNN draws the shuffle orders of the epochs already done, so the batches continue
+        const tail = trainFFNN(loaded.net, ds, opt, { ...opts, epochs: 2, initialEpoch: Number(loaded.progress!.epochs), schedule: sched });
+
+        expect(all.length).toBe(120);
+        expectSameBits('losses', all, [...head, ...tail]);
+        expectSameModel(straight, { net: loaded.net, opt });
+        expect(sched.epoch).toBe(straight.sched.epoch);
+      });
+    }
+  }
+});
