@@ -1,0 +1,29 @@
+// what the numbers were measured on
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+
+export function cpuModel() {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? 'unknown';
+    const flags = /^flags\s*:\s*(.*)$/m.exec(info)?.[1].split(' ') ?? [];
+    const simd = ['avx512f', 'avx2', 'fma'].filter((f) => flags.includes(f));
+    return `${model} (${simd.join(', ') || 'no avx'})`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machine(ffnn) {
+  const b = ffnn.backendInfo('native');
+  return {
+    cpu: cpuModel(),
+    cores: availableParallelism(),
+    node: process.version,
+    backend: `${b.backend}: ${b.isa}, ${b.threads} threads by default, ${b.compiler}`,
+  };
+}
+
+export function load() {
+  return loadavg().map((v) => v.toFixed(2)).join(' / ');
+}
