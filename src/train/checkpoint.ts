@@ -22,6 +22,8 @@ export interface ActivationConfig {
   // beta (swish) or alpha (celu) at construction; the learned value is in the tensors
   param?: number;
   learnable?: boolean;
+  // index of an earlier hidden layer whose activation (and learnable parameter) this layer shares
+  sameAs?: number;
 }
 
 export interface ModelConfig {
@@ -53,7 +55,10 @@ export function modelConfig(net: FFNN): ModelConfig {
   return {
     F: net.F,
     hidden: [...net.hidden],
-    activations: net.activations.map(activationConfig),
+    activations: net.activations.map((a, i) => {
+      const first = net.activations.indexOf(a);
+      return first < i && a.param !== null ? { ...activationConfig(a), sameAs: first } : activationConfig(a);
+    }),
     C: net.C,
     dtype: net.dtype,
   };
@@ -116,9 +121,17 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
   let net: FFNN;
   try {
     checkOneOf('dtype', config.dtype, DTYPES);
-    const acts = config.activations.map((a) =>
-      activation(a.kind, { device, dtype: config.dtype, ...(a.kind === 'swish' ? { beta: a.param } : a.kind === 'celu' ? { alpha: a.param } : {}), ...(a.learnable ? { learnable: true } : {}) }),
-    );
+    if (!Array.isArray(config.activations)) throw new TypeError('activations: expected an array');
+    const acts: Activation[] = [];
+    config.activations.forEach((a, i) => {
+      if (a.sameAs !== undefined) {
+        if (!Number.isInteger(a.sameAs) || a.sameAs < 0 || a.sameAs >= i) throw new RangeError(`activations[${i}].sameAs: expected an earlier layer, received ${a.sameAs}`);
+        acts.push(acts[a.sameAs]);
+        return;
+      }
+      const param = a.kind === 'swish' ? { beta: a.param } : a.kind === 'celu' ? { alpha: a.param } : {};
+      acts.push(activation(a.kind, { device, dtype: config.dtype, ...param, ...(a.learnable ? { learnable: true } : {}) }));
+    });
     net = new FFNN(config.F, config.hidden, acts, config.C, { device, dtype: config.dtype, seed: 0 });
   } catch (e) {
     throw new FormatError(`ffnn.config does not describe a valid FFNN: ${(e as Error).message}`, file);
@@ -143,11 +156,20 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
       state: Record<string, Record<string, number>>;
     };
     const state: Record<string, ParamState> = {};
+    const params = net.parameters();
     for (const [i, s] of Object.entries(raw.state ?? {})) state[i] = { ...s };
     for (const [name, t] of Object.entries(tensors)) {
       const m = /^optim\.(\d+)\.(\w+)$/.exec(name);
       if (m === null) continue;
       if (!(t instanceof Tensor)) throw new FormatError(`optimizer buffer "${name}" is not a float tensor`, file);
+      const p = params[Number(m[1])];
+      if (p === undefined) throw new FormatError(`optimizer buffer "${name}": the model has ${params.length} parameters`, file);
+      if (t.dtype !== p.dtype || t.shape.join(',') !== p.shape.join(',')) {
+        throw new FormatError(
+          `optimizer buffer "${name}": expected ${p.dtype} of shape [${p.shape.join(', ')}] (parameter ${p.name}), found ${t.dtype} of shape [${t.shape.join(', ')}]`,
+          file,
+        );
+      }
       (state[m[1]] ??= {} as ParamState)[m[2] as 'momentumBuffer'] = t;
     }
     optimizerState = { optimizer: raw.optimizer, hyper: raw.hyper, params: raw.params, state };

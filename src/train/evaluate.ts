@@ -5,11 +5,13 @@ import { DataLoader } from '../data/loader.js';
 import { FFNN } from '../nn/ffnn.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { Module } from '../nn/module.js';
+import { checkKeys } from '../optim/optimizer.js';
 import { Tensor } from '../tensor.js';
 import { checkInt, checkObject, rangeError, typeError } from '../util/check.js';
 
 export interface Evaluation {
-  // mean loss per sample (CELoss of the probabilities for an FFNN, the loss module's otherwise)
+  // mean loss per sample (CELoss of the probabilities for an FFNN, the loss module's otherwise; a
+  // module with reduction 'sum' gives the sum per sample, 'mean' its mean per sample)
   loss: number;
   accuracy: number;
   // confusion[t][p]: samples of true class t predicted as p
@@ -28,9 +30,11 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
   checkDataset('dataset', dataset);
   if (dataset.length === 0) throw rangeError('dataset', 'a dataset with at least one sample', 'an empty dataset');
   const o = checkObject('options', opts);
+  checkKeys('options', o, ['batchSize', 'loss']);
   const batchSize = o.batchSize === undefined ? 1000 : checkInt('options.batchSize', o.batchSize, 1);
   const isFFNN = net instanceof FFNN;
   const lossFn = isFFNN ? null : ((o.loss as LossModule | undefined) ?? new CrossEntropyLoss({ device: net.device }));
+  const summed = (lossFn as { reduction?: unknown } | null)?.reduction === 'sum';
   const wasTraining = net.training;
   net.eval();
   let C = 0;
@@ -51,7 +55,8 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
           ? CategoricalCELoss(out, y, { device: net.device })
           : CELoss(out, y, { device: net.device })
         : (lossFn as LossModule).forward(out, y);
-      lossSum += batchLoss * B;
+      // a summed loss module already adds over the batch
+      lossSum += summed ? batchLoss : batchLoss * B;
       for (let i = 0; i < B; i++) {
         const p = argmaxRow(out, i);
         const t = y instanceof Int32Array ? y[i] : argmaxRow(y, i);
