@@ -55,6 +55,7 @@
         "native/kernels/gemm.cpp",
         "native/kernels/gemm_portable.cpp",
         "native/kernels/activation.cpp",
+        "native/kernels/linear.cpp",
         "native/kernels/losses.cpp",
         "native/kernels/optim.cpp",
         "native/binding/addon.cpp",

@@ -72,6 +72,16 @@ const SPECS: Record<string, Spec> = {
     valid: () => [2, 3, f32(6), f32(6), 5, 1, f32(6), f32(3)],
     dims: [0, 1], floats: [2, 3, 6, 7], nullable: [7], bools: [],
   },
+  linearForward: {
+    names: ['B', 'IN', 'OUT', 'x', 'w', 'bias', 'act', 'param', 'y', 'pre'],
+    valid: () => [2, 3, 4, f32(6), f32(12), f32(4), 1, 1, f32(8), f32(8)],
+    dims: [0, 1, 2], floats: [3, 4, 5, 8, 9], nullable: [5, 9], bools: [],
+  },
+  linearBackward: {
+    names: ['B', 'IN', 'OUT', 'x', 'w', 'z', 'gradOut', 'act', 'param', 'gradZ', 'gradW', 'gradBias', 'gradX', 'accumulate'],
+    valid: () => [2, 3, 4, f32(6), f32(12), f32(8), f32(8), 4, 1, f32(8), f32(12), f32(4), f32(6), false],
+    dims: [0, 1, 2], floats: [3, 4, 5, 6, 9, 10, 11, 12], nullable: [11, 12], bools: [13],
+  },
   softmax: {
     names: ['B', 'C', 'x', 'y'],
     valid: () => [2, 3, f32(6), f32(6)],
@@ -110,7 +120,7 @@ const SPECS: Record<string, Spec> = {
 };
 
 const KERNELS = Object.keys(SPECS);
-const EXPORTS = [...KERNELS, 'info', 'setNumThreads', 'getNumThreads'];
+const EXPORTS = [...KERNELS, 'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas'];
 
 function withArg(spec: Spec, i: number, v: unknown): unknown[] {
   const args = spec.valid();
@@ -305,6 +315,76 @@ describe.skipIf(skip)('native addon argument checks', () => {
     }
   });
 
+  it('checks the act code and param of the layer kernels', () => {
+    for (const [fn, i] of [['linearForward', 6], ['linearBackward', 7]] as const) {
+      const spec = SPECS[fn];
+      for (const bad of [-1, 6, 2.5, NaN]) expectError(fn, withArg(spec, i, bad), RangeError, 'act');
+      expectError(fn, withArg(spec, i, 'relu'), TypeError, 'act');
+      expectError(fn, withArg(spec, i + 1, '1'), TypeError, 'param');
+    }
+  });
+
+  it('refuses outputs that overlap inputs (or other outputs), naming both', () => {
+    for (const F of [Float32Array, Float64Array]) {
+      const buf = new F(64);
+      const at = (off: number, n: number) => buf.subarray(off, off + n);
+      // gemm: c over a, c over b
+      let err = expectError('gemm', [false, false, 2, 3, 4, 1, at(0, 8), at(8, 12), 0, at(4, 6)], RangeError, 'c');
+      expect(err.message).toContain('an array that does not overlap a');
+      err = expectError('gemm', [false, false, 2, 3, 4, 1, at(0, 8), at(8, 12), 0, at(19, 6)], RangeError, 'c');
+      expect(err.message).toContain('an array that does not overlap b');
+      // linearForward(B 2, IN 3, OUT 4): x 6, w 12, bias 4, y 8, pre 8
+      const fwd = (x: number, w: number, bias: number, y: number, pre: number) =>
+        [2, 3, 4, at(x, 6), at(w, 12), at(bias, 4), 1, 1, at(y, 8), at(pre, 8)];
+      expectError('linearForward', fwd(0, 6, 18, 5, 40), RangeError, 'y');
+      expectError('linearForward', fwd(0, 6, 18, 22, 17), RangeError, 'pre');
+      err = expectError('linearForward', fwd(0, 6, 18, 22, 26), RangeError, 'pre');
+      expect(err.message).toContain('does not overlap y');
+      expect(() => call('linearForward', fwd(0, 6, 18, 22, 22)), 'pre may be y itself').not.toThrow();
+      // linearBackward: x 6, w 12, z 8, gradOut 8, gradZ 8, gradW 12, gradBias 4, gradX 6
+      const bwd = (o: number[]) =>
+        [2, 3, 4, at(o[0], 6), at(o[1], 12), at(o[2], 8), at(o[3], 8), 4, 1, at(o[4], 8), at(o[5], 12), at(o[6], 4), at(o[7], 6), false];
+      const ok = [0, 6, 18, 26, 34, 42, 54, 58];
+      expect(() => call('linearBackward', bwd(ok))).not.toThrow();
+      expect(() => call('linearBackward', bwd([0, 6, 18, 26, 26, 42, 54, 58])), 'gradZ may be gradOut').not.toThrow();
+      expect(() => call('linearBackward', bwd([0, 6, 18, 26, 18, 42, 54, 58])), 'gradZ may be z').not.toThrow();
+      const cases: [number, number, string, string][] = [
+        [4, 27, 'gradZ', 'gradOut'], [4, 2, 'gradZ', 'x'], [5, 0, 'gradW', 'x'], [5, 30, 'gradW', 'gradOut'],
+        [5, 38, 'gradW', 'gradZ'], [6, 10, 'gradBias', 'w'], [6, 44, 'gradBias', 'gradW'], [7, 36, 'gradX', 'gradZ'],
+        [7, 8, 'gradX', 'w'],
+      ];
+      for (const [slot, off, name, other] of cases) {
+        const o = ok.slice();
+        o[slot] = off;
+        err = expectError('linearBackward', bwd(o), RangeError, name);
+        expect(err.message, `${name} over ${other}`).toContain(`does not overlap ${other}`);
+      }
+    }
+  });
+
+  it('chooses the gemm path with setIsa among supportedIsas, and says which in info', () => {
+    const a = addon();
+    const before = a.getIsa() as string;
+    const paths = a.supportedIsas() as string[];
+    expect(paths).toContain('portable');
+    expect(paths).toContain(before);
+    expect((a.info() as { isa: string }).isa).toBe(before);
+    expectError('setIsa', [], TypeError, 'name');
+    expectError('setIsa', [2], TypeError, 'name');
+    const err = expectError('setIsa', ['neon'], RangeError, 'name');
+    expect(err.message).toContain('"portable"');
+    for (const p of ['avx512', 'avx2']) {
+      if (!paths.includes(p)) expectError('setIsa', [p], RangeError, 'name');
+    }
+    for (const p of paths) {
+      a.setIsa(p);
+      expect(a.getIsa()).toBe(p);
+      expect((a.info() as { isa: string }).isa).toBe(p);
+    }
+    a.setIsa(before);
+    expect(a.getIsa()).toBe(before);
+  });
+
   it('checks setNumThreads and keeps the count', () => {
     const a = addon();
     const before = a.getNumThreads() as number;
@@ -366,6 +446,23 @@ describe.skipIf(skip)('native addon data access', () => {
         }
       }
     }
+  });
+
+  it('flushes denormals inside a kernel call and leaves the caller\'s floating-point mode as it was', () => {
+    const a = addon();
+    // float32 denormal operands read as 0 (DAZ), and a product below the smallest normal is written as 0 (FTZ)
+    const c = f32(2, 7);
+    a.gemm(false, false, 1, 2, 1, 1, Float32Array.of(1e-40), Float32Array.of(1, 1e-30), 0, c);
+    expect([...c]).toEqual([0, 0]);
+    const d = f64(1, 7);
+    a.gemm(false, false, 1, 1, 1, 1, Float64Array.of(1e-300), Float64Array.of(1e-10), 0, d);
+    expect(d[0]).toBe(0);
+    // afterwards javascript arithmetic keeps its denormals: the mode was restored on exit
+    const tiny = [Number.MIN_VALUE, 1e-310];
+    const scale = [1, 3];
+    expect(tiny[0] * scale[0]).toBe(5e-324);
+    expect(tiny[1] * scale[1]).toBeGreaterThan(0);
+    expect(Float32Array.of(1e-40)[0]).toBeGreaterThan(0);
   });
 
   it('zero-sized calls read nothing', () => {

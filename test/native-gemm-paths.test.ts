@@ -1,12 +1,15 @@
 // every gemm path this cpu supports (avx512, avx2, portable; chosen with the addon's setIsa)
 // against the reference, in float32 and float64: sizes around each path's MR, NR, KC, MC and NC
-// edges, all four transposes, beta 0 with NaN in c, general alpha and beta; then bitwise equality
-// of 1, 2 and 3 threads (threads split M or N on tile boundaries and never K).
-// bound as in test/kernels/gemm.test.ts: |c - ref| <= gamma_{K+8} * (|alpha| sum|a||b| + |beta||c|).
+// edges, all four transposes, beta 0 with NaN in c, general alpha and beta; the fused layer
+// kernels (linearForward, linearBackward) on each path; then bitwise equality of 1, 2 and 3
+// threads (threads split M or N on tile boundaries, never K; layer sums reduce in a fixed order).
+// bound as in test/kernels/gemm.test.ts: |c - ref| <= gamma_{K+8} * (|alpha| sum|a||b| + |beta||c|);
+// the layer kernels as in test/kernels/linear.test.ts: gamma_{n+32} * max(1, sum|terms|).
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DType, FloatArray } from '../src/kernels/types.js';
 import { referenceKernels as ref } from '../src/kernels/reference/index.js';
-import { assertClose, ctorOf, DTYPES, gammaTol, rng, uniformArray } from './helpers/numeric.js';
+import { ACT_CODE, type ActName } from '../src/kernels/types.js';
+import { assertClose, assertScalarClose, ctorOf, DTYPES, gammaTol, normalArray, rng, uniformArray } from './helpers/numeric.js';
 
 const skip = process.env.FFNN_SKIP_NATIVE === '1';
 const { nativeAddon } = await import('../src/kernels/native.js');
@@ -107,6 +110,57 @@ function bitsEqual(x: FloatArray, y: FloatArray): boolean {
   return true;
 }
 
+// |a| |b| summed as in a (rows, inner) x (inner, cols) product, at least 1
+function absProduct(rows: number, inner: number, cols: number, a: (r: number, k: number) => number, b: (k: number, c: number) => number): Float64Array {
+  const s = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+    let t = 0;
+    for (let k = 0; k < inner; k++) t += Math.abs(a(r, k) * b(k, c));
+    s[r * cols + c] = Math.max(1, t);
+  }
+  return s;
+}
+
+const ACTS: [ActName, number][] = [['identity', 1], ['relu', 1], ['sigmoid', 1], ['tanh', 1], ['swish', 1.7], ['celu', 0.5]];
+// (B, IN, OUT) around MR, NR and KC, one act each in turn
+const LAYERS: [number, number, number][] = [
+  [1, 1, 1], [1, 784, 256], [7, 9, 33], [8, 16, 32], [9, 31, 17], [16, 257, 10], [17, 40, 65], [65, 300, 31], [40, 33, 97],
+];
+
+interface LayerInputs {
+  x: FloatArray; w: FloatArray; bias: FloatArray | null; z: FloatArray; g: FloatArray; gw: FloatArray; gb: FloatArray;
+}
+
+function layerInputs(dtype: DType, B: number, IN: number, OUT: number, seed: number, withBias: boolean): LayerInputs {
+  const r = rng(seed);
+  return {
+    x: normalArray(dtype, B * IN, r),
+    w: normalArray(dtype, IN * OUT, r),
+    bias: withBias ? normalArray(dtype, OUT, r) : null,
+    z: normalArray(dtype, B * OUT, r, 3),
+    g: normalArray(dtype, B * OUT, r),
+    gw: normalArray(dtype, IN * OUT, r),
+    gb: normalArray(dtype, OUT, r),
+  };
+}
+
+interface LayerOut { y: FloatArray; pre: FloatArray; gz: FloatArray; gw: FloatArray; gb: FloatArray; gx: FloatArray; d: number }
+
+// forward then backward (accumulate or not) with one kernel set
+function runLayer(
+  k: { linearForward: typeof ref.linearForward; linearBackward: typeof ref.linearBackward },
+  dtype: DType, B: number, IN: number, OUT: number, act: number, param: number, x: LayerInputs, accumulate: boolean,
+): LayerOut {
+  const F = ctorOf(dtype);
+  const o: LayerOut = {
+    y: new F(B * OUT).fill(NaN), pre: new F(B * OUT).fill(NaN), gz: new F(B * OUT).fill(NaN), gw: x.gw.slice(),
+    gb: x.gb.slice(), gx: new F(B * IN).fill(NaN), d: 0,
+  };
+  k.linearForward(B, IN, OUT, x.x, x.w, x.bias, act, param, o.y, o.pre);
+  o.d = k.linearBackward(B, IN, OUT, x.x, x.w, x.z, x.g, act, param, o.gz, o.gw, o.gb, o.gx, accumulate);
+  return o;
+}
+
 describe.skipIf(skip)('gemm paths this cpu supports', () => {
   it('lists at least the portable path, best first', () => {
     expect(PATHS).toContain('portable');
@@ -127,6 +181,67 @@ describe.skipIf(skip)('gemm paths this cpu supports', () => {
           const got = runNative(dtype, cs, a, b, c);
           const s = scale(cs, a, b, c);
           assertClose(label(path, dtype, cs), got, want, gammaTol(cs.K, dtype), (i) => s[i]);
+        }
+      });
+
+      it('linearForward and linearBackward match the reference, every act, with and without bias', () => {
+        addon!.setIsa(path);
+        addon!.setNumThreads(2);
+        let seed = 500;
+        let n = 0;
+        for (const [B, IN, OUT] of LAYERS) {
+          for (const [actName, param] of ACTS) {
+            const act = ACT_CODE[actName];
+            const accumulate = n % 2 === 1;
+            const x = layerInputs(dtype, B, IN, OUT, seed++, n % 3 !== 2);
+            n++;
+            const want = runLayer(ref, dtype, B, IN, OUT, act, param, x, accumulate);
+            const got = runLayer(addon!, dtype, B, IN, OUT, act, param, x, accumulate);
+            const lbl = `${path} ${dtype} B=${B} IN=${IN} OUT=${OUT} ${actName} accumulate=${accumulate}`;
+            const sF = absProduct(B, IN, OUT, (i, q) => x.x[i * IN + q], (q, j) => x.w[q * OUT + j]);
+            const tolF = gammaTol(IN, dtype, 32);
+            assertClose(`${lbl} pre`, got.pre, want.pre, tolF, (i) => sF[i]);
+            assertClose(`${lbl} y`, got.y, want.y, tolF, (i) => sF[i]);
+            const gz = want.gz;
+            const eTol = dtype === 'float64' ? 1e-12 : 16 * 2 ** -24;
+            assertClose(`${lbl} gradZ`, got.gz, gz, eTol);
+            const sW = absProduct(IN, B, OUT, (i, b) => x.x[b * IN + i], (b, j) => gz[b * OUT + j]);
+            const sX = absProduct(B, OUT, IN, (b, j) => gz[b * OUT + j], (j, i) => x.w[i * OUT + j]);
+            const sB = absProduct(1, B, OUT, () => 1, (b, j) => gz[b * OUT + j]);
+            const acc = (a: FloatArray, sc: Float64Array) => (i: number) => sc[i] + (accumulate ? Math.abs(a[i]) : 0);
+            const tolB = gammaTol(B, dtype, 32);
+            assertClose(`${lbl} gradW`, got.gw, want.gw, tolB, acc(x.gw, sW));
+            assertClose(`${lbl} gradBias`, got.gb, want.gb, tolB, acc(x.gb, sB));
+            assertClose(`${lbl} gradX`, got.gx, want.gx, gammaTol(OUT, dtype, 32), (i) => sX[i]);
+            let dScale = 1;
+            for (let i = 0; i < B * OUT; i++) {
+              dScale += Math.abs(x.g[i]) * (actName === 'swish' ? x.z[i] * x.z[i] : actName === 'celu' ? Math.abs(x.z[i]) + 1 : 0);
+            }
+            assertScalarClose(`${lbl} d/dparam`, got.d, want.d, gammaTol(B * OUT, dtype, 32), dScale);
+          }
+        }
+      });
+
+      it('gives bitwise the same layer outputs on 1, 2 and 3 threads', () => {
+        addon!.setIsa(path);
+        // big enough that both the products and the activation backward (B OUT >= 2^15) go parallel
+        const layers: [number, number, number, ActName, number][] = [
+          [128, 100, 256, 'swish', 1.3], [64, 784, 256, 'relu', 1], [200, 37, 300, 'celu', 0.7],
+        ];
+        let seed = 900;
+        for (const [B, IN, OUT, actName, param] of layers) {
+          const x = layerInputs(dtype, B, IN, OUT, seed++, true);
+          const outs = [1, 2, 3].map((t) => {
+            addon!.setNumThreads(t);
+            return runLayer(addon!, dtype, B, IN, OUT, ACT_CODE[actName], param, x, true);
+          });
+          for (const t of [1, 2]) {
+            const lbl = `${path} ${dtype} B=${B} IN=${IN} OUT=${OUT} ${actName}: 1 vs ${t + 1} threads`;
+            for (const key of ['y', 'pre', 'gz', 'gw', 'gb', 'gx'] as const) {
+              expect(bitsEqual(outs[0][key], outs[t][key]), `${lbl} ${key}`).toBe(true);
+            }
+            expect(Object.is(outs[0].d, outs[t].d), `${lbl} d/dparam`).toBe(true);
+          }
         }
       });
 

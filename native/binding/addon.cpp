@@ -15,6 +15,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, b::Gemm, "gemm"));
   exports.Set("biasAct", Napi::Function::New(env, b::BiasAct, "biasAct"));
   exports.Set("actBackward", Napi::Function::New(env, b::ActBackward, "actBackward"));
+  exports.Set("linearForward", Napi::Function::New(env, b::LinearForward, "linearForward"));
+  exports.Set("linearBackward", Napi::Function::New(env, b::LinearBackward, "linearBackward"));
   exports.Set("softmax", Napi::Function::New(env, b::Softmax, "softmax"));
   exports.Set("softmaxCrossEntropy",
               Napi::Function::New(env, b::SoftmaxCrossEntropy, "softmaxCrossEntropy"));

@@ -4,6 +4,7 @@
 #include "check.h"
 #include "cpu.h"
 #include "gemm.h"
+#include "linear.h"
 #include "losses.h"
 #include "optim.h"
 #include "threads.h"
@@ -146,6 +147,95 @@ Napi::Value ActBackward(const Napi::CallbackInfo& info) {
   } else {
     r = ffnn::act_backward<double>(B, N, as<double>(z), as<double>(go), act, param,
                                    as<double>(gi), as<double>(gb));
+  }
+  return Napi::Number::New(info.Env(), r);
+}
+
+// linearForward(B, IN, OUT, x, w, bias, act, param, y, pre)
+// x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y is (B, OUT), pre is (B, OUT) or null;
+// the outputs are written tile by tile while the inputs are still read, so neither may overlap an
+// input; pre may be y itself (then y ends as act(pre), as gemm then biasAct would leave it)
+Napi::Value LinearForward(const Napi::CallbackInfo& info) {
+  Args a(info, "linearForward");
+  const std::int64_t B = a.dim(a.at(0), "B");
+  const std::int64_t IN = a.dim(a.at(1), "IN");
+  const std::int64_t OUT = a.dim(a.at(2), "OUT");
+  void* x = a.floats(a.at(3), "x", B * IN);
+  void* w = a.floats(a.at(4), "w", IN * OUT);
+  void* bias = a.floats(a.at(5), "bias", OUT, true);
+  const int act = static_cast<int>(a.integer(a.at(6), "act", 0, ffnn::ACT_COUNT - 1));
+  const double param = a.number(a.at(7), "param");
+  void* y = a.floats(a.at(8), "y", B * OUT);
+  void* pre = a.floats(a.at(9), "pre", B * OUT, true);
+  const std::int64_t BO = B * OUT;
+  for (std::size_t k : {8u, 9u}) {
+    void* out = k == 8 ? y : pre;
+    const char* name = k == 8 ? "y" : "pre";
+    a.disjoint(a.at(k), name, out, BO, "x", x, B * IN);
+    a.disjoint(a.at(k), name, out, BO, "w", w, IN * OUT);
+    a.disjoint(a.at(k), name, out, BO, "bias", bias, OUT);
+  }
+  if (pre != y) a.disjoint(a.at(9), "pre", pre, BO, "y (unless it is y itself)", y, BO);
+  if (a.dtype() == DType::F32) {
+    ffnn::linear_forward<float>(B, IN, OUT, as<float>(x), as<float>(w), as<float>(bias), act,
+                                param, as<float>(y), as<float>(pre));
+  } else {
+    ffnn::linear_forward<double>(B, IN, OUT, as<double>(x), as<double>(w), as<double>(bias), act,
+                                 param, as<double>(y), as<double>(pre));
+  }
+  return info.Env().Undefined();
+}
+
+// linearBackward(B, IN, OUT, x, w, z, gradOut, act, param, gradZ, gradW, gradBias, gradX,
+// accumulate) -> d loss / d param
+// x is (B, IN), w is (IN, OUT), z, gradOut, gradZ are (B, OUT), gradW is (IN, OUT), gradBias is
+// (OUT) or null, gradX is (B, IN) or null. no output overlaps an input or another output, except
+// gradZ, which may be gradOut or z itself (read element by element before it is written)
+Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "linearBackward");
+  const std::int64_t B = a.dim(a.at(0), "B");
+  const std::int64_t IN = a.dim(a.at(1), "IN");
+  const std::int64_t OUT = a.dim(a.at(2), "OUT");
+  void* x = a.floats(a.at(3), "x", B * IN);
+  void* w = a.floats(a.at(4), "w", IN * OUT);
+  void* z = a.floats(a.at(5), "z", B * OUT);
+  void* go = a.floats(a.at(6), "gradOut", B * OUT);
+  const int act = static_cast<int>(a.integer(a.at(7), "act", 0, ffnn::ACT_COUNT - 1));
+  const double param = a.number(a.at(8), "param");
+  void* gz = a.floats(a.at(9), "gradZ", B * OUT);
+  void* gw = a.floats(a.at(10), "gradW", IN * OUT);
+  void* gb = a.floats(a.at(11), "gradBias", OUT, true);
+  void* gx = a.floats(a.at(12), "gradX", B * IN, true);
+  const bool accumulate = a.boolean(a.at(13), "accumulate");
+  struct Arr {
+    std::size_t k;
+    const char* name;
+    void* p;
+    std::int64_t n;
+  };
+  const Arr ins[] = {{3, "x", x, B * IN}, {4, "w", w, IN * OUT}, {5, "z", z, B * OUT},
+                     {6, "gradOut", go, B * OUT}};
+  const Arr outs[] = {{9, "gradZ", gz, B * OUT}, {10, "gradW", gw, IN * OUT},
+                      {11, "gradBias", gb, OUT}, {12, "gradX", gx, B * IN}};
+  for (std::size_t o = 0; o < 4; ++o) {
+    const Arr& out = outs[o];
+    for (const Arr& in : ins) {
+      if (o == 0 && in.p == out.p && (in.k == 5 || in.k == 6)) continue;
+      a.disjoint(a.at(out.k), out.name, out.p, out.n, in.name, in.p, in.n);
+    }
+    for (std::size_t q = 0; q < o; ++q) {
+      a.disjoint(a.at(out.k), out.name, out.p, out.n, outs[q].name, outs[q].p, outs[q].n);
+    }
+  }
+  double r;
+  if (a.dtype() == DType::F32) {
+    r = ffnn::linear_backward<float>(B, IN, OUT, as<float>(x), as<float>(w), as<float>(z),
+                                     as<float>(go), act, param, as<float>(gz), as<float>(gw),
+                                     as<float>(gb), as<float>(gx), accumulate);
+  } else {
+    r = ffnn::linear_backward<double>(B, IN, OUT, as<double>(x), as<double>(w), as<double>(z),
+                                      as<double>(go), act, param, as<double>(gz),
+                                      as<double>(gw), as<double>(gb), as<double>(gx), accumulate);
   }
   return Napi::Number::New(info.Env(), r);
 }

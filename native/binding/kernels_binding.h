@@ -15,6 +15,8 @@ Napi::Value SupportedIsas(const Napi::CallbackInfo& info);
 Napi::Value Gemm(const Napi::CallbackInfo& info);
 Napi::Value BiasAct(const Napi::CallbackInfo& info);
 Napi::Value ActBackward(const Napi::CallbackInfo& info);
+Napi::Value LinearForward(const Napi::CallbackInfo& info);
+Napi::Value LinearBackward(const Napi::CallbackInfo& info);
 Napi::Value Softmax(const Napi::CallbackInfo& info);
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info);
 Napi::Value CeLoss(const Napi::CallbackInfo& info);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <vector>
 
+#include "fpenv.h"
+
 namespace ffnn {
 
 namespace {
@@ -48,6 +50,7 @@ inline double clamp_q(double q, bool stable, double epsilon) {
 
 template <typename T>
 void softmax(std::int64_t B, std::int64_t C, const T* x, T* y) {
+  FlushDenormals ftz;
   double* e = row_buffer(C);
   for (std::int64_t i = 0; i < B; ++i) {
     const T* xr = x + i * C;
@@ -61,6 +64,7 @@ void softmax(std::int64_t B, std::int64_t C, const T* x, T* y) {
 template <typename T>
 double softmax_cross_entropy(std::int64_t B, std::int64_t C, const T* logits, const T* target,
                              T* probs, T* grad) {
+  FlushDenormals ftz;
   double* e = row_buffer(C);
   double total = 0.0;
   const double invB = 1.0 / static_cast<double>(B);
@@ -89,6 +93,7 @@ double softmax_cross_entropy(std::int64_t B, std::int64_t C, const T* logits, co
 template <typename T>
 double softmax_cross_entropy_index(std::int64_t B, std::int64_t C, const T* logits,
                                    const std::int32_t* target, T* probs, T* grad) {
+  FlushDenormals ftz;
   double* e = row_buffer(C);
   double total = 0.0;
   const double invB = 1.0 / static_cast<double>(B);
@@ -115,6 +120,7 @@ double softmax_cross_entropy_index(std::int64_t B, std::int64_t C, const T* logi
 template <typename T>
 double ce_loss(std::int64_t B, std::int64_t C, const T* q, const T* p, bool stable,
                double epsilon) {
+  FlushDenormals ftz;
   double total = 0.0;
   for (std::int64_t i = 0; i < B * C; ++i) {
     const double pv = static_cast<double>(p[i]);
@@ -126,6 +132,7 @@ double ce_loss(std::int64_t B, std::int64_t C, const T* q, const T* p, bool stab
 template <typename T>
 double categorical_ce_loss(std::int64_t B, std::int64_t C, const T* q, const std::int32_t* target,
                            bool stable, double epsilon) {
+  FlushDenormals ftz;
   double total = 0.0;
   for (std::int64_t i = 0; i < B; ++i) {
     total -= std::log(clamp_q(static_cast<double>(q[i * C + target[i]]), stable, epsilon));
@@ -135,6 +142,7 @@ double categorical_ce_loss(std::int64_t B, std::int64_t C, const T* q, const std
 
 template <typename T>
 double mse_loss(std::int64_t n, const T* pred, const T* target, bool mean, T* grad) {
+  FlushDenormals ftz;
   double total = 0.0;
   const double scale = mean ? 2.0 / static_cast<double>(n) : 2.0;
   for (std::int64_t i = 0; i < n; ++i) {

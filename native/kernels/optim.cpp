@@ -2,12 +2,15 @@
 
 #include <cmath>
 
+#include "fpenv.h"
+
 namespace ffnn {
 
 // element math in double for both storage types; one rounding per stored value
 
 template <typename T>
 void sgd_step(std::int64_t n, T* param, const T* grad, T* buf, const SgdParams& o) {
+  FlushDenormals ftz;
   const bool use_momentum = o.momentum != 0 && buf != nullptr;
   for (std::int64_t i = 0; i < n; ++i) {
     const double p = static_cast<double>(param[i]);
@@ -27,6 +30,7 @@ void sgd_step(std::int64_t n, T* param, const T* grad, T* buf, const SgdParams& 
 
 template <typename T>
 void adam_step(std::int64_t n, T* param, const T* grad, T* m, T* v, const AdamParams& o) {
+  FlushDenormals ftz;
   // torch 1.13 single-tensor adam: denom = sqrt(v) / sqrt(bc2) + eps, step_size = lr / bc1
   const double bc1 = 1.0 - std::pow(o.beta1, static_cast<double>(o.step));
   const double bc2 = 1.0 - std::pow(o.beta2, static_cast<double>(o.step));

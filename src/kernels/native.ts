@@ -31,6 +31,15 @@ export interface NativeAddon {
     B: number, N: number, z: FloatArray, gradOut: FloatArray,
     act: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
   ): number;
+  linearForward(
+    B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
+    act: number, param: number, y: FloatArray, pre: FloatArray | null,
+  ): void;
+  linearBackward(
+    B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
+    gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
+    gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+  ): number;
   softmax(B: number, C: number, x: FloatArray, y: FloatArray): void;
   softmaxCrossEntropy(
     B: number, C: number, logits: FloatArray, target: FloatArray | Int32Array,
@@ -124,18 +133,9 @@ export function loadNativeKernels(): Kernels {
     mseLoss: a.mseLoss,
     sgdStep: a.sgdStep,
     adamStep: a.adamStep,
-    // composed from the native parts until the fused gemm epilogues land
-    linearForward(B, IN, OUT, x, w, bias, act, param, y, pre) {
-      a.gemm(false, false, B, OUT, IN, 1, x, w, 0, y);
-      a.biasAct(B, OUT, y, bias, act, param, y, pre);
-    },
-    linearBackward(B, IN, OUT, x, w, z, gradOut, act, param, gradZ, gradW, gradBias, gradX, accumulate) {
-      if (gradBias !== null && !accumulate) gradBias.fill(0, 0, OUT);
-      const dParam = a.actBackward(B, OUT, z, gradOut, act, param, gradZ, gradBias);
-      a.gemm(true, false, IN, OUT, B, 1, x, gradZ, accumulate ? 1 : 0, gradW);
-      if (gradX !== null) a.gemm(false, true, B, IN, OUT, 1, gradZ, w, 0, gradX);
-      return dParam;
-    },
+    // fused in C++: gemm with the bias + activation epilogue; activation derivative then two gemms
+    linearForward: a.linearForward,
+    linearBackward: a.linearBackward,
   };
   return Object.freeze(kernels);
 }

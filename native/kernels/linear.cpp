@@ -1,0 +1,165 @@
+#include "linear.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "activation.h"
+#include "activation_math.h"
+#include "blocking.h"
+#include "fpenv.h"
+#include "gemm.h"
+#include "threads.h"
+
+namespace ffnn {
+
+namespace {
+
+template <typename T>
+struct ForwardCtx {
+  const T* bias;
+  int act;
+  double param;
+  T* pre;
+};
+
+// y tile := act(y + bias) with pre := y + bias, element by element as bias_act does; ACT fixed at
+// compile time so identity and relu vectorize
+template <typename T, int ACT>
+void forward_tile(const void* vctx, T* c, std::int64_t ldc, std::int64_t i0, std::int64_t j0,
+                  std::int64_t mr, std::int64_t nr) {
+  const auto& k = *static_cast<const ForwardCtx<T>*>(vctx);
+  for (std::int64_t i = i0; i < i0 + mr; ++i) {
+    T* row = c + i * ldc;
+    T* pre = k.pre ? k.pre + i * ldc : nullptr;
+    for (std::int64_t j = j0; j < j0 + nr; ++j) {
+      const T z = k.bias ? static_cast<T>(row[j] + k.bias[j]) : row[j];
+      if (pre) pre[j] = z;
+      if (ACT == ACT_IDENTITY) {
+        row[j] = z;
+      } else if (ACT == ACT_RELU) {
+        // as act::relu: NaN stays NaN, -0 becomes 0
+        row[j] = z > T(0) ? z : (z == z ? T(0) : z);
+      } else {
+        row[j] = static_cast<T>(act::forward(ACT, static_cast<double>(z), k.param));
+      }
+    }
+  }
+}
+
+template <typename T>
+Epilogue<T> forward_epilogue(int act, const ForwardCtx<T>* ctx) {
+  switch (act) {
+    case ACT_IDENTITY: return {forward_tile<T, ACT_IDENTITY>, ctx};
+    case ACT_RELU: return {forward_tile<T, ACT_RELU>, ctx};
+    case ACT_SIGMOID: return {forward_tile<T, ACT_SIGMOID>, ctx};
+    case ACT_TANH: return {forward_tile<T, ACT_TANH>, ctx};
+    case ACT_SWISH: return {forward_tile<T, ACT_SWISH>, ctx};
+    default: return {forward_tile<T, ACT_CELU>, ctx};
+  }
+}
+
+// rows [r0, r1): grad_z := grad_out * act'(z); colsum[j] += grad_z (double), returns the param sum
+template <typename T, int ACT>
+double backward_rows(std::int64_t r0, std::int64_t r1, std::int64_t N, const T* z,
+                     const T* grad_out, double param, T* grad_z, double* colsum) {
+  double dparam = 0.0;
+  for (std::int64_t i = r0; i < r1; ++i) {
+    const std::int64_t row = i * N;
+    for (std::int64_t j = 0; j < N; ++j) {
+      // read before the write: grad_z may be grad_out or z
+      const double go = static_cast<double>(grad_out[row + j]);
+      const double zz = static_cast<double>(z[row + j]);
+      T gi;
+      if (ACT == ACT_IDENTITY) {
+        gi = static_cast<T>(go * 1.0);
+      } else if (ACT == ACT_RELU) {
+        gi = static_cast<T>(go * (zz > 0 ? 1.0 : 0.0));
+      } else {
+        const act::Deriv d = act::derivative(ACT, zz, param);
+        gi = static_cast<T>(go * d.dx);
+        if (ACT == ACT_SWISH || ACT == ACT_CELU) dparam += go * d.dp;
+      }
+      grad_z[row + j] = gi;
+      if (colsum) colsum[j] += static_cast<double>(gi);
+    }
+  }
+  return dparam;
+}
+
+template <typename T>
+using BackwardRows = double (*)(std::int64_t, std::int64_t, std::int64_t, const T*, const T*,
+                                double, T*, double*);
+
+template <typename T>
+BackwardRows<T> backward_rows_for(int act) {
+  switch (act) {
+    case ACT_IDENTITY: return backward_rows<T, ACT_IDENTITY>;
+    case ACT_RELU: return backward_rows<T, ACT_RELU>;
+    case ACT_SIGMOID: return backward_rows<T, ACT_SIGMOID>;
+    case ACT_TANH: return backward_rows<T, ACT_TANH>;
+    case ACT_SWISH: return backward_rows<T, ACT_SWISH>;
+    default: return backward_rows<T, ACT_CELU>;
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
+                    const T* bias, int act, double param, T* y, T* pre) {
+  FlushDenormals ftz;
+  const ForwardCtx<T> ctx{bias, act, param, pre};
+  const Epilogue<T> epi = forward_epilogue<T>(act, &ctx);
+  gemm_epilogue<T>(false, false, B, OUT, IN, T(1), x, w, T(0), y, &epi);
+}
+
+template <typename T>
+double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
+                       const T* z, const T* grad_out, int act, double param, T* grad_z,
+                       T* grad_w, T* grad_bias, T* grad_x, bool accumulate) {
+  FlushDenormals ftz;
+  // per-block partials: column sums (nblk x OUT) then one param sum per block, grown only
+  thread_local std::vector<double> partial;
+  const std::int64_t nblk = (B + ACT_BLOCK_ROWS - 1) / ACT_BLOCK_ROWS;
+  const std::int64_t cols = grad_bias ? OUT : 0;
+  const std::size_t need = static_cast<std::size_t>(nblk * (cols + 1));
+  if (partial.size() < need) partial.resize(need);
+  double* colsums = partial.data();
+  double* dparts = partial.data() + nblk * cols;
+  const BackwardRows<T> rows = backward_rows_for<T>(act);
+  const int threads = B * OUT < ACT_PARALLEL_MIN ? 1 : get_num_threads();
+  parallel_for(static_cast<int>(nblk), threads, [&](int blk) {
+    double* cs = grad_bias ? colsums + blk * cols : nullptr;
+    if (cs) std::fill(cs, cs + cols, 0.0);
+    const std::int64_t r0 = blk * ACT_BLOCK_ROWS;
+    const std::int64_t r1 = std::min(B, r0 + ACT_BLOCK_ROWS);
+    dparts[blk] = rows(r0, r1, OUT, z, grad_out, param, grad_z, cs);
+  });
+  double dparam = 0.0;
+  for (std::int64_t b = 0; b < nblk; ++b) dparam += dparts[b];
+  if (grad_bias) {
+    for (std::int64_t j = 0; j < OUT; ++j) {
+      double s = 0.0;
+      for (std::int64_t b = 0; b < nblk; ++b) s += colsums[b * cols + j];
+      grad_bias[j] = accumulate ? static_cast<T>(static_cast<double>(grad_bias[j]) + s)
+                                : static_cast<T>(s);
+    }
+  }
+  gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
+  if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
+  return dparam;
+}
+
+template void linear_forward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
+                                    const float*, const float*, int, double, float*, float*);
+template void linear_forward<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
+                                     const double*, const double*, int, double, double*,
+                                     double*);
+template double linear_backward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
+                                       const float*, const float*, const float*, int, double,
+                                       float*, float*, float*, float*, bool);
+template double linear_backward<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
+                                        const double*, const double*, const double*, int, double,
+                                        double*, double*, double*, double*, bool);
+
+}  // namespace ffnn

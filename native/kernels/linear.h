@@ -1,0 +1,27 @@
+// a whole Linear + activation layer per call: gemm with the bias + activation epilogue forward,
+// the activation derivative then two gemms backward; no Node headers
+#pragma once
+
+#include <cstdint>
+
+namespace ffnn {
+
+// x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y is (B, OUT), pre is (B, OUT) or null.
+// pre := x w + bias; y := act(pre; param); the same numbers as gemm then bias_act.
+// y and pre must not overlap x, w or bias; pre may be y itself.
+template <typename T>
+void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
+                    const T* bias, int act, double param, T* y, T* pre);
+
+// x is (B, IN), w is (IN, OUT), z is (B, OUT) pre-activation, grad_out is (B, OUT), grad_z is
+// (B, OUT), grad_w is (IN, OUT), grad_bias is (OUT) or null, grad_x is (B, IN) or null.
+// grad_z := grad_out * act'(z); grad_w := x^T grad_z (+= when accumulate); grad_bias := column
+// sums of grad_z (+= when accumulate); grad_x := grad_z w^T; returns sum(grad_out * d act / d param).
+// column sums and the param sum run in double over blocks of ACT_BLOCK_ROWS rows, reduced in
+// block order (the same for any thread count). grad_z may be grad_out or z itself.
+template <typename T>
+double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
+                       const T* z, const T* grad_out, int act, double param, T* grad_z,
+                       T* grad_w, T* grad_bias, T* grad_x, bool accumulate);
+
+}  // namespace ffnn
