@@ -75,7 +75,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--schedule <name>', 'learning-rate schedule, stepped every epoch').choices(['cosine', 'step', 'exponential', 'none']).default(TRAIN_DEFAULTS.schedule))
     .option('--gamma <g>', 'decay factor of the step and exponential schedules', num('--gamma', 0, true), 0.5)
     .option('--step-size <epochs>', 'epochs between decays of the step schedule', int('--step-size', 1), 3)
-    .option('--epochs <n>', 'epochs', int('--epochs', 1), TRAIN_DEFAULTS.epochs)
+    .option('--epochs <n>', `epochs in all (default: ${TRAIN_DEFAULTS.epochs}; with --resume, the saved run's total)`, int('--epochs', 1))
     .option('--batch-size <n>', 'samples per mini-batch', int('--batch-size', 1), TRAIN_DEFAULTS.batchSize)
     .option('--no-standardize', 'feed raw pixels instead of standardized ones')
     .option('--no-shuffle', 'keep the dataset order')
@@ -83,11 +83,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--device <device>', 'kernels: native (C++) or js (reference TypeScript)').choices(['native', 'js']).default('native'))
     .addOption(new Option('--dtype <dtype>', 'floating-point type').choices(['float32', 'float64']).default('float32'))
     .option('--threads <n>', 'native threads (default: all cores)', int('--threads', 1, 256))
-    .option('--seed <n>', 'seed of initialization and shuffling', int('--seed', 0), TRAIN_DEFAULTS.seed)
+    .option('--seed <n>', `seed of initialization, data and shuffling (default: ${TRAIN_DEFAULTS.seed}; with --resume, the saved one)`, int('--seed', 0))
     .option('--plot <file>', 'loss plot (.png or .svg)', TRAIN_DEFAULTS.plot)
     .option('--no-plot', 'do not write a loss plot')
-    .option('--save <file>', 'save the trained model (and optimizer state) as safetensors')
-    .option('--resume <file>', 'continue training from a model saved with --save')
+    .option('--save <file>', 'save the model with its optimizer and schedule state (safetensors) after every epoch')
+    .option('--resume <file>', 'continue a run saved with --save: network, optimizer, schedule and standardization come from the file, --epochs is the total')
     .option('--verbose <level>', '0 quiet, 1 progress per epoch, 2 with test loss and accuracy', int('--verbose', 0, 2), 2)
     .action(async (opts: TrainCommandOptions) => {
       await runTrain(opts);
@@ -132,7 +132,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      // --help and `help` exit 0; no command at all prints the help on stderr and exits 1
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode;
       if (e.code === 'commander.executeSubCommandAsync') return e.exitCode;
       process.stderr.write(`ffnn: ${e.message.replace(/^error: /, '')}\n`);
       return 2;

@@ -10,10 +10,9 @@ import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CosineAnnealingLR, ExponentialLR, StepLR, type LRScheduler } from '../optim/lr-scheduler.js';
-import { plotLosses } from '../report/plot.js';
-import { loadModel, saveModel } from '../train/checkpoint.js';
+import { loadModel, saveModel, type LoadedModel } from '../train/checkpoint.js';
 import { trainFFNN } from '../train/train.js';
-import { evaluate } from '../train/evaluate.js';
+import { evaluate, type Evaluation } from '../train/evaluate.js';
 
 export interface TrainCommandOptions {
   dataset: 'mnist' | 'random';
@@ -34,7 +33,8 @@ export interface TrainCommandOptions {
   schedule: 'cosine' | 'step' | 'exponential' | 'none';
   gamma: number;
   stepSize: number;
-  epochs: number;
+  // undefined: TRAIN_DEFAULTS.epochs, or on --resume the saved run's planned total
+  epochs?: number;
   batchSize: number;
   standardize: boolean;
   shuffle: boolean;
@@ -42,7 +42,8 @@ export interface TrainCommandOptions {
   device: 'native' | 'js';
   dtype: 'float32' | 'float64';
   threads?: number;
-  seed: number;
+  // undefined: TRAIN_DEFAULTS.seed, or on --resume the saved run's seed
+  seed?: number;
   plot: string | false;
   save?: string;
   resume?: string;
@@ -70,76 +71,104 @@ export const TRAIN_DEFAULTS = {
 export async function runTrain(o: TrainCommandOptions): Promise<void> {
   if (o.threads !== undefined && o.device === 'native') backend('native').setNumThreads(o.threads);
   const out = process.stdout;
-  const { train, test } = loadData(o);
+  const resumed = o.resume === undefined ? null : loadModel(o.resume, { device: o.device });
+  const seed = o.seed ?? savedNumber(resumed, 'seed') ?? TRAIN_DEFAULTS.seed;
+  const done = savedNumber(resumed, 'epochs') ?? 0;
+  const total = o.epochs ?? savedNumber(resumed, 'plannedEpochs') ?? TRAIN_DEFAULTS.epochs;
+  if (resumed !== null && done >= total) {
+    throw new RangeError(`--epochs: ${o.resume} has trained ${done} epochs of ${total} already; pass --epochs greater than ${done} to train on`);
+  }
+  const { train, test } = loadData(o, seed);
   let standardizer: Standardizer | null = null;
   let net: FFNN;
-  let resumed: ReturnType<typeof loadModel> | null = null;
-  if (o.resume !== undefined) {
-    resumed = loadModel(o.resume, { device: o.device });
+  if (resumed !== null) {
     net = resumed.net;
     standardizer = resumed.standardizer;
-    if (net.F !== featureCount(train)) throw new RangeError(`--resume: the model takes ${net.F} features, the data has ${featureCount(train)}`);
+    if (net.F !== featureCount(train) || net.C !== classCount(o)) {
+      throw new RangeError(`--resume: the model takes ${net.F} features and gives ${net.C} classes, the data has ${featureCount(train)} and ${classCount(o)}`);
+    }
   } else {
     const acts = (o.act.length === 1 ? new Array(o.hidden.length).fill(o.act[0]) : o.act) as ActivationName[];
     if (acts.length !== o.hidden.length) {
       throw new RangeError(`--act: expected one activation or ${o.hidden.length} (one per hidden layer), received ${o.act.length}`);
     }
-    net = new FFNN(featureCount(train), o.hidden, acts, classCount(o), { device: o.device, dtype: o.dtype, seed: o.seed, init: o.init });
+    net = new FFNN(featureCount(train), o.hidden, acts, classCount(o), { device: o.device, dtype: o.dtype, seed, init: o.init });
     if (o.standardize) standardizer = o.dataset === 'mnist' ? Standardizer.mnist() : new Standardizer().fit(train);
   }
   const trainSet: Dataset = standardizer ? standardizer.transform(train) : train;
   const testSet: Dataset = standardizer ? standardizer.transform(test) : test;
   const optimizer = makeOptimizer(o, net);
-  const schedule = makeSchedule(o, optimizer);
-  let startEpoch = 0;
+  const schedule = makeSchedule(o, optimizer, total);
   if (resumed !== null) {
     if (resumed.optimizerState !== null) optimizer.loadStateDict(resumed.optimizerState);
-    if (resumed.scheduleState !== null && schedule !== null) schedule.loadStateDict(resumed.scheduleState);
-    startEpoch = Number(resumed.progress?.epochs ?? 0);
+    if (resumed.scheduleState !== null && schedule !== null) {
+      const saved = resumed.scheduleState;
+      if (saved.scheduler === 'CosineAnnealingLR' && schedule instanceof CosineAnnealingLR && saved.options?.tMax !== total) {
+        throw new RangeError(`--epochs: the cosine schedule in ${o.resume} spans ${saved.options?.tMax} epochs; resume with --epochs ${saved.options?.tMax} or --schedule none`);
+      }
+      schedule.loadStateDict(saved);
+    }
   }
+  const epochs = total - done;
   out.write(
     `ffnn train: ${o.dataset} (${trainSet.length} train, ${testSet.length} test), ${net.toString()}, ` +
       `${o.optimizer} lr ${optimizer.lr}${o.optimizer === 'sgd' ? ` momentum ${o.momentum}` : ''}, schedule ${o.schedule}, ` +
-      `batch ${o.batchSize}, ${o.epochs} epochs, device ${o.device} (${net.dtype})\n`,
+      `batch ${o.batchSize}, ${resumed !== null ? `epochs ${done + 1}..${total} (resumed from ${o.resume})` : `${total} epochs`}, ` +
+      `device ${o.device} (${net.dtype}), seed ${seed}\n`,
   );
-  const t0 = performance.now();
-  const losses = trainFFNN(net, trainSet, optimizer, {
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    verbose: o.verbose,
-    shuffle: o.shuffle,
-    seed: o.seed + startEpoch,
-    stratified: o.stratified,
-    schedule: schedule ?? undefined,
-    regularizeFrom: o.regularizeFrom,
-    validation: o.verbose >= 2 ? testSet : undefined,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  const result = evaluate(net, testSet);
-  out.write(`test accuracy ${(100 * result.accuracy).toFixed(2)}%  test loss ${result.loss.toFixed(4)}  (${seconds.toFixed(1)} s)\n`);
-  if (o.plot !== false) {
-    await plotLosses({ [`${[net.F, ...net.hidden, net.C].join('-')} ${o.act.join(',')}`]: losses }, o.plot, {
-      title: `ffnn train: ${o.dataset}, ${o.optimizer}, batch ${o.batchSize}`,
-    });
-    out.write(`loss plot written to ${o.plot}\n`);
-  }
-  if (o.save !== undefined) {
+  const save = (epochsDone: number): void => {
+    if (o.save === undefined) return;
     saveModel(o.save, net, {
       optimizer,
       schedule: schedule ?? undefined,
       standardizer: standardizer ?? undefined,
-      progress: { epochs: startEpoch + o.epochs, dataset: o.dataset, seed: o.seed },
+      progress: { epochs: epochsDone, plannedEpochs: total, dataset: o.dataset, seed },
     });
-    out.write(`model written to ${o.save}\n`);
+  };
+  let lastValidation: Evaluation | undefined;
+  const t0 = performance.now();
+  const losses = trainFFNN(net, trainSet, optimizer, {
+    epochs,
+    initialEpoch: done,
+    batchSize: o.batchSize,
+    verbose: o.verbose,
+    shuffle: o.shuffle,
+    seed,
+    stratified: o.stratified,
+    schedule: schedule ?? undefined,
+    regularizeFrom: o.regularizeFrom,
+    validation: o.verbose >= 2 ? testSet : undefined,
+    // a checkpoint after every epoch: an interrupted run resumes from its last finished epoch
+    onEpoch: (info) => {
+      lastValidation = info.validation;
+      save(info.epoch);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const result = lastValidation ?? evaluate(net, testSet);
+  out.write(`test accuracy ${(100 * result.accuracy).toFixed(2)}%  test loss ${result.loss.toFixed(4)}  (${seconds.toFixed(1)} s)\n`);
+  if (o.plot !== false) {
+    // vega is loaded only when a plot is drawn: --help, a bad flag, eval and bench start faster
+    const { plotLosses } = await import('../report/plot.js');
+    await plotLosses({ [`${[net.F, ...net.hidden, net.C].join('-')} ${net.activations.map((a) => a.kind).join(',')}`]: losses }, o.plot, {
+      title: `ffnn train: ${o.dataset}, ${o.optimizer}, batch ${o.batchSize}${resumed !== null ? `, epochs ${done + 1}..${total}` : ''}`,
+    });
+    out.write(`loss plot written to ${o.plot}\n`);
   }
+  if (o.save !== undefined) out.write(`model written to ${o.save}\n`);
 }
 
-function loadData(o: TrainCommandOptions): { train: TensorDataset; test: TensorDataset } {
+function savedNumber(m: LoadedModel | null, key: string): number | undefined {
+  const v = m?.progress?.[key];
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
+
+function loadData(o: TrainCommandOptions, seed: number): { train: TensorDataset; test: TensorDataset } {
   if (o.dataset === 'random') {
     const N = o.samples ?? 1000;
     return {
-      train: new RandomDataset(N, o.features, o.classes, { seed: o.seed, dtype: o.dtype }),
-      test: new RandomDataset(Math.max(1, Math.floor(N / 5)), o.features, o.classes, { seed: o.seed + 1, dtype: o.dtype }),
+      train: new RandomDataset(N, o.features, o.classes, { seed, dtype: o.dtype }),
+      test: new RandomDataset(Math.max(1, Math.floor(N / 5)), o.features, o.classes, { seed: seed + 1, dtype: o.dtype }),
     };
   }
   return {
@@ -172,10 +201,10 @@ function makeOptimizer(o: TrainCommandOptions, net: FFNN): Optimizer {
   return new Ctor(params, { lr: o.lr ?? 0.001, weightDecay: o.weightDecay, l1: o.l1, device: o.device });
 }
 
-function makeSchedule(o: TrainCommandOptions, opt: Optimizer): LRScheduler | null {
+function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: number): LRScheduler | null {
   switch (o.schedule) {
     case 'cosine':
-      return new CosineAnnealingLR(opt, { tMax: o.epochs });
+      return new CosineAnnealingLR(opt, { tMax: epochs });
     case 'step':
       return new StepLR(opt, { stepSize: o.stepSize, gamma: o.gamma });
     case 'exponential':

@@ -1,0 +1,223 @@
+// the `ffnn` command: flag parsing in-process through main(argv), and real spawns of bin/ffnn.js
+// (built into dist/ first when dist is missing or older than src/) for train, eval, resume and bench
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { main } from '../../src/cli/index.js';
+import { loadSafetensors } from '../../src/io/safetensors.js';
+import { loadModel } from '../../src/train/checkpoint.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'ffnn.js');
+const dir = mkdtempSync(join(tmpdir(), 'ffnn-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function newestMtime(d: string): number {
+  let m = 0;
+  for (const e of readdirSync(d, { withFileTypes: true })) {
+    const p = join(d, e.name);
+    m = Math.max(m, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return m;
+}
+
+beforeAll(() => {
+  const entry = join(ROOT, 'dist', 'cli', 'index.js');
+  if (!existsSync(entry) || newestMtime(join(ROOT, 'src')) > newestMtime(join(ROOT, 'dist'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  }
+}, 180_000);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function ffnn(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
+// main(argv) in this process, with stdout and stderr captured
+async function run(...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  try {
+    const code = await main(['node', 'ffnn', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('ffnn flags (in-process)', () => {
+  test.each([
+    [['--help'], ['train [options]', 'eval [options] <model>', 'bench [options]']],
+    [['help'], ['train [options]', 'eval [options] <model>']],
+    [
+      ['train', '--help'],
+      ['--dataset <name>', '--hidden <widths>', '--act <names>', '--optimizer <name>', '--lr <lr>', '--momentum <m>', '--weight-decay <wd>',
+        '--l1 <l1>', '--regularize-from <epoch>', '--schedule <name>', '--epochs <n>', '--batch-size <n>', '--no-standardize', '--no-shuffle',
+        '--stratified', '--device <device>', '--dtype <dtype>', '--threads <n>', '--seed <n>', '--plot <file>', '--no-plot', '--save <file>',
+        '--resume <file>', '--verbose <level>'],
+    ],
+    [['help', 'train'], ['--epochs <n>']],
+    [['eval', '--help'], ['<model>', '--split <split>', '--data-dir <dir>', '--device <device>', '--json']],
+    [['bench', '--help'], ['--seconds <s>', '--hidden <widths>', '--batch-size <n>', '--device <device>', '--threads <n>']],
+  ])('%j exits 0 and lists the flags', async (args, expected) => {
+    const r = await run(...args);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    for (const e of expected) expect(r.stdout).toContain(e);
+    expect(r.stdout).toContain('-h, --help');
+  });
+
+  test('no command prints the help on stderr and exits 1', async () => {
+    const r = await run();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Usage: ffnn');
+  });
+
+  test.each([
+    [['train', '--bogus'], /^ffnn: unknown option '--bogus'$/],
+    [['train', '--epochs', '0'], /^ffnn: option '--epochs <n>' argument '0' is invalid\. --epochs must be an integer >= 1\.$/],
+    [['train', '--epochs', 'x'], /--epochs must be an integer >= 1/],
+    [['train', '--epochs', '2.5'], /--epochs must be an integer >= 1/],
+    [['train', '--epochs'], /^ffnn: option '--epochs <n>' argument missing$/],
+    [['train', '--act', 'foo'], /activations must be among relu, sigmoid, sig, tanh, swish, celu, got "foo"/],
+    [['train', '--device', 'gpu'], /argument 'gpu' is invalid\. Allowed choices are native, js\./],
+    [['train', '--hidden', '0'], /layer widths must be positive integers/],
+    [['train', '--hidden', '64,x'], /layer widths must be positive integers/],
+    [['train', '--lr', '-1'], /--lr must be a number > 0/],
+    [['train', '--lr', '0'], /--lr must be a number > 0/],
+    [['train', '--batch-size', '0'], /--batch-size must be an integer >= 1/],
+    [['train', '--verbose', '3'], /--verbose must be an integer in \[0, 2\]/],
+    [['train', '--optimizer', 'rmsprop'], /Allowed choices are sgd, adam, adamw/],
+    [['train', '--dtype', 'float16'], /Allowed choices are float32, float64/],
+    [['train', '--dataset', 'cifar'], /Allowed choices are mnist, random/],
+    [['train', 'extra'], /too many arguments/],
+    [['eval'], /missing required argument 'model'/],
+    [['eval', 'm.safetensors', '--split', 'val'], /Allowed choices are train, test/],
+    [['bench', '--seconds', '0'], /--seconds must be a number > 0/],
+    [['bench', '--device', 'gpu'], /Allowed choices are native, js, both/],
+    [['frob'], /^ffnn: unknown command 'frob'$/],
+  ])('%j exits 2 with one line on stderr', async (args, msg) => {
+    const r = await run(...args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr.endsWith('\n')).toBe(true);
+    expect(r.stderr.trim()).toMatch(msg);
+  });
+
+  test('an inconsistent combination is a usage error too (exit 2, one line)', async () => {
+    const r = await run('train', '--dataset', 'random', '--hidden', '8,8', '--act', 'relu,tanh,sig', '--no-plot');
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual(['ffnn: --act: expected one activation or 2 (one per hidden layer), received 3']);
+  });
+});
+
+describe('ffnn (spawned)', () => {
+  test('--help exits 0 on stdout; a bad flag exits 2 with one line on stderr', () => {
+    const h = ffnn('train', '--help');
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('--batch-size <n>');
+    for (const args of [['train', '--epochs', '0'], ['train', '--device', 'gpu'], ['train', '--nope']]) {
+      const r = ffnn(...args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(/^ffnn: /);
+    }
+  });
+
+  test('train on a random dataset writes the plot and the model, one line per epoch', () => {
+    const r = ffnn('train', '--dataset', 'random', '--samples', '500', '--epochs', '2', '--plot', 'random.svg', '--save', 'random.safetensors');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    expect(out[0]).toMatch(/^ffnn train: random \(500 train, 100 test\), FFNN\(F=20, hidden=\[256, 128\].*sgd lr 0\.05 momentum 0\.9, schedule cosine, batch 64, 2 epochs, device native/);
+    expect(out.filter((l) => l.startsWith('epoch '))).toHaveLength(2);
+    expect(out[1]).toMatch(/^epoch 1\/2  loss \d\.\d{4}  [\d,]+ samples\/s  \d+\.\d\d s  val loss \d\.\d{4}  val acc \d+\.\d\d%$/);
+    expect(out).toContain('loss plot written to random.svg');
+    expect(out).toContain('model written to random.safetensors');
+    expect(readFileSync(join(dir, 'random.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    const m = loadModel(join(dir, 'random.safetensors'));
+    expect([m.net.F, [...m.net.hidden], m.net.C]).toEqual([20, [256, 128], 4]);
+    expect(m.optimizerState?.optimizer).toBe('SGD');
+    expect(m.scheduleState?.scheduler).toBe('CosineAnnealingLR');
+    expect(m.progress).toEqual({ epochs: 2, plannedEpochs: 2, dataset: 'random', seed: 1 });
+  });
+
+  test('--resume continues a run: 1 epoch, then resumed to 3, gives the file of 3 straight epochs, byte for byte', () => {
+    const flags = ['--dataset', 'random', '--samples', '300', '--hidden', '32', '--schedule', 'step', '--step-size', '1', '--weight-decay', '0.01',
+      '--regularize-from', '2', '--no-plot', '--verbose', '1'];
+    expect(ffnn('train', ...flags, '--epochs', '3', '--save', 'straight.safetensors').code).toBe(0);
+    expect(ffnn('train', ...flags, '--epochs', '1', '--save', 'part.safetensors').code).toBe(0);
+    const r = ffnn('train', ...flags, '--epochs', '3', '--resume', 'part.safetensors', '--save', 'resumed.safetensors');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('epochs 2..3 (resumed from part.safetensors)');
+    expect(lines(r.stdout).filter((l) => l.startsWith('epoch '))).toEqual([expect.stringMatching(/^epoch 2\/3 /), expect.stringMatching(/^epoch 3\/3 /)]);
+    const a = loadSafetensors(join(dir, 'straight.safetensors'));
+    const b = loadSafetensors(join(dir, 'resumed.safetensors'));
+    expect(b.metadata).toEqual(a.metadata);
+    expect(readFileSync(join(dir, 'resumed.safetensors')).equals(readFileSync(join(dir, 'straight.safetensors')))).toBe(true);
+    // nothing left to do
+    const done = ffnn('train', ...flags, '--resume', 'resumed.safetensors');
+    expect(done.code).toBe(2);
+    expect(lines(done.stderr)).toEqual(['ffnn: --epochs: resumed.safetensors has trained 3 epochs of 3 already; pass --epochs greater than 3 to train on']);
+  });
+
+  test('MNIST on 2000 samples for one epoch, then eval of the saved model', () => {
+    const t = ffnn('train', '--samples', '2000', '--epochs', '1', '--no-plot', '--save', 'mnist.safetensors');
+    expect(t.stderr).toBe('');
+    expect(t.code).toBe(0);
+    const acc = /test accuracy (\d+\.\d\d)%/.exec(t.stdout);
+    expect(acc).not.toBeNull();
+    expect(Number(acc?.[1])).toBeGreaterThan(70);
+    const e = ffnn('eval', 'mnist.safetensors');
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain(`MNIST test: 10000 samples  accuracy ${acc?.[1]}%`);
+    expect(lines(e.stdout)).toHaveLength(4 + 10);
+    const j = ffnn('eval', 'mnist.safetensors', '--json');
+    expect(j.code).toBe(0);
+    const parsed = JSON.parse(j.stdout) as { samples: number; accuracy: number; confusion: number[][] };
+    expect(parsed.samples).toBe(10000);
+    expect(parsed.accuracy).toBeCloseTo(Number(acc?.[1]) / 100, 4);
+    expect(parsed.confusion.flat().reduce((a, b) => a + b, 0)).toBe(10000);
+  });
+
+  test('eval of a missing, foreign or non-MNIST file exits non-zero with one line', () => {
+    for (const [file, msg] of [
+      ['missing.safetensors', /^ffnn: missing\.safetensors: cannot read: ENOENT$/],
+      [BIN, /not a safetensors file/],
+      ['random.safetensors', /^ffnn: model: expected an MNIST model \(784 features, 10 classes\)/],
+    ] as const) {
+      const r = ffnn('eval', file);
+      expect(r.code === 1 || r.code === 2).toBe(true);
+      expect(r.stdout).toBe('');
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(msg);
+    }
+  });
+
+  test('bench prints a samples/s figure', () => {
+    const r = ffnn('bench', '--seconds', '0.2', '--hidden', '64', '--device', 'both');
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toHaveLength(2);
+    expect(r.stdout).toMatch(/^native 784-64-10 relu, batch 64, float32: [\d,]+ samples\/s \(\d+ steps; /m);
+    expect(r.stdout).toMatch(/^js {5}784-64-10 relu, batch 64, float32: [\d,]+ samples\/s/m);
+  });
+});
