@@ -42,12 +42,11 @@ function parseArgs(argv) {
 const log = (s) => process.stderr.write(`${s}\n`);
 
 // each peer process, and its contenders; a process that cannot start leaves its contenders n/a
-async function openPeers(notes, mnistDir) {
+async function openPeers(notes) {
   const procs = [];
   const contenders = [];
   const trainingOnly = (t) => (t.p.kind === 'gemm' ? 'GEMM is timed in its own configurations' : null);
   const gemmOnly = (t) => (t.p.kind === 'gemm' ? null : 'GEMM configuration');
-  const has = (...kinds) => (t) => (kinds.includes(t.p.kind) ? null : 'not run for this peer');
 
   const python = '/usr/bin/python3';
   const torchOk = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
@@ -61,6 +60,8 @@ async function openPeers(notes, mnistDir) {
     for (const threads of [1, 2]) {
       // training runs on the SkylakeX (AVX-512) kernels, as the issue prescribes
       if (core === 'SkylakeX') contenders.push(new PeerContender(proc, `torch ${threads}T`, 'torch', { threads }, trainingOnly));
+      // Haswell (AVX2) kernels at one thread only: they trail SkylakeX everywhere on this cpu
+      if (core === 'Haswell' && threads === 2) continue;
       for (const impl of ['mm', 'numpy']) {
         const name = `${impl === 'mm' ? 'torch.mm' : 'numpy'} ${core} ${threads}T`;
         contenders.push(new PeerContender(proc, name, `peer ${threads}T`, { threads, impl }, gemmOnly));
@@ -97,8 +98,6 @@ async function openPeers(notes, mnistDir) {
       notes.push(`${proc.label}: n/a (${e.message})`);
     }
   }
-  void mnistDir;
-  void has;
   return { procs: [...alive], contenders: contenders.filter((c) => alive.has(c.proc)), infos };
 }
 
@@ -117,7 +116,7 @@ async function main() {
   const contenders = [new FfnnContender(ffnn, 'native', 1), new FfnnContender(ffnn, 'native', 2), new FfnnContender(ffnn, 'js', 1)];
   let peers = { procs: [], contenders: [], infos: [] };
   if (o.peers) {
-    peers = await openPeers(notes, mnistDir);
+    peers = await openPeers(notes);
     contenders.push(...peers.contenders);
   }
 
@@ -135,7 +134,11 @@ async function main() {
     }
     const active = [];
     for (const c of contenders) {
-      if (c.skipWhy(task) !== null) continue;
+      const skip = c.skipWhy(task);
+      if (skip !== null) {
+        if (c.family.startsWith('ffnn') && task.p.kind !== 'gemm') res[c.name] = { family: c.family, error: skip };
+        continue;
+      }
       if (check instanceof Error && c.family.startsWith('ffnn')) {
         res[c.name] = { family: c.family, error: `verification failed: ${check.message}` };
         continue;
