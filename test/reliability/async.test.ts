@@ -132,18 +132,24 @@ describe('same result as trainFFNN', () => {
 });
 
 describe('a responsive event loop', () => {
-  it('event-loop delay while training on the worker stays small (p99 < 10 + 50 ms); trainFFNN on the main thread blocks it', async () => {
+  it('event-loop delay while training on the worker stays small (p99 within 50 ms of the idle loop); trainFFNN on the main thread blocks it', async () => {
     const device = nativeOr('native');
     const ds = new RandomDataset(4096, 64, 10, { seed: 1 });
     const net = new FFNN(64, [128, 64], 'relu', 10, { device, seed: 1 });
     const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9, device });
+    // the machine's own delay first (other processes share the cores): the same monitor, idle, 0.5 s
+    const idle = monitorEventLoopDelay({ resolution: 10 });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, 500));
+    idle.disable();
+    const idleP99 = idle.percentile(99) / 1e6;
     const h = monitorEventLoopDelay({ resolution: 10 });
     let steps = 0;
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
     h.enable();
     const t0 = performance.now();
-    const losses = await trainFFNNAsync(net, ds, opt, { epochs: 12, batchSize: 16, seed: 1, onStep: () => steps++ });
+    const losses = await trainFFNNAsync(net, ds, opt, { epochs: 60, batchSize: 16, seed: 1, onStep: () => steps++ });
     const seconds = (performance.now() - t0) / 1000;
     h.disable();
     clearInterval(timer);
@@ -161,14 +167,15 @@ describe('a responsive event loop', () => {
     await new Promise((r) => setTimeout(r, 40));
     hs.disable();
     console.log(
-      `async: ${losses.length} steps in ${seconds.toFixed(2)} s on the worker; event-loop delay p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, ` +
+      `async: idle event loop p99 ${idleP99.toFixed(1)} ms; ${losses.length} steps in ${seconds.toFixed(2)} s on the worker; event-loop delay p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, ` +
         `p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ${ticks} of ~${Math.round(seconds * 100)} 10 ms timer ticks ran; ` +
         `onStep saw ${steps} steps. trainFFNN on the main thread (${syncSeconds.toFixed(2)} s): max delay ${(hs.max / 1e6).toFixed(0)} ms`,
     );
-    expect(losses.length).toBe(12 * 256);
+    expect(losses.length).toBe(60 * 256);
     expect(steps).toBe(losses.length);
     expect(seconds).toBeGreaterThan(0.5);
-    expect(p99 - 10).toBeLessThan(50);
+    // training adds less than 50 ms to the p99 the loop has anyway (at least the 10 ms of the timer)
+    expect(p99 - Math.max(10, idleP99)).toBeLessThan(50);
     expect(hs.max / 1e6).toBeGreaterThan(syncSeconds * 1000 * 0.9);
   }, 60_000);
 });
