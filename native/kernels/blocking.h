@@ -20,13 +20,16 @@ struct Blocking {
 // independent chains (>= 2 pipes x 4 cycles) and loads well under the 2 per cycle limit; MR = 8
 // divides the batch sizes 16, 64, 256 (no wasted rows on the MLP shapes) and NR = 32 divides
 // 256 and 1024 (a 14 x 32 or 8 x 48 tile wastes rows or columns there).
-// KC = 256: the b sliver is 256 x 32 x 4 = 32 KiB, under the 48 KiB L1 with the a sliver (8 KiB).
-// MC = 192: the a block is 192 KiB, a fifth of L2, leaving room for the b panel's current slivers.
-// NC = 2048: the b panel is 2 MiB, streamed from L2/L3 once per MC rows.
-constexpr Blocking AVX512_F32{8, 32, 256, 192, 2048};
-// avx-512 double: the same register tile in 8-lane vectors (8 x 16 = 16 zmm); KC halves the
-// depth so the b sliver stays 32 KiB.
-constexpr Blocking AVX512_F64{8, 16, 256, 96, 1024};
+// KC = 512: the c tile is loaded and stored once per KC products, and with rows 4-8 KiB apart
+// its update is the costly part; measured 1024/2048 squares: KC 256 -> 154/157, 384 -> 165/156,
+// 512 -> 164/171 GFLOP/s (the 64 KiB b sliver then lives in L1 and L2 together).
+// MC = 192: the a block (192 x 512 x 4 = 384 KiB) stays in the 1 MiB L2 beside the b sliver.
+// NC = 1024: the b panel (512 x 1024 x 4 = 2 MiB) streams from L3 once per MC rows; 2048 and 512
+// measured no better.
+constexpr Blocking AVX512_F32{8, 32, 512, 192, 1024};
+// avx-512 double: the same register tile in 8-lane vectors (8 x 16 = 16 zmm), the same bytes per
+// block (MC and NC halved).
+constexpr Blocking AVX512_F64{8, 16, 512, 96, 512};
 // avx2+fma float: 6 x 16 = 12 ymm accumulators + 2 b vectors + 1 broadcast of 16 registers (the
 // haswell shape of BLIS); b sliver 256 x 16 x 4 = 16 KiB fits a 32 KiB L1.
 constexpr Blocking AVX2_F32{6, 16, 256, 144, 2048};
@@ -43,10 +46,11 @@ constexpr int MAX_MR = 8;
 constexpr int MAX_NR = 32;
 
 // b is read in place (not packed) when it is not transposed and op(a) has at most this many
-// rows: each b sliver is then used by at most two tiles, so packing it (a read and a write of
-// all of b) costs more than it saves; larger M packs b for L1 reuse and to avoid set conflicts
-// of power-of-two row strides
-constexpr std::int64_t GEMM_DIRECT_B_MAX_M = 16;
+// rows: each b sliver then serves at most 8 tiles, and packing it (a read and a write of all of
+// b) costs more than it saves: 64 x 784 x 256 measured 159 packed, 190 GFLOP/s in place. at 256
+// rows in place loses (122 vs 170 on 256 x 1024 x 1024): power-of-two row strides of b collide
+// in the L1 sets, and packing pays for itself.
+constexpr std::int64_t GEMM_DIRECT_B_MAX_M = 64;
 
 // below this many multiply-adds (M N K) a gemm runs on the calling thread: ~2^19 is ~5 us on
 // one core, about what handing work to a spinning worker and waiting for it costs; batch-1

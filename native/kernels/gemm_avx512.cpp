@@ -50,6 +50,14 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
                   const typename S::T* b, std::int64_t ldb, typename S::T beta,
                   typename S::T* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
   using V = typename S::V;
+  // c is read (or written) only after the kc loop: fetch its rows now so the miss overlaps the
+  // products (c is often far bigger than L2); a prefetch never faults, even past the matrix
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    const char* row = reinterpret_cast<const char*>(c + i * ldc);
+    _mm_prefetch(row, _MM_HINT_T0);
+    _mm_prefetch(row + NV * S::W * sizeof(typename S::T) - 1, _MM_HINT_T0);
+  }
   V acc[MR][NV];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
