@@ -12,6 +12,7 @@ export * from './optim/index.js';
 export * from './data/index.js';
 
 export { trainFFNN, type TrainOptions, type StepInfo, type EpochInfo, type Schedule } from './train/train.js';
+export { trainFFNNAsync, type TrainAsyncOptions } from './train/async.js';
 export { evaluate, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
 export { gradcheck } from './train/gradcheck.js';
 export type { GradcheckNet, GradcheckOptions, GradcheckResult, GradcheckParameterResult } from './train/gradcheck.js';
@@ -19,3 +20,4 @@ export type { GradcheckNet, GradcheckOptions, GradcheckResult, GradcheckParamete
 export { plotLosses, type PlotOptions, type LossCurve } from './report/plot.js';
 export { EpochProgress } from './report/progress.js';
 export { saveSafetensors, loadSafetensors } from './io/index.js';
+export { saveModel, loadModel, modelConfig, type ModelConfig, type LoadedModel, type SaveModelOptions } from './train/checkpoint.js';
