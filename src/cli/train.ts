@@ -110,6 +110,7 @@ export async function runTrain(o: TrainCommandOptions): Promise<void> {
     }
   }
   const epochs = total - done;
+  const lr0 = optimizer.lr;
   out.write(
     `ffnn train: ${o.dataset} (${trainSet.length} train, ${testSet.length} test), ${net.toString()}, ` +
       `${o.optimizer} lr ${optimizer.lr}${o.optimizer === 'sgd' ? ` momentum ${o.momentum}` : ''}, schedule ${o.schedule}, ` +
@@ -150,8 +151,12 @@ export async function runTrain(o: TrainCommandOptions): Promise<void> {
   if (o.plot !== false) {
     // vega is loaded only when a plot is drawn: --help, a bad flag, eval and bench start faster
     const { plotLosses } = await import('../report/plot.js');
-    await plotLosses({ [`${[net.F, ...net.hidden, net.C].join('-')} ${net.activations.map((a) => a.kind).join(',')}`]: losses }, o.plot, {
-      title: `ffnn train: ${o.dataset}, ${o.optimizer}, batch ${o.batchSize}${resumed !== null ? `, epochs ${done + 1}..${total}` : ''}`,
+    const kinds = [...new Set(net.activations.map((a) => a.kind))].join(',');
+    const shape = `${[net.F, ...net.hidden, net.C].join('-')} ${kinds}`;
+    await plotLosses({ [shape]: losses }, o.plot, {
+      title: `ffnn train: ${o.dataset} ${shape}, ${o.optimizer} lr ${lr0}, ${o.schedule} schedule, batch ${o.batchSize}, epochs ${done + 1}..${total}`,
+      // the loss falls by orders of magnitude; a log axis keeps the late epochs visible (needs every loss > 0)
+      logScale: losses.every((l) => l > 0),
     });
     out.write(`loss plot written to ${o.plot}\n`);
   }
