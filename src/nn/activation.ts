@@ -176,11 +176,12 @@ export interface ActivationOptions extends ModuleOptions {
 }
 
 // an activation module from a name ('sig' is sigmoid), or the module itself; beta, alpha and
-// learnable apply to 'swish' and 'celu' given by name
-export function activation(spec: ActivationSpec, opts?: ActivationOptions): Activation {
+// learnable apply to 'swish' and 'celu' given by name; argName is how errors name the spec (the caller's
+// argument, e.g. 'activations[1]')
+export function activation(spec: ActivationSpec, opts?: ActivationOptions, argName = 'activation'): Activation {
   if (spec instanceof Activation) return spec;
-  if (typeof spec !== 'string') throw typeError('activation', `an Activation or one of ${ACTIVATION_NAMES.map((a) => `'${a}'`).join(', ')}`, spec);
-  const name = checkOneOf('activation', spec, ACTIVATION_NAMES);
+  if (typeof spec !== 'string') throw typeError(argName, `an Activation or one of ${ACTIVATION_NAMES.map((a) => `'${a}'`).join(', ')}`, spec);
+  const name = checkOneOf(argName, spec, ACTIVATION_NAMES);
   const o = checkObject('activation options', opts);
   const base: ModuleOptions = { device: o.device as ModuleOptions['device'], dtype: o.dtype as ModuleOptions['dtype'] };
   if (o.seed !== undefined) base.seed = o.seed as number;

@@ -66,7 +66,7 @@ export class FFNN extends Module {
     this.activations = Object.freeze(
       specs.map((s, i) => {
         if (!(s instanceof Activation) && typeof s !== 'string') throw typeError(`activations[${i}]`, 'an Activation or an activation name', s);
-        const a = activation(s, { ...actOpts, device: this.device, dtype: this.dtype });
+        const a = activation(s, { ...actOpts, device: this.device, dtype: this.dtype }, Array.isArray(activations) ? `activations[${i}]` : 'activations');
         a.adopt(this.device, this.dtype);
         return a;
       }),

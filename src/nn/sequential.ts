@@ -26,7 +26,7 @@ export class Sequential extends Module {
   constructor(...modules: Array<Module | ActivationSpec>) {
     const list = modules.map((m, i) => {
       if (m instanceof Module) return m;
-      if (typeof m === 'string') return activation(m);
+      if (typeof m === 'string') return activation(m, undefined, `modules[${i}]`);
       throw typeError(`modules[${i}]`, 'a Module or an activation name', m);
     });
     const { device, dtype } = agree(list);
