@@ -137,7 +137,7 @@ export class DataLoader implements Iterable<Batch> {
     }
     const labels = new Int32Array(ds.length);
     for (let i = 0; i < ds.length; i++) {
-      const y = ds.get(i)[1];
+      const y = itemOf(ds, i)[1];
       if (typeof y !== 'number') throw rangeError('options.stratified', 'a dataset with class-index labels', y);
       labels[i] = y;
     }
@@ -162,9 +162,7 @@ export class DataLoader implements Iterable<Batch> {
     const xd = buf.x.data;
     for (let r = 0; r < n; r++) {
       const i = order[start + r];
-      const item = this.dataset.get(i);
-      if (!Array.isArray(item) || item.length !== 2) throw typeError(`dataset.get(${i})`, 'an [x, y] pair', item);
-      const [x, y] = item;
+      const [x, y] = itemOf(this.dataset, i);
       if (!(x instanceof Tensor) || x.size !== F) throw rangeError(`dataset.get(${i})[0]`, `a Tensor of ${F} features`, x);
       xd.set(x.data, r * F);
       if (buf.y instanceof Int32Array) {
@@ -201,8 +199,15 @@ function layoutOfRows(src: DatasetRows): { F: number; dtype: DType; K: number; y
   };
 }
 
+// a user dataset's item, checked to be a pair before it is destructured
+function itemOf(ds: Dataset, i: number): [unknown, unknown] {
+  const item: unknown = ds.get(i);
+  if (!Array.isArray(item) || item.length !== 2) throw typeError(`dataset.get(${i})`, 'an [x, y] pair', item);
+  return item as [unknown, unknown];
+}
+
 function layoutOfItem(ds: Dataset): { F: number; dtype: DType; K: number; yDType: DType } {
-  const [x, y] = ds.get(0);
+  const [x, y] = itemOf(ds, 0);
   if (!(x instanceof Tensor)) throw typeError('dataset.get(0)[0]', 'a Tensor of features', x);
   if (y instanceof Tensor) return { F: x.size, dtype: x.dtype, K: y.size, yDType: y.dtype };
   if (typeof y !== 'number') throw typeError('dataset.get(0)[1]', 'a class index or a Tensor of targets', y);

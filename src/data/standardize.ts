@@ -2,7 +2,7 @@
 // 'feature' mode keeps one mean/std per feature (sklearn's StandardScaler); 'scalar' mode one over all
 // features (torchvision's Normalize((0.1307,), (0.3081,)) on MNIST).
 import { Tensor } from '../tensor.js';
-import { checkNumber, checkObject, checkOneOf, checkPositive, rangeError, typeError } from '../util/check.js';
+import { checkNumber, checkObject, checkOneOf, checkPositive, describe, rangeError, typeError } from '../util/check.js';
 import { TensorDataset, checkDataset, isContiguous } from './dataset.js';
 import type { Dataset } from './dataset.js';
 
@@ -57,6 +57,13 @@ export class Standardizer {
     const [N, F] = x.shape;
     if (N === 0) throw rangeError('data', 'at least one sample', x);
     const d = x.data;
+    // one NaN or Inf would make its feature's mean and std (or, in scalar mode, all of them) NaN, and
+    // every standardized value after it; refused here, named by its position
+    for (let k = 0; k < d.length; k++) {
+      if (d[k] - d[k] !== 0) {
+        throw new RangeError(`data: expected finite values, received ${describe(d[k])} at [${Math.floor(k / F)}, ${k % F}]`);
+      }
+    }
     const sum = new Float64Array(F);
     for (let i = 0; i < N; i++) for (let j = 0; j < F; j++) sum[j] += d[i * F + j];
     if (this.mode === 'scalar') {
