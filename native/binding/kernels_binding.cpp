@@ -350,9 +350,8 @@ Napi::Value MseLoss(const Napi::CallbackInfo& info) {
 Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   Args a(info, "sgdStep");
   const std::int64_t n = a.dim(a.at(0), "n");
-  void* param = a.floats(a.at(1), "param", n);
-  void* grad = a.floats(a.at(2), "grad", n);
-  const Napi::Value bv = a.at(3);
+  // the options first: their getters run user code, which may detach an array argument; no data
+  // pointer is taken until every JS-observable read is done
   const Napi::Object o = a.object(a.at(4), "o");
   ffnn::SgdParams p{};
   p.lr = a.finite(o.Get("lr"), "o.lr");
@@ -361,6 +360,9 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   p.nesterov = a.boolean(o.Get("nesterov"), "o.nesterov");
   p.weight_decay = a.finite(o.Get("weightDecay"), "o.weightDecay");
   p.first_step = a.boolean(o.Get("firstStep"), "o.firstStep");
+  void* param = a.floats(a.at(1), "param", n);
+  void* grad = a.floats(a.at(2), "grad", n);
+  const Napi::Value bv = a.at(3);
   if (p.momentum != 0 && bv.IsNull()) {
     a.type_error("buf", "a float array like param (o.momentum is not 0)", bv);
   }
@@ -378,10 +380,7 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
 Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   Args a(info, "adamStep");
   const std::int64_t n = a.dim(a.at(0), "n");
-  void* param = a.floats(a.at(1), "param", n);
-  void* grad = a.floats(a.at(2), "grad", n);
-  void* m = a.floats(a.at(3), "m", n);
-  void* v = a.floats(a.at(4), "v", n);
+  // the options first (their getters may detach an array argument), then the data pointers
   const Napi::Object o = a.object(a.at(5), "o");
   ffnn::AdamParams p{};
   p.lr = a.finite(o.Get("lr"), "o.lr");
@@ -391,6 +390,10 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   p.weight_decay = a.finite(o.Get("weightDecay"), "o.weightDecay");
   p.decoupled = a.boolean(o.Get("decoupled"), "o.decoupled");
   p.step = a.integer(o.Get("step"), "o.step", 1, 9007199254740991LL);
+  void* param = a.floats(a.at(1), "param", n);
+  void* grad = a.floats(a.at(2), "grad", n);
+  void* m = a.floats(a.at(3), "m", n);
+  void* v = a.floats(a.at(4), "v", n);
   if (a.dtype() == DType::F32) {
     ffnn::adam_step<float>(n, as<float>(param), as<float>(grad), as<float>(m), as<float>(v), p);
   } else {

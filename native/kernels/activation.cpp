@@ -25,6 +25,8 @@ void bias_act(std::int64_t B, std::int64_t N, const T* x, const T* bias, int act
 template <typename T>
 double act_backward(std::int64_t B, std::int64_t N, const T* z, const T* grad_out, int act,
                     double param, T* grad_in, T* grad_bias) {
+  // zero rows add nothing to grad_bias: no column buffer sized by N
+  if (B <= 0) return 0.0;
   FlushDenormals ftz;
   // column sums and the param gradient accumulate in double, also for float data
   thread_local std::vector<double> colsum;

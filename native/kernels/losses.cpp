@@ -50,6 +50,8 @@ inline double clamp_q(double q, bool stable, double epsilon) {
 
 template <typename T>
 void softmax(std::int64_t B, std::int64_t C, const T* x, T* y) {
+  // no rows or no columns: nothing to write, and no row buffer sized by an unused C
+  if (B <= 0 || C <= 0) return;
   FlushDenormals ftz;
   double* e = row_buffer(C);
   for (std::int64_t i = 0; i < B; ++i) {
@@ -64,6 +66,8 @@ void softmax(std::int64_t B, std::int64_t C, const T* x, T* y) {
 template <typename T>
 double softmax_cross_entropy(std::int64_t B, std::int64_t C, const T* logits, const T* target,
                              T* probs, T* grad) {
+  // the mean over zero rows is NaN (as torch); no row buffer sized by an unused C
+  if (B <= 0) return NAN;
   FlushDenormals ftz;
   double* e = row_buffer(C);
   double total = 0.0;
@@ -93,6 +97,8 @@ double softmax_cross_entropy(std::int64_t B, std::int64_t C, const T* logits, co
 template <typename T>
 double softmax_cross_entropy_index(std::int64_t B, std::int64_t C, const T* logits,
                                    const std::int32_t* target, T* probs, T* grad) {
+  // the mean over zero rows is NaN (as torch); no row buffer sized by an unused C
+  if (B <= 0) return NAN;
   FlushDenormals ftz;
   double* e = row_buffer(C);
   double total = 0.0;
