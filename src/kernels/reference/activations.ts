@@ -28,7 +28,8 @@ export function actValue(act: number, x: number, param: number): number {
     case ACT_CODE.identity:
       return x;
     case ACT_CODE.relu:
-      return x > 0 ? x : 0;
+      // NaN passes through, as in torch and the native kernel: a diverged weight must reach the loss
+      return x > 0 ? x : Number.isNaN(x) ? x : 0;
     case ACT_CODE.sigmoid:
       return sigmoid(x);
     case ACT_CODE.tanh:
