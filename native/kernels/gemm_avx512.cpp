@@ -21,6 +21,8 @@ struct F32 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static __mmask16 mask(std::int64_t n) {
+    // n <= 0: the columns past nr of an edge tile; shifting by a negative count is undefined
+    if (n <= 0) return 0;
     return n >= W ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
   }
   static V load_mask(__mmask16 m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
@@ -37,6 +39,7 @@ struct F64 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
   static __mmask8 mask(std::int64_t n) {
+    if (n <= 0) return 0;
     return n >= W ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << n) - 1u);
   }
   static V load_mask(__mmask8 m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
