@@ -149,7 +149,10 @@ describe('a responsive event loop', () => {
     const timer = setInterval(() => ticks++, 10);
     h.enable();
     const t0 = performance.now();
-    const losses = await trainFFNNAsync(net, ds, opt, { epochs: 60, batchSize: 16, seed: 1, onStep: () => steps++ });
+    // a fixed time rather than a fixed amount of work, so a faster kernel cannot make the window too short
+    const losses = await trainFFNNAsync(net, ds, opt, {
+      epochs: 1000, batchSize: 16, seed: 1, onStep: () => steps++, signal: AbortSignal.timeout(1500),
+    });
     const seconds = (performance.now() - t0) / 1000;
     h.disable();
     clearInterval(timer);
@@ -171,9 +174,9 @@ describe('a responsive event loop', () => {
         `p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ${ticks} of ~${Math.round(seconds * 100)} 10 ms timer ticks ran; ` +
         `onStep saw ${steps} steps. trainFFNN on the main thread (${syncSeconds.toFixed(2)} s): max delay ${(hs.max / 1e6).toFixed(0)} ms`,
     );
-    expect(losses.length).toBe(60 * 256);
+    expect(losses.length).toBeGreaterThan(256);
     expect(steps).toBe(losses.length);
-    expect(seconds).toBeGreaterThan(0.5);
+    expect(seconds).toBeGreaterThan(1);
     // training adds less than 50 ms to the p99 the loop has anyway (at least the 10 ms of the timer)
     expect(p99 - Math.max(10, idleP99)).toBeLessThan(50);
     expect(hs.max / 1e6).toBeGreaterThan(syncSeconds * 1000 * 0.9);
