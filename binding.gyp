@@ -58,9 +58,12 @@
         "native/kernels/linear.cpp",
         "native/kernels/losses.cpp",
         "native/kernels/optim.cpp",
+        "native/kernels/alloc_count.cpp",
+        "native/kernels/train_step.cpp",
         "native/binding/addon.cpp",
         "native/binding/check.cpp",
-        "native/binding/kernels_binding.cpp"
+        "native/binding/kernels_binding.cpp",
+        "native/binding/step_binding.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

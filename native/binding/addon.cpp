@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "kernels_binding.h"
+#include "step_binding.h"
 
 namespace b = ffnn::binding;
 
@@ -26,6 +27,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mseLoss", Napi::Function::New(env, b::MseLoss, "mseLoss"));
   exports.Set("sgdStep", Napi::Function::New(env, b::SgdStep, "sgdStep"));
   exports.Set("adamStep", Napi::Function::New(env, b::AdamStep, "adamStep"));
+  exports.Set("createStepPlan", Napi::Function::New(env, b::CreateStepPlan, "createStepPlan"));
+  exports.Set("trainStep", Napi::Function::New(env, b::TrainStep, "trainStep"));
+  exports.Set("nativeAllocations",
+              Napi::Function::New(env, b::NativeAllocations, "nativeAllocations"));
   return exports;
 }
 

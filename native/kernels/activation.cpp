@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "activation_math.h"
+#include "alloc_count.h"
 #include "fpenv.h"
 
 namespace ffnn {
@@ -30,7 +31,10 @@ double act_backward(std::int64_t B, std::int64_t N, const T* z, const T* grad_ou
   FlushDenormals ftz;
   // column sums and the param gradient accumulate in double, also for float data
   thread_local std::vector<double> colsum;
-  if (grad_bias) colsum.assign(static_cast<std::size_t>(N), 0.0);
+  if (grad_bias) {
+    if (colsum.capacity() < static_cast<std::size_t>(N)) count_allocation();
+    colsum.assign(static_cast<std::size_t>(N), 0.0);
+  }
   double dparam = 0.0;
   const bool has_param = act == ACT_SWISH || act == ACT_CELU;
   for (std::int64_t i = 0; i < B; ++i) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <new>
 
+#include "alloc_count.h"
 #include "blocking.h"
 #include "cpu.h"
 #include "fpenv.h"
@@ -42,6 +43,7 @@ class Buffer {
   T* get(std::size_t n) {
     if (n > cap_) {
       release();
+      count_allocation();
       p_ = static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
       cap_ = n;
     }

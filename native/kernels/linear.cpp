@@ -5,6 +5,7 @@
 
 #include "activation.h"
 #include "activation_math.h"
+#include "alloc_count.h"
 #include "blocking.h"
 #include "fpenv.h"
 #include "gemm.h"
@@ -113,17 +114,23 @@ void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* 
   gemm_epilogue<T>(false, false, B, OUT, IN, T(1), x, w, T(0), y, &epi);
 }
 
+namespace {
+
+// grad_z := grad_out * act'(z); grad_bias := column sums (+= when accumulate); returns the param sum.
+// column sums and the param sum run in double over blocks of ACT_BLOCK_ROWS rows, reduced in block
+// order (the same for any thread count)
 template <typename T>
-double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
-                       const T* z, const T* grad_out, int act, double param, T* grad_z,
-                       T* grad_w, T* grad_bias, T* grad_x, bool accumulate) {
-  FlushDenormals ftz;
+double backward_act(std::int64_t B, std::int64_t OUT, const T* z, const T* grad_out, int act,
+                    double param, T* grad_z, T* grad_bias, bool accumulate) {
   // per-block partials: column sums (nblk x OUT) then one param sum per block, grown only
   thread_local std::vector<double> partial;
   const std::int64_t nblk = (B + ACT_BLOCK_ROWS - 1) / ACT_BLOCK_ROWS;
   const std::int64_t cols = grad_bias ? OUT : 0;
   const std::size_t need = static_cast<std::size_t>(nblk * (cols + 1));
-  if (partial.size() < need) partial.resize(need);
+  if (partial.size() < need) {
+    count_allocation();
+    partial.resize(need);
+  }
   double* colsums = partial.data();
   double* dparts = partial.data() + nblk * cols;
   const BackwardRows<T> rows = backward_rows_for<T>(act);
@@ -145,8 +152,48 @@ double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const 
                                 : static_cast<T>(s);
     }
   }
+  return dparam;
+}
+
+// a finished (mr, nr) tile of grad_w: the update of the same elements of w, row by row
+template <typename T>
+void update_tile(const void* vctx, T* c, std::int64_t ldc, std::int64_t i0, std::int64_t j0,
+                 std::int64_t mr, std::int64_t nr) {
+  const RangeUpdate& u = *static_cast<const RangeUpdate*>(vctx);
+  for (std::int64_t i = i0; i < i0 + mr; ++i) u.fn(u.ctx, i * ldc + j0, nr);
+}
+
+}  // namespace
+
+template <typename T>
+double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
+                       const T* z, const T* grad_out, int act, double param, T* grad_z,
+                       T* grad_w, T* grad_bias, T* grad_x, bool accumulate) {
+  FlushDenormals ftz;
+  const double dparam =
+      backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate);
   gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
   if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
+  return dparam;
+}
+
+template <typename T>
+double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
+                              const T* w, const T* z, const T* grad_out, int act, double param,
+                              T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
+                              const RangeUpdate* w_update) {
+  FlushDenormals ftz;
+  const double dparam =
+      backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate);
+  // grad_x reads w: before any element of w is updated
+  if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
+  if (w_update) {
+    const Epilogue<T> epi{update_tile<T>, w_update};
+    gemm_epilogue<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w,
+                     &epi);
+  } else {
+    gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
+  }
   return dparam;
 }
 
@@ -161,5 +208,13 @@ template double linear_backward<float>(std::int64_t, std::int64_t, std::int64_t,
 template double linear_backward<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
                                         const double*, const double*, const double*, int, double,
                                         double*, double*, double*, double*, bool);
+template double linear_backward_update<float>(std::int64_t, std::int64_t, std::int64_t,
+                                              const float*, const float*, const float*,
+                                              const float*, int, double, float*, float*, float*,
+                                              float*, bool, const RangeUpdate*);
+template double linear_backward_update<double>(std::int64_t, std::int64_t, std::int64_t,
+                                               const double*, const double*, const double*,
+                                               const double*, int, double, double*, double*,
+                                               double*, double*, bool, const RangeUpdate*);
 
 }  // namespace ffnn

@@ -24,4 +24,21 @@ double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const 
                        const T* z, const T* grad_out, int act, double param, T* grad_z,
                        T* grad_w, T* grad_bias, T* grad_x, bool accumulate);
 
+// an in-place update of elements [offset, offset + n) of a parameter (the optimizer's step on them);
+// called from any pool thread, on disjoint ranges
+struct RangeUpdate {
+  void (*fn)(const void* ctx, std::int64_t offset, std::int64_t n);
+  const void* ctx;
+};
+
+// linear_backward with the update of w fused into the grad_w product: each tile of grad_w, once its
+// sum is complete and stored, has w_update run on the same elements (null: no update). grad_x is
+// computed first, from w before the update. grad_w, grad_bias, grad_x and the return value are the
+// same numbers as linear_backward's.
+template <typename T>
+double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
+                              const T* w, const T* z, const T* grad_out, int act, double param,
+                              T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
+                              const RangeUpdate* w_update);
+
 }  // namespace ffnn

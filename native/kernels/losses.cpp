@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "alloc_count.h"
 #include "fpenv.h"
 
 namespace ffnn {
@@ -38,7 +39,10 @@ double row_exp(std::int64_t C, const T* x, double* e, double* max) {
 // per-thread row buffer of C doubles, reused across calls
 inline double* row_buffer(std::int64_t C) {
   thread_local std::vector<double> buf;
-  if (buf.size() < static_cast<std::size_t>(C)) buf.resize(static_cast<std::size_t>(C));
+  if (buf.size() < static_cast<std::size_t>(C)) {
+    count_allocation();
+    buf.resize(static_cast<std::size_t>(C));
+  }
   return buf.data();
 }
 

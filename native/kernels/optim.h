@@ -24,6 +24,15 @@ struct AdamParams {
   std::int64_t step;  // 1-based, for bias correction
 };
 
+// adam_step's per-call constants: step_size = lr / (1 - beta1^step), bc2_sqrt = sqrt(1 - beta2^step),
+// decay = 1 - lr * weight_decay (decoupled)
+struct AdamConsts {
+  double step_size;
+  double bc2_sqrt;
+  double decay;
+};
+AdamConsts adam_consts(const AdamParams& o);
+
 // param, grad, buf are (n); buf may be null when momentum is 0; updates param and buf in place
 template <typename T>
 void sgd_step(std::int64_t n, T* param, const T* grad, T* buf, const SgdParams& o);
@@ -31,5 +40,15 @@ void sgd_step(std::int64_t n, T* param, const T* grad, T* buf, const SgdParams& 
 // param, grad, m, v are (n); updates param, m, v in place
 template <typename T>
 void adam_step(std::int64_t n, T* param, const T* grad, T* m, T* v, const AdamParams& o);
+
+// the same updates over a range, for a fused training step (no floating-point environment change: the
+// caller's); the gradient read is grad + l1 sign(param) rounded to T (the optimizer's l1 scratch
+// value), or grad itself when l1 is 0. same numbers as the optimizer's l1 scratch then sgd_step
+template <typename T>
+void sgd_update(std::int64_t n, T* param, const T* grad, T* buf, const SgdParams& o, double l1);
+
+template <typename T>
+void adam_update(std::int64_t n, T* param, const T* grad, T* m, T* v, const AdamParams& o,
+                 const AdamConsts& c, double l1);
 
 }  // namespace ffnn

@@ -10,6 +10,9 @@ import {
   type Kernels,
   type Reduction,
   type SgdOptions,
+  STEP_STATE,
+  type StepPlan,
+  type StepPlanSpec,
 } from './types.js';
 import {
   checkBool,
@@ -90,7 +93,75 @@ function overlaps(a: FloatArray, b: FloatArray): boolean {
   return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
+const STEP_LOSSES = ['ffnn', 'cross-entropy', 'mse'] as const;
+
+// a step-plan spec, fully: the layer chain, every index, every array's type and length
+function checkStepSpec(spec: unknown): StepPlanSpec {
+  const g = 'createStepPlan';
+  if (spec === null || typeof spec !== 'object') throw typeError(`${g}: spec`, 'a step-plan spec object', spec);
+  const o = spec as Record<string, unknown>;
+  const dtype = checkOneOf(`${g}: spec.dtype`, o.dtype, ['float32', 'float64'] as const);
+  checkOneOf(`${g}: spec.loss`, o.loss, STEP_LOSSES);
+  checkOneOf(`${g}: spec.reduction`, o.reduction, REDUCTIONS);
+  const optimizer = checkOneOf(`${g}: spec.optimizer`, o.optimizer, ['sgd', 'adam'] as const);
+  const ctor: FloatCtor = dtype === 'float64' ? Float64Array : Float32Array;
+  if (!Array.isArray(o.params) || o.params.length === 0) throw typeError(`${g}: spec.params`, 'a non-empty array of parameters', o.params);
+  const params = o.params as unknown[];
+  const sizes = params.map((pv, i) => {
+    const at = `spec.params[${i}]`;
+    if (pv === null || typeof pv !== 'object') throw typeError(`${g}: ${at}`, 'a parameter object', pv);
+    const p = pv as Record<string, unknown>;
+    const data = arr(g, `${at}.data`, p.data, 1, ctor);
+    const n = data.length;
+    arr(g, `${at}.grad`, p.grad, n, ctor);
+    if (optimizer === 'adam') {
+      arr(g, `${at}.m`, p.m, n, ctor);
+      arr(g, `${at}.v`, p.v, n, ctor);
+    } else if (p.buf !== null && p.buf !== undefined) {
+      arr(g, `${at}.buf`, p.buf, n, ctor);
+    }
+    return n;
+  });
+  if (!Array.isArray(o.layers) || o.layers.length === 0) throw typeError(`${g}: spec.layers`, 'a non-empty array of layers', o.layers);
+  const role = params.map(() => 0);
+  let prevOut = -1;
+  (o.layers as unknown[]).forEach((lv, l) => {
+    const at = `spec.layers[${l}]`;
+    if (lv === null || typeof lv !== 'object') throw typeError(`${g}: ${at}`, 'a layer object', lv);
+    const ly = lv as Record<string, unknown>;
+    const IN = checkInt(`${g}: ${at}.IN`, ly.IN, 1);
+    const OUT = checkInt(`${g}: ${at}.OUT`, ly.OUT, 1);
+    if (prevOut >= 0 && IN !== prevOut) throw rangeError(`${g}: ${at}.IN`, `the OUT of the layer before (${prevOut})`, IN);
+    prevOut = OUT;
+    act(g, ly.act, ly.param);
+    const scalar = checkInt(`${g}: ${at}.scalar`, ly.scalar, -1, params.length - 1);
+    const w = checkInt(`${g}: ${at}.w`, ly.w, 0, params.length - 1);
+    const b = checkInt(`${g}: ${at}.b`, ly.b, -1, params.length - 1);
+    if (ly.act === ACT_CODE.identity && scalar >= 0) throw rangeError(`${g}: ${at}.scalar`, '-1 (no activation)', scalar);
+    const claim = (i: number, kind: number, n: number, what: string): void => {
+      if (role[i] !== 0 && !(kind === 2 && role[i] === 2)) {
+        throw rangeError(`${g}: ${at}.${what}`, 'a parameter no other layer uses as a weight or bias', i);
+      }
+      role[i] = kind;
+      if (sizes[i] !== n) throw rangeError(`${g}: ${at}.${what}`, `a parameter of ${n} elements`, `params[${i}] of ${sizes[i]}`);
+    };
+    claim(w, 1, IN * OUT, 'w');
+    if (b >= 0) claim(b, 1, OUT, 'b');
+    if (scalar >= 0) claim(scalar, 2, 1, 'scalar');
+  });
+  role.forEach((r, i) => {
+    if (r === 0) throw rangeError(`${g}: spec.params[${i}]`, 'a parameter some layer uses', 'an unused parameter');
+  });
+  if (!(o.state instanceof Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
+  if (o.state.length < STEP_STATE.count + params.length) {
+    throw rangeError(`${g}: spec.state`, `at least ${STEP_STATE.count + params.length} elements`, o.state);
+  }
+  return spec as StepPlanSpec;
+}
+
 export function checked(k: Kernels): Kernels {
+  // the spec each plan of this door was made from, for trainStep's checks
+  const specs = new WeakMap<StepPlan, StepPlanSpec>();
   return Object.freeze({
     name: k.name,
 
@@ -328,6 +399,42 @@ export function checked(k: Kernels): Kernels {
       checkBool(`${g}: o.decoupled`, opts.decoupled);
       checkInt(`${g}: o.step`, opts.step, 1);
       k.adamStep(n, param, grad, m, v, o);
+    },
+
+    createStepPlan(spec: StepPlanSpec): StepPlan {
+      const plan = k.createStepPlan(checkStepSpec(spec));
+      specs.set(plan, spec);
+      return plan;
+    },
+
+    // x is (B, IN); y is (B) class indices or (B, C) floats
+    trainStep(plan: StepPlan, B: number, x: FloatArray, y: FloatArray | Int32Array): number {
+      const g = 'trainStep';
+      const spec = plan !== null && typeof plan === 'object' ? specs.get(plan) : undefined;
+      if (spec === undefined) throw typeError(`${g}: plan`, 'a plan from this backend\'s createStepPlan', plan);
+      checkInt(`${g}: B`, B, 1);
+      const ctor: FloatCtor = spec.dtype === 'float64' ? Float64Array : Float32Array;
+      const IN = plan.inFeatures;
+      const C = plan.outFeatures;
+      arr(g, 'x', x, B * IN, ctor);
+      if (y instanceof Int32Array && spec.loss !== 'mse') indices(g, 'y', y, B, C);
+      else arr(g, 'y', y, B * C, ctor);
+      const st = spec.state;
+      for (let i = 0; i < STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
+      spec.params.forEach((p, i) => {
+        const n = p.data.length;
+        const at = `params[${i}]`;
+        if (n === 0) throw rangeError(`${g}: ${at}.data`, 'a live array (detached?)', p.data);
+        arr(g, `${at}.grad`, p.grad, n, ctor);
+        if (spec.optimizer === 'adam') {
+          arr(g, `${at}.m`, p.m, n, ctor);
+          arr(g, `${at}.v`, p.v, n, ctor);
+          checkInt(`${g}: ${at} step`, st[STEP_STATE.count + i], 1);
+        } else if (st[STEP_STATE.momentum] !== 0) {
+          arr(g, `${at}.buf`, p.buf, n, ctor);
+        }
+      });
+      return k.trainStep(plan, B, x, y);
     },
   });
 }

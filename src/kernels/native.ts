@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
-  AdamOptions, BackendInfo, FloatArray, Kernels, Reduction, SgdOptions,
+  AdamOptions, BackendInfo, FloatArray, Kernels, Reduction, SgdOptions, StepPlan, StepPlanSpec,
 } from './types.js';
 
 // the addon's exports: the Kernels methods with the same names and argument orders
@@ -56,6 +56,11 @@ export interface NativeAddon {
   adamStep(
     n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, o: AdamOptions,
   ): void;
+  createStepPlan(spec: StepPlanSpec): StepPlan;
+  trainStep(plan: StepPlan, B: number, x: FloatArray, y: FloatArray | Int32Array): number;
+  // the kernels' scratch allocations so far (grow-only buffers, step workspaces): a training step at
+  // a fixed batch shape leaves it unchanged
+  nativeAllocations(): number;
 }
 
 function rebuildHint(root: string): string {
@@ -136,6 +141,9 @@ export function loadNativeKernels(): Kernels {
     // fused in C++: gemm with the bias + activation epilogue; activation derivative then two gemms
     linearForward: a.linearForward,
     linearBackward: a.linearBackward,
+    // one call per training step: the plan holds the arrays and workspaces (native/kernels/train_step.h)
+    createStepPlan: a.createStepPlan,
+    trainStep: a.trainStep,
   };
   return Object.freeze(kernels);
 }

@@ -43,6 +43,77 @@ export interface AdamOptions {
   step: number;
 }
 
+// a whole training step of a chain of Linear + activation layers (createStepPlan / trainStep).
+// the loss: 'ffnn' is FFNN's (softmax, then CELoss of the probabilities, stable with epsilon 1e-8;
+// d loss / d logits = (probs - y) / B; W and b gradients stored, not accumulated); 'cross-entropy'
+// (CrossEntropyLoss on the logits, no weights or smoothing) and 'mse' (MSELoss) are Sequential's
+// module flow (zeroGrad, then every backward adds)
+export type StepLoss = 'ffnn' | 'cross-entropy' | 'mse';
+
+// the layout of StepPlanSpec.state: these hyper-parameters, then one number per parameter (SGD: 1 on
+// the step that creates its momentum buffer, else 0; Adam: its 1-based step count); the caller
+// refreshes them before every trainStep (a schedule changes lr, regularizeFrom switches on weightDecay
+// and l1). nesterov and decoupled are 0 or 1
+export const STEP_STATE = Object.freeze({
+  lr: 0,
+  weightDecay: 1,
+  l1: 2,
+  momentum: 3,
+  dampening: 4,
+  nesterov: 5,
+  beta1: 6,
+  beta2: 7,
+  eps: 8,
+  decoupled: 9,
+  count: 10,
+});
+
+// one Linear (+ activation): w is (IN, OUT), the bias (OUT); w, b and scalar index params
+export interface StepLayerSpec {
+  IN: number;
+  OUT: number;
+  act: number;
+  // the fixed swish beta / celu alpha (0 for the others), used when scalar is -1
+  param: number;
+  // the learnable beta / alpha (a [1] parameter, which several layers may share), or -1
+  scalar: number;
+  w: number;
+  // -1 for a Linear without bias
+  b: number;
+}
+
+// one parameter: data and grad (n); SGD: buf, its momentum buffer (n), or null while momentum is 0;
+// Adam: m and v (n). the plan keeps these arrays and updates them in place
+export interface StepParamSpec {
+  data: FloatArray;
+  grad: FloatArray;
+  buf: FloatArray | null;
+  m: FloatArray | null;
+  v: FloatArray | null;
+}
+
+export interface StepPlanSpec {
+  dtype: DType;
+  loss: StepLoss;
+  // 'cross-entropy' and 'mse'; 'mean' for 'ffnn'
+  reduction: Reduction;
+  optimizer: 'sgd' | 'adam';
+  // in forward order; each layer's IN is the OUT of the one before
+  layers: StepLayerSpec[];
+  // each used by exactly one layer as w or b, or by one or more as scalar
+  params: StepParamSpec[];
+  // STEP_STATE.count + params.length numbers, read at every step
+  state: Float64Array;
+}
+
+// a plan: the spec's arrays (kept alive) and workspaces grown only when the batch grows
+export interface StepPlan {
+  readonly backend: 'native' | 'js';
+  readonly dtype: DType;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+}
+
 export interface BackendInfo {
   backend: 'native' | 'js';
   isa: string;
@@ -135,4 +206,14 @@ export interface Kernels {
   adamStep(
     n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, o: AdamOptions,
   ): void;
+
+  // a plan for trainStep over the spec's layers, loss and optimizer (see StepPlanSpec)
+  createStepPlan(spec: StepPlanSpec): StepPlan;
+
+  // x is (B, IN); y is (B) class indices as an Int32Array ('ffnn', 'cross-entropy') or (B, C) floats.
+  // one training step: forward, loss, backward, the optimizer update of every parameter (each layer's
+  // as soon as its gradient is final), the same numbers as the module calls of this backend. returns
+  // the loss; when the output or the loss is not finite, returns NaN (output) or the loss and changes
+  // nothing (as trainFFNN's step). non-finite x or y, or a class index out of range: RangeError
+  trainStep(plan: StepPlan, B: number, x: FloatArray, y: FloatArray | Int32Array): number;
 }

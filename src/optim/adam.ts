@@ -29,7 +29,8 @@ function checkBetas(name: string, v: unknown): [number, number] {
   return [v[0], v[1]];
 }
 
-interface Moments {
+// a parameter's Adam state: step count and first / second moments
+export interface Moments {
   step: number;
   m: FloatArray;
   v: FloatArray;
@@ -122,6 +123,24 @@ export class Adam extends Optimizer {
         step: s.step,
       });
     }
+  }
+
+  // for a fused training step (src/train/step.ts): the live moments, created (zeroed, step 0) where
+  // missing as step() does; the caller advances step once its update is done
+  fusedMoments(): readonly (Moments | null)[] {
+    for (let i = 0; i < this.params.length; i++) {
+      if (this.moments[i] === null) {
+        const p = this.params[i];
+        const ctor = arrayCtor(p.dtype);
+        this.moments[i] = { step: 0, m: new ctor(p.size), v: new ctor(p.size) };
+      }
+    }
+    return this.moments;
+  }
+
+  // forgets moments i: fusedMoments created them for a step that did not happen
+  fusedDrop(i: number): void {
+    this.moments[i] = null;
   }
 
   stateDict(): OptimizerStateDict {

@@ -124,6 +124,28 @@ export class SGD extends Optimizer {
     }
   }
 
+  // for a fused training step (src/train/step.ts): what step() does before its kernel calls (the
+  // nesterov check; a zeroed momentum buffer created where momentum is on and none exists, with
+  // created[i] set to 1 for it, else 0); returns the live buffers
+  fusedBuffers(created: Uint8Array): readonly (FloatArray | null)[] {
+    checkNesterov('nesterov', this._nesterov, this._momentum, this._dampening);
+    const useMomentum = this._momentum !== 0;
+    for (let i = 0; i < this.params.length; i++) {
+      created[i] = 0;
+      if (useMomentum && this.buffers[i] === null) {
+        const p = this.params[i];
+        this.buffers[i] = new (arrayCtor(p.dtype))(p.size);
+        created[i] = 1;
+      }
+    }
+    return this.buffers;
+  }
+
+  // forgets buffer i: fusedBuffers created it for a step that did not happen
+  fusedDrop(i: number): void {
+    this.buffers[i] = null;
+  }
+
   stateDict(): OptimizerStateDict {
     const state: Record<string, ParamState> = {};
     this.buffers.forEach((b, i) => {

@@ -10,6 +10,7 @@ import { mseLoss } from './mse-loss.js';
 import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
 import { linearForward, linearBackward } from './linear.js';
+import { createStepPlan, trainStep } from './train-step.js';
 
 let numThreads = 1;
 
@@ -37,6 +38,8 @@ export const referenceKernels: Kernels = Object.freeze({
   mseLoss,
   sgdStep,
   adamStep,
+  createStepPlan,
+  trainStep,
 });
 
 export { sigmoid, swish, celu, actValue, actDerivative, actParamDerivative } from './activations.js';

@@ -1,0 +1,283 @@
+#include "train_step.h"
+
+#include <algorithm>
+#include <cmath>
+#include <new>
+
+#include "activation.h"
+#include "alloc_count.h"
+#include "fpenv.h"
+#include "linear.h"
+#include "losses.h"
+#include "optim.h"
+
+namespace ffnn {
+
+namespace {
+
+// every buffer starts on a 64-byte line
+constexpr std::int64_t ALIGN_ELEMS = 16;
+
+inline std::int64_t padded(std::int64_t n) { return (n + ALIGN_ELEMS - 1) / ALIGN_ELEMS * ALIGN_ELEMS; }
+
+// the classes of the output: the last layer's width
+inline std::int64_t classes(const StepConfig& cfg) { return cfg.layers.back().out; }
+
+template <typename T>
+bool all_finite(std::int64_t n, const T* a, std::int64_t* at) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(a[i])) {
+      *at = i;
+      return false;
+    }
+  }
+  return true;
+}
+
+// one slot's optimizer step over a range of its elements (the fused update)
+template <typename T>
+struct SlotUpdate {
+  StepSlot<T>* slot;
+  StepOptimizer opt;
+  SgdParams sgd;
+  AdamParams adam;
+  AdamConsts consts;
+  double l1;
+
+  static void run(const void* ctx, std::int64_t off, std::int64_t n) {
+    const SlotUpdate& u = *static_cast<const SlotUpdate*>(ctx);
+    StepSlot<T>& s = *u.slot;
+    if (u.opt == StepOptimizer::Sgd) {
+      sgd_update<T>(n, s.data + off, s.grad + off, s.buf ? s.buf + off : nullptr, u.sgd, u.l1);
+    } else {
+      adam_update<T>(n, s.data + off, s.grad + off, s.m + off, s.v + off, u.adam, u.consts, u.l1);
+    }
+  }
+};
+
+template <typename T>
+SlotUpdate<T> slot_update(const StepConfig& cfg, StepSlot<T>* slots, int s, const double* state) {
+  SlotUpdate<T> u{};
+  u.slot = &slots[s];
+  u.opt = cfg.optimizer;
+  u.l1 = state[H_L1];
+  const double per = state[H_COUNT + s];
+  if (cfg.optimizer == StepOptimizer::Sgd) {
+    u.sgd.lr = state[H_LR];
+    u.sgd.momentum = state[H_MOMENTUM];
+    u.sgd.dampening = state[H_DAMPENING];
+    u.sgd.nesterov = state[H_NESTEROV] != 0;
+    u.sgd.weight_decay = state[H_WEIGHT_DECAY];
+    u.sgd.first_step = per != 0;
+  } else {
+    u.adam.lr = state[H_LR];
+    u.adam.beta1 = state[H_BETA1];
+    u.adam.beta2 = state[H_BETA2];
+    u.adam.eps = state[H_EPS];
+    u.adam.weight_decay = state[H_WEIGHT_DECAY];
+    u.adam.decoupled = state[H_DECOUPLED] != 0;
+    u.adam.step = static_cast<std::int64_t>(per);
+    u.consts = adam_consts(u.adam);
+  }
+  return u;
+}
+
+template <typename T>
+void update_whole(const StepConfig& cfg, StepSlot<T>* slots, int s, const double* state) {
+  const SlotUpdate<T> u = slot_update<T>(cfg, slots, s, state);
+  SlotUpdate<T>::run(&u, 0, slots[s].n);
+}
+
+}  // namespace
+
+template <typename T>
+StepWorkspace<T>::~StepWorkspace() {
+  if (mem_) ::operator delete(mem_, std::align_val_t(64));
+}
+
+template <typename T>
+void StepWorkspace<T>::reserve(const StepConfig& cfg, std::int64_t B) {
+  const std::size_t L = cfg.layers.size();
+  if (B <= rows_ && y.size() == L) return;
+  const std::int64_t rows = std::max(B, rows_);
+  const std::int64_t C = classes(cfg);
+  std::int64_t total = 0;
+  for (std::size_t l = 0; l < L; ++l) {
+    const StepLayer& ly = cfg.layers[l];
+    total += padded(rows * ly.out);
+    if (ly.act != ACT_IDENTITY) total += padded(rows * ly.out);
+    if (l > 0) total += padded(rows * ly.in);
+  }
+  if (cfg.loss == StepLoss::Ffnn) total += padded(rows * C);
+  total += padded(rows * C);
+  T* mem = static_cast<T*>(::operator new(static_cast<std::size_t>(total) * sizeof(T),
+                                          std::align_val_t(64)));
+  count_allocation();
+  if (mem_) ::operator delete(mem_, std::align_val_t(64));
+  mem_ = mem;
+  rows_ = rows;
+  y.assign(L, nullptr);
+  pre.assign(L, nullptr);
+  dx.assign(L, nullptr);
+  T* p = mem;
+  for (std::size_t l = 0; l < L; ++l) {
+    const StepLayer& ly = cfg.layers[l];
+    y[l] = p;
+    p += padded(rows * ly.out);
+    if (ly.act != ACT_IDENTITY) {
+      pre[l] = p;
+      p += padded(rows * ly.out);
+    }
+    if (l > 0) {
+      dx[l] = p;
+      p += padded(rows * ly.in);
+    }
+  }
+  head = nullptr;
+  if (cfg.loss == StepLoss::Ffnn) {
+    head = p;
+    p += padded(rows * C);
+  }
+  dout = p;
+}
+
+template <typename T>
+StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t B, const T* x,
+                      const T* ydense, const std::int32_t* yidx, StepSlot<T>* slots,
+                      const double* state) {
+  FlushDenormals ftz;
+  const std::size_t L = cfg.layers.size();
+  const std::int64_t C = classes(cfg);
+  StepResult r{0.0, StepStatus::Ok, 0};
+  // the checks the module path makes before its first write
+  if (!all_finite(B * cfg.layers[0].in, x, &r.at)) {
+    r.status = StepStatus::XNotFinite;
+    return r;
+  }
+  if (ydense && !all_finite(B * C, ydense, &r.at)) {
+    r.status = StepStatus::YNotFinite;
+    return r;
+  }
+  if (yidx) {
+    for (std::int64_t i = 0; i < B; ++i) {
+      if (yidx[i] < 0 || yidx[i] >= C) {
+        r.status = StepStatus::BadIndex;
+        r.at = i;
+        return r;
+      }
+    }
+  }
+  ws.reserve(cfg, B);
+
+  // forward: each layer as Linear.forwardAct (pre kept only with an activation)
+  const T* h = x;
+  for (std::size_t l = 0; l < L; ++l) {
+    const StepLayer& ly = cfg.layers[l];
+    const double param = ly.scalar >= 0 ? static_cast<double>(slots[ly.scalar].data[0]) : ly.param;
+    linear_forward<T>(B, ly.in, ly.out, h, slots[ly.w].data, ly.b >= 0 ? slots[ly.b].data : nullptr,
+                      ly.act, param, ws.y[l], ws.pre[l]);
+    h = ws.y[l];
+  }
+
+  // the output must be finite before the loss (trainFFNN's check); then the loss and d loss / d out
+  const double invB = 1.0 / static_cast<double>(B);
+  T* dout = ws.dout;
+  std::int64_t at = 0;
+  if (cfg.loss == StepLoss::Ffnn) {
+    T* probs = ws.head;
+    softmax<T>(B, C, h, probs);
+    if (!all_finite(B * C, probs, &at)) {
+      r.loss = NAN;
+      return r;
+    }
+    r.loss = yidx ? categorical_ce_loss<T>(B, C, probs, yidx, true, 1e-8)
+                  : ce_loss<T>(B, C, probs, ydense, true, 1e-8);
+    if (!std::isfinite(r.loss)) return r;
+    // FFNN.backward: (yHat - y) / B, with the one-hot 1 / B taken off the stored p / B for indices
+    if (yidx) {
+      for (std::int64_t i = 0; i < B * C; ++i) dout[i] = static_cast<T>(static_cast<double>(probs[i]) / static_cast<double>(B));
+      for (std::int64_t i = 0; i < B; ++i) {
+        T& d = dout[i * C + yidx[i]];
+        d = static_cast<T>(static_cast<double>(d) - invB);
+      }
+    } else {
+      for (std::int64_t i = 0; i < B * C; ++i) {
+        dout[i] = static_cast<T>((static_cast<double>(probs[i]) - static_cast<double>(ydense[i])) /
+                                 static_cast<double>(B));
+      }
+    }
+  } else {
+    if (!all_finite(B * C, h, &at)) {
+      r.loss = NAN;
+      return r;
+    }
+    if (cfg.loss == StepLoss::CrossEntropy) {
+      r.loss = yidx ? softmax_cross_entropy_index<T>(B, C, h, yidx, nullptr, dout)
+                    : softmax_cross_entropy<T>(B, C, h, ydense, nullptr, dout);
+      if (!cfg.mean) {
+        // CrossEntropyLoss 'sum': the mean kernel's grad and loss times B
+        const double scale = static_cast<double>(B);
+        for (std::int64_t i = 0; i < B * C; ++i) dout[i] = static_cast<T>(static_cast<double>(dout[i]) * scale);
+        r.loss *= scale;
+      }
+    } else {
+      r.loss = mse_loss<T>(B * C, h, ydense, cfg.mean, dout);
+    }
+    if (!std::isfinite(r.loss)) return r;
+  }
+
+  // backward, last layer first; each layer's w updated inside its grad_w product, once grad_x has
+  // read it; the bias right after; learnable activation scalars (which layers may share) at the end
+  const bool accumulate = cfg.loss != StepLoss::Ffnn;
+  if (accumulate) {
+    // Sequential: zeroGrad, then every backward adds
+    for (int s = 0; s < cfg.slots; ++s) std::fill(slots[s].grad, slots[s].grad + slots[s].n, T(0));
+  } else {
+    // FFNN: W, b gradients are stored; the scalars' start at 0 and each layer adds its part
+    for (const StepLayer& ly : cfg.layers) {
+      if (ly.scalar >= 0) slots[ly.scalar].grad[0] = T(0);
+    }
+  }
+  T* g = dout;
+  for (std::size_t k = L; k-- > 0;) {
+    const StepLayer& ly = cfg.layers[k];
+    const double param = ly.scalar >= 0 ? static_cast<double>(slots[ly.scalar].data[0]) : ly.param;
+    // the scalar was not updated yet, so this is the value the forward used
+    const T* xin = k > 0 ? ws.y[k - 1] : x;
+    const T* z = ly.act != ACT_IDENTITY ? ws.pre[k] : g;
+    T* gx = k > 0 ? ws.dx[k] : nullptr;
+    StepSlot<T>& w = slots[ly.w];
+    const SlotUpdate<T> wu = slot_update<T>(cfg, slots, ly.w, state);
+    const RangeUpdate ru{SlotUpdate<T>::run, &wu};
+    // grad_z written over grad_out (read element by element first): the same values as a separate buffer
+    const double dparam = linear_backward_update<T>(
+        B, ly.in, ly.out, xin, w.data, z, g, ly.act, param, g, w.grad,
+        ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, accumulate, &ru);
+    if (ly.scalar >= 0) {
+      T& sg = slots[ly.scalar].grad[0];
+      sg = static_cast<T>(static_cast<double>(sg) + dparam);
+    }
+    if (ly.b >= 0) update_whole<T>(cfg, slots, ly.b, state);
+    g = gx;
+  }
+  for (std::size_t k = 0; k < L; ++k) {
+    const int s = cfg.layers[k].scalar;
+    if (s < 0) continue;
+    // once per distinct scalar, at its first layer
+    bool first = true;
+    for (std::size_t q = 0; q < k; ++q) first = first && cfg.layers[q].scalar != s;
+    if (first) update_whole<T>(cfg, slots, s, state);
+  }
+  return r;
+}
+
+template class StepWorkspace<float>;
+template class StepWorkspace<double>;
+template StepResult train_step<float>(const StepConfig&, StepWorkspace<float>&, std::int64_t,
+                                      const float*, const float*, const std::int32_t*,
+                                      StepSlot<float>*, const double*);
+template StepResult train_step<double>(const StepConfig&, StepWorkspace<double>&, std::int64_t,
+                                       const double*, const double*, const std::int32_t*,
+                                       StepSlot<double>*, const double*);
+
+}  // namespace ffnn

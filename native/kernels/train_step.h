@@ -1,0 +1,106 @@
+// a whole training step of a chain of Linear + activation layers: forward, loss, backward and the
+// optimizer update, each layer's update applied as soon as its gradient is final. the same kernel
+// functions, in the same order, as the module path (FFNN or Sequential with SGD or Adam), so the
+// numbers are the same bit for bit. no Node headers
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ffnn {
+
+enum class StepLoss : int {
+  // FFNN: softmax, then CELoss of the probabilities (stable, epsilon 1e-8), d loss / d logits =
+  // (probs - target) / B as FFNN.backward computes it; gradients stored (not accumulated)
+  Ffnn = 0,
+  // Sequential with CrossEntropyLoss on the logits (no weights, no smoothing)
+  CrossEntropy = 1,
+  // Sequential with MSELoss
+  Mse = 2,
+};
+
+enum class StepOptimizer : int { Sgd = 0, Adam = 1 };
+
+// the hyper-parameters read at every step (a Float64Array the caller refreshes), then one number per
+// parameter slot: SGD 1 on the step that creates its momentum buffer, else 0; Adam its 1-based step
+enum StepHyper : int {
+  H_LR = 0,
+  H_WEIGHT_DECAY,
+  H_L1,
+  H_MOMENTUM,
+  H_DAMPENING,
+  H_NESTEROV,
+  H_BETA1,
+  H_BETA2,
+  H_EPS,
+  H_DECOUPLED,
+  H_COUNT,
+};
+
+struct StepLayer {
+  std::int64_t in, out;
+  int act;
+  double param;  // the fixed swish beta / celu alpha, when scalar < 0
+  int scalar;    // the slot of a learnable beta / alpha (shape [1]), or -1
+  int w;         // slot of w (in, out)
+  int b;         // slot of the bias (out), or -1
+};
+
+struct StepConfig {
+  std::vector<StepLayer> layers;
+  int slots = 0;
+  StepLoss loss = StepLoss::Ffnn;
+  bool mean = true;  // CrossEntropy and Mse: reduction 'mean' (else 'sum')
+  StepOptimizer optimizer = StepOptimizer::Sgd;
+};
+
+// one parameter's arrays at this step: data and grad (n); SGD: buf (n) or null; Adam: m, v (n)
+template <typename T>
+struct StepSlot {
+  T* data;
+  T* grad;
+  T* buf;
+  T* m;
+  T* v;
+  std::int64_t n;
+};
+
+// the activations and gradients between layers, grown only when the batch grows
+template <typename T>
+class StepWorkspace {
+ public:
+  StepWorkspace() = default;
+  StepWorkspace(const StepWorkspace&) = delete;
+  StepWorkspace& operator=(const StepWorkspace&) = delete;
+  ~StepWorkspace();
+  // sizes every buffer for B rows (allocates only when B exceeds every batch so far)
+  void reserve(const StepConfig& cfg, std::int64_t B);
+  std::vector<T*> y, pre, dx;  // per layer: output (B, out); pre-activation (B, out) or null;
+                               // d loss / d input (B, in) or null for the first layer
+  T* head = nullptr;           // probs (B, C) for Ffnn
+  T* dout = nullptr;           // d loss / d output (B, C)
+
+ private:
+  T* mem_ = nullptr;
+  std::int64_t rows_ = 0;
+};
+
+enum class StepStatus : int { Ok = 0, XNotFinite = 1, YNotFinite = 2, BadIndex = 3 };
+
+struct StepResult {
+  double loss;
+  StepStatus status;
+  std::int64_t at;  // the flat index of the bad element
+};
+
+// x is (B, layers[0].in); target is (B, C) floats (ydense) or (B) class indices (yidx, Ffnn and
+// CrossEntropy); state is the hyper-parameters then one number per slot (StepHyper).
+// returns the loss; NaN when the output was not finite, or the loss when it is not finite, with no
+// gradient or parameter touched (as trainFFNN's step); a bad x, y or class index is reported before
+// anything is written
+template <typename T>
+StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t B, const T* x,
+                      const T* ydense, const std::int32_t* yidx, StepSlot<T>* slots,
+                      const double* state);
+
+}  // namespace ffnn

@@ -1,0 +1,371 @@
+// TrainStep (one kernel call per training step) against the module calls it replaces: the same losses,
+// weights, gradients and optimizer state bit for bit on each device, native within float tolerance of
+// js, batch-size changes, the plan's safety (detached or shrunk arrays, class indices out of range)
+// and no allocation in steady state (native scratch count and typed-array constructors).
+import { describe, expect, test } from 'vitest';
+import {
+  Adam, AdamW, CELU, CategoricalCELoss, CELoss, CrossEntropyLoss, Dropout, FFNN, Linear, MSELoss, ReLU, SGD, Sequential, Sigmoid, Swish,
+  Tanh, Tensor,
+} from '../../src/index.js';
+import type { Device } from '../../src/index.js';
+import { nativeAddon } from '../../src/kernels/native.js';
+import { backend } from '../../src/kernels/index.js';
+import { checked } from '../../src/kernels/checked.js';
+import { STEP_STATE, type DType, type StepPlanSpec } from '../../src/kernels/types.js';
+import type { LossModule } from '../../src/nn/loss.js';
+import type { Optimizer } from '../../src/optim/optimizer.js';
+import type { Parameter } from '../../src/tensor.js';
+import { TrainStep } from '../../src/train/step.js';
+import { DEVICES } from '../nn/common.js';
+
+const hasNative = DEVICES.includes('native');
+
+type OptKind = 'sgd' | 'momentum' | 'nesterov' | 'wd' | 'l1' | 'adam' | 'adamw';
+const OPTS: readonly OptKind[] = ['sgd', 'momentum', 'nesterov', 'wd', 'l1', 'adam', 'adamw'];
+
+function makeOpt(kind: OptKind, params: Parameter[], device: Device): SGD | Adam {
+  switch (kind) {
+    case 'sgd': return new SGD(params, { lr: 0.1, device });
+    case 'momentum': return new SGD(params, { lr: 0.05, momentum: 0.9, dampening: 0.1, device });
+    case 'nesterov': return new SGD(params, { lr: 0.05, momentum: 0.8, nesterov: true, device });
+    case 'wd': return new SGD(params, { lr: 0.1, momentum: 0.5, weightDecay: 0.01, device });
+    case 'l1': return new SGD(params, { lr: 0.1, l1: 0.001, weightDecay: 0.001, device });
+    case 'adam': return new Adam(params, { lr: 0.01, weightDecay: 0.01, l1: 0.0005, device });
+    case 'adamw': return new AdamW(params, { lr: 0.01, device });
+  }
+}
+
+// the first differing element, or null
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
+  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `[${i}] ${a[i]} vs ${b[i]}`;
+  return null;
+}
+
+function expectSameState(a: { parameters(): Parameter[] }, oa: Optimizer, b: { parameters(): Parameter[] }, ob: Optimizer, what: string): void {
+  const pa = a.parameters();
+  const pb = b.parameters();
+  pa.forEach((p, i) => {
+    expect(firstDiff(p.data, pb[i].data), `${what}: ${p.name || i} data`).toBeNull();
+    expect(firstDiff(p.grad?.data ?? [], pb[i].grad?.data ?? []), `${what}: ${p.name || i} grad`).toBeNull();
+  });
+  const sa = oa.stateDict();
+  const sb = ob.stateDict();
+  expect(sb.hyper).toEqual(sa.hyper);
+  expect(Object.keys(sb.state)).toEqual(Object.keys(sa.state));
+  for (const [k, s] of Object.entries(sa.state)) {
+    const t = sb.state[k];
+    expect(t.step, `${what}: state ${k} step`).toBe(s.step);
+    for (const f of ['momentumBuffer', 'expAvg', 'expAvgSq'] as const) {
+      expect(t[f] === undefined, `${what}: state ${k} ${f}`).toBe(s[f] === undefined);
+      if (s[f] !== undefined) expect(firstDiff(s[f].data, t[f]!.data), `${what}: state ${k} ${f}`).toBeNull();
+    }
+  }
+}
+
+const BATCHES = [7, 7, 1, 64, 7];
+const F = 12;
+const C = 5;
+
+function batch(step: number, B: number, dtype: DType, oneHot: boolean): [Tensor, Int32Array | Tensor] {
+  const x = Tensor.randn([B, F], { seed: 100 + step, dtype });
+  const labels = new Int32Array(B).map((_, i) => (i * 3 + step) % C);
+  return [x, oneHot ? Tensor.oneHot(labels, C, { dtype }) : labels];
+}
+
+type ActCase = 'relu' | 'sigmoid' | 'tanh' | 'swish' | 'celu' | 'swish-learnable' | 'celu-learnable' | 'shared-swish';
+
+function makeFFNN(act: ActCase, device: Device, dtype: DType): FFNN {
+  const o = { seed: 5, device, dtype };
+  switch (act) {
+    case 'swish-learnable': return new FFNN(F, [9, 7], ['swish', 'relu'], C, { ...o, learnable: true, beta: 1.3 });
+    case 'celu-learnable': return new FFNN(F, [9, 7], ['tanh', 'celu'], C, { ...o, learnable: true, alpha: 0.7 });
+    // one learnable Swish instance in both layers: one beta, its gradient summed over the layers
+    case 'shared-swish': return new FFNN(F, [9, 7], new Swish({ beta: 0.9, learnable: true, device, dtype }), C, o);
+    case 'swish': return new FFNN(F, [9, 7], ['swish', 'sigmoid'], C, { ...o, beta: 1.5 });
+    case 'celu': return new FFNN(F, [9, 7], ['celu', 'relu'], C, { ...o, alpha: 0.5 });
+    default: return new FFNN(F, [9, 7], act, C, o);
+  }
+}
+
+// trainFFNN's FFNN step with the module API
+function ffnnModuleStep(net: FFNN, opt: Optimizer, x: Tensor, y: Int32Array | Tensor): number {
+  const q = net.forward(x);
+  const loss = y instanceof Int32Array ? CategoricalCELoss(q, y, { device: net.device }) : CELoss(q, y, { device: net.device });
+  net.backward(x, y, q);
+  opt.step();
+  return loss;
+}
+
+function seqModuleStep(net: Sequential, loss: LossModule, opt: Optimizer, x: Tensor, y: Int32Array | Tensor): number {
+  const out = net.forward(x);
+  const l = loss.forward(out, y);
+  net.zeroGrad();
+  net.backward(loss.backward());
+  opt.step();
+  return l;
+}
+
+describe.each(DEVICES)('TrainStep on %s: bitwise the module calls', (device: Device) => {
+  const ACTS: readonly ActCase[] = ['relu', 'sigmoid', 'tanh', 'swish', 'celu', 'swish-learnable', 'celu-learnable', 'shared-swish'];
+  for (const dtype of ['float32', 'float64'] as const) {
+    test.each(ACTS)(`FFNN %s, ${dtype}, every optimizer, batches ${BATCHES.join(' ')}`, (act) => {
+      for (const kind of OPTS) {
+        const oneHot = kind === 'nesterov';
+        const a = makeFFNN(act, device, dtype);
+        const b = makeFFNN(act, device, dtype);
+        const oa = makeOpt(kind, a.parameters(), device);
+        const ob = makeOpt(kind, b.parameters(), device);
+        const ts = new TrainStep(b, ob);
+        expect(ts.fallback).toBeNull();
+        BATCHES.forEach((B, s) => {
+          if (s === 3) {
+            // a schedule and late regularization between steps
+            for (const o of [oa, ob]) {
+              o.lr *= 0.5;
+              o.l1 = kind === 'sgd' ? 0.002 : o.l1;
+            }
+          }
+          const [x, y] = batch(s, B, dtype, oneHot);
+          const la = ffnnModuleStep(a, oa, x, y);
+          const lb = ts.run(x, y);
+          expect(Object.is(lb, la), `${act} ${kind} step ${s}: loss ${lb} vs ${la}`).toBe(true);
+          expectSameState(a, oa, b, ob, `${act} ${kind} step ${s}`);
+        });
+      }
+    });
+
+    test.each([
+      ['MSE sum', () => new MSELoss({ reduction: 'sum', device }), true],
+      ['MSE mean', () => new MSELoss({ reduction: 'mean', device }), true],
+      ['CrossEntropy mean', () => new CrossEntropyLoss({ device }), false],
+      ['CrossEntropy sum, one-hot', () => new CrossEntropyLoss({ reduction: 'sum', device }), true],
+    ] as const)(`Sequential with %s, ${dtype}, every optimizer`, (_name, makeLoss, dense) => {
+      for (const kind of OPTS) {
+        const make = (): Sequential =>
+          new Sequential(
+            new Linear(F, 9, { seed: 1, device, dtype }), new ReLU(), new Linear(9, 7, { seed: 2, device, dtype, bias: kind !== 'adam' }),
+            new CELU({ alpha: 0.8, learnable: kind === 'momentum', device, dtype }), new Linear(7, 6, { seed: 3, device, dtype }), new Tanh(),
+            new Linear(6, C, { seed: 4, device, dtype }),
+          );
+        const a = make();
+        const b = make();
+        const oa = makeOpt(kind, a.parameters(), device);
+        const ob = makeOpt(kind, b.parameters(), device);
+        const lossA = makeLoss();
+        const ts = new TrainStep(b, ob, { loss: makeLoss() });
+        expect(ts.fallback).toBeNull();
+        BATCHES.forEach((B, s) => {
+          const [x, labels] = batch(s, B, dtype, false);
+          const y = dense ? Tensor.randn([B, C], { seed: 7 + s, dtype }) : labels;
+          const la = seqModuleStep(a, lossA, oa, x, y);
+          const lb = ts.run(x, y);
+          expect(Object.is(lb, la), `${kind} step ${s}: loss ${lb} vs ${la}`).toBe(true);
+          expectSameState(a, oa, b, ob, `${kind} step ${s}`);
+        });
+      }
+    });
+  }
+
+  test('bigger layers (the gemm tiles, threads and the fused update): FFNN 784-256-10 and a Sequential, float32', () => {
+    const a = new FFNN(784, [256], 'relu', 10, { seed: 2, device, init: 'torch' });
+    const b = new FFNN(784, [256], 'relu', 10, { seed: 2, device, init: 'torch' });
+    const oa = new SGD(a.parameters(), { lr: 0.05, momentum: 0.9, device });
+    const ob = new SGD(b.parameters(), { lr: 0.05, momentum: 0.9, device });
+    const ts = new TrainStep(b, ob);
+    for (const [s, B] of [64, 16, 1].entries()) {
+      const x = Tensor.randn([B, 784], { seed: s });
+      const y = new Int32Array(B).map((_, i) => (i + s) % 10);
+      expect(Object.is(ts.run(x, y), ffnnModuleStep(a, oa, x, y))).toBe(true);
+      expectSameState(a, oa, b, ob, `784-256-10 step ${s}`);
+    }
+    const make = (): Sequential => new Sequential(new Linear(300, 130, { seed: 1, device }), new Sigmoid(), new Linear(130, 33, { seed: 2, device }));
+    const c = make();
+    const d = make();
+    const oc = new Adam(c.parameters(), { lr: 1e-3, device });
+    const od = new Adam(d.parameters(), { lr: 1e-3, device });
+    const lc = new MSELoss({ reduction: 'sum', device });
+    const td = new TrainStep(d, od, { loss: new MSELoss({ reduction: 'sum', device }) });
+    for (let s = 0; s < 3; s++) {
+      const x = Tensor.randn([40, 300], { seed: s });
+      const y = Tensor.randn([40, 33], { seed: 50 + s });
+      expect(Object.is(td.run(x, y), seqModuleStep(c, lc, oc, x, y))).toBe(true);
+      expectSameState(c, oc, d, od, `300-130-33 step ${s}`);
+    }
+  });
+
+  test('a non-finite output returns NaN and changes nothing, as trainFFNN; no optimizer state is created', () => {
+    const net = new FFNN(F, [9], 'relu', C, { seed: 1, device });
+    const opt = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9, device });
+    const ts = new TrainStep(net, opt);
+    net.W[0].data[0] = 3e38;
+    net.W[0].data[1] = 3e38;
+    const x = Tensor.full([2, F], 10);
+    const before = net.parameters().map((p) => p.data.slice());
+    expect(ts.run(x, new Int32Array([0, 1]))).toBeNaN();
+    net.parameters().forEach((p, i) => expect(firstDiff(p.data, before[i])).toBeNull());
+    expect(opt.stateDict().state).toEqual({});
+    const adam = new Adam(net.parameters(), { device });
+    expect(new TrainStep(net, adam).run(x, new Int32Array([0, 1]))).toBeNaN();
+    expect(adam.stateDict().state).toEqual({});
+  });
+
+  test('validation: x shape and dtype, class indices (RangeError), non-finite x', () => {
+    const net = new FFNN(F, [9], 'relu', C, { seed: 1, device });
+    const ts = new TrainStep(net, new SGD(net.parameters(), { lr: 0.1, device }));
+    const x = Tensor.randn([3, F], { seed: 1 });
+    expect(() => ts.run(x, new Int32Array([0, 5, 1]))).toThrow(RangeError);
+    expect(() => ts.run(x, new Int32Array([0, -1, 1]))).toThrow(/y\[1\]/);
+    expect(() => ts.run(x, new Int32Array([0, 1]))).toThrow(RangeError);
+    expect(() => ts.run(Tensor.randn([3, F + 1], { seed: 1 }), new Int32Array(3))).toThrow(RangeError);
+    expect(() => ts.run(Tensor.randn([3, F], { seed: 1, dtype: 'float64' }), new Int32Array(3))).toThrow(TypeError);
+    const bad = Tensor.randn([3, F], { seed: 1 });
+    bad.data[F + 2] = NaN;
+    expect(() => ts.run(bad, new Int32Array(3))).toThrow(/x: expected finite values, received NaN at \[1, 2\]/);
+    // a plain array and a 1-D tensor of class indices are read as the module path reads them
+    expect(Number.isFinite(ts.run(x, Tensor.from([0, 1, 2])))).toBe(true);
+  });
+});
+
+describe('TrainStep falls back to the module calls (same numbers) for what one call cannot express', () => {
+  test.each([
+    ['Dropout', () => new Sequential(new Linear(F, 9, { seed: 1 }), new ReLU(), new Dropout(0), new Linear(9, C, { seed: 2 })), undefined],
+    ['label smoothing', () => new Sequential(new Linear(F, 9, { seed: 1 }), new ReLU(), new Linear(9, C, { seed: 2 })), () => new CrossEntropyLoss({ labelSmoothing: 0.1 })],
+  ] as const)('%s', (_name, make, loss) => {
+    const a = make();
+    const b = make();
+    const oa = new SGD(a.parameters(), 0.1);
+    const ob = new SGD(b.parameters(), 0.1);
+    const la = loss ? loss() : new CrossEntropyLoss();
+    const ts = new TrainStep(b, ob, loss ? { loss: loss() } : undefined);
+    expect(ts.fallback).not.toBeNull();
+    for (let s = 0; s < 3; s++) {
+      const [x, y] = batch(s, 4, 'float32', false);
+      expect(Object.is(ts.run(x, y), seqModuleStep(a, la, oa, x, y))).toBe(true);
+      expectSameState(a, oa, b, ob, `step ${s}`);
+    }
+  });
+
+  test('an optimizer over part of the network, or on another device', () => {
+    const net = new FFNN(F, [9], 'relu', C, { seed: 1 });
+    expect(new TrainStep(net, new SGD([net.U], 0.1)).fallback).toMatch(/parameters/);
+    expect(new TrainStep(net, new SGD(net.parameters(), { lr: 0.1, device: 'js' })).fallback).toMatch(/device/);
+  });
+});
+
+describe.skipIf(!hasNative)('native vs js', () => {
+  test('FFNN and Sequential, float32 and float64: 5 steps agree to float tolerance', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const tol = dtype === 'float32' ? 2e-4 : 1e-10;
+      const nets = (['native', 'js'] as const).map((device) => {
+        const net = makeFFNN('swish-learnable', device, dtype);
+        return { net, ts: new TrainStep(net, makeOpt('momentum', net.parameters(), device)) };
+      });
+      BATCHES.forEach((B, s) => {
+        const [x, y] = batch(s, B, dtype, false);
+        const [ln, lj] = nets.map(({ ts }) => ts.run(x, y));
+        expect(Math.abs(ln - lj)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(lj)));
+      });
+      const [pn, pj] = nets.map(({ net }) => net.parameters());
+      pn.forEach((p, i) => {
+        for (let k = 0; k < p.data.length; k++) expect(Math.abs(p.data[k] - pj[i].data[k])).toBeLessThanOrEqual(tol * 10);
+      });
+    }
+  });
+});
+
+describe.skipIf(!hasNative)('native plan safety', () => {
+  const k = backend('native');
+  function spec(dtype: DType = 'float32'): StepPlanSpec {
+    const A = dtype === 'float64' ? Float64Array : Float32Array;
+    return {
+      dtype,
+      loss: 'cross-entropy',
+      reduction: 'mean',
+      optimizer: 'sgd',
+      layers: [{ IN: 4, OUT: 3, act: 0, param: 0, scalar: -1, w: 0, b: 1 }],
+      params: [
+        { data: new A(12).fill(0.1), grad: new A(12), buf: null, m: null, v: null },
+        { data: new A(3), grad: new A(3), buf: null, m: null, v: null },
+      ],
+      state: new Float64Array(STEP_STATE.count + 2).fill(0),
+    };
+  }
+  const x = new Float32Array(8).fill(1);
+
+  test('a detached parameter array throws, never crashes', () => {
+    const s = spec();
+    const plan = k.createStepPlan(s);
+    expect(Number.isFinite(k.trainStep(plan, 2, x, new Int32Array([0, 2])))).toBe(true);
+    structuredClone(s.params[0].grad.buffer, { transfer: [s.params[0].grad.buffer as ArrayBuffer] });
+    expect(() => k.trainStep(plan, 2, x, new Int32Array([0, 2]))).toThrow(/params\[0\]\.grad: expected at least 12 elements/);
+    const t = spec();
+    const plan2 = k.createStepPlan(t);
+    structuredClone(t.state.buffer, { transfer: [t.state.buffer as ArrayBuffer] });
+    expect(() => k.trainStep(plan2, 2, x, new Int32Array([0, 2]))).toThrow(RangeError);
+  });
+
+  test('a shrunk (resizable-buffer) parameter array throws', () => {
+    const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void };
+    const buf = new Resizable(12 * 4, { maxByteLength: 64 });
+    const s = spec();
+    s.params[0].data = new Float32Array(buf).fill(0.1);
+    const plan = k.createStepPlan(s);
+    expect(Number.isFinite(k.trainStep(plan, 2, x, new Int32Array([0, 2])))).toBe(true);
+    buf.resize(4);
+    expect(() => k.trainStep(plan, 2, x, new Int32Array([0, 2]))).toThrow(/params\[0\]\.data/);
+  });
+
+  test('class indices out of range are a RangeError in the binding itself', () => {
+    const plan = k.createStepPlan(spec());
+    expect(() => k.trainStep(plan, 2, x, new Int32Array([0, 3]))).toThrow(/y: expected class indices in \[0, 3\), received 3 at index 1/);
+    expect(() => k.trainStep(plan, 2, x, new Int32Array([-7, 0]))).toThrow(RangeError);
+  });
+
+  test('a foreign object, a js plan or a bad spec is refused', () => {
+    expect(() => k.trainStep({} as never, 1, x, new Int32Array(1))).toThrow(TypeError);
+    expect(() => k.trainStep(backend('js').createStepPlan(spec()), 1, x, new Int32Array(1))).toThrow(TypeError);
+    const s = spec();
+    s.layers[0].w = 1;
+    expect(() => k.createStepPlan(s)).toThrow(RangeError);
+    const t = spec('float64');
+    expect(() => checked(k).createStepPlan({ ...t, dtype: 'float32' })).toThrow(TypeError);
+    expect(() => k.createStepPlan({ ...t, dtype: 'float32' })).toThrow(TypeError);
+  });
+});
+
+describe.skipIf(!hasNative)('steady state allocates nothing', () => {
+  test('native scratch count and typed-array constructors unchanged after the first steps at a fixed batch shape', () => {
+    const net = new Sequential(new Linear(64, 48, { seed: 1 }), new ReLU(), new Linear(48, 10, { seed: 2 }));
+    const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
+    const ts = new TrainStep(net, opt, { loss: new MSELoss({ reduction: 'sum' }) });
+    const x = Tensor.randn([32, 64], { seed: 1 });
+    const y = Tensor.randn([32, 10], { seed: 2 });
+    ts.run(x, y);
+    ts.run(x, y);
+    const addon = nativeAddon();
+    const before = addon.nativeAllocations();
+    const ctors = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array'] as const;
+    const g = globalThis as Record<string, unknown>;
+    const saved = ctors.map((n) => g[n]);
+    let made = 0;
+    ctors.forEach((n, i) => {
+      g[n] = new Proxy(saved[i] as object, {
+        construct(t, args) {
+          made++;
+          return Reflect.construct(t as new (...a: unknown[]) => object, args);
+        },
+      });
+    });
+    try {
+      for (let i = 0; i < 20; i++) ts.run(x, y);
+    } finally {
+      ctors.forEach((n, i) => (g[n] = saved[i]));
+    }
+    expect(addon.nativeAllocations() - before).toBe(0);
+    expect(made).toBe(0);
+    // a smaller batch reuses the workspaces; a larger one grows them once
+    ts.run(Tensor.randn([8, 64], { seed: 3 }), Tensor.randn([8, 10], { seed: 4 }));
+    expect(addon.nativeAllocations() - before).toBe(0);
+  });
+});
