@@ -47,8 +47,19 @@
       ]
     },
     {
+      "target_name": "ffnn_optim_avx512",
+      "type": "static_library",
+      "sources": ["native/kernels/optim_avx512.cpp"],
+      "conditions": [
+        ["target_arch=='x64' and OS!='win'", {
+          "cflags": ["-mavx512f", "-mavx2"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx2"] }
+        }]
+      ]
+    },
+    {
       "target_name": "ffnn",
-      "dependencies": ["ffnn_avx2", "ffnn_avx512"],
+      "dependencies": ["ffnn_avx2", "ffnn_avx512", "ffnn_optim_avx512"],
       "sources": [
         "native/kernels/cpu.cpp",
         "native/kernels/threads.cpp",

@@ -155,14 +155,6 @@ double backward_act(std::int64_t B, std::int64_t OUT, const T* z, const T* grad_
   return dparam;
 }
 
-// a finished (mr, nr) tile of grad_w: the update of the same elements of w, row by row
-template <typename T>
-void update_tile(const void* vctx, T* c, std::int64_t ldc, std::int64_t i0, std::int64_t j0,
-                 std::int64_t mr, std::int64_t nr) {
-  const RangeUpdate& u = *static_cast<const RangeUpdate*>(vctx);
-  for (std::int64_t i = i0; i < i0 + mr; ++i) u.fn(u.ctx, i * ldc + j0, nr);
-}
-
 }  // namespace
 
 template <typename T>
@@ -181,18 +173,22 @@ template <typename T>
 double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
                               const T* w, const T* z, const T* grad_out, int act, double param,
                               T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
-                              const RangeUpdate* w_update) {
+                              bool accumulate_bias, const RangeUpdate* w_update) {
   FlushDenormals ftz;
   const double dparam =
-      backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate);
+      backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate_bias);
   // grad_x reads w: before any element of w is updated
   if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
+  gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
   if (w_update) {
-    const Epilogue<T> epi{update_tile<T>, w_update};
-    gemm_epilogue<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w,
-                     &epi);
-  } else {
-    gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
+    // w's update while grad_w is still warm, in contiguous chunks
+    const std::int64_t n = IN * OUT;
+    const std::int64_t chunks = (n + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
+    const int threads = n < UPDATE_PARALLEL_MIN ? 1 : get_num_threads();
+    parallel_for(static_cast<int>(chunks), threads, [&](int c) {
+      const std::int64_t off = c * UPDATE_CHUNK;
+      w_update->fn(w_update->ctx, off, std::min(UPDATE_CHUNK, n - off));
+    });
   }
   return dparam;
 }
@@ -211,10 +207,11 @@ template double linear_backward<double>(std::int64_t, std::int64_t, std::int64_t
 template double linear_backward_update<float>(std::int64_t, std::int64_t, std::int64_t,
                                               const float*, const float*, const float*,
                                               const float*, int, double, float*, float*, float*,
-                                              float*, bool, const RangeUpdate*);
+                                              float*, bool, bool, const RangeUpdate*);
 template double linear_backward_update<double>(std::int64_t, std::int64_t, std::int64_t,
                                                const double*, const double*, const double*,
                                                const double*, int, double, double*, double*,
-                                               double*, double*, bool, const RangeUpdate*);
+                                               double*, double*, bool, bool,
+                                               const RangeUpdate*);
 
 }  // namespace ffnn

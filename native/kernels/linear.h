@@ -31,14 +31,13 @@ struct RangeUpdate {
   const void* ctx;
 };
 
-// linear_backward with the update of w fused into the grad_w product: each tile of grad_w, once its
-// sum is complete and stored, has w_update run on the same elements (null: no update). grad_x is
-// computed first, from w before the update. grad_w, grad_bias, grad_x and the return value are the
-// same numbers as linear_backward's.
+// linear_backward followed by the update of w (null: none), run on contiguous chunks of w while
+// grad_w is still warm in cache; grad_x is computed first, from w before the update. grad_w,
+// grad_bias, grad_x and the return value are the same numbers as linear_backward's.
 template <typename T>
 double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
                               const T* w, const T* z, const T* grad_out, int act, double param,
                               T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
-                              const RangeUpdate* w_update);
+                              bool accumulate_bias, const RangeUpdate* w_update);
 
 }  // namespace ffnn

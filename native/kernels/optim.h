@@ -43,12 +43,15 @@ void adam_step(std::int64_t n, T* param, const T* grad, T* m, T* v, const AdamPa
 
 // the same updates over a range, for a fused training step (no floating-point environment change: the
 // caller's); the gradient read is grad + l1 sign(param) rounded to T (the optimizer's l1 scratch
-// value), or grad itself when l1 is 0. same numbers as the optimizer's l1 scratch then sgd_step
+// value), or grad itself when l1 is 0: the same numbers as the optimizer's l1 scratch then sgd_step.
+// plus_zero: grad's -0 entries are first stored as +0 (a gradient stored where the module path adds
+// it to a zeroed one, 0 + -0 being +0); grad is written only then
 template <typename T>
-void sgd_update(std::int64_t n, T* param, const T* grad, T* buf, const SgdParams& o, double l1);
+void sgd_update(std::int64_t n, T* param, T* grad, T* buf, const SgdParams& o, double l1,
+                bool plus_zero);
 
 template <typename T>
-void adam_update(std::int64_t n, T* param, const T* grad, T* m, T* v, const AdamParams& o,
-                 const AdamConsts& c, double l1);
+void adam_update(std::int64_t n, T* param, T* grad, T* m, T* v, const AdamParams& o,
+                 const AdamConsts& c, double l1, bool plus_zero);
 
 }  // namespace ffnn

@@ -43,14 +43,18 @@ struct SlotUpdate {
   AdamParams adam;
   AdamConsts consts;
   double l1;
+  // the gradient was stored, not added to a zeroed one: 0 + g turns a -0 into +0 (done in the update)
+  bool plus_zero;
 
   static void run(const void* ctx, std::int64_t off, std::int64_t n) {
     const SlotUpdate& u = *static_cast<const SlotUpdate*>(ctx);
     StepSlot<T>& s = *u.slot;
     if (u.opt == StepOptimizer::Sgd) {
-      sgd_update<T>(n, s.data + off, s.grad + off, s.buf ? s.buf + off : nullptr, u.sgd, u.l1);
+      sgd_update<T>(n, s.data + off, s.grad + off, s.buf ? s.buf + off : nullptr, u.sgd, u.l1,
+                    u.plus_zero);
     } else {
-      adam_update<T>(n, s.data + off, s.grad + off, s.m + off, s.v + off, u.adam, u.consts, u.l1);
+      adam_update<T>(n, s.data + off, s.grad + off, s.m + off, s.v + off, u.adam, u.consts, u.l1,
+                     u.plus_zero);
     }
   }
 };
@@ -61,6 +65,7 @@ SlotUpdate<T> slot_update(const StepConfig& cfg, StepSlot<T>* slots, int s, cons
   u.slot = &slots[s];
   u.opt = cfg.optimizer;
   u.l1 = state[H_L1];
+  u.plus_zero = false;
   const double per = state[H_COUNT + s];
   if (cfg.optimizer == StepOptimizer::Sgd) {
     u.sgd.lr = state[H_LR];
@@ -228,15 +233,15 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
 
   // backward, last layer first; each layer's w updated inside its grad_w product, once grad_x has
   // read it; the bias right after; learnable activation scalars (which layers may share) at the end
+  // FFNN stores W and b gradients. Sequential zeroes them and adds: the same for W as storing then
+  // adding 0 (the float sum 0 + g, which turns -0 into +0) in the update's plus_zero pass, without
+  // a pass over memory to zero W's; the bias, summed in double, is zeroed and added to as the module
+  // does (a tiny negative double sum rounds to -0 in float, but 0 + it does too). the scalars start
+  // at 0 and each layer adds its part
   const bool accumulate = cfg.loss != StepLoss::Ffnn;
-  if (accumulate) {
-    // Sequential: zeroGrad, then every backward adds
-    for (int s = 0; s < cfg.slots; ++s) std::fill(slots[s].grad, slots[s].grad + slots[s].n, T(0));
-  } else {
-    // FFNN: W, b gradients are stored; the scalars' start at 0 and each layer adds its part
-    for (const StepLayer& ly : cfg.layers) {
-      if (ly.scalar >= 0) slots[ly.scalar].grad[0] = T(0);
-    }
+  for (const StepLayer& ly : cfg.layers) {
+    if (ly.scalar >= 0) slots[ly.scalar].grad[0] = T(0);
+    if (accumulate && ly.b >= 0) std::fill(slots[ly.b].grad, slots[ly.b].grad + ly.out, T(0));
   }
   T* g = dout;
   for (std::size_t k = L; k-- > 0;) {
@@ -247,12 +252,13 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     const T* z = ly.act != ACT_IDENTITY ? ws.pre[k] : g;
     T* gx = k > 0 ? ws.dx[k] : nullptr;
     StepSlot<T>& w = slots[ly.w];
-    const SlotUpdate<T> wu = slot_update<T>(cfg, slots, ly.w, state);
+    SlotUpdate<T> wu = slot_update<T>(cfg, slots, ly.w, state);
+    wu.plus_zero = accumulate;
     const RangeUpdate ru{SlotUpdate<T>::run, &wu};
     // grad_z written over grad_out (read element by element first): the same values as a separate buffer
     const double dparam = linear_backward_update<T>(
         B, ly.in, ly.out, xin, w.data, z, g, ly.act, param, g, w.grad,
-        ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, accumulate, &ru);
+        ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, false, accumulate, &ru);
     if (ly.scalar >= 0) {
       T& sg = slots[ly.scalar].grad[0];
       sg = static_cast<T>(static_cast<double>(sg) + dparam);
