@@ -10,12 +10,15 @@ import { FFNN } from '../nn/ffnn.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { isUnchecked, Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
+import { Adam } from '../optim/adam.js';
 import { checkKeys, type Optimizer } from '../optim/optimizer.js';
+import { SGD } from '../optim/sgd.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkBool, checkInt, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { TrainStep } from './step.js';
 
 export interface StepInfo {
   // 1-based, counting the initialEpoch epochs done before this call
@@ -135,6 +138,12 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     stratified: o.stratified === undefined ? false : checkBool('options.stratified', o.stratified),
     dropLast: o.dropLast === undefined ? false : checkBool('options.dropLast', o.dropLast),
   });
+  // an FFNN or Sequential with SGD / Adam: each step one kernel call (TrainStep makes the module calls
+  // itself for what it cannot fuse), the same numbers as ffnnStep / moduleStep
+  const fused =
+    (net instanceof FFNN || net instanceof Sequential) && (optimizer instanceof SGD || optimizer instanceof Adam)
+      ? new TrainStep(net, optimizer, lossFn === null ? undefined : { loss: lossFn })
+      : null;
   const progress = verbose > 0 ? new EpochProgress((o.stream as ProgressStream | undefined) ?? process.stdout) : null;
   const reg = optimizer as unknown as Regularized;
   const saved = { weightDecay: reg.weightDecay, l1: reg.l1 };
@@ -158,7 +167,12 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
             progress?.abort();
             return losses;
           }
-          const loss = isFFNN ? ffnnStep(net as FFNN, x, y, optimizer) : moduleStep(net, lossFn as LossModule, x, y, optimizer);
+          const loss =
+            fused !== null
+              ? fused.run(x, y)
+              : isFFNN
+                ? ffnnStep(net as FFNN, x, y, optimizer)
+                : moduleStep(net, lossFn as LossModule, x, y, optimizer);
           if (!Number.isFinite(loss)) throw nonFinite(net, x, loss, step, epoch, batch);
           losses.push(loss);
           sum += loss;
