@@ -1,6 +1,11 @@
 // ffnn's side of the benchmark: the workloads built from the public API (dist/index.js), a verification
-// of native against the js reference before anything is timed, and one contender per device/threads
+// of native against the js reference before anything is timed, and one contender per device/threads.
+// every training step is one TrainStep call (the fused step, dist/train/step.js; trainFFNN uses it for
+// W2 and W3); FFNN_BENCH_PATH=module times W1 and W5 with the module calls instead, for comparison
 import { performance } from 'node:perf_hooks';
+import { TrainStep } from '../../dist/train/step.js';
+
+const MODULE_PATH = process.env.FFNN_BENCH_PATH === 'module';
 
 const SEED = 1234;
 
@@ -19,7 +24,7 @@ function batchPool(ffnn, p, dtype, count) {
 }
 
 // Linear-ReLU-...-Linear as a Sequential, trained with the module flow (forward, loss, zeroGrad,
-// backward, step) that a PyTorch user writes
+// backward, step) that a PyTorch user writes, as one TrainStep call per step (same numbers)
 function buildMLP(ffnn, p, device, dtype) {
   const mods = [];
   for (let i = 0; i + 1 < p.sizes.length; i++) {
@@ -29,7 +34,7 @@ function buildMLP(ffnn, p, device, dtype) {
   const net = new ffnn.Sequential(...mods);
   const loss = p.loss === 'ce' ? new ffnn.CrossEntropyLoss({ device }) : new ffnn.MSELoss({ reduction: 'sum', device });
   const opt = new ffnn.SGD(net.parameters(), { lr: p.lr, momentum: p.momentum, device });
-  const step = (x, y) => {
+  const moduleStep = (x, y) => {
     const out = net.forward(x);
     const l = loss.forward(out, y);
     net.zeroGrad();
@@ -37,20 +42,20 @@ function buildMLP(ffnn, p, device, dtype) {
     opt.step();
     return l;
   };
+  const ts = new TrainStep(net, opt, { loss });
+  if (ts.fallback !== null) throw new Error(`bench: the MLP step is not fused (${ts.fallback})`);
+  const step = MODULE_PATH ? moduleStep : (x, y) => ts.run(x, y);
   return { net, step, predict: (x) => net.forward(x) };
 }
 
-// the problem's FFNN: forward (softmax probabilities), CELoss, backward (fresh gradients), step
+// the problem's FFNN: forward (softmax probabilities), CELoss, backward (fresh gradients), step, as one
+// TrainStep call (trainFFNN makes the same call per batch)
 function buildFFNN(ffnn, F, hidden, acts, C, p, device, dtype, init) {
   const net = new ffnn.FFNN(F, hidden, acts, C, { device, dtype, seed: SEED, ...(init ? { init } : {}) });
   const opt = new ffnn.SGD(net.parameters(), { lr: p.lr, momentum: p.momentum, device });
-  const step = (x, y) => {
-    const q = net.forward(x);
-    const l = ffnn.CategoricalCELoss(q, y, { device });
-    net.backward(x, y, q);
-    opt.step();
-    return l;
-  };
+  const ts = new TrainStep(net, opt);
+  if (ts.fallback !== null) throw new Error(`bench: the FFNN step is not fused (${ts.fallback})`);
+  const step = (x, y) => ts.run(x, y);
   return { net, opt, step, predict: (x) => net.forward(x) };
 }
 

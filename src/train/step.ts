@@ -273,7 +273,6 @@ export class TrainStep {
       state: this.state,
     };
     const k = backend(net.device);
-    this.plan = null;
     this.plan = k.createStepPlan(spec);
     this.planKernels = k;
     this.planDevice = net.device;
