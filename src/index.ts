@@ -12,6 +12,7 @@ export * from './optim/index.js';
 export * from './data/index.js';
 
 export { trainFFNN, type TrainOptions, type StepInfo, type EpochInfo, type Schedule } from './train/train.js';
+export { TrainStep, type TrainStepOptions } from './train/step.js';
 export { trainFFNNAsync, type TrainAsyncOptions } from './train/async.js';
 export { evaluate, type Evaluation, type EvaluateOptions } from './train/evaluate.js';
 export { gradcheck } from './train/gradcheck.js';
