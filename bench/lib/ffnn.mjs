@@ -3,7 +3,7 @@
 // every training step is one TrainStep call (the fused step, dist/train/step.js; trainFFNN uses it for
 // W2 and W3); FFNN_BENCH_PATH=module times W1 and W5 with the module calls instead, for comparison
 import { performance } from 'node:perf_hooks';
-import { TrainStep } from '../../dist/train/step.js';
+import { TrainStep } from '../../dist/index.js';
 
 const MODULE_PATH = process.env.FFNN_BENCH_PATH === 'module';
 
