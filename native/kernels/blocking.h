@@ -71,6 +71,14 @@ constexpr std::int64_t UPDATE_CHUNK = std::int64_t{1} << 14;
 // below this many elements the update runs on the calling thread
 constexpr std::int64_t UPDATE_PARALLEL_MIN = std::int64_t{1} << 16;
 
+// a layer's grad_w of depth K (the batch) <= ROWS_DONE_SHALLOW_K runs with w's update fused in: a
+// gemm with a rows callback, in row blocks of about ROWS_DONE_ELEMS elements of c, so the update
+// reads the rows (and w, and the momentum buffer) from L1 right after they are written instead of
+// a second pass over all of grad_w from L2/L3 (W5 batch 1: 80-85 -> 75-77 us a step; batch 64 and
+// 256 measured no better, within the noise, so deeper products keep the separate pass)
+constexpr std::int64_t ROWS_DONE_SHALLOW_K = 32;
+constexpr std::int64_t ROWS_DONE_ELEMS = 4096;
+
 // an idle worker spins this long for the next job before it sleeps on a condition variable:
 // covers the gap between the kernel calls of one training step without burning a core when idle
 constexpr int POOL_SPIN_MICROSECONDS = 50;

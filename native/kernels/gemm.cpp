@@ -177,6 +177,7 @@ struct Problem {
   T beta;
   T* c;
   const Epilogue<T>* epi;
+  const RowsDone* done;  // rows handed on once final (then every call covers all N columns)
   const GemmArch<T>* arch;
   std::int64_t kc;  // the depth of every K block but the last: K split into equal blocks
   bool direct_b;    // b read in place for full slivers
@@ -193,6 +194,14 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
   T* abuf = ws.a.get(static_cast<std::size_t>(round_up(bk.MC, MR) * P.kc));
   T* bbuf = ws.b.get(static_cast<std::size_t>(round_up(P.direct_b ? NR : bk.NC, NR) * P.kc));
   const std::int64_t N = P.N;
+  // with a rows callback and a shallow product, row blocks small enough that the rows just written
+  // are still in L1 when the callback reads them
+  std::int64_t MC = bk.MC;
+  // rows are final after the last K block of their row block only when one column panel covers c
+  const bool per_block = P.done && N <= bk.NC;
+  if (per_block && P.K <= ROWS_DONE_SHALLOW_K) {
+    MC = std::max<std::int64_t>(MR, std::min(bk.MC, ROWS_DONE_ELEMS / N / MR * MR));
+  }
   for (std::int64_t jc = n0; jc < n1; jc += bk.NC) {
     const std::int64_t nc = std::min(bk.NC, n1 - jc);
     for (std::int64_t pc = 0; pc < P.K; pc += P.kc) {
@@ -202,8 +211,8 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
       const std::int64_t nfull = P.direct_b ? nc / NR * NR : 0;
       // packed: all of the panel; in place: only the partial sliver at the edge
       if (nfull < nc) pack_b<T>(NR, P.tb, P.b, N, P.K, pc, kc, jc + nfull, nc - nfull, bbuf);
-      for (std::int64_t ic = m0; ic < m1; ic += bk.MC) {
-        const std::int64_t mc = std::min(bk.MC, m1 - ic);
+      for (std::int64_t ic = m0; ic < m1; ic += MC) {
+        const std::int64_t mc = std::min(MC, m1 - ic);
         pack_a<T>(MR, P.ta, P.a, P.M, P.K, ic, mc, pc, kc, abuf);
         for (std::int64_t jr = 0; jr < nc; jr += NR) {
           const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
@@ -223,9 +232,11 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
             if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, ic + ir, jc + jr, mr, nr);
           }
         }
+        if (last && per_block) P.done->fn(P.done->ctx, ic, ic + mc);
       }
     }
   }
+  if (P.done && !per_block) P.done->fn(P.done->ctx, m0, m1);
 }
 
 // the i-th of n near-equal parts of [0, extent) cut on multiples of `unit`
@@ -236,9 +247,12 @@ inline std::int64_t split_point(std::int64_t extent, std::int64_t unit, int n, i
 
 }  // namespace
 
+namespace {
+
 template <typename T>
-void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                   T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi) {
+void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+               T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi,
+               const RowsDone* done) {
   if (M <= 0 || N <= 0) return;
   FlushDenormals ftz;
   if (K <= 0 || alpha == T(0)) {
@@ -250,9 +264,10 @@ void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, s
       for (std::int64_t i = 0; i < MN; ++i) c[i] *= beta;
     }
     if (epi) epi->fn(epi->ctx, c, N, 0, 0, M, N);
+    if (done) done->fn(done->ctx, 0, M);
     return;
   }
-  Problem<T> P{trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, nullptr, 0, false};
+  Problem<T> P{trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, done, nullptr, 0, false};
   P.arch = &gemm_arch<T>(active_isa());
   const std::int64_t KC = P.arch->blk.KC;
   const std::int64_t nk = (K + KC - 1) / KC;
@@ -260,9 +275,12 @@ void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, s
   P.direct_b = !trans_b && M <= GEMM_DIRECT_B_MAX_M;
 
   int threads = get_num_threads();
+  // the rows callback (an update) is not counted: on one thread it reads w and grad_w from this
+  // core's caches, split it would move them between cores (measured slower at batch 1 and 16)
   if (M * N * K < GEMM_PARALLEL_MIN_MACS) threads = 1;
-  // split the larger of M and N: the other operand is packed again by every thread
-  const bool split_n = N >= M;
+  // split the larger of M and N: the other operand is packed again by every thread; M only with a
+  // rows callback (each thread's rows then span all columns)
+  const bool split_n = !done && N >= M;
   const std::int64_t extent = split_n ? N : M;
   const std::int64_t unit = split_n ? P.arch->blk.NR : P.arch->blk.MR;
   const std::int64_t tiles = (extent + unit - 1) / unit;
@@ -281,6 +299,20 @@ void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, s
   });
 }
 
+}  // namespace
+
+template <typename T>
+void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+                   T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi) {
+  gemm_impl<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, nullptr);
+}
+
+template <typename T>
+void gemm_rows_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+                    T alpha, const T* a, const T* b, T beta, T* c, const RowsDone* done) {
+  gemm_impl<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, nullptr, done);
+}
+
 template <typename T>
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha,
           const T* a, const T* b, T beta, T* c) {
@@ -294,6 +326,11 @@ template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t,
 template void gemm_epilogue<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
                                    const float*, const float*, float, float*,
                                    const Epilogue<float>*);
+template void gemm_rows_done<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
+                                    const float*, const float*, float, float*, const RowsDone*);
+template void gemm_rows_done<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
+                                     const double*, const double*, double, double*,
+                                     const RowsDone*);
 template void gemm_epilogue<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
                                     const double*, const double*, double, double*,
                                     const Epilogue<double>*);

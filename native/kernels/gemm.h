@@ -28,4 +28,17 @@ template <typename T>
 void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
                    T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epilogue);
 
+// called once rows [i0, i1) of c are final (every column, all of K), on the thread that computed
+// them, while they are still in cache (a layer's fused optimizer update of grad_w's rows)
+struct RowsDone {
+  void (*fn)(const void* ctx, std::int64_t i0, std::int64_t i1);
+  const void* ctx;
+};
+
+// the same numbers as gemm, with `done` called on disjoint row blocks that together cover c;
+// threads split M only
+template <typename T>
+void gemm_rows_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+                    T alpha, const T* a, const T* b, T beta, T* c, const RowsDone* done);
+
 }  // namespace ffnn

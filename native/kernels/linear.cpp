@@ -262,6 +262,17 @@ double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const 
   return dparam;
 }
 
+// w's update after a deep grad_w product, in contiguous chunks (elementwise: any split gives the
+// same numbers)
+inline void update_chunks(std::int64_t n, const RangeUpdate* w_update) {
+  const std::int64_t chunks = (n + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
+  const int threads = n < UPDATE_PARALLEL_MIN ? 1 : get_num_threads();
+  parallel_for(static_cast<int>(chunks), threads, [&](int c) {
+    const std::int64_t off = c * UPDATE_CHUNK;
+    w_update->fn(w_update->ctx, off, std::min(UPDATE_CHUNK, n - off));
+  });
+}
+
 template <typename T>
 double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
                               const T* w, const T* z, const T* grad_out, int act, double param,
@@ -272,17 +283,25 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
       backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate_bias);
   // grad_x reads w: before any element of w is updated
   if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
-  gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
-  if (w_update) {
-    // w's update while grad_w is still warm, in contiguous chunks
-    const std::int64_t n = IN * OUT;
-    const std::int64_t chunks = (n + UPDATE_CHUNK - 1) / UPDATE_CHUNK;
-    const int threads = n < UPDATE_PARALLEL_MIN ? 1 : get_num_threads();
-    parallel_for(static_cast<int>(chunks), threads, [&](int c) {
-      const std::int64_t off = c * UPDATE_CHUNK;
-      w_update->fn(w_update->ctx, off, std::min(UPDATE_CHUNK, n - off));
-    });
+  if (!w_update || B > ROWS_DONE_SHALLOW_K) {
+    gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
+    if (w_update) update_chunks(IN * OUT, w_update);
+    return dparam;
   }
+  // w's update on each block of grad_w's rows as soon as the gemm has finished it, on the same
+  // thread, while the rows are still in cache (one pass over w and grad_w, one fork-join)
+  struct Rows {
+    const RangeUpdate* u;
+    std::int64_t OUT;
+    static void fn(const void* ctx, std::int64_t i0, std::int64_t i1) {
+      const Rows& r = *static_cast<const Rows*>(ctx);
+      r.u->fn(r.u->ctx, i0 * r.OUT, (i1 - i0) * r.OUT);
+    }
+  };
+  const Rows rows{w_update, OUT};
+  const RowsDone done{Rows::fn, &rows};
+  gemm_rows_done<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w,
+                    &done);
   return dparam;
 }
 
