@@ -211,6 +211,20 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
       const std::int64_t nfull = P.direct_b ? nc / NR * NR : 0;
       // packed: all of the panel; in place: only the partial sliver at the edge
       if (nfull < nc) pack_b<T>(NR, P.tb, P.b, N, P.K, pc, kc, jc + nfull, nc - nfull, bbuf);
+      if (m1 - m0 == 1 && !P.ta && P.arch->kernel_m1) {
+        // one row of a (batch 1): read in place, one row of accumulators
+        const T* ar = P.a + m0 * P.K + pc;
+        for (std::int64_t jr = 0; jr < nc; jr += NR) {
+          const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
+          const bool direct = jr < nfull;
+          const T* bp = direct ? P.b + pc * N + jc + jr : bbuf + (jr - nfull) * kc;
+          T* ct = P.c + m0 * N + jc + jr;
+          P.arch->kernel_m1(kc, P.alpha, ar, bp, direct ? N : NR, beta, ct, N, 1, nr);
+          if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, m0, jc + jr, 1, nr);
+        }
+        if (last && per_block) P.done->fn(P.done->ctx, m0, m1);
+        continue;
+      }
       for (std::int64_t ic = m0; ic < m1; ic += MC) {
         const std::int64_t mc = std::min(MC, m1 - ic);
         pack_a<T>(MR, P.ta, P.a, P.M, P.K, ic, mc, pc, kc, abuf);

@@ -27,6 +27,9 @@ template <typename T>
 struct GemmArch {
   Blocking blk;
   MicroKernel<T> kernel;
+  // the same contract with MR = 1 (a is (kc) contiguous, mr = 1), or null: the single row of a
+  // batch-1 product without the MR - 1 zero rows of the packed tile (the same numbers per element)
+  MicroKernel<T> kernel_m1;
 };
 
 const GemmArch<float>& gemm_arch_avx512_f32();

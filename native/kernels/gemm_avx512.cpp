@@ -114,14 +114,19 @@ void kernel_f32(std::int64_t kc, float alpha, const float* a, const float* b, st
   micro_kernel<F32, AVX512_F32.MR, AVX512_F32.NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
 }
 
+void kernel_m1_f32(std::int64_t kc, float alpha, const float* a, const float* b, std::int64_t ldb,
+                   float beta, float* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
+  micro_kernel<F32, 1, AVX512_F32.NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
+}
+
 void kernel_f64(std::int64_t kc, double alpha, const double* a, const double* b,
                 std::int64_t ldb, double beta, double* c, std::int64_t ldc, std::int64_t mr,
                 std::int64_t nr) {
   micro_kernel<F64, AVX512_F64.MR, AVX512_F64.NR / 8>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
 }
 
-const GemmArch<float> ARCH_F32{AVX512_F32, kernel_f32};
-const GemmArch<double> ARCH_F64{AVX512_F64, kernel_f64};
+const GemmArch<float> ARCH_F32{AVX512_F32, kernel_f32, kernel_m1_f32};
+const GemmArch<double> ARCH_F64{AVX512_F64, kernel_f64, nullptr};
 
 }  // namespace
 
