@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <new>
 
 #include "activation.h"
@@ -23,9 +26,28 @@ inline std::int64_t padded(std::int64_t n) { return (n + ALIGN_ELEMS - 1) / ALIG
 // the classes of the output: the last layer's width
 inline std::int64_t classes(const StepConfig& cfg) { return cfg.layers.back().out; }
 
+// a block of a is finite when no element has an all-ones exponent: or-ing the comparisons has no
+// early exit, so the loop vectorizes; the index is then searched only in a bad block
+template <typename T>
+bool block_finite(const T* a, std::int64_t n) {
+  using U = typename std::conditional<sizeof(T) == 4, std::uint32_t, std::uint64_t>::type;
+  const U exp = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+  U bad = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    U u;
+    std::memcpy(&u, a + i, sizeof(T));
+    bad |= static_cast<U>((u & exp) == exp);
+  }
+  return bad == 0;
+}
+
 template <typename T>
 bool all_finite(std::int64_t n, const T* a, std::int64_t* at) {
-  for (std::int64_t i = 0; i < n; ++i) {
+  constexpr std::int64_t BLOCK = 4096;
+  std::int64_t i = 0;
+  while (i < n && block_finite(a + i, std::min(BLOCK, n - i))) i += BLOCK;
+  if (i >= n) return true;
+  for (; i < n; ++i) {
     if (!std::isfinite(a[i])) {
       *at = i;
       return false;
