@@ -5,6 +5,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <new>
+#include <type_traits>
+
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 #include "alloc_count.h"
 #include "blocking.h"
@@ -131,13 +136,41 @@ void pack_b_nr(bool trans, const T* b, std::int64_t N, std::int64_t K, std::int6
         }
       }
     } else {
-      // b is (N, K): column j of op(b) is row j of b, read contiguously, written with stride NR
-      for (int j = 0; j < NR; ++j) {
-        if (j < nr) {
-          const T* src = b + (j0 + jr + j) * K + p0;
-          for (std::int64_t p = 0; p < kc; ++p) d[p * NR + j] = src[p];
-        } else {
-          for (std::int64_t p = 0; p < kc; ++p) d[p * NR + j] = T(0);
+      // b is (N, K): column j of op(b) is row j of b, read contiguously, written with stride NR;
+      // in steps of PB depth so the (PB, NR) piece of d being written stays in L1 (a whole
+      // (kc, NR) sliver per column would be written NR times over from L2)
+      constexpr std::int64_t PB = 16;
+      const T* src0 = b + (j0 + jr) * K + p0;
+      for (std::int64_t pb = 0; pb < kc; pb += PB) {
+        const std::int64_t pe = std::min(kc, pb + PB);
+#if defined(__SSE2__)
+        if (std::is_same<T, float>::value && nr == NR && NR % 4 == 0 && pe - pb == PB) {
+          // 4 x 4 float transposes: 4 loads and 4 stores of 4 elements instead of 16 scalar moves
+          for (int j = 0; j < NR; j += 4) {
+            const float* s0 = reinterpret_cast<const float*>(src0 + j * K);
+            for (std::int64_t p = pb; p < pe; p += 4) {
+              __m128 r0 = _mm_loadu_ps(s0 + p);
+              __m128 r1 = _mm_loadu_ps(s0 + K + p);
+              __m128 r2 = _mm_loadu_ps(s0 + 2 * K + p);
+              __m128 r3 = _mm_loadu_ps(s0 + 3 * K + p);
+              _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+              float* dp = reinterpret_cast<float*>(d + p * NR + j);
+              _mm_storeu_ps(dp, r0);
+              _mm_storeu_ps(dp + NR, r1);
+              _mm_storeu_ps(dp + 2 * NR, r2);
+              _mm_storeu_ps(dp + 3 * NR, r3);
+            }
+          }
+          continue;
+        }
+#endif
+        for (int j = 0; j < NR; ++j) {
+          if (j < nr) {
+            const T* src = src0 + j * K;
+            for (std::int64_t p = pb; p < pe; ++p) d[p * NR + j] = src[p];
+          } else {
+            for (std::int64_t p = pb; p < pe; ++p) d[p * NR + j] = T(0);
+          }
         }
       }
     }
