@@ -5,59 +5,16 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type {
-  AdamOptions, BackendInfo, FloatArray, Kernels, Reduction, SgdOptions, StepPlan, StepPlanSpec,
-} from './types.js';
+import type { Kernels } from './types.js';
 
-// the addon's exports: the Kernels methods with the same names and argument orders
-export interface NativeAddon {
-  info(): BackendInfo;
-  setNumThreads(n: number): void;
-  getNumThreads(): number;
+// the addon's exports: every Kernels method under the same name and argument order (the type is
+// derived from the contract, so the two cannot drift apart), plus the native-only controls
+export interface NativeAddon extends Omit<Kernels, 'name'> {
   // the gemm path: 'avx512' | 'avx2' | 'portable', only one this cpu supports (tests run each)
   setIsa(name: string): void;
   getIsa(): string;
   // the paths this cpu supports, best first
   supportedIsas(): string[];
-  gemm(
-    transA: boolean, transB: boolean, M: number, N: number, K: number,
-    alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
-  ): void;
-  biasAct(
-    B: number, N: number, x: FloatArray, bias: FloatArray | null,
-    act: number, param: number, y: FloatArray, pre: FloatArray | null,
-  ): void;
-  actBackward(
-    B: number, N: number, z: FloatArray, gradOut: FloatArray,
-    act: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
-  ): number;
-  linearForward(
-    B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
-    act: number, param: number, y: FloatArray, pre: FloatArray | null,
-  ): void;
-  linearBackward(
-    B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
-    gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
-    gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
-  ): number;
-  softmax(B: number, C: number, x: FloatArray, y: FloatArray): void;
-  softmaxCrossEntropy(
-    B: number, C: number, logits: FloatArray, target: FloatArray | Int32Array,
-    probs: FloatArray | null, grad: FloatArray | null,
-  ): number;
-  ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stable: boolean, epsilon: number): number;
-  categoricalCELoss(
-    B: number, C: number, q: FloatArray, target: Int32Array, stable: boolean, epsilon: number,
-  ): number;
-  mseLoss(
-    n: number, pred: FloatArray, target: FloatArray, reduction: Reduction, grad: FloatArray | null,
-  ): number;
-  sgdStep(n: number, param: FloatArray, grad: FloatArray, buf: FloatArray | null, o: SgdOptions): void;
-  adamStep(
-    n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, o: AdamOptions,
-  ): void;
-  createStepPlan(spec: StepPlanSpec): StepPlan;
-  trainStep(plan: StepPlan, B: number, x: FloatArray, y: FloatArray | Int32Array): number;
   // the kernels' scratch allocations so far (grow-only buffers, step workspaces): a training step at
   // a fixed batch shape leaves it unchanged
   nativeAllocations(): number;
