@@ -2,7 +2,7 @@
 // is handed to native kernels as it is, never copied.
 import type { DType, FloatArray } from './kernels/types.js';
 import { Rng, randomSeed } from './random.js';
-import { checkInt, checkNumber, checkObject, checkOneOf, describe, rangeError, typeError } from './util/check.js';
+import { checkInt, checkNumber, checkObject, checkOneOf, rangeError, typeError } from './util/check.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
