@@ -119,6 +119,8 @@ export interface BackendInfo {
   isa: string;
   threads: number;
   compiler: string;
+  // native only, when FFNN_ISA asked for an instruction set this cpu lacks: what was used instead
+  isaNote?: string;
 }
 
 export interface Kernels {
