@@ -17,14 +17,16 @@ import {
 import { Activation } from '../nn/activation.js';
 import { FFNN } from '../nn/ffnn.js';
 import { Linear } from '../nn/linear.js';
+import type { Module } from '../nn/module.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, MSELoss, type LossModule } from '../nn/loss.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkLike, checkMatrix, readIndices, type Indices } from '../nn/validate.js';
 import { Workspace } from '../nn/workspace.js';
 import { Adam } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { Tensor, type Parameter } from '../tensor.js';
-import { checkObject, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkObject, rangeError, typeError } from '../util/check.js';
 
 export interface TrainStepOptions {
   // a Sequential's loss (default CrossEntropyLoss on its device, as trainFFNN); for an FFNN, a loss
@@ -296,34 +298,37 @@ export class TrainStep {
     }
   }
 
-  // the module calls, as trainFFNN makes them
+  // the module calls the fused step stands for
   private moduleStep(x: Tensor, y: Int32Array | Tensor): number {
-    const net = this.net;
-    const opt = this.optimizer;
-    if (net instanceof FFNN && this.loss === null) {
-      const yPred = net.forward(x);
-      if (!allFinite(yPred.data)) return NaN;
-      const loss = y instanceof Tensor && y.ndim === 2
-        ? CELoss(yPred, y, { device: net.device })
-        : CategoricalCELoss(yPred, y as Indices, { device: net.device });
-      if (!Number.isFinite(loss)) return loss;
-      net.backward(x, y, yPred);
-      opt.step();
-      return loss;
-    }
-    const lossFn = this.loss as LossModule;
-    const out = net.forward(x);
-    if (!allFinite(out.data)) return NaN;
-    const loss = lossFn.forward(out, y);
-    if (!Number.isFinite(loss)) return loss;
-    net.zeroGrad();
-    net.backward(lossFn.backward());
-    opt.step();
-    return loss;
+    return moduleCallsStep(this.net, this.loss, this.optimizer, x, y);
   }
 }
 
-function allFinite(a: ArrayLike<number>): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
+// one training step through the module API: for an FFNN without a loss module the problem's loop
+// (forward, CELoss of the probabilities, backward(x, y, yPred) storing gradients, step); otherwise
+// forward, loss, zeroGrad, backward (accumulating), step. a non-finite output or loss is returned
+// (NaN for the output) with nothing updated, so the caller can say where it appeared
+export function moduleCallsStep(
+  net: Module, lossFn: LossModule | null, opt: Optimizer, x: Tensor, y: Int32Array | Tensor,
+): number {
+  if (net instanceof FFNN && lossFn === null) {
+    const yPred = net.forward(x);
+    if (!allFinite(yPred.data)) return NaN;
+    const loss = y instanceof Tensor && y.ndim === 2
+      ? CELoss(yPred, y, { device: net.device })
+      : CategoricalCELoss(yPred, y as Indices, { device: net.device });
+    if (!Number.isFinite(loss)) return loss;
+    net.backward(x, y, yPred);
+    opt.step();
+    return loss;
+  }
+  const out = net.forward(x);
+  // loss modules refuse a non-finite prediction; here it is a training failure
+  if (!allFinite(out.data)) return NaN;
+  const loss = (lossFn as LossModule).forward(out, y);
+  if (!Number.isFinite(loss)) return loss;
+  net.zeroGrad();
+  net.backward((lossFn as LossModule).backward());
+  opt.step();
+  return loss;
 }

@@ -7,7 +7,7 @@ import { DataLoader } from '../data/loader.js';
 import { NonFiniteError } from '../errors.js';
 import { DEVICES, type Device } from '../kernels/index.js';
 import { FFNN } from '../nn/ffnn.js';
-import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
+import { CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { isUnchecked, Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Adam } from '../optim/adam.js';
@@ -16,9 +16,9 @@ import { SGD } from '../optim/sgd.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { checkBool, checkInt, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkBool, checkInt, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { evaluate, type Evaluation } from './evaluate.js';
-import { TrainStep } from './step.js';
+import { moduleCallsStep, TrainStep } from './step.js';
 
 export interface StepInfo {
   // 1-based, counting the initialEpoch epochs done before this call
@@ -139,7 +139,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     dropLast: o.dropLast === undefined ? false : checkBool('options.dropLast', o.dropLast),
   });
   // an FFNN or Sequential with SGD / Adam: each step one kernel call (TrainStep makes the module calls
-  // itself for what it cannot fuse), the same numbers as ffnnStep / moduleStep
+  // itself for what it cannot fuse), the same numbers as moduleCallsStep
   const fused =
     (net instanceof FFNN || net instanceof Sequential) && (optimizer instanceof SGD || optimizer instanceof Adam)
       ? new TrainStep(net, optimizer, lossFn === null ? undefined : { loss: lossFn })
@@ -168,11 +168,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
             return losses;
           }
           const loss =
-            fused !== null
-              ? fused.run(x, y)
-              : isFFNN
-                ? ffnnStep(net as FFNN, x, y, optimizer)
-                : moduleStep(net, lossFn as LossModule, x, y, optimizer);
+            fused !== null ? fused.run(x, y) : moduleCallsStep(net, lossFn, optimizer, x, y);
           if (!Number.isFinite(loss)) throw nonFinite(net, x, loss, step, epoch, batch);
           losses.push(loss);
           sum += loss;
@@ -214,30 +210,6 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     setRegularization(reg, saved, true);
   }
   return losses;
-}
-
-// the problem's loop: forward, loss, backward (stores fresh gradients), step
-function ffnnStep(net: FFNN, x: Tensor, y: Int32Array | Tensor, opt: Optimizer): number {
-  const yPred = net.forward(x);
-  if (!allFinite(yPred.data)) return NaN;
-  const loss = y instanceof Int32Array ? CategoricalCELoss(yPred, y, { device: net.device }) : CELoss(yPred, y, { device: net.device });
-  if (!Number.isFinite(loss)) return loss;
-  net.backward(x, y, yPred);
-  opt.step();
-  return loss;
-}
-
-// the module flow: forward, loss, zeroGrad, backward (accumulates), step
-function moduleStep(net: Module, lossFn: LossModule, x: Tensor, y: Int32Array | Tensor, opt: Optimizer): number {
-  const out = net.forward(x);
-  // loss modules refuse a non-finite prediction; here it is a training failure, located by the caller
-  if (!allFinite(out.data)) return NaN;
-  const loss = lossFn.forward(out, y);
-  if (!Number.isFinite(loss)) return loss;
-  net.zeroGrad();
-  net.backward(lossFn.backward());
-  opt.step();
-  return loss;
 }
 
 function setRegularization(reg: Regularized, saved: { weightDecay?: number; l1: number }, on: boolean): void {
@@ -291,11 +263,6 @@ function overflowingLayer(net: Module, x: Tensor): string {
     // a module that refuses the rerun leaves the blame on the output
   }
   return 'output';
-}
-
-function allFinite(a: ArrayLike<number>): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
 }
 
 function optionalFunction(name: string, f: unknown): ((...a: never[]) => unknown) | undefined {

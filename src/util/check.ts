@@ -88,3 +88,9 @@ export function checkFloatArray(
   if (!(v instanceof ctor)) throw typeError(name, `a ${ctor.name}`, v);
   if (v.length < len) throw rangeError(name, `at least ${len} elements`, v);
 }
+
+// every element finite (no NaN, no +-Infinity)
+export function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
