@@ -20,8 +20,8 @@ export function getNumThreads(): number {
   return backend('native').getNumThreads();
 }
 
-// the native backend's instruction set, thread count and compiler; the js backend's when
-// `device` is 'js'
+// the native backend's instruction set, thread count and compiler; the js or wasm backend's when
+// `device` names it
 export function backendInfo(device: Device = 'native'): BackendInfo {
   checkOneOf('device', device, DEVICES);
   return backend(device).info();

@@ -1,11 +1,13 @@
-// the backends every kernel test runs against: the reference, and the native addon when it loads.
-// a native addon that fails to load is not skipped: its entry throws the load error from every
-// kernel, so each native case fails and says why. FFNN_SKIP_NATIVE=1 drops the entry instead.
+// the backends every kernel test runs against: the reference, the native addon and the wasm module.
+// an addon or module that fails to load is not skipped: its entry throws the load error from every
+// kernel, so each of its cases fails and says why. FFNN_SKIP_NATIVE=1 drops the native entry instead,
+// FFNN_SKIP_WASM=1 the wasm one.
 import type { Kernels } from '../../src/kernels/types.js';
+import type { Device } from '../../src/kernels/index.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 
 export interface Backend {
-  name: 'js' | 'native';
+  name: Device;
   kernels: Kernels;
 }
 
@@ -24,14 +26,28 @@ if (!skipNative) {
 
 export const nativeAvailable = nativeKernels !== null;
 
-// a Kernels whose every member throws why the native backend did not load
-function unavailable(error: unknown): Kernels {
-  const message = `native backend failed to load (set FFNN_SKIP_NATIVE=1 to skip it): ${
+export const skipWasm = process.env.FFNN_SKIP_WASM === '1';
+
+let wasmKernels: Kernels | null = null;
+export let wasmLoadError: unknown = null;
+if (!skipWasm) {
+  try {
+    const mod = await import('../../src/kernels/wasm/index.js');
+    wasmKernels = mod.loadWasmKernels();
+  } catch (e) {
+    wasmLoadError = e;
+  }
+}
+
+// a Kernels whose every member throws why the backend did not load
+function unavailable(error: unknown, name: 'native' | 'wasm' = 'native'): Kernels {
+  const skip = name === 'native' ? 'FFNN_SKIP_NATIVE' : 'FFNN_SKIP_WASM';
+  const message = `${name} backend failed to load (set ${skip}=1 to skip it): ${
     error instanceof Error ? error.message : String(error)
   }`;
   return new Proxy({} as Kernels, {
     get(_t, prop) {
-      if (prop === 'name') return 'native';
+      if (prop === 'name') return name;
       if (prop === 'then') return undefined;
       return () => {
         throw new Error(message, { cause: error });
@@ -47,7 +63,12 @@ export const native: Backend | null = skipNative
   ? null
   : { name: 'native', kernels: nativeKernels ?? unavailable(nativeLoadError) };
 
-export const backends: Backend[] = native === null ? [reference] : [reference, native];
+// the wasm entry: loaded, failing, or absent when FFNN_SKIP_WASM=1
+export const wasm: Backend | null = skipWasm
+  ? null
+  : { name: 'wasm', kernels: wasmKernels ?? unavailable(wasmLoadError, 'wasm') };
 
 // the backends checked against the reference (every one but the reference itself)
-export const nonReferenceBackends: Backend[] = native === null ? [] : [native];
+export const nonReferenceBackends: Backend[] = [native, wasm].filter((b): b is Backend => b !== null);
+
+export const backends: Backend[] = [reference, ...nonReferenceBackends];

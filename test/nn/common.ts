@@ -1,5 +1,5 @@
-// shared by the nn tests: the devices to run (js, and native unless FFNN_SKIP_NATIVE=1; a native
-// addon that fails to load fails its cases, as in test/helpers/backends.ts), fixture loading and
+// shared by the nn tests: the devices to run (js, native unless FFNN_SKIP_NATIVE=1 and wasm unless
+// FFNN_SKIP_WASM=1; a backend that fails to load fails its cases, as in test/helpers/backends.ts), fixture loading and
 // the per-fixture difference table printed after the fixture suite.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -149,7 +149,7 @@ describe('validation', () => {
     expect(() => new SGD([p()], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(/options\.nesterov: expected nesterov only with momentum > 0 and dampening 0/);
     expect(() => new SGD([p()], { lr: 0.1, nesterov: 1 as never })).toThrow(TypeError);
     expect(() => new SGD([p()], { lr: 0.1, weight_decay: 0.1 } as never)).toThrow(/options\.weight_decay: expected no such option/);
-    expect(() => new SGD([p()], { lr: 0.1, device: 'gpu' as never })).toThrow(new RangeError("options.device: expected one of 'native', 'js', received \"gpu\""));
+    expect(() => new SGD([p()], { lr: 0.1, device: 'gpu' as never })).toThrow(new RangeError("options.device: expected one of 'native', 'js', 'wasm', received \"gpu\""));
     expect(() => new SGD([p()], { lr: 0.1, l1: -1 })).toThrow(/options\.l1/);
   });
 

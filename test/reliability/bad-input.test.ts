@@ -93,11 +93,11 @@ bad('setNumThreads: 1.5', () => setNumThreads(1.5), RangeError, /^n: expected an
 bad('setNumThreads: NaN', () => setNumThreads(NaN), RangeError, /^n: expected an integer.*received NaN/);
 bad('setNumThreads: a string', () => setNumThreads('2' as never), TypeError, /^n: expected an integer, received "2"/);
 bad('setNumThreads: 2^31', () => setNumThreads(2 ** 31), RangeError, /^n: expected an integer in \[1, 256\]/);
-bad('getKernels: unknown device', () => getKernels('gpu' as never), RangeError, /^device: expected one of 'native', 'js', received "gpu"/);
+bad('getKernels: unknown device', () => getKernels('gpu' as never), RangeError, /^device: expected one of 'native', 'js', 'wasm', received "gpu"/);
 bad('backendInfo: device a number', () => backendInfo(1 as never), TypeError, /^device: expected one of/);
 
 // ------------------------------------------------------------------------- checked kernels, per device
-for (const device of ['native', 'js'] as const) {
+for (const device of ['native', 'js', 'wasm'] as const) {
   const k = getKernels(device);
   const d = `getKernels('${device}')`;
   bad(`${d}.gemm: a too short`, () => k.gemm(false, false, 2, 2, 2, 1, f32(3), f32(4), 0, f32(4)), RangeError, /^gemm: a: expected at least 4 elements, received a Float32Array of length 3/);
@@ -128,7 +128,7 @@ for (const device of ['native', 'js'] as const) {
 }
 
 // --------------------------------------------------------------------------------------- modules
-for (const device of ['native', 'js'] as const) {
+for (const device of ['native', 'js', 'wasm'] as const) {
   const D = `[${device}]`;
   const lin = new Linear(3, 2, { device, seed: 1 });
   bad(`${D} Linear: inFeatures 0`, () => new Linear(0, 2, { device }), RangeError, /^inFeatures: expected an integer >= 1, received 0/);
@@ -140,7 +140,7 @@ for (const device of ['native', 'js'] as const) {
   bad(`${D} Linear: unknown init`, () => new Linear(2, 2, { device, init: 'he' as never }), RangeError, /^options\.init: expected one of .*received "he"/);
   bad(`${D} Linear: bias not a boolean`, () => new Linear(2, 2, { device, bias: 1 as never }), TypeError, /^options\.bias: expected a boolean, received 1/);
   bad(`${D} Linear: unknown dtype`, () => new Linear(2, 2, { device, dtype: 'half' as never }), RangeError, /^(Linear )?options\.dtype: expected one of/);
-  bad(`${D} Linear: unknown device`, () => new Linear(2, 2, { device: 'cuda' as never }), RangeError, /^(Linear )?options\.device: expected one of 'native', 'js', received "cuda"/);
+  bad(`${D} Linear: unknown device`, () => new Linear(2, 2, { device: 'cuda' as never }), RangeError, /^(Linear )?options\.device: expected one of 'native', 'js', 'wasm', received "cuda"/);
   bad(`${D} Linear.forward: wrong width`, () => lin.forward(Tensor.zeros([4, 5])), RangeError, /^x: expected a tensor of shape \[B, 3\].*received a Tensor of shape \[4, 5\]/);
   bad(`${D} Linear.forward: zero-size batch`, () => lin.forward(Tensor.zeros([0, 3])), RangeError, /^x: expected .*received a Tensor of shape \[0, 3\]/);
   bad(`${D} Linear.forward: rank 1`, () => lin.forward(Tensor.zeros([3])), RangeError, /^x: expected a tensor of shape \[B, 3\]/);
