@@ -12,7 +12,7 @@ export interface BenchCommandOptions {
   classes: number;
   batchSize: number;
   seconds: number;
-  device: Device | 'both';
+  device: Device | 'both' | 'all';
   dtype: DType;
   threads?: number;
 }
@@ -46,20 +46,23 @@ export function benchDevice(o: BenchCommandOptions, device: Device): BenchResult
   return { device, samplesPerSec: (steps * B) / s, steps };
 }
 
-// one forward of the same network on both devices must agree before anything is timed
-function verify(o: BenchCommandOptions): void {
+// one forward of the same network on each timed device and on js must agree before anything is timed
+function verify(o: BenchCommandOptions, devices: readonly Device[]): void {
   const x = Tensor.randn([Math.min(o.batchSize, 8), o.features], { seed: 3, dtype: 'float64' });
-  const a = new FFNN(o.features, o.hidden, 'relu', o.classes, { device: 'native', dtype: 'float64', seed: 4 }).forward(x);
   const b = new FFNN(o.features, o.hidden, 'relu', o.classes, { device: 'js', dtype: 'float64', seed: 4 }).forward(x);
-  for (let i = 0; i < a.size; i++) {
-    if (Math.abs(a.data[i] - b.data[i]) > 1e-10) throw new Error(`bench: native and js disagree at output ${i}: ${a.data[i]} vs ${b.data[i]}`);
+  for (const d of devices) {
+    if (d === 'js') continue;
+    const a = new FFNN(o.features, o.hidden, 'relu', o.classes, { device: d, dtype: 'float64', seed: 4 }).forward(x);
+    for (let i = 0; i < a.size; i++) {
+      if (Math.abs(a.data[i] - b.data[i]) > 1e-10) throw new Error(`bench: ${d} and js disagree at output ${i}: ${a.data[i]} vs ${b.data[i]}`);
+    }
   }
 }
 
 export function runBench(o: BenchCommandOptions): void {
-  if (o.threads !== undefined) backend('native').setNumThreads(o.threads);
-  verify(o);
-  const devices: Device[] = o.device === 'both' ? ['native', 'js'] : [o.device];
+  const devices: Device[] = o.device === 'all' ? ['native', 'js', 'wasm'] : o.device === 'both' ? ['native', 'js'] : [o.device];
+  if (o.threads !== undefined && devices.includes('native')) backend('native').setNumThreads(o.threads);
+  verify(o, devices);
   const shape = [o.features, ...o.hidden, o.classes].join('-');
   for (const d of devices) {
     const r = benchDevice(o, d);

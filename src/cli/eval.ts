@@ -6,7 +6,7 @@ import { evaluate } from '../train/evaluate.js';
 export interface EvalCommandOptions {
   split: 'train' | 'test';
   dataDir?: string;
-  device: 'native' | 'js';
+  device: 'native' | 'js' | 'wasm';
   json: boolean;
 }
 

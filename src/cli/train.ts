@@ -39,7 +39,7 @@ export interface TrainCommandOptions {
   standardize: boolean;
   shuffle: boolean;
   stratified: boolean;
-  device: 'native' | 'js';
+  device: 'native' | 'js' | 'wasm';
   dtype: 'float32' | 'float64';
   threads?: number;
   // undefined: TRAIN_DEFAULTS.seed, or on --resume the saved run's seed

@@ -97,7 +97,7 @@ describe('ffnn flags (in-process)', () => {
     [['train', '--epochs', '2.5'], /--epochs must be an integer >= 1/],
     [['train', '--epochs'], /^ffnn: option '--epochs <n>' argument missing$/],
     [['train', '--act', 'foo'], /activations must be among relu, sigmoid, sig, tanh, swish, celu, got "foo"/],
-    [['train', '--device', 'gpu'], /argument 'gpu' is invalid\. Allowed choices are native, js\./],
+    [['train', '--device', 'gpu'], /argument 'gpu' is invalid\. Allowed choices are native, js, wasm\./],
     [['train', '--hidden', '0'], /layer widths must be positive integers/],
     [['train', '--hidden', '64,x'], /layer widths must be positive integers/],
     [['train', '--lr', '-1'], /--lr must be a number > 0/],
@@ -111,7 +111,7 @@ describe('ffnn flags (in-process)', () => {
     [['eval'], /missing required argument 'model'/],
     [['eval', 'm.safetensors', '--split', 'val'], /Allowed choices are train, test/],
     [['bench', '--seconds', '0'], /--seconds must be a number > 0/],
-    [['bench', '--device', 'gpu'], /Allowed choices are native, js, both/],
+    [['bench', '--device', 'gpu'], /Allowed choices are native, js, wasm, both, all/],
     [['frob'], /^ffnn: unknown command 'frob'$/],
   ])('%j exits 2 with one line on stderr', async (args, msg) => {
     const r = await run(...args);
@@ -214,10 +214,11 @@ describe('ffnn (spawned)', () => {
   });
 
   test('bench prints a samples/s figure', () => {
-    const r = ffnn('bench', '--seconds', '0.2', '--hidden', '64', '--device', 'both');
+    const r = ffnn('bench', '--seconds', '0.2', '--hidden', '64', '--device', 'all');
     expect(r.code).toBe(0);
-    expect(lines(r.stdout)).toHaveLength(2);
+    expect(lines(r.stdout)).toHaveLength(3);
     expect(r.stdout).toMatch(/^native 784-64-10 relu, batch 64, float32: [\d,]+ samples\/s \(\d+ steps; /m);
     expect(r.stdout).toMatch(/^js {5}784-64-10 relu, batch 64, float32: [\d,]+ samples\/s/m);
+    expect(r.stdout).toMatch(/^wasm {3}784-64-10 relu, batch 64, float32: [\d,]+ samples\/s \(\d+ steps; wasm simd128, 1 thread\)/m);
   });
 });
