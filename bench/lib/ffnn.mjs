@@ -1,5 +1,6 @@
 // ffnn's side of the benchmark: the workloads built from the public API (dist/index.js), a verification
-// of native against the js reference before anything is timed, and one contender per device/threads.
+// of native and wasm against the js reference before anything is timed, and one contender per
+// device/threads (ffnnContenders: native 1T and 2T, js, wasm).
 // every training step is one TrainStep call (the fused step, dist/train/step.js; trainFFNN uses it for
 // W2 and W3); FFNN_BENCH_PATH=module times W1 and W5 with the module calls instead, for comparison
 import { performance } from 'node:perf_hooks';
@@ -69,28 +70,33 @@ function maxRelDiff(a, b) {
   return d / Math.max(scale, 1e-30);
 }
 
-// float32 on both devices, same seed and batch: the losses of three steps and the outputs after them
-// must agree to float32 accuracy (the summation orders differ)
-function verifyPair(makeNative, makeJs, batch, what) {
-  const a = makeNative();
-  const b = makeJs();
+// float32 on every device, same seed and batch: the losses of three steps and the outputs after them
+// must agree with the js reference to float32 accuracy (the summation orders differ)
+function verifyDevices(make, batch, what) {
   const [x, y] = batch;
-  let worst = 0;
-  for (let s = 0; s < 3; s++) {
-    const la = a.step(x, y);
-    const lb = b.step(x, y);
-    if (!Number.isFinite(la)) throw new Error(`${what}: native loss is ${la} at step ${s}`);
-    worst = Math.max(worst, Math.abs(la - lb) / Math.max(Math.abs(lb), 1e-30));
+  const run = (m) => {
+    const losses = [];
+    for (let s = 0; s < 3; s++) losses.push(m.step(x, y));
+    return { losses, out: m.predict(x).data };
+  };
+  const ref = run(make('js')());
+  const notes = [];
+  for (const dev of ['native', 'wasm']) {
+    const got = run(make(dev)());
+    let worst = 0;
+    got.losses.forEach((l, s) => {
+      if (!Number.isFinite(l)) throw new Error(`${what}: ${dev} loss is ${l} at step ${s}`);
+      worst = Math.max(worst, Math.abs(l - ref.losses[s]) / Math.max(Math.abs(ref.losses[s]), 1e-30));
+    });
+    worst = Math.max(worst, maxRelDiff(got.out, ref.out));
+    if (!(worst <= 2e-3)) throw new Error(`${what}: ${dev} and js disagree after 3 steps (max relative difference ${worst.toExponential(2)})`);
+    notes.push(`${dev} = js over 3 SGD steps (max rel. diff ${worst.toExponential(1)})`);
   }
-  const oa = a.predict(x).data;
-  const ob = b.predict(x).data;
-  worst = Math.max(worst, maxRelDiff(oa, ob));
-  if (!(worst <= 2e-3)) throw new Error(`${what}: native and js disagree after 3 steps (max relative difference ${worst.toExponential(2)})`);
-  return `native = js over 3 SGD steps (max rel. diff ${worst.toExponential(1)})`;
+  return notes.join(', ');
 }
 
 // sampled float64 dot products for big squares, the js reference gemm (float64) for MLP shapes
-function verifyGemm(ffnn, p, a, b, c) {
+function verifyGemm(ffnn, p, a, b, c, dev = 'native') {
   const { M, N, K } = p;
   const tol = 1e-5 * K + 1e-4;
   let worst = 0;
@@ -107,8 +113,8 @@ function verifyGemm(ffnn, p, a, b, c) {
       worst = Math.max(worst, Math.abs(c[i * N + j] - acc));
     }
   }
-  if (!(worst <= tol)) throw new Error(`gemm ${M}x${K}x${N}: native differs from float64 by ${worst} (tolerance ${tol})`);
-  return `native = float64 reference (max abs err ${worst.toExponential(1)})`;
+  if (!(worst <= tol)) throw new Error(`gemm ${M}x${K}x${N}: ${dev} differs from float64 by ${worst} (tolerance ${tol})`);
+  return `${dev} = float64 reference (max abs err ${worst.toExponential(1)})`;
 }
 
 // runs `fn(n)` with n growing until one call takes 1/4 of the budget, then returns the n that fills it
@@ -143,14 +149,14 @@ export function verifyTask(ffnn, task) {
     // at most 32 rows: the js twin of a 784-1024-1024-10 step at batch 256 takes seconds
     const pv = { ...p, batch: Math.min(p.batch, 32) };
     const make = (device) => () => buildMLP(ffnn, pv, device, 'float32');
-    const note = verifyPair(make('native'), make('js'), batchPool(ffnn, pv, 'float32', 1)[0], task.id);
+    const note = verifyDevices(make, batchPool(ffnn, pv, 'float32', 1)[0], task.id);
     return pv.batch === p.batch ? note : `${note}, batch ${pv.batch}`;
   }
   if (p.kind === 'ffnn') {
     const make = (device) => () => buildFFNN(ffnn, p.F, p.hidden, p.acts, p.C, p, device, 'float32');
     const ds = new ffnn.RandomDataset(p.batch, p.F, p.C, { seed: SEED });
     const { x, y } = ds.rows();
-    return verifyPair(make('native'), make('js'), [x, y], task.id);
+    return verifyDevices(make, [x, y], task.id);
   }
   if (p.kind === 'mnist') {
     const { train } = mnist(ffnn);
@@ -159,9 +165,14 @@ export function verifyTask(ffnn, task) {
     const make = (device) => () => buildFFNN(ffnn, F, hidden, 'relu', 10, p, device, 'float32', 'torch');
     const rows = train.rows();
     const x = new ffnn.Tensor(rows.x.data.subarray(0, p.batch * F), [p.batch, F]);
-    return verifyPair(make('native'), make('js'), [x, rows.y.subarray(0, p.batch)], task.id);
+    return verifyDevices(make, [x, rows.y.subarray(0, p.batch)], task.id);
   }
   throw new Error(`unknown task kind ${p.kind}`);
+}
+
+// every ffnn contender: the addon on 1 and 2 threads, the js reference and the wasm device (one thread)
+export function ffnnContenders(ffnn) {
+  return [new FfnnContender(ffnn, 'native', 1), new FfnnContender(ffnn, 'native', 2), new FfnnContender(ffnn, 'js', 1), new FfnnContender(ffnn, 'wasm', 1)];
 }
 
 export class FfnnContender {
@@ -169,8 +180,8 @@ export class FfnnContender {
     this.ffnn = ffnn;
     this.device = device;
     this.threads = threads;
-    this.name = device === 'native' ? `ffnn native ${threads}T` : 'ffnn js';
-    this.family = device === 'native' ? 'ffnn native' : 'ffnn js';
+    this.name = device === 'native' ? `ffnn native ${threads}T` : `ffnn ${device}`;
+    this.family = `ffnn ${device}`;
     this.state = null;
   }
 
@@ -201,12 +212,12 @@ export class FfnnContender {
       const a = ffnn.Tensor.randn([M, K], { seed: 1 }).data;
       const b = ffnn.Tensor.randn([K, N], { seed: 2 }).data;
       const c = new Float32Array(M * N);
-      const k = ffnn.getKernels('native');
+      const k = ffnn.getKernels(dev);
       const run = (n) => {
         for (let i = 0; i < n; i++) k.gemm(false, false, M, N, K, 1, a, b, 0, c);
       };
       run(1);
-      note.push(verifyGemm(ffnn, p, a, b, c));
+      note.push(verifyGemm(ffnn, p, a, b, c, dev));
       const n = calibrate(run, seconds);
       this.state = { rep: () => timeIt(() => run(n), (t) => (2 * M * N * K * n) / t / 1e9) };
     } else if (p.kind === 'mlp') {
@@ -241,13 +252,13 @@ export class FfnnContender {
       const m = buildFFNN(ffnn, F, rest.slice(0, -1), 'relu', 10, p, dev, 'float32', 'torch');
       const N = train.length;
       let ds = train;
-      if (dev === 'js') {
+      if (dev !== 'native') {
         // a fraction of an epoch, extrapolated to 60,000 samples
-        const steps = 4;
+        const steps = dev === 'js' ? 4 : 60;
         const n = steps * p.batch;
         const rows = train.rows();
         ds = new ffnn.TensorDataset(new ffnn.Tensor(rows.x.data.subarray(0, n * F), [n, F]), rows.y.subarray(0, n));
-        note.push(`js: ${steps} steps per repeat, extrapolated to an epoch of ${N.toLocaleString('en-US')}`);
+        note.push(`${dev}: ${steps} steps per repeat, extrapolated to an epoch of ${N.toLocaleString('en-US')}`);
       }
       let done = 0;
       const run = () => {
@@ -257,7 +268,7 @@ export class FfnnContender {
       this.state = {
         rep: () => timeIt(run, (t) => (t * N) / ds.length),
         finish: () => {
-          if (dev === 'js') return {};
+          if (dev !== 'native') return {};
           const ev = ffnn.evaluate(m.net, test);
           return { accuracy: ev.accuracy, epochs: done };
         },
