@@ -52,7 +52,9 @@ class Pool {
     ctx_ = ctx;
     ntasks_ = ntasks;
     active_ = nworkers;
-    next_.store(0, std::memory_order_relaxed);
+    pinned_ = threads < ntasks ? threads : ntasks;
+    for (int t = 0; t < pinned_; ++t) taken_[t].store(0, std::memory_order_relaxed);
+    next_.store(pinned_, std::memory_order_relaxed);
     left_.store(0, std::memory_order_relaxed);
     joined_.store(0, std::memory_order_release);
     gen_.fetch_add(1, std::memory_order_seq_cst);
@@ -60,7 +62,7 @@ class Pool {
       { std::lock_guard<std::mutex> lk(mu_); }
       cv_.notify_all();
     }
-    for (int t; (t = next_.fetch_add(1, std::memory_order_relaxed)) < ntasks;) fn(ctx, t);
+    work(0);
     const int joined = joined_.exchange(CLOSED, std::memory_order_acq_rel);
     for (int i = 0; left_.load(std::memory_order_acquire) != joined; ++i) {
       FFNN_PAUSE();
@@ -89,10 +91,26 @@ class Pool {
       // joined: the job's fields are stable until we leave; workers past the count only leave
       if (index < active_) {
         FlushDenormals ftz;
-        const int n = ntasks_;
-        for (int t; (t = next_.fetch_add(1, std::memory_order_relaxed)) < n;) fn_(ctx_, t);
+        work(index + 1);
       }
       left_.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+  // participant p (the caller 0, worker i as i + 1) runs task p first, so that a job split into
+  // one part per thread gives each thread the same part at every call (its data stays in that
+  // core's caches from one kernel to the next); then the tasks past the pinned ones, claimed in
+  // any order; then any pinned task whose thread has not come yet (a sleeping worker's)
+  void work(int p) {
+    const int pinned = pinned_;
+    const int n = ntasks_;
+    if (p < pinned && taken_[p].exchange(1, std::memory_order_relaxed) == 0) fn_(ctx_, p);
+    for (int t; (t = next_.fetch_add(1, std::memory_order_relaxed)) < n;) fn_(ctx_, t);
+    for (int t = 0; t < pinned; ++t) {
+      if (taken_[t].load(std::memory_order_relaxed) == 0 &&
+          taken_[t].exchange(1, std::memory_order_relaxed) == 0) {
+        fn_(ctx_, t);
+      }
     }
   }
 
@@ -122,7 +140,9 @@ class Pool {
   std::atomic<int> left_{0};
   std::atomic<int> next_{0};
   std::atomic<int> sleepers_{0};
+  std::atomic<int> taken_[MAX_THREADS] = {};
   int active_ = 0;
+  int pinned_ = 0;
   void (*fn_)(void*, int) = nullptr;
   void* ctx_ = nullptr;
   int ntasks_ = 0;

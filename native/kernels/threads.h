@@ -14,8 +14,10 @@ void set_num_threads(int n);
 int get_num_threads();
 
 // runs fn(ctx, t) for every t in [0, ntasks) on up to `threads` threads, the caller included, and
-// returns when all are done. tasks are claimed in any order by any thread: a task's result must
-// not depend on which thread runs it. workers run with flush-to-zero set (fpenv.h). a call made
+// returns when all are done. task t < threads goes to the same thread at every call when that
+// thread is ready for it (the caller runs task 0), so a per-thread part of a matrix stays in one
+// core's caches; the rest are claimed in any order, and a late thread's task is taken over: a
+// task's result must not depend on which thread runs it. workers run with flush-to-zero set (fpenv.h). a call made
 // while another caller is using the pool runs all its tasks on its own thread.
 void parallel_run(int ntasks, int threads, void (*fn)(void* ctx, int task), void* ctx);
 
