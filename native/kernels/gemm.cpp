@@ -210,10 +210,11 @@ struct Problem {
   T beta;
   T* c;
   const Epilogue<T>* epi;
-  const RowsDone* done;  // rows handed on once final (then every call covers all N columns)
+  const BlockDone* done;  // blocks of c handed on once final
   const GemmArch<T>* arch;
   std::int64_t kc;  // the depth of every K block but the last: K split into equal blocks
   bool direct_b;    // b read in place for full slivers
+  std::int64_t k0, k1;  // the depth computed here: whole K blocks [k0, k1), c := beta c at k0
 };
 
 // the whole loop nest over c rows [m0, m1) and columns [n0, n1), with this thread's buffers
@@ -230,17 +231,18 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
   // with a rows callback and a shallow product, row blocks small enough that the rows just written
   // are still in L1 when the callback reads them
   std::int64_t MC = bk.MC;
-  // rows are final after the last K block of their row block only when one column panel covers c
-  const bool per_block = P.done && N <= bk.NC;
+  // rows are final after the last K block of their row block only when one column panel covers
+  // this call's columns
+  const bool per_block = P.done && n1 - n0 <= bk.NC;
   if (per_block && P.K <= ROWS_DONE_SHALLOW_K) {
-    MC = std::max<std::int64_t>(MR, std::min(bk.MC, ROWS_DONE_ELEMS / N / MR * MR));
+    MC = std::max<std::int64_t>(MR, std::min(bk.MC, ROWS_DONE_ELEMS / (n1 - n0) / MR * MR));
   }
   for (std::int64_t jc = n0; jc < n1; jc += bk.NC) {
     const std::int64_t nc = std::min(bk.NC, n1 - jc);
-    for (std::int64_t pc = 0; pc < P.K; pc += P.kc) {
-      const std::int64_t kc = std::min(P.kc, P.K - pc);
-      const T beta = pc == 0 ? P.beta : T(1);
-      const bool last = pc + kc == P.K;
+    for (std::int64_t pc = P.k0; pc < P.k1; pc += P.kc) {
+      const std::int64_t kc = std::min(P.kc, P.k1 - pc);
+      const T beta = pc == P.k0 ? P.beta : T(1);
+      const bool last = pc + kc == P.k1;
       const std::int64_t nfull = P.direct_b ? nc / NR * NR : 0;
       // packed: all of the panel; in place: only the partial sliver at the edge
       if (nfull < nc) pack_b<T>(NR, P.tb, P.b, N, P.K, pc, kc, jc + nfull, nc - nfull, bbuf);
@@ -255,7 +257,7 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           P.arch->kernel_m1(kc, P.alpha, ar, bp, direct ? N : NR, beta, ct, N, 1, nr);
           if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, m0, jc + jr, 1, nr);
         }
-        if (last && per_block) P.done->fn(P.done->ctx, m0, m1);
+        if (last && per_block) P.done->fn(P.done->ctx, m0, m1, n0, n1);
         continue;
       }
       for (std::int64_t ic = m0; ic < m1; ic += MC) {
@@ -279,11 +281,11 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
             if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, ic + ir, jc + jr, mr, nr);
           }
         }
-        if (last && per_block) P.done->fn(P.done->ctx, ic, ic + mc);
+        if (last && per_block) P.done->fn(P.done->ctx, ic, ic + mc, n0, n1);
       }
     }
   }
-  if (P.done && !per_block) P.done->fn(P.done->ctx, m0, m1);
+  if (P.done && !per_block) P.done->fn(P.done->ctx, m0, m1, n0, n1);
 }
 
 // the i-th of n near-equal parts of [0, extent) cut on multiples of `unit`
@@ -292,14 +294,67 @@ inline std::int64_t split_point(std::int64_t extent, std::int64_t unit, int n, i
   return std::min(extent, tiles * i / n * unit);
 }
 
+// K cut into nk equal blocks of kc (the last may be shorter), the same for every thread count
+template <typename T>
+void k_blocks(std::int64_t K, std::int64_t* nk, std::int64_t* kc) {
+  const std::int64_t KC = gemm_arch<T>(active_isa()).blk.KC;
+  *nk = (K + KC - 1) / KC;
+  *kc = (K + *nk - 1) / *nk;
+}
+
+// the start of part p of `parts` contiguous runs of whole K blocks (p = parts: K)
+inline std::int64_t block_split(std::int64_t K, std::int64_t nk, std::int64_t kc, int parts,
+                                int p) {
+  return std::min(K, nk * p / parts * kc);
+}
+
+// the forward product of a layer split by depth: part p computes the partial products of its K
+// blocks (c for block 0, scratch for the others), one part per pool thread, so each thread reads
+// only its own rows of b (a contiguous run of the weights); then, on the caller, the partials are
+// added in block order and the epilogue runs. the gemm adds block after block to c in exactly that
+// way (c := acc for the first block, then c := 1 * acc + 1 * c), so the numbers are gemm's.
+template <typename T>
+void gemm_kparts(const Problem<T>& P, std::int64_t nk, int parts) {
+  thread_local Buffer<T> scratch_buf;
+  const std::int64_t MN = P.M * P.N;
+  T* scratch = scratch_buf.get(static_cast<std::size_t>((nk - 1) * MN));
+  parallel_for(parts, parts, [&](int p) {
+    const std::int64_t b0 = nk * p / parts, b1 = nk * (p + 1) / parts;
+    for (std::int64_t blk = b0; blk < b1; ++blk) {
+      Problem<T> Q = P;
+      Q.k0 = blk * P.kc;
+      Q.k1 = std::min(P.K, Q.k0 + P.kc);
+      Q.c = blk == 0 ? P.c : scratch + (blk - 1) * MN;
+      Q.beta = T(0);
+      Q.epi = nullptr;
+      gemm_rect(Q, 0, P.M, 0, P.N);
+    }
+  });
+  for (std::int64_t blk = 1; blk < nk; ++blk) {
+    const T* s = scratch + (blk - 1) * MN;
+    T* c = P.c;
+    for (std::int64_t i = 0; i < MN; ++i) c[i] = c[i] + s[i];
+  }
+  if (P.epi) P.epi->fn(P.epi->ctx, P.c, P.N, 0, 0, P.M, P.N);
+}
+
 }  // namespace
+
+template <typename T>
+std::int64_t gemm_part_start(std::int64_t K, int parts, int p) {
+  std::int64_t nk, kc;
+  k_blocks<T>(K, &nk, &kc);
+  if (parts > nk) parts = static_cast<int>(nk);
+  if (p >= parts) return K;
+  return block_split(K, nk, kc, parts, p);
+}
 
 namespace {
 
 template <typename T>
 void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
                T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi,
-               const RowsDone* done) {
+               const BlockDone* done, int parts) {
   if (M <= 0 || N <= 0) return;
   FlushDenormals ftz;
   if (K <= 0 || alpha == T(0)) {
@@ -311,22 +366,44 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
       for (std::int64_t i = 0; i < MN; ++i) c[i] *= beta;
     }
     if (epi) epi->fn(epi->ctx, c, N, 0, 0, M, N);
-    if (done) done->fn(done->ctx, 0, M);
+    if (done) done->fn(done->ctx, 0, M, 0, N);
     return;
   }
-  Problem<T> P{trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, done, nullptr, 0, false};
+  Problem<T> P{trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, done, nullptr, 0, false, 0, K};
   P.arch = &gemm_arch<T>(active_isa());
-  const std::int64_t KC = P.arch->blk.KC;
-  const std::int64_t nk = (K + KC - 1) / KC;
-  P.kc = (K + nk - 1) / nk;
+  std::int64_t nk;
+  k_blocks<T>(K, &nk, &P.kc);
   P.direct_b = !trans_b && M <= GEMM_DIRECT_B_MAX_M;
 
+  if (parts >= 1) {
+    if (done) {
+      // rows split where a product of depth M splits its K blocks (gemm_part_start)
+      std::int64_t mk, mkc;
+      k_blocks<T>(M, &mk, &mkc);
+      const int n = static_cast<int>(std::min<std::int64_t>(parts, mk));
+      if (n <= 1) {
+        gemm_rect(P, 0, M, 0, N);
+        return;
+      }
+      parallel_for(n, n, [&](int p) {
+        gemm_rect(P, block_split(M, mk, mkc, n, p), block_split(M, mk, mkc, n, p + 1), 0, N);
+      });
+      return;
+    }
+    const int n = static_cast<int>(std::min<std::int64_t>(parts, nk));
+    if (n <= 1 || trans_a || trans_b || alpha != T(1) || beta != T(0)) {
+      gemm_rect(P, 0, M, 0, N);
+      return;
+    }
+    gemm_kparts(P, nk, n);
+    return;
+  }
   int threads = get_num_threads();
-  // the rows callback (an update) is not counted: on one thread it reads w and grad_w from this
+  // the blocks callback (an update) is not counted: on one thread it reads w and grad_w from this
   // core's caches, split it would move them between cores (measured slower at batch 1 and 16)
   if (M * N * K < GEMM_PARALLEL_MIN_MACS) threads = 1;
   // split the larger of M and N: the other operand is packed again by every thread; M only with a
-  // rows callback (each thread's rows then span all columns)
+  // blocks callback (each thread's rows then span all columns)
   const bool split_n = !done && N >= M;
   const std::int64_t extent = split_n ? N : M;
   const std::int64_t unit = split_n ? P.arch->blk.NR : P.arch->blk.MR;
@@ -336,10 +413,10 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
     gemm_rect(P, 0, M, 0, N);
     return;
   }
-  const int parts = threads;
-  parallel_for(parts, threads, [&](int t) {
-    const std::int64_t lo = split_point(extent, unit, parts, t);
-    const std::int64_t hi = split_point(extent, unit, parts, t + 1);
+  const int nparts = threads;
+  parallel_for(nparts, threads, [&](int t) {
+    const std::int64_t lo = split_point(extent, unit, nparts, t);
+    const std::int64_t hi = split_point(extent, unit, nparts, t + 1);
     if (lo >= hi) return;
     if (split_n) gemm_rect(P, 0, M, lo, hi);
     else gemm_rect(P, lo, hi, 0, N);
@@ -350,36 +427,40 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
 
 template <typename T>
 void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                   T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi) {
-  gemm_impl<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, nullptr);
+                   T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi,
+                   int parts) {
+  gemm_impl<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, nullptr, parts);
 }
 
 template <typename T>
-void gemm_rows_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                    T alpha, const T* a, const T* b, T beta, T* c, const RowsDone* done) {
-  gemm_impl<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, nullptr, done);
+void gemm_blocks_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+                      T alpha, const T* a, const T* b, T beta, T* c, const BlockDone* done,
+                      int parts) {
+  gemm_impl<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, nullptr, done, parts);
 }
 
 template <typename T>
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha,
           const T* a, const T* b, T beta, T* c) {
-  gemm_epilogue<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, nullptr);
+  gemm_epilogue<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, nullptr, 0);
 }
 
+template std::int64_t gemm_part_start<float>(std::int64_t, int, int);
+template std::int64_t gemm_part_start<double>(std::int64_t, int, int);
 template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
                           const float*, const float*, float, float*);
 template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
                            const double*, const double*, double, double*);
 template void gemm_epilogue<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
                                    const float*, const float*, float, float*,
-                                   const Epilogue<float>*);
-template void gemm_rows_done<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
-                                    const float*, const float*, float, float*, const RowsDone*);
-template void gemm_rows_done<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
+                                   const Epilogue<float>*, int);
+template void gemm_blocks_done<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
+                                    const float*, const float*, float, float*, const BlockDone*, int);
+template void gemm_blocks_done<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
                                      const double*, const double*, double, double*,
-                                     const RowsDone*);
+                                     const BlockDone*, int);
 template void gemm_epilogue<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
                                     const double*, const double*, double, double*,
-                                    const Epilogue<double>*);
+                                    const Epilogue<double>*, int);
 
 }  // namespace ffnn

@@ -200,11 +200,11 @@ BackwardRows<T> backward_rows_for(int act) {
 
 template <typename T>
 void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
-                    const T* bias, int act, double param, T* y, T* pre) {
+                    const T* bias, int act, double param, T* y, T* pre, int parts) {
   FlushDenormals ftz;
   const ForwardCtx<T> ctx{bias, act, param, pre};
   const Epilogue<T> epi = forward_epilogue<T>(act, &ctx);
-  gemm_epilogue<T>(false, false, B, OUT, IN, T(1), x, w, T(0), y, &epi);
+  gemm_epilogue<T>(false, false, B, OUT, IN, T(1), x, w, T(0), y, &epi, parts);
 }
 
 namespace {
@@ -277,39 +277,45 @@ template <typename T>
 double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
                               const T* w, const T* z, const T* grad_out, int act, double param,
                               T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
-                              bool accumulate_bias, const RangeUpdate* w_update) {
+                              bool accumulate_bias, const RangeUpdate* w_update, int parts) {
   FlushDenormals ftz;
   const double dparam =
       backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate_bias);
   // grad_x reads w: before any element of w is updated
   if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
-  if (!w_update || B > ROWS_DONE_SHALLOW_K) {
-    gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
+  const T beta = accumulate ? T(1) : T(0);
+  if (!w_update || (parts < 1 && B > ROWS_DONE_SHALLOW_K)) {
+    gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, beta, grad_w);
     if (w_update) update_chunks(IN * OUT, w_update);
     return dparam;
   }
-  // w's update on each block of grad_w's rows as soon as the gemm has finished it, on the same
-  // thread, while the rows are still in cache (one pass over w and grad_w, one fork-join)
-  struct Rows {
+  // w's update on each block of grad_w as soon as the gemm has finished it, on the same thread,
+  // while it is still in cache (one pass over w and grad_w, one fork-join); a block of whole rows
+  // is one contiguous range, a block of some columns one range per row
+  struct Blocks {
     const RangeUpdate* u;
     std::int64_t OUT;
-    static void fn(const void* ctx, std::int64_t i0, std::int64_t i1) {
-      const Rows& r = *static_cast<const Rows*>(ctx);
-      r.u->fn(r.u->ctx, i0 * r.OUT, (i1 - i0) * r.OUT);
+    static void fn(const void* ctx, std::int64_t i0, std::int64_t i1, std::int64_t j0,
+                   std::int64_t j1) {
+      const Blocks& r = *static_cast<const Blocks*>(ctx);
+      if (j0 == 0 && j1 == r.OUT) {
+        r.u->fn(r.u->ctx, i0 * r.OUT, (i1 - i0) * r.OUT);
+        return;
+      }
+      for (std::int64_t i = i0; i < i1; ++i) r.u->fn(r.u->ctx, i * r.OUT + j0, j1 - j0);
     }
   };
-  const Rows rows{w_update, OUT};
-  const RowsDone done{Rows::fn, &rows};
-  gemm_rows_done<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w,
-                    &done);
+  const Blocks blocks{w_update, OUT};
+  const BlockDone done{Blocks::fn, &blocks};
+  gemm_blocks_done<T>(true, false, IN, OUT, B, T(1), x, grad_z, beta, grad_w, &done, parts);
   return dparam;
 }
 
 template void linear_forward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
-                                    const float*, const float*, int, double, float*, float*);
+                                    const float*, const float*, int, double, float*, float*, int);
 template void linear_forward<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
                                      const double*, const double*, int, double, double*,
-                                     double*);
+                                     double*, int);
 template double linear_backward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
                                        const float*, const float*, const float*, int, double,
                                        float*, float*, float*, float*, bool);
@@ -319,11 +325,11 @@ template double linear_backward<double>(std::int64_t, std::int64_t, std::int64_t
 template double linear_backward_update<float>(std::int64_t, std::int64_t, std::int64_t,
                                               const float*, const float*, const float*,
                                               const float*, int, double, float*, float*, float*,
-                                              float*, bool, bool, const RangeUpdate*);
+                                              float*, bool, bool, const RangeUpdate*, int);
 template double linear_backward_update<double>(std::int64_t, std::int64_t, std::int64_t,
                                                const double*, const double*, const double*,
                                                const double*, int, double, double*, double*,
                                                double*, double*, bool, bool,
-                                               const RangeUpdate*);
+                                               const RangeUpdate*, int);
 
 }  // namespace ffnn

@@ -9,10 +9,12 @@
 
 #include "activation.h"
 #include "alloc_count.h"
+#include "blocking.h"
 #include "fpenv.h"
 #include "linear.h"
 #include "losses.h"
 #include "optim.h"
+#include "threads.h"
 
 namespace ffnn {
 
@@ -25,6 +27,14 @@ inline std::int64_t padded(std::int64_t n) { return (n + ALIGN_ELEMS - 1) / ALIG
 
 // the classes of the output: the last layer's width
 inline std::int64_t classes(const StepConfig& cfg) { return cfg.layers.back().out; }
+
+// one run of weight rows per thread for a layer big enough at this batch (blocking.h:
+// OWNED_MIN_WEIGHTS), else 0 (the gemm picks); the same for the forward and the backward product
+inline int layer_parts(const StepLayer& ly, std::int64_t B, int threads) {
+  return threads > 1 && ly.in * ly.out >= OWNED_MIN_WEIGHTS && B * ly.out <= OWNED_MAX_OUTPUTS
+             ? threads
+             : 0;
+}
 
 // a block of a is finite when no element has an all-ones exponent: or-ing the comparisons has no
 // early exit, so the loop vectorizes; the index is then searched only in a bad block
@@ -197,12 +207,13 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
   ws.reserve(cfg, B);
 
   // forward: each layer as Linear.forwardAct (pre kept only with an activation)
+  const int threads = get_num_threads();
   const T* h = x;
   for (std::size_t l = 0; l < L; ++l) {
     const StepLayer& ly = cfg.layers[l];
     const double param = ly.scalar >= 0 ? static_cast<double>(slots[ly.scalar].data[0]) : ly.param;
     linear_forward<T>(B, ly.in, ly.out, h, slots[ly.w].data, ly.b >= 0 ? slots[ly.b].data : nullptr,
-                      ly.act, param, ws.y[l], ws.pre[l]);
+                      ly.act, param, ws.y[l], ws.pre[l], layer_parts(ly, B, threads));
     h = ws.y[l];
   }
 
@@ -280,7 +291,8 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     // grad_z written over grad_out (read element by element first): the same values as a separate buffer
     const double dparam = linear_backward_update<T>(
         B, ly.in, ly.out, xin, w.data, z, g, ly.act, param, g, w.grad,
-        ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, false, accumulate, &ru);
+        ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, false, accumulate, &ru,
+        layer_parts(ly, B, threads));
     if (ly.scalar >= 0) {
       T& sg = slots[ly.scalar].grad[0];
       sg = static_cast<T>(static_cast<double>(sg) + dparam);

@@ -96,6 +96,34 @@ describe.skipIf(skipNative)('thread count', () => {
   });
 });
 
+describe.skipIf(skipNative)('thread count, layers split by weight rows', () => {
+  // a fused step gives each thread a run of whole K blocks of a layer's weights (forward partial
+  // products added in block order, grad_w and the update by the same rows) when the layer has
+  // >= 2^14 weights and B x OUT <= 2^15 (OWNED_* in native/kernels/blocking.h): 784 x 256 at batch
+  // 1, 16 and 64 (784 = two K blocks of 392); 256 x 128 is one K block (the caller alone)
+  for (const batchSize of [1, 16, 64]) {
+    it(`1 and 2 native threads give the same bits: 784-256-128-10 at batch ${batchSize}`, () => {
+      const ds = new RandomDataset(batchSize * 6, 784, 10, { seed: 8 });
+      const saved = getNumThreads();
+      const runs: { losses: number[]; run: Run }[] = [];
+      try {
+        for (const threads of [1, 2]) {
+          setNumThreads(threads);
+          const run = makeRun('native', 784, [256, 128], 10);
+          const losses = trainFFNN(run.net, ds, run.opt, { epochs: 2, batchSize, seed: 4, schedule: run.sched });
+          runs.push({ losses, run });
+        }
+      } finally {
+        setNumThreads(saved);
+      }
+      expect(runs[0].losses.length).toBe(12);
+      expectSameBits('losses', runs[0].losses, runs[1].losses);
+      expectSameModel(runs[0].run, runs[1].run);
+      expect(runs[0].losses[11]).not.toBe(runs[0].losses[0]);
+    });
+  }
+});
+
 describe('stop, checkpoint, resume', () => {
   for (const device of devices) {
     for (const shuffle of [false, true]) {
