@@ -2,6 +2,7 @@
 // is handed to native kernels as it is, never copied.
 import type { DType, FloatArray } from './kernels/types.js';
 import { Rng, randomSeed } from './random.js';
+import { nativeAddon } from './kernels/native.js';
 import { checkInt, checkNumber, checkObject, checkOneOf, rangeError, typeError } from './util/check.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
@@ -23,6 +24,37 @@ export interface RandnOptions extends TensorOptions {
 
 export function arrayCtor(dtype: DType): Float32ArrayConstructor | Float64ArrayConstructor {
   return dtype === 'float64' ? Float64Array : Float32Array;
+}
+
+// arrays of at least this many bytes start on a 64-byte cache line (allocFloat)
+const ALIGN_MIN_BYTES = 4096;
+const LINE = 64;
+
+// the addon's address probe, or null where the addon does not load (then no alignment)
+let probe: ((b: ArrayBuffer) => number) | null | undefined;
+function addressProbe(): ((b: ArrayBuffer) => number) | null {
+  if (probe === undefined) {
+    try {
+      const a = nativeAddon();
+      probe = typeof a.addressMod64 === 'function' ? (b) => a.addressMod64(b) : null;
+    } catch {
+      probe = null;
+    }
+  }
+  return probe;
+}
+
+// a zeroed array of n elements. a big one starts on a 64-byte line (a view into a buffer 64 bytes
+// longer), so that the threads of a native kernel that own neighbouring column blocks of a matrix
+// row never write to the same cache line; needs the addon, which says where a buffer starts
+export function allocFloat(dtype: DType, n: number): FloatArray {
+  const Ctor = arrayCtor(dtype);
+  const bytes = n * Ctor.BYTES_PER_ELEMENT;
+  const addr = bytes >= ALIGN_MIN_BYTES ? addressProbe() : null;
+  if (addr === null) return new Ctor(n);
+  const buffer = new ArrayBuffer(bytes + LINE);
+  const offset = (LINE - addr(buffer)) % LINE;
+  return new Ctor(buffer, offset, n);
 }
 
 export function dtypeOf(a: FloatArray): DType {
@@ -80,7 +112,7 @@ export class Tensor {
   static zeros(shape: readonly number[], opts?: TensorOptions): Tensor {
     const dtype = readDType(opts);
     const n = checkShape('shape', shape);
-    return new Tensor(new (arrayCtor(dtype))(n), shape);
+    return new Tensor(allocFloat(dtype, n), shape);
   }
 
   static full(shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
@@ -119,7 +151,7 @@ export class Tensor {
       }
       shape = [...(o.shape as number[])];
     }
-    const data = new (arrayCtor(dtype))(flat.length);
+    const data = allocFloat(dtype, flat.length);
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
       if (typeof v !== 'number') throw typeError(`values[${i}]`, 'a number', v);
@@ -169,13 +201,17 @@ export class Tensor {
   }
 
   clone(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    const data = allocFloat(this.dtype, this.data.length);
+    data.set(this.data);
+    return new Tensor(data, this.shape);
   }
 
   to(dtype: DType): Tensor {
     checkOneOf('dtype', dtype, DTYPES);
     if (dtype === this.dtype) return this.clone();
-    return new Tensor(new (arrayCtor(dtype))(this.data), this.shape);
+    const data = allocFloat(dtype, this.data.length);
+    data.set(this.data);
+    return new Tensor(data, this.shape);
   }
 
   // nested arrays of numbers in the tensor's shape

@@ -31,6 +31,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("trainStep", Napi::Function::New(env, b::TrainStep, "trainStep"));
   exports.Set("nativeAllocations",
               Napi::Function::New(env, b::NativeAllocations, "nativeAllocations"));
+  exports.Set("addressMod64", Napi::Function::New(env, b::AddressMod64, "addressMod64"));
   return exports;
 }
 

@@ -324,4 +324,15 @@ Napi::Value NativeAllocations(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ffnn::allocation_count()));
 }
 
+// where an ArrayBuffer's memory starts, modulo 64 (a cache line): Tensor allocations use it to start
+// big arrays on a line, so that threads owning neighbouring parts of a matrix never share a line
+Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsArrayBuffer()) {
+    throw Napi::TypeError::New(env, "addressMod64: buffer: expected an ArrayBuffer");
+  }
+  const void* p = info[0].As<Napi::ArrayBuffer>().Data();
+  return Napi::Number::New(env, static_cast<double>(reinterpret_cast<std::uintptr_t>(p) % 64));
+}
+
 }  // namespace ffnn::binding

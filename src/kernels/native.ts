@@ -18,6 +18,8 @@ export interface NativeAddon extends Omit<Kernels, 'name'> {
   // the kernels' scratch allocations so far (grow-only buffers, step workspaces): a training step at
   // a fixed batch shape leaves it unchanged
   nativeAllocations(): number;
+  // where an ArrayBuffer's memory starts, modulo 64 (src/tensor.ts aligns big arrays with it)
+  addressMod64(buffer: ArrayBuffer): number;
 }
 
 function rebuildHint(root: string): string {

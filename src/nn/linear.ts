@@ -4,7 +4,7 @@
 // forward is gemm + biasAct into a kept pre-activation, backward is actBackward (which also sums the
 // bias gradient) + two gemms, so a fused native call can replace the pair without an API change.
 import { ACT_CODE, type FloatArray } from '../kernels/types.js';
-import { Parameter, Tensor, arrayCtor } from '../tensor.js';
+import { Parameter, Tensor, allocFloat } from '../tensor.js';
 import { Rng } from '../random.js';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/check.js';
 import type { Activation } from './activation.js';
@@ -46,9 +46,8 @@ export class Linear extends Module implements Unchecked {
     if (IN * OUT > 2 ** 31 - 1) throw new RangeError(`inFeatures * outFeatures: expected at most 2^31 - 1 weights, received ${IN * OUT}`);
     this.inFeatures = IN;
     this.outFeatures = OUT;
-    const Ctor = arrayCtor(this.dtype);
-    this.weight = new Parameter(new Ctor(IN * OUT), [IN, OUT], 'weight');
-    this.bias = hasBias ? new Parameter(new Ctor(OUT), [OUT], 'bias') : null;
+    this.weight = new Parameter(allocFloat(this.dtype, IN * OUT), [IN, OUT], 'weight');
+    this.bias = hasBias ? new Parameter(allocFloat(this.dtype, OUT), [OUT], 'bias') : null;
     initLinear(init, IN, OUT, this.weight.data, this.bias === null ? null : this.bias.data, new Rng(this.seed));
   }
 

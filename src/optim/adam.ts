@@ -1,6 +1,6 @@
 // Adam and AdamW, step for step as torch.optim.Adam / torch.optim.AdamW (1.13, amsgrad off);
 // the update runs in the device's adamStep kernel.
-import { arrayCtor, Tensor, type Parameter } from '../tensor.js';
+import { allocFloat, Tensor, type Parameter } from '../tensor.js';
 import type { FloatArray } from '../kernels/types.js';
 import { checkBool, checkNonNegative, checkNumber, checkObject, checkPositive, rangeError, typeError } from '../util/check.js';
 import {
@@ -108,8 +108,7 @@ export class Adam extends Optimizer {
       const p = this.params[i];
       let s = this.moments[i];
       if (s === null) {
-        const ctor = arrayCtor(p.dtype);
-        s = { step: 0, m: new ctor(p.size), v: new ctor(p.size) };
+        s = { step: 0, m: allocFloat(p.dtype, p.size), v: allocFloat(p.dtype, p.size) };
         this.moments[i] = s;
       }
       s.step += 1;
@@ -131,8 +130,7 @@ export class Adam extends Optimizer {
     for (let i = 0; i < this.params.length; i++) {
       if (this.moments[i] === null) {
         const p = this.params[i];
-        const ctor = arrayCtor(p.dtype);
-        this.moments[i] = { step: 0, m: new ctor(p.size), v: new ctor(p.size) };
+        this.moments[i] = { step: 0, m: allocFloat(p.dtype, p.size), v: allocFloat(p.dtype, p.size) };
       }
     }
     return this.moments;

@@ -1,7 +1,7 @@
 // the shared part of SGD and Adam: the parameter list, the device whose kernels run the update,
 // the l1 penalty, zeroGrad and the state-dict plumbing. one parameter group per optimizer.
 import { backend, DEVICES, type Device, type Kernels } from '../kernels/index.js';
-import { arrayCtor, Parameter, Tensor, type FloatArray } from '../tensor.js';
+import { allocFloat, Parameter, Tensor, type FloatArray } from '../tensor.js';
 import { checkBool, checkNonNegative, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 
 export type { Device } from '../kernels/index.js';
@@ -146,7 +146,7 @@ export abstract class Optimizer {
     const p = this.params[i].data;
     let s = this.l1Scratch[i];
     if (s === null) {
-      s = new (arrayCtor(this.params[i].dtype))(p.length);
+      s = allocFloat(this.params[i].dtype, p.length);
       this.l1Scratch[i] = s;
     }
     for (let k = 0; k < p.length; k++) {
@@ -193,7 +193,9 @@ export abstract class Optimizer {
     const p = this.params[i];
     if (!(v instanceof Tensor)) throw typeError(`dict.state[${i}].${name}`, 'a Tensor', v);
     if (v.size !== p.size) throw rangeError(`dict.state[${i}].${name}`, `${p.size} elements`, v);
-    return new (arrayCtor(p.dtype))(v.data);
+    const data = allocFloat(p.dtype, p.size);
+    data.set(v.data);
+    return data;
   }
 
   protected paramsInfo(): { name: string; shape: number[] }[] {

@@ -1,6 +1,6 @@
 // stochastic gradient descent with momentum, dampening, nesterov and weight decay, step for step as
 // torch.optim.SGD (1.13); the update runs in the device's sgdStep kernel.
-import { arrayCtor, Tensor, type Parameter } from '../tensor.js';
+import { allocFloat, Tensor, type Parameter } from '../tensor.js';
 import type { FloatArray } from '../kernels/types.js';
 import { checkBool, checkNonNegative, checkNumber, checkObject, typeError } from '../util/check.js';
 import {
@@ -109,7 +109,7 @@ export class SGD extends Optimizer {
       let buf = this.buffers[i];
       let firstStep = false;
       if (useMomentum && buf === null) {
-        buf = new (arrayCtor(p.dtype))(p.size);
+        buf = allocFloat(p.dtype, p.size);
         this.buffers[i] = buf;
         firstStep = true;
       }
@@ -134,7 +134,7 @@ export class SGD extends Optimizer {
       created[i] = 0;
       if (useMomentum && this.buffers[i] === null) {
         const p = this.params[i];
-        this.buffers[i] = new (arrayCtor(p.dtype))(p.size);
+        this.buffers[i] = allocFloat(p.dtype, p.size);
         created[i] = 1;
       }
     }
