@@ -10,7 +10,7 @@ cxx=${CXX:-g++}
 flags="-O3 -std=c++17 -fno-math-errno -ffp-contract=off -pthread -I$root/native/kernels"
 k="$root/native/kernels"
 objs=""
-for f in cpu threads gemm gemm_portable activation linear; do
+for f in cpu threads alloc_count gemm gemm_portable activation linear; do
   $cxx $flags -c "$k/$f.cpp" -o "$out/$f.o"
   objs="$objs $out/$f.o"
 done
