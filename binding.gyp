@@ -52,8 +52,8 @@
       "sources": ["native/kernels/optim_avx512.cpp"],
       "conditions": [
         ["target_arch=='x64' and OS!='win'", {
-          "cflags": ["-mavx512f", "-mavx2"],
-          "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx2"] }
+          "cflags": ["-mavx512f", "-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx2", "-mfma"] }
         }]
       ]
     },

@@ -33,7 +33,9 @@ struct AdamConsts {
 };
 AdamConsts adam_consts(const AdamParams& o);
 
-// param, grad, buf are (n); buf may be null when momentum is 0; updates param and buf in place
+// param, grad, buf are (n); buf may be null when momentum is 0; updates param and buf in place.
+// float: torch's float32 arithmetic (each add_ with an alpha one fused multiply-add, the alpha
+// rounded to float); double: the element math in double (optim_loops.h)
 template <typename T>
 void sgd_step(std::int64_t n, T* param, const T* grad, T* buf, const SgdParams& o);
 

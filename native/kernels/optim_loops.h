@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "optim.h"
 
@@ -36,7 +37,7 @@ inline T read_grad(T* grad, std::int64_t i) {
   return g;
 }
 
-// element math in double for both storage types; one rounding per stored value
+// double storage (and Adam for both): element math in double, one rounding per stored value
 // the options copied to locals and the arrays restrict: a store to param may not alias an option, so
 // the loop-invariant branches are hoisted and the loop vectorizes (same operations, same order)
 template <typename T, int G, bool WD, bool MOM>
@@ -58,13 +59,47 @@ void sgd_loop_v(std::int64_t n, T* __restrict param, T* __restrict grad, T* __re
   }
 }
 
+// float storage: torch.optim.SGD's float32 arithmetic as its vectorized cpu kernels do it: each
+// add_ with an alpha one fused multiply-add with the alpha rounded to float (weight decay
+// g + wd p, momentum m buf + (1 - d) g after buf's mul_, nesterov g + m buf, the step p - lr g)
+template <int G, bool WD, bool MOM>
+void sgd_loop_f32(std::int64_t n, float* __restrict param, float* __restrict grad,
+                  float* __restrict buf, const float neg_lr, const float wd, const float m,
+                  const float keep, const bool nesterov, const bool first, const double l1) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float p = param[i];
+    // the l1 scratch value is a float: exact in double and back
+    float g = static_cast<float>(effective<float, (G & G_L1) != 0>(p, read_grad<float, G>(grad, i), l1));
+    if (WD) g = std::fma(p, wd, g);
+    if (MOM) {
+      const float b = first ? g : std::fma(g, keep, buf[i] * m);
+      buf[i] = b;
+      g = nesterov ? std::fma(b, m, g) : b;
+    }
+    param[i] = std::fma(g, neg_lr, p);
+  }
+}
+
 template <typename T, int G>
 void sgd_loop(std::int64_t n, T* param, T* grad, T* buf, const SgdParams& o, double l1) {
   const bool mom = o.momentum != 0 && buf != nullptr;
   const bool wd = o.weight_decay != 0;
   const double lr = o.lr, w = o.weight_decay, m = o.momentum, d = o.dampening;
   const bool nest = o.nesterov, first = o.first_step;
-  if (mom) {
+  if constexpr (std::is_same<T, float>::value) {
+    float* fp = param;
+    float* fg = grad;
+    float* fb = buf;
+    const float nl = static_cast<float>(-lr), fw = static_cast<float>(w), fm = static_cast<float>(m);
+    const float keep = static_cast<float>(1.0 - d);
+    if (mom) {
+      if (wd) sgd_loop_f32<G, true, true>(n, fp, fg, fb, nl, fw, fm, keep, nest, first, l1);
+      else sgd_loop_f32<G, false, true>(n, fp, fg, fb, nl, fw, fm, keep, nest, first, l1);
+    } else {
+      if (wd) sgd_loop_f32<G, true, false>(n, fp, fg, fb, nl, fw, fm, keep, nest, first, l1);
+      else sgd_loop_f32<G, false, false>(n, fp, fg, fb, nl, fw, fm, keep, nest, first, l1);
+    }
+  } else if (mom) {
     if (wd) sgd_loop_v<T, G, true, true>(n, param, grad, buf, lr, w, m, d, nest, first, l1);
     else sgd_loop_v<T, G, false, true>(n, param, grad, buf, lr, w, m, d, nest, first, l1);
   } else {
