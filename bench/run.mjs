@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ffnn from '../dist/index.js';
-import { FfnnContender, verifyTask } from './lib/ffnn.mjs';
+import { ffnnContenders, verifyTask } from './lib/ffnn.mjs';
 import { load, machine } from './lib/machine.mjs';
 import { PeerContender, PeerProcess } from './lib/peers.mjs';
 import { render } from './lib/report.mjs';
@@ -113,7 +113,7 @@ async function main() {
   if (tasks.length === 0) throw new Error(`--only ${o.only}: no such workload (GEMM, W1..W5)`);
   for (const t of tasks) if (t.p.kind === 'mnist') t.mnistDir = mnistDir;
 
-  const contenders = [new FfnnContender(ffnn, 'native', 1), new FfnnContender(ffnn, 'native', 2), new FfnnContender(ffnn, 'js', 1)];
+  const contenders = ffnnContenders(ffnn);
   let peers = { procs: [], contenders: [], infos: [] };
   if (o.peers) {
     peers = await openPeers(notes);

@@ -108,14 +108,14 @@ export interface StepPlanSpec {
 
 // a plan: the spec's arrays (kept alive) and workspaces grown only when the batch grows
 export interface StepPlan {
-  readonly backend: 'native' | 'js';
+  readonly backend: 'native' | 'js' | 'wasm';
   readonly dtype: DType;
   readonly inFeatures: number;
   readonly outFeatures: number;
 }
 
 export interface BackendInfo {
-  backend: 'native' | 'js';
+  backend: 'native' | 'js' | 'wasm';
   isa: string;
   threads: number;
   compiler: string;
@@ -124,7 +124,7 @@ export interface BackendInfo {
 }
 
 export interface Kernels {
-  readonly name: 'native' | 'js';
+  readonly name: 'native' | 'js' | 'wasm';
 
   info(): BackendInfo;
   setNumThreads(n: number): void;

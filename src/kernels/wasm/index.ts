@@ -16,11 +16,10 @@ export function loadWasmKernels(): Kernels {
   wasmMemory();
   kernels = Object.freeze({
     ...referenceKernels,
-    // the contract's name union has no 'wasm' yet (src/kernels/types.ts)
-    name: 'wasm' as unknown as Kernels['name'],
+    name: 'wasm',
     info(): BackendInfo {
       return {
-        backend: 'wasm' as unknown as BackendInfo['backend'],
+        backend: 'wasm',
         isa: 'wasm simd128',
         threads: 1,
         compiler: `V8 ${process.versions.v8}`,

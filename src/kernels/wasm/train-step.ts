@@ -36,8 +36,7 @@ interface ParamRegions {
 }
 
 export class WasmStepPlan implements StepPlan {
-  // the contract's union has no 'wasm' yet (src/kernels/types.ts)
-  readonly backend = 'wasm' as unknown as 'js';
+  readonly backend = 'wasm' as const;
   readonly dtype: StepPlanSpec['dtype'];
   readonly inFeatures: number;
   readonly outFeatures: number;
