@@ -243,10 +243,12 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
       const std::int64_t kc = std::min(P.kc, P.k1 - pc);
       const T beta = pc == P.k0 ? P.beta : T(1);
       const bool last = pc + kc == P.k1;
-      const std::int64_t nfull = P.direct_b ? nc / NR * NR : 0;
-      // packed: all of the panel; in place: only the partial sliver at the edge
+      // in place: every sliver when the path reads a partial one masked, else the full ones
+      // (the partial one packed); packed: all of the panel
+      const bool mb = P.direct_b && P.arch->kernel_mb;
+      const std::int64_t nfull = mb ? nc : (P.direct_b ? nc / NR * NR : 0);
       if (nfull < nc) pack_b<T>(NR, P.tb, P.b, N, P.K, pc, kc, jc + nfull, nc - nfull, bbuf);
-      if (m1 - m0 == 1 && !P.ta && P.arch->kernel_m1) {
+      if (m1 - m0 == 1 && !P.ta && P.arch->kernel_m1 && (!mb || P.arch->kernel_m1_mb)) {
         // one row of a (batch 1): read in place, one row of accumulators
         const T* ar = P.a + m0 * P.K + pc;
         for (std::int64_t jr = 0; jr < nc; jr += NR) {
@@ -254,7 +256,8 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           const bool direct = jr < nfull;
           const T* bp = direct ? P.b + pc * N + jc + jr : bbuf + (jr - nfull) * kc;
           T* ct = P.c + m0 * N + jc + jr;
-          P.arch->kernel_m1(kc, P.alpha, ar, bp, direct ? N : NR, beta, ct, N, 1, nr);
+          const MicroKernel<T> k1 = direct && nr < NR ? P.arch->kernel_m1_mb : P.arch->kernel_m1;
+          k1(kc, P.alpha, ar, bp, direct ? N : NR, beta, ct, N, 1, nr);
           if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, m0, jc + jr, 1, nr);
         }
         if (last && per_block) P.done->fn(P.done->ctx, m0, m1, n0, n1);
@@ -267,9 +270,11 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           const std::int64_t nr = std::min<std::int64_t>(NR, nc - jr);
           const T* bp;
           std::int64_t ldb;
+          MicroKernel<T> k = kernel;
           if (jr < nfull) {
             bp = P.b + pc * N + jc + jr;
             ldb = N;
+            if (nr < NR) k = P.arch->kernel_mb;
           } else {
             bp = bbuf + (jr - nfull) * kc;
             ldb = NR;
@@ -277,7 +282,7 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           for (std::int64_t ir = 0; ir < mc; ir += MR) {
             const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);
             T* ct = P.c + (ic + ir) * N + jc + jr;
-            kernel(kc, P.alpha, abuf + ir * kc, bp, ldb, beta, ct, N, mr, nr);
+            k(kc, P.alpha, abuf + ir * kc, bp, ldb, beta, ct, N, mr, nr);
             if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, ic + ir, jc + jr, mr, nr);
           }
         }

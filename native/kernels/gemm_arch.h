@@ -30,6 +30,12 @@ struct GemmArch {
   // the same contract with MR = 1 (a is (kc) contiguous, mr = 1), or null: the single row of a
   // batch-1 product without the MR - 1 zero rows of the packed tile (the same numbers per element)
   MicroKernel<T> kernel_m1;
+  // kernel and kernel_m1 with b read in place, its row of NR elements loaded masked to the nr that
+  // exist (no element past column nr is read), or null: the partial column sliver of a product
+  // that reads b in place, which otherwise is packed (zero-padded to NR) at every call: the 10
+  // outputs of a classifier layer (a 256 x 32 panel written for 10 columns)
+  MicroKernel<T> kernel_mb;
+  MicroKernel<T> kernel_m1_mb;
 };
 
 const GemmArch<float>& gemm_arch_avx512_f32();

@@ -47,8 +47,10 @@ struct F64 {
 };
 
 // MR rows x NV vectors; the accumulators stay in registers (loops fully unrolled). edges use
-// masked loads and stores of c, so full and edge tiles round every element the same way.
-template <class S, int MR, int NV>
+// masked loads and stores of c, so full and edge tiles round every element the same way. MB: b's
+// rows loaded masked to nr columns (b read in place at a partial sliver); the lanes past nr are
+// zero either way and never stored
+template <class S, int MR, int NV, bool MB = false>
 void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
                   const typename S::T* b, std::int64_t ldb, typename S::T beta,
                   typename S::T* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
@@ -67,10 +69,13 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
   }
+  decltype(S::mask(0)) m[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) m[v] = S::mask(nr - v * S::W);
   for (std::int64_t p = 0; p < kc; ++p) {
     V bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = S::load(b + v * S::W);
+    for (int v = 0; v < NV; ++v) bv[v] = MB ? S::load_mask(m[v], b + v * S::W) : S::load(b + v * S::W);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const V ai = S::bcast(a[i]);
@@ -80,9 +85,6 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
     a += MR;
     b += ldb;
   }
-  decltype(S::mask(0)) m[NV];
-#pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v) m[v] = S::mask(nr - v * S::W);
   const V va = S::bcast(alpha);
   if (beta == typename S::T(0)) {
 #pragma GCC unroll 8
@@ -119,14 +121,32 @@ void kernel_m1_f32(std::int64_t kc, float alpha, const float* a, const float* b,
   micro_kernel<F32, 1, AVX512_F32.NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
 }
 
+void kernel_mb_f32(std::int64_t kc, float alpha, const float* a, const float* b, std::int64_t ldb,
+                   float beta, float* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
+  micro_kernel<F32, AVX512_F32.MR, AVX512_F32.NR / 16, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
+}
+
+void kernel_m1_mb_f32(std::int64_t kc, float alpha, const float* a, const float* b,
+                      std::int64_t ldb, float beta, float* c, std::int64_t ldc, std::int64_t mr,
+                      std::int64_t nr) {
+  micro_kernel<F32, 1, AVX512_F32.NR / 16, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
+}
+
+void kernel_mb_f64(std::int64_t kc, double alpha, const double* a, const double* b,
+                   std::int64_t ldb, double beta, double* c, std::int64_t ldc, std::int64_t mr,
+                   std::int64_t nr) {
+  micro_kernel<F64, AVX512_F64.MR, AVX512_F64.NR / 8, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
+}
+
 void kernel_f64(std::int64_t kc, double alpha, const double* a, const double* b,
                 std::int64_t ldb, double beta, double* c, std::int64_t ldc, std::int64_t mr,
                 std::int64_t nr) {
   micro_kernel<F64, AVX512_F64.MR, AVX512_F64.NR / 8>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
 }
 
-const GemmArch<float> ARCH_F32{AVX512_F32, kernel_f32, kernel_m1_f32};
-const GemmArch<double> ARCH_F64{AVX512_F64, kernel_f64, nullptr};
+const GemmArch<float> ARCH_F32{AVX512_F32, kernel_f32, kernel_m1_f32, kernel_mb_f32,
+                               kernel_m1_mb_f32};
+const GemmArch<double> ARCH_F64{AVX512_F64, kernel_f64, nullptr, kernel_mb_f64, nullptr};
 
 }  // namespace
 
