@@ -494,3 +494,42 @@ describe('native addon loader', () => {
     }
   });
 });
+
+describe.skipIf(skip)('big arrays start on a cache line', () => {
+  it('addressMod64 says where a buffer starts and refuses anything else', () => {
+    const r = call('addressMod64', [new ArrayBuffer(100)]) as number;
+    expect(Number.isInteger(r) && r >= 0 && r < 64).toBe(true);
+    expectError('addressMod64', [new Float32Array(4)], TypeError, 'buffer');
+    expectError('addressMod64', [undefined], TypeError, 'buffer');
+  });
+
+  it('tensors, weights, gradients and optimizer state of 4 KiB and more are 64-byte aligned', async () => {
+    const { Tensor } = await import('../src/tensor.js');
+    const { Linear } = await import('../src/nn/index.js');
+    const { SGD, Adam } = await import('../src/optim/index.js');
+    const mod64 = (a: Float32Array | Float64Array): number =>
+      ((call('addressMod64', [a.buffer]) as number) + a.byteOffset) % 64;
+    for (const n of [1024, 1025, 4099, 200_704]) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        expect(mod64(Tensor.zeros([n], { dtype }).data), `zeros ${n} ${dtype}`).toBe(0);
+        expect(mod64(Tensor.randn([n], { dtype, seed: 1 }).clone().data), `clone ${n} ${dtype}`).toBe(0);
+      }
+    }
+    const lin = new Linear(784, 256, { seed: 1 });
+    const sgd = new SGD(lin.parameters(), { lr: 0.1, momentum: 0.9 });
+    const adam = new Adam(lin.parameters(), { lr: 0.1 });
+    const x = Tensor.randn([4, 784], { seed: 2 });
+    lin.forward(x);
+    lin.backward(Tensor.randn([4, 256], { seed: 3 }));
+    sgd.step();
+    adam.step();
+    expect(mod64(lin.weight.data)).toBe(0);
+    expect(mod64((lin.weight.grad as InstanceType<typeof Tensor>).data)).toBe(0);
+    const buf = sgd.state.get(lin.weight)?.momentumBuffer;
+    expect(buf).toBeDefined();
+    expect(mod64(buf!.data)).toBe(0);
+    const moments = adam.state.get(lin.weight) as { expAvg: InstanceType<typeof Tensor>; expAvgSq: InstanceType<typeof Tensor> };
+    expect(mod64(moments.expAvg.data)).toBe(0);
+    expect(mod64(moments.expAvgSq.data)).toBe(0);
+  });
+});

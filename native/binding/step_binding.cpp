@@ -327,12 +327,10 @@ Napi::Value NativeAllocations(const Napi::CallbackInfo& info) {
 // where an ArrayBuffer's memory starts, modulo 64 (a cache line): Tensor allocations use it to start
 // big arrays on a line, so that threads owning neighbouring parts of a matrix never share a line
 Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsArrayBuffer()) {
-    throw Napi::TypeError::New(env, "addressMod64: buffer: expected an ArrayBuffer");
-  }
+  Args a(info, "addressMod64");
+  if (!info[0].IsArrayBuffer()) a.type_error("buffer", "an ArrayBuffer", info[0]);
   const void* p = info[0].As<Napi::ArrayBuffer>().Data();
-  return Napi::Number::New(env, static_cast<double>(reinterpret_cast<std::uintptr_t>(p) % 64));
+  return Napi::Number::New(a.env(), static_cast<double>(reinterpret_cast<std::uintptr_t>(p) % 64));
 }
 
 }  // namespace ffnn::binding

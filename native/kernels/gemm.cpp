@@ -248,6 +248,22 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
       const bool mb = P.direct_b && P.arch->kernel_mb;
       const std::int64_t nfull = mb ? nc : (P.direct_b ? nc / NR * NR : 0);
       if (nfull < nc) pack_b<T>(NR, P.tb, P.b, N, P.K, pc, kc, jc + nfull, nc - nfull, bbuf);
+      if (m1 - m0 == 1 && !P.ta && mb && P.arch->kernel_m1_wide && P.arch->kernel_m1_mb) {
+        // one row of a (batch 1) and b in place: M1_WIDE_NR columns per call
+        const T* ar = P.a + m0 * P.K + pc;
+        for (std::int64_t jr = 0; jr < nc;) {
+          const bool wide = nc - jr >= M1_WIDE_NR;
+          const std::int64_t nr = wide ? M1_WIDE_NR : std::min<std::int64_t>(NR, nc - jr);
+          T* ct = P.c + m0 * N + jc + jr;
+          const MicroKernel<T> k1 = wide ? P.arch->kernel_m1_wide
+                                         : (nr < NR ? P.arch->kernel_m1_mb : P.arch->kernel_m1);
+          k1(kc, P.alpha, ar, P.b + pc * N + jc + jr, N, beta, ct, N, 1, nr);
+          if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, m0, jc + jr, 1, nr);
+          jr += nr;
+        }
+        if (last && per_block) P.done->fn(P.done->ctx, m0, m1, n0, n1);
+        continue;
+      }
       if (m1 - m0 == 1 && !P.ta && P.arch->kernel_m1 && (!mb || P.arch->kernel_m1_mb)) {
         // one row of a (batch 1): read in place, one row of accumulators
         const T* ar = P.a + m0 * P.K + pc;

@@ -36,7 +36,14 @@ struct GemmArch {
   // outputs of a classifier layer (a 256 x 32 panel written for 10 columns)
   MicroKernel<T> kernel_mb;
   MicroKernel<T> kernel_m1_mb;
+  // one row of a against M1_WIDE_NR whole columns of b read in place, or null: a batch-1 product
+  // with 4 times the independent accumulators of kernel_m1 (whose 2 are bound by the fma latency:
+  // 1 x 784 x 256 ran at 29 GFLOP/s); the columns past the last whole M1_WIDE_NR go to kernel_m1_mb
+  MicroKernel<T> kernel_m1_wide;
 };
+
+// the columns of one kernel_m1_wide call
+constexpr int M1_WIDE_NR = 128;
 
 const GemmArch<float>& gemm_arch_avx512_f32();
 const GemmArch<double>& gemm_arch_avx512_f64();

@@ -66,31 +66,34 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
   V acc[MR][NV];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
   }
-  decltype(S::mask(0)) m[NV];
-#pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v) m[v] = S::mask(nr - v * S::W);
+  decltype(S::mask(0)) mb[NV];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v) mb[v] = MB ? S::mask(nr - v * S::W) : S::mask(S::W);
   for (std::int64_t p = 0; p < kc; ++p) {
     V bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = MB ? S::load_mask(m[v], b + v * S::W) : S::load(b + v * S::W);
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bv[v] = MB ? S::load_mask(mb[v], b + v * S::W) : S::load(b + v * S::W);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const V ai = S::bcast(a[i]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
     }
     a += MR;
     b += ldb;
   }
+  decltype(S::mask(0)) m[NV];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v) m[v] = S::mask(nr - v * S::W);
   const V va = S::bcast(alpha);
   if (beta == typename S::T(0)) {
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       if (i >= mr) break;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) {
         if (v * S::W < nr) S::store_mask(c + i * ldc + v * S::W, m[v], S::mul(va, acc[i][v]));
       }
@@ -100,7 +103,7 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       if (i >= mr) break;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) {
         if (v * S::W >= nr) continue;
         typename S::T* cp = c + i * ldc + v * S::W;
@@ -132,6 +135,12 @@ void kernel_m1_mb_f32(std::int64_t kc, float alpha, const float* a, const float*
   micro_kernel<F32, 1, AVX512_F32.NR / 16, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
 }
 
+void kernel_m1_wide_f32(std::int64_t kc, float alpha, const float* a, const float* b,
+                        std::int64_t ldb, float beta, float* c, std::int64_t ldc, std::int64_t mr,
+                        std::int64_t nr) {
+  micro_kernel<F32, 1, M1_WIDE_NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
+}
+
 void kernel_mb_f64(std::int64_t kc, double alpha, const double* a, const double* b,
                    std::int64_t ldb, double beta, double* c, std::int64_t ldc, std::int64_t mr,
                    std::int64_t nr) {
@@ -145,8 +154,8 @@ void kernel_f64(std::int64_t kc, double alpha, const double* a, const double* b,
 }
 
 const GemmArch<float> ARCH_F32{AVX512_F32, kernel_f32, kernel_m1_f32, kernel_mb_f32,
-                               kernel_m1_mb_f32};
-const GemmArch<double> ARCH_F64{AVX512_F64, kernel_f64, nullptr, kernel_mb_f64, nullptr};
+                               kernel_m1_mb_f32, kernel_m1_wide_f32};
+const GemmArch<double> ARCH_F64{AVX512_F64, kernel_f64, nullptr, kernel_mb_f64, nullptr, nullptr};
 
 }  // namespace
 

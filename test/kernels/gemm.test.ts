@@ -132,6 +132,23 @@ describe.each(backends)('gemm on $name', ({ kernels }) => {
       }
     });
 
+    it('one row of a (batch 1) over widths around the wide batch-1 kernel (128 columns) and its masked tail', () => {
+      let seed = 5000;
+      for (const N of [1, 10, 31, 127, 128, 129, 160, 255, 256, 257, 300, 1024]) {
+        for (const K of [1, 7, 784]) {
+          for (const [alpha, beta] of [[1, 0], [0.5, 1]] as [number, number][]) {
+            for (const transA of [false, true]) {
+              const cs: Case = { transA, transB: false, M: 1, N, K, alpha, beta };
+              const x = inputs(dtype, cs, seed++);
+              const got = run(kernels, dtype, cs, x);
+              const s = errorScale(cs, x);
+              assertClose(label(cs, dtype), got, oracle(cs, x), gammaTol(cs.K, dtype), (i) => s[i]);
+            }
+          }
+        }
+      }
+    });
+
     it('writes c without reading it when beta is 0 (NaN and Inf in c do not leak)', () => {
       for (const [transA, transB] of TRANS) {
         const cs: Case = { transA, transB, M: 17, N: 33, K: 9, alpha: 1.5, beta: 0 };
