@@ -144,11 +144,16 @@ void pack_b_nr(bool trans, const T* b, std::int64_t N, std::int64_t K, std::int6
       for (std::int64_t pb = 0; pb < kc; pb += PB) {
         const std::int64_t pe = std::min(kc, pb + PB);
 #if defined(__SSE2__)
-        if (std::is_same<T, float>::value && nr == NR && NR % 4 == 0 && pe - pb == PB) {
-          // 4 x 4 float transposes: 4 loads and 4 stores of 4 elements instead of 16 scalar moves
+        if (std::is_same<T, float>::value && nr == NR && NR % 4 == 0 && pe - pb >= 4) {
+          // 4 x 4 float transposes: 4 loads and 4 stores of 4 elements instead of 16 scalar moves;
+          // the depth past the last whole 4 (a shallow product: K = 10 classes) by scalar moves
+          const std::int64_t p4 = pb + (pe - pb) / 4 * 4;
+          for (int j = 0; j < NR; ++j) {
+            for (std::int64_t p = p4; p < pe; ++p) d[p * NR + j] = src0[j * K + p];
+          }
           for (int j = 0; j < NR; j += 4) {
             const float* s0 = reinterpret_cast<const float*>(src0 + j * K);
-            for (std::int64_t p = pb; p < pe; p += 4) {
+            for (std::int64_t p = pb; p < p4; p += 4) {
               __m128 r0 = _mm_loadu_ps(s0 + p);
               __m128 r1 = _mm_loadu_ps(s0 + K + p);
               __m128 r2 = _mm_loadu_ps(s0 + 2 * K + p);
