@@ -853,40 +853,52 @@
           (br $jl)))))
     (f64.add (f64x2.extract_lane 0 (local.get $nan)) (f64x2.extract_lane 1 (local.get $nan))))
 
-  ;; param, grad, buf are (n) (buf used when hasBuf); torch.optim.SGD's update, every operation in
-  ;; doubles (two lanes of f64x2) and rounded once on store, so the numbers are the reference's:
-  ;; g = grad + wd p (wd != 0); b = first ? g : m buf + (1 - d) g; g = nesterov ? g + m b : b; p -= lr g
+  ;; param, grad, buf are (n) (buf used when hasBuf); torch.optim.SGD's float32 update as the
+  ;; reference computes it (src/kernels/reference/sgd.ts): every add_ with an alpha a fused multiply-add
+  ;; with the alpha rounded to float. simd128 has no fma: the product of two floats is exact in a
+  ;; double, and the sum is rounded to double, then to float (one unit in the last place off only when
+  ;; the double lands on a float midpoint). R(x) is x rounded to float and back.
+  ;; g = R(wd p + g) (wd != 0); b = first ? g : R((1 - d) g + R(m buf)); g = nesterov ? R(m b + g) : b;
+  ;; p = R(-lr g + p), with -lr, wd, m and 1 - d rounded to float
   (func (export "sgd_f32") (param $n i32) (param $p i32) (param $g i32) (param $buf i32) (param $hasBuf i32)
                            (param $lr f64) (param $wd f64) (param $m f64) (param $damp f64)
                            (param $nesterov i32) (param $first i32)
     (local $i i32) (local $n2 i32) (local $vp v128) (local $vg v128) (local $vb v128)
     (local $vlr v128) (local $vwd v128) (local $vm v128) (local $vd v128) (local $o i32)
     (local $sp f64) (local $sg f64) (local $sb f64)
+    (local $flr f64) (local $fwd f64) (local $fm f64) (local $fd f64)
+    (local.set $flr (f64.promote_f32 (f32.demote_f64 (f64.neg (local.get $lr)))))
+    (local.set $fwd (f64.promote_f32 (f32.demote_f64 (local.get $wd))))
+    (local.set $fm (f64.promote_f32 (f32.demote_f64 (local.get $m))))
+    (local.set $fd (f64.promote_f32 (f32.demote_f64 (f64.sub (f64.const 1) (local.get $damp)))))
     (local.set $n2 (i32.and (local.get $n) (i32.const -2)))
-    (local.set $vlr (f64x2.splat (local.get $lr)))
-    (local.set $vwd (f64x2.splat (local.get $wd)))
-    (local.set $vm (f64x2.splat (local.get $m)))
-    (local.set $vd (f64x2.splat (f64.sub (f64.const 1) (local.get $damp))))
+    (local.set $vlr (f64x2.splat (local.get $flr)))
+    (local.set $vwd (f64x2.splat (local.get $fwd)))
+    (local.set $vm (f64x2.splat (local.get $fm)))
+    (local.set $vd (f64x2.splat (local.get $fd)))
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $i) (local.get $n2)))
       (local.set $o (i32.shl (local.get $i) (i32.const 2)))
       (local.set $vp (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $o)))))
       (local.set $vg (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $o)))))
       (if (f64.ne (local.get $wd) (f64.const 0))
-        (then (local.set $vg (f64x2.add (local.get $vg) (f64x2.mul (local.get $vwd) (local.get $vp))))))
+        (then (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+          (f64x2.add (f64x2.mul (local.get $vp) (local.get $vwd)) (local.get $vg)))))))
       (if (local.get $hasBuf)
         (then
           (if (local.get $first)
             (then (local.set $vb (local.get $vg)))
-            (else (local.set $vb (f64x2.add
-              (f64x2.mul (local.get $vm) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $buf) (local.get $o)))))
-              (f64x2.mul (local.get $vd) (local.get $vg))))))
+            (else (local.set $vb (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add
+              (f64x2.mul (local.get $vg) (local.get $vd))
+              (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $vm)
+                (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $buf) (local.get $o)))))))))))))
           (v128.store64_lane 0 (i32.add (local.get $buf) (local.get $o)) (f32x4.demote_f64x2_zero (local.get $vb)))
           (if (local.get $nesterov)
-            (then (local.set $vg (f64x2.add (local.get $vg) (f64x2.mul (local.get $vm) (local.get $vb)))))
+            (then (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+              (f64x2.add (f64x2.mul (local.get $vb) (local.get $vm)) (local.get $vg))))))
             (else (local.set $vg (local.get $vb))))))
       (v128.store64_lane 0 (i32.add (local.get $p) (local.get $o))
-        (f32x4.demote_f64x2_zero (f64x2.sub (local.get $vp) (f64x2.mul (local.get $vlr) (local.get $vg)))))
+        (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $vg) (local.get $vlr)) (local.get $vp))))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $l)))
     (if (i32.lt_u (local.get $i) (local.get $n))
@@ -895,20 +907,23 @@
         (local.set $sp (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $o)))))
         (local.set $sg (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $o)))))
         (if (f64.ne (local.get $wd) (f64.const 0))
-          (then (local.set $sg (f64.add (local.get $sg) (f64.mul (local.get $wd) (local.get $sp))))))
+          (then (local.set $sg (f64.promote_f32 (f32.demote_f64
+            (f64.add (f64.mul (local.get $sp) (local.get $fwd)) (local.get $sg)))))))
         (if (local.get $hasBuf)
           (then
             (if (local.get $first)
               (then (local.set $sb (local.get $sg)))
-              (else (local.set $sb (f64.add
-                (f64.mul (local.get $m) (f64.promote_f32 (f32.load (i32.add (local.get $buf) (local.get $o)))))
-                (f64.mul (f64.sub (f64.const 1) (local.get $damp)) (local.get $sg))))))
+              (else (local.set $sb (f64.promote_f32 (f32.demote_f64 (f64.add
+                (f64.mul (local.get $sg) (local.get $fd))
+                (f64.promote_f32 (f32.demote_f64 (f64.mul (local.get $fm)
+                  (f64.promote_f32 (f32.load (i32.add (local.get $buf) (local.get $o)))))))))))))
             (f32.store (i32.add (local.get $buf) (local.get $o)) (f32.demote_f64 (local.get $sb)))
             (if (local.get $nesterov)
-              (then (local.set $sg (f64.add (local.get $sg) (f64.mul (local.get $m) (local.get $sb)))))
+              (then (local.set $sg (f64.promote_f32 (f32.demote_f64
+                (f64.add (f64.mul (local.get $sb) (local.get $fm)) (local.get $sg))))))
               (else (local.set $sg (local.get $sb))))))
         (f32.store (i32.add (local.get $p) (local.get $o))
-          (f32.demote_f64 (f64.sub (local.get $sp) (f64.mul (local.get $lr) (local.get $sg))))))))
+          (f32.demote_f64 (f64.add (f64.mul (local.get $sg) (local.get $flr)) (local.get $sp)))))))
 
   (func (export "sgd_f64") (param $n i32) (param $p i32) (param $g i32) (param $buf i32) (param $hasBuf i32)
                            (param $lr f64) (param $wd f64) (param $m f64) (param $damp f64)
