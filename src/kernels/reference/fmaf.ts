@@ -13,10 +13,18 @@ const HI = 1 - LO;
 export function fmaf(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
-  // the error of s, exactly (TwoSum); non-finite sums need no care
+  // rounding s to float is the single rounding unless s landed on a float midpoint (a midpoint is a
+  // double, so one lying strictly between the exact sum and s would have been nearer): r + 2 (s - r)
+  // is then the other float neighbour (both steps exact); anything else rounds alike
+  const r = Math.fround(s);
+  const d = s - r;
+  if (d === 0 || d !== d) return r;
+  const t = r + 2 * d;
+  if (Math.fround(t) !== t) return r;
+  // the error of s, exactly (TwoSum)
   const bb = s - p;
   const e = p - (s - bb) + (c - bb);
-  if (e === 0 || e !== e) return Math.fround(s);
+  if (e === 0) return r;
   f64[0] = s;
   if ((u32[LO] & 1) === 0) {
     // s even and inexact: the odd neighbour toward the exact value
