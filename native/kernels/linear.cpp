@@ -284,6 +284,16 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
   // grad_x reads w: before any element of w is updated
   if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
   const T beta = accumulate ? T(1) : T(0);
+  if (w_update && w_update->outer && B == 1 && !accumulate) {
+    // batch 1: grad_w = x gz^T and the update in one pass (no tile of depth 1 stored, then read
+    // back by the update), by the rows of the parts (the rows the forward product read there)
+    const int n = parts >= 1 ? parts : 1;
+    parallel_for(n, n, [&](int p) {
+      const std::int64_t r0 = gemm_part_start<T>(IN, n, p), r1 = gemm_part_start<T>(IN, n, p + 1);
+      if (r0 < r1) w_update->outer(w_update->ctx, r0, r1, OUT, x, grad_z);
+    });
+    return dparam;
+  }
   if (!w_update || (parts < 1 && B > ROWS_DONE_SHALLOW_K)) {
     gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, beta, grad_w);
     if (w_update) update_chunks(IN * OUT, w_update);

@@ -30,6 +30,10 @@ double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const 
 struct RangeUpdate {
   void (*fn)(const void* ctx, std::int64_t offset, std::int64_t n);
   const void* ctx;
+  // or null: a batch-1 layer's grad_w rows [i0, i1) computed as x[i] gz (x is (IN), gz (OUT)) and
+  // updated in the same pass, the same numbers as the gemm of depth 1 then fn on them
+  void (*outer)(const void* ctx, std::int64_t i0, std::int64_t i1, std::int64_t n, const void* x,
+                const void* gz) = nullptr;
 };
 
 // linear_backward followed by the update of w (null: none), run on blocks of w while grad_w is

@@ -70,6 +70,14 @@ void adam_update(std::int64_t n, T* param, T* grad, T* m, T* v, const AdamParams
   }
 }
 
+bool sgd_outer_available() { return wide(); }
+
+void sgd_outer_update(std::int64_t i0, std::int64_t i1, std::int64_t N, const float* x,
+                      const float* gz, float* grad, float* param, float* buf, const SgdParams& o,
+                      bool plus_zero) {
+  sgd_outer_f32_avx512(i0, i1, N, x, gz, grad, param, buf, o, plus_zero);
+}
+
 // grad is only written with G_PLUS_ZERO: the const_casts below never write through it
 template <typename T>
 void sgd_step(std::int64_t n, T* param, const T* grad, T* buf, const SgdParams& o) {

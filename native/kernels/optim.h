@@ -52,6 +52,18 @@ template <typename T>
 void sgd_update(std::int64_t n, T* param, T* grad, T* buf, const SgdParams& o, double l1,
                 bool plus_zero);
 
+// whether sgd_outer_update runs here: the active gemm path is avx-512 (its fma instructions are
+// the gemm micro-kernel's, so the gradient is the gemm's to the bit)
+bool sgd_outer_available();
+
+// a batch-1 layer: rows [i0, i1) of grad := x gz^T (x is (IN), gz is (N), grad and param (IN, N)),
+// + 0 when plus_zero, then sgd_update's float32 update of param (and buf) from them without l1,
+// in one pass: the same numbers as the gemm of depth 1 then sgd_update. only when
+// sgd_outer_available()
+void sgd_outer_update(std::int64_t i0, std::int64_t i1, std::int64_t N, const float* x,
+                      const float* gz, float* grad, float* param, float* buf, const SgdParams& o,
+                      bool plus_zero);
+
 template <typename T>
 void adam_update(std::int64_t n, T* param, T* grad, T* m, T* v, const AdamParams& o,
                  const AdamConsts& c, double l1, bool plus_zero);

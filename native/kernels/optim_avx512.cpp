@@ -16,6 +16,12 @@ void adam_loop_avx512(std::int64_t n, T* param, T* grad, T* m, T* v, const AdamP
   adam_loop<T, G>(n, param, grad, m, v, o, c, l1);
 }
 
+void sgd_outer_f32_avx512(std::int64_t i0, std::int64_t i1, std::int64_t N, const float* x,
+                          const float* gz, float* grad, float* param, float* buf,
+                          const SgdParams& o, bool plus_zero) {
+  sgd_outer_f32(i0, i1, N, x, gz, grad, param, buf, o, plus_zero);
+}
+
 #define FFNN_INSTANTIATE(T, G)                                                                  \
   template void sgd_loop_avx512<T, G>(std::int64_t, T*, T*, T*, const SgdParams&, double);      \
   template void adam_loop_avx512<T, G>(std::int64_t, T*, T*, T*, T*, const AdamParams&,         \

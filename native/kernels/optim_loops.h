@@ -80,6 +80,56 @@ void sgd_loop_f32(std::int64_t n, float* __restrict param, float* __restrict gra
   }
 }
 
+// a batch-1 layer's weight gradient and its float32 SGD update in one pass over rows [i0, i1) of
+// (IN, N) matrices: grad[i][j] = fma(x[i], gz[j], +0) (what the gemm's micro-kernel stores for a
+// product of depth 1: its accumulator starts at +0), + 0 when PZ (G_PLUS_ZERO), then
+// sgd_loop_f32's update of param[i][j] from it (no l1)
+template <bool PZ, bool WD, bool MOM>
+void sgd_outer_f32_v(std::int64_t i0, std::int64_t i1, std::int64_t N, const float* __restrict x,
+                     const float* __restrict gz, float* __restrict grad, float* __restrict param,
+                     float* __restrict buf, const float neg_lr, const float wd, const float m,
+                     const float keep, const bool nesterov, const bool first) {
+  for (std::int64_t i = i0; i < i1; ++i) {
+    const float xi = x[i];
+    float* gr = grad + i * N;
+    float* pr = param + i * N;
+    float* br = MOM ? buf + i * N : nullptr;
+    for (std::int64_t j = 0; j < N; ++j) {
+      float g = std::fma(xi, gz[j], 0.0f);
+      if (PZ) g = g + 0.0f;
+      gr[j] = g;
+      const float p = pr[j];
+      if (WD) g = std::fma(p, wd, g);
+      if (MOM) {
+        const float b = first ? g : std::fma(g, keep, br[j] * m);
+        br[j] = b;
+        g = nesterov ? std::fma(b, m, g) : b;
+      }
+      pr[j] = std::fma(g, neg_lr, p);
+    }
+  }
+}
+
+inline void sgd_outer_f32(std::int64_t i0, std::int64_t i1, std::int64_t N, const float* x,
+                          const float* gz, float* grad, float* param, float* buf,
+                          const SgdParams& o, bool plus_zero) {
+  const bool mom = o.momentum != 0 && buf != nullptr;
+  const bool wd = o.weight_decay != 0;
+  const float nl = static_cast<float>(-o.lr), fw = static_cast<float>(o.weight_decay);
+  const float fm = static_cast<float>(o.momentum), keep = static_cast<float>(1.0 - o.dampening);
+  const bool nest = o.nesterov, first = o.first_step;
+#define FFNN_OUTER(PZ, WD, MOM) \
+  sgd_outer_f32_v<PZ, WD, MOM>(i0, i1, N, x, gz, grad, param, buf, nl, fw, fm, keep, nest, first)
+  if (plus_zero) {
+    if (mom) { if (wd) FFNN_OUTER(true, true, true); else FFNN_OUTER(true, false, true); }
+    else { if (wd) FFNN_OUTER(true, true, false); else FFNN_OUTER(true, false, false); }
+  } else {
+    if (mom) { if (wd) FFNN_OUTER(false, true, true); else FFNN_OUTER(false, false, true); }
+    else { if (wd) FFNN_OUTER(false, true, false); else FFNN_OUTER(false, false, false); }
+  }
+#undef FFNN_OUTER
+}
+
 template <typename T, int G>
 void sgd_loop(std::int64_t n, T* param, T* grad, T* buf, const SgdParams& o, double l1) {
   const bool mom = o.momentum != 0 && buf != nullptr;

@@ -78,6 +78,16 @@ struct SlotUpdate {
   // the gradient was stored, not added to a zeroed one: 0 + g turns a -0 into +0 (done in the update)
   bool plus_zero;
 
+  // RangeUpdate::outer for float SGD without l1 on the avx-512 path (optim.h: sgd_outer_update)
+  static void outer(const void* ctx, std::int64_t i0, std::int64_t i1, std::int64_t n,
+                    const void* x, const void* gz) {
+    const SlotUpdate& u = *static_cast<const SlotUpdate*>(ctx);
+    StepSlot<T>& s = *u.slot;
+    sgd_outer_update(i0, i1, n, static_cast<const float*>(x), static_cast<const float*>(gz),
+                     reinterpret_cast<float*>(s.grad), reinterpret_cast<float*>(s.data),
+                     reinterpret_cast<float*>(s.buf), u.sgd, u.plus_zero);
+  }
+
   static void run(const void* ctx, std::int64_t off, std::int64_t n) {
     const SlotUpdate& u = *static_cast<const SlotUpdate*>(ctx);
     StepSlot<T>& s = *u.slot;
@@ -287,7 +297,11 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     StepSlot<T>& w = slots[ly.w];
     SlotUpdate<T> wu = slot_update<T>(cfg, slots, ly.w, state);
     wu.plus_zero = accumulate;
-    const RangeUpdate ru{SlotUpdate<T>::run, &wu};
+    RangeUpdate ru{SlotUpdate<T>::run, &wu};
+    if (std::is_same<T, float>::value && cfg.optimizer == StepOptimizer::Sgd && wu.l1 == 0 &&
+        sgd_outer_available()) {
+      ru.outer = SlotUpdate<T>::outer;
+    }
     // grad_z written over grad_out (read element by element first): the same values as a separate buffer
     const double dparam = linear_backward_update<T>(
         B, ly.in, ly.out, xin, w.data, z, g, ly.act, param, g, w.grad,
