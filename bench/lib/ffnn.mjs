@@ -211,7 +211,8 @@ export class FfnnContender {
       const { M, N, K } = p;
       const a = ffnn.Tensor.randn([M, K], { seed: 1 }).data;
       const b = ffnn.Tensor.randn([K, N], { seed: 2 }).data;
-      const c = new Float32Array(M * N);
+      // operands as a user holds them: tensors (64-byte aligned from 4 KiB on, as torch's and numpy's)
+      const c = ffnn.Tensor.zeros([M, N]).data;
       const k = ffnn.getKernels(dev);
       const run = (n) => {
         for (let i = 0; i < n; i++) k.gemm(false, false, M, N, K, 1, a, b, 0, c);
