@@ -215,7 +215,7 @@ struct Problem {
   T beta;
   T* c;
   const Epilogue<T>* epi;
-  const BlockDone* done;  // blocks of c handed on once final
+  const RowsDone* done;  // rows handed on once final (then every call covers all N columns)
   const GemmArch<T>* arch;
   std::int64_t kc;  // the depth of every K block but the last: K split into equal blocks
   bool direct_b;    // b read in place for full slivers
@@ -236,11 +236,10 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
   // with a rows callback and a shallow product, row blocks small enough that the rows just written
   // are still in L1 when the callback reads them
   std::int64_t MC = bk.MC;
-  // rows are final after the last K block of their row block only when one column panel covers
-  // this call's columns
-  const bool per_block = P.done && n1 - n0 <= bk.NC;
+  // rows are final after the last K block of their row block only when one column panel covers c
+  const bool per_block = P.done && N <= bk.NC;
   if (per_block && P.K <= ROWS_DONE_SHALLOW_K) {
-    MC = std::max<std::int64_t>(MR, std::min(bk.MC, ROWS_DONE_ELEMS / (n1 - n0) / MR * MR));
+    MC = std::max<std::int64_t>(MR, std::min(bk.MC, ROWS_DONE_ELEMS / N / MR * MR));
   }
   for (std::int64_t jc = n0; jc < n1; jc += bk.NC) {
     const std::int64_t nc = std::min(bk.NC, n1 - jc);
@@ -266,7 +265,7 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, m0, jc + jr, 1, nr);
           jr += nr;
         }
-        if (last && per_block) P.done->fn(P.done->ctx, m0, m1, n0, n1);
+        if (last && per_block) P.done->fn(P.done->ctx, m0, m1);
         continue;
       }
       if (m1 - m0 == 1 && !P.ta && P.arch->kernel_m1 && (!mb || P.arch->kernel_m1_mb)) {
@@ -281,7 +280,7 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           k1(kc, P.alpha, ar, bp, direct ? N : NR, beta, ct, N, 1, nr);
           if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, m0, jc + jr, 1, nr);
         }
-        if (last && per_block) P.done->fn(P.done->ctx, m0, m1, n0, n1);
+        if (last && per_block) P.done->fn(P.done->ctx, m0, m1);
         continue;
       }
       for (std::int64_t ic = m0; ic < m1; ic += MC) {
@@ -307,11 +306,11 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
             if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, ic + ir, jc + jr, mr, nr);
           }
         }
-        if (last && per_block) P.done->fn(P.done->ctx, ic, ic + mc, n0, n1);
+        if (last && per_block) P.done->fn(P.done->ctx, ic, ic + mc);
       }
     }
   }
-  if (P.done && !per_block) P.done->fn(P.done->ctx, m0, m1, n0, n1);
+  if (P.done && !per_block) P.done->fn(P.done->ctx, m0, m1);
 }
 
 // the i-th of n near-equal parts of [0, extent) cut on multiples of `unit`
@@ -380,7 +379,7 @@ namespace {
 template <typename T>
 void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
                T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi,
-               const BlockDone* done, int parts) {
+               const RowsDone* done, int parts) {
   if (M <= 0 || N <= 0) return;
   FlushDenormals ftz;
   if (K <= 0 || alpha == T(0)) {
@@ -392,7 +391,7 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
       for (std::int64_t i = 0; i < MN; ++i) c[i] *= beta;
     }
     if (epi) epi->fn(epi->ctx, c, N, 0, 0, M, N);
-    if (done) done->fn(done->ctx, 0, M, 0, N);
+    if (done) done->fn(done->ctx, 0, M);
     return;
   }
   Problem<T> P{trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, done, nullptr, 0, false, 0, K};
@@ -459,9 +458,9 @@ void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, s
 }
 
 template <typename T>
-void gemm_blocks_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                      T alpha, const T* a, const T* b, T beta, T* c, const BlockDone* done,
-                      int parts) {
+void gemm_rows_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+                    T alpha, const T* a, const T* b, T beta, T* c, const RowsDone* done,
+                    int parts) {
   gemm_impl<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, nullptr, done, parts);
 }
 
@@ -480,11 +479,11 @@ template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t,
 template void gemm_epilogue<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
                                    const float*, const float*, float, float*,
                                    const Epilogue<float>*, int);
-template void gemm_blocks_done<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
-                                    const float*, const float*, float, float*, const BlockDone*, int);
-template void gemm_blocks_done<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
+template void gemm_rows_done<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float,
+                                    const float*, const float*, float, float*, const RowsDone*, int);
+template void gemm_rows_done<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
                                      const double*, const double*, double, double*,
-                                     const BlockDone*, int);
+                                     const RowsDone*, int);
 template void gemm_epilogue<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double,
                                     const double*, const double*, double, double*,
                                     const Epilogue<double>*, int);

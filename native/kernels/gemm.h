@@ -39,20 +39,20 @@ void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, s
                    T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epilogue,
                    int parts = 0);
 
-// called once the block rows [i0, i1) x columns [j0, j1) of c is final (all of K), on the thread
-// that computed it, while it is still in cache (a layer's fused optimizer update of grad_w)
-struct BlockDone {
-  void (*fn)(const void* ctx, std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1);
+// called once rows [i0, i1) of c are final (every column, all of K), on the thread that computed
+// them, while they are still in cache (a layer's fused optimizer update of grad_w's rows)
+struct RowsDone {
+  void (*fn)(const void* ctx, std::int64_t i0, std::int64_t i1);
   const void* ctx;
 };
 
-// the same numbers as gemm, with `done` called on disjoint blocks that together cover c; threads
-// split M only and every block spans all columns. parts >= 1: rows [gemm_part_start(M, parts, p),
-// gemm_part_start(M, parts, p + 1)) on pool thread p, whatever the size: the rows of a layer's
-// grad_w (IN, OUT) that its forward product with the same parts read on that thread
+// the same numbers as gemm, with `done` called on disjoint row blocks that together cover c;
+// threads split M only. parts >= 1: rows [gemm_part_start(M, parts, p), gemm_part_start(M, parts,
+// p + 1)) on pool thread p, whatever the size: the rows of a layer's grad_w (IN, OUT) that its
+// forward product with the same parts read on that thread
 template <typename T>
-void gemm_blocks_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
-                      T alpha, const T* a, const T* b, T beta, T* c, const BlockDone* done,
-                      int parts = 0);
+void gemm_rows_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+                    T alpha, const T* a, const T* b, T beta, T* c, const RowsDone* done,
+                    int parts = 0);
 
 }  // namespace ffnn

@@ -299,25 +299,19 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
     if (w_update) update_chunks(IN * OUT, w_update);
     return dparam;
   }
-  // w's update on each block of grad_w as soon as the gemm has finished it, on the same thread,
-  // while it is still in cache (one pass over w and grad_w, one fork-join); a block of whole rows
-  // is one contiguous range, a block of some columns one range per row
-  struct Blocks {
+  // w's update on each block of grad_w's rows as soon as the gemm has finished it, on the same
+  // thread, while the rows are still in cache (one pass over w and grad_w, one fork-join)
+  struct Rows {
     const RangeUpdate* u;
     std::int64_t OUT;
-    static void fn(const void* ctx, std::int64_t i0, std::int64_t i1, std::int64_t j0,
-                   std::int64_t j1) {
-      const Blocks& r = *static_cast<const Blocks*>(ctx);
-      if (j0 == 0 && j1 == r.OUT) {
-        r.u->fn(r.u->ctx, i0 * r.OUT, (i1 - i0) * r.OUT);
-        return;
-      }
-      for (std::int64_t i = i0; i < i1; ++i) r.u->fn(r.u->ctx, i * r.OUT + j0, j1 - j0);
+    static void fn(const void* ctx, std::int64_t i0, std::int64_t i1) {
+      const Rows& r = *static_cast<const Rows*>(ctx);
+      r.u->fn(r.u->ctx, i0 * r.OUT, (i1 - i0) * r.OUT);
     }
   };
-  const Blocks blocks{w_update, OUT};
-  const BlockDone done{Blocks::fn, &blocks};
-  gemm_blocks_done<T>(true, false, IN, OUT, B, T(1), x, grad_z, beta, grad_w, &done, parts);
+  const Rows rows{w_update, OUT};
+  const RowsDone done{Rows::fn, &rows};
+  gemm_rows_done<T>(true, false, IN, OUT, B, T(1), x, grad_z, beta, grad_w, &done, parts);
   return dparam;
 }
 
