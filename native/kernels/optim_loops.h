@@ -62,6 +62,18 @@ void sgd_loop_v(std::int64_t n, T* __restrict param, T* __restrict grad, T* __re
 // float storage: torch.optim.SGD's float32 arithmetic as its vectorized cpu kernels do it: each
 // add_ with an alpha one fused multiply-add with the alpha rounded to float (weight decay
 // g + wd p, momentum m buf + (1 - d) g after buf's mul_, nesterov g + m buf, the step p - lr g)
+// one element of it: the new param from p and g; the momentum buffer element b updated
+template <bool WD, bool MOM>
+inline float sgd_f32(float p, float g, float& b, const float neg_lr, const float wd,
+                     const float m, const float keep, const bool nesterov, const bool first) {
+  if (WD) g = std::fma(p, wd, g);
+  if (MOM) {
+    b = first ? g : std::fma(g, keep, b * m);
+    g = nesterov ? std::fma(b, m, g) : b;
+  }
+  return std::fma(g, neg_lr, p);
+}
+
 template <int G, bool WD, bool MOM>
 void sgd_loop_f32(std::int64_t n, float* __restrict param, float* __restrict grad,
                   float* __restrict buf, const float neg_lr, const float wd, const float m,
@@ -69,14 +81,10 @@ void sgd_loop_f32(std::int64_t n, float* __restrict param, float* __restrict gra
   for (std::int64_t i = 0; i < n; ++i) {
     const float p = param[i];
     // the l1 scratch value is a float: exact in double and back
-    float g = static_cast<float>(effective<float, (G & G_L1) != 0>(p, read_grad<float, G>(grad, i), l1));
-    if (WD) g = std::fma(p, wd, g);
-    if (MOM) {
-      const float b = first ? g : std::fma(g, keep, buf[i] * m);
-      buf[i] = b;
-      g = nesterov ? std::fma(b, m, g) : b;
-    }
-    param[i] = std::fma(g, neg_lr, p);
+    const float g = static_cast<float>(effective<float, (G & G_L1) != 0>(p, read_grad<float, G>(grad, i), l1));
+    float b = MOM ? buf[i] : 0.0f;
+    param[i] = sgd_f32<WD, MOM>(p, g, b, neg_lr, wd, m, keep, nesterov, first);
+    if (MOM) buf[i] = b;
   }
 }
 
@@ -98,14 +106,9 @@ void sgd_outer_f32_v(std::int64_t i0, std::int64_t i1, std::int64_t N, const flo
       float g = std::fma(xi, gz[j], 0.0f);
       if (PZ) g = g + 0.0f;
       gr[j] = g;
-      const float p = pr[j];
-      if (WD) g = std::fma(p, wd, g);
-      if (MOM) {
-        const float b = first ? g : std::fma(g, keep, br[j] * m);
-        br[j] = b;
-        g = nesterov ? std::fma(b, m, g) : b;
-      }
-      pr[j] = std::fma(g, neg_lr, p);
+      float b = MOM ? br[j] : 0.0f;
+      pr[j] = sgd_f32<WD, MOM>(pr[j], g, b, neg_lr, wd, m, keep, nesterov, first);
+      if (MOM) br[j] = b;
     }
   }
 }
