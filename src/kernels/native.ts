@@ -3,9 +3,9 @@
 // src/kernels/checked.ts validates fully before that).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { Kernels } from './types.js';
+import { packageRoot } from '../util/package-root.js';
 
 // the addon's exports: every Kernels method under the same name and argument order (the type is
 // derived from the contract, so the two cannot drift apart), plus the native-only controls
@@ -29,16 +29,6 @@ function rebuildHint(root: string): string {
   );
 }
 
-// the directory holding package.json above this file: src/kernels under vitest, dist/kernels after tsc
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`ffnn: no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
 
 // the paths tried, in order: $FFNN_ADDON, then the cmake-js / node-gyp Release and Debug builds
 export function addonCandidates(): string[] {

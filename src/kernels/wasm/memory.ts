@@ -3,8 +3,8 @@
 // arena that each call lays its arguments out in from ARENA (single-threaded: one call at a time owns
 // it). the memory only grows, once per new high-water mark; views are rebuilt after a growth.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../../util/package-root.js';
 
 // the parts of the WebAssembly global used here (lib ES2022 without DOM does not declare it)
 interface WasmMemoryObject {
@@ -35,15 +35,6 @@ const PAGE = 65536;
 export const ALIGN = 64;
 export const WS = ALIGN;
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`ffnn: no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
 
 // the paths tried, in order: $FFNN_WASM, then build/wasm/ffnn.wasm of the package
 export function wasmCandidates(): string[] {
