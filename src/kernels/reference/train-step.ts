@@ -3,7 +3,7 @@
 // layer down, each layer's sgdStep / adamStep once its gradients are final; the learnable activation
 // scalars last. the same numbers as FFNN / Sequential with an SGD or Adam optimizer on the js device.
 // x is (B, IN); y is (B) class indices or (B, C) floats
-import { STEP_STATE, type FloatArray, type StepPlan, type StepPlanSpec } from '../types.js';
+import { STEP_STATE, type AdamOptions, type FloatArray, type SgdOptions, type StepPlan, type StepPlanSpec } from '../types.js';
 import { ACT_CODE } from '../types.js';
 import { ceLoss, categoricalCELoss } from './ce-loss.js';
 import { linearBackward, linearForward } from './linear.js';
@@ -63,7 +63,8 @@ export function createStepPlan(spec: StepPlanSpec): StepPlan {
   return new ReferenceStepPlan(spec);
 }
 
-function allFinite(n: number, a: FloatArray): number {
+// the index of the first non-finite element of a[0, n), or -1
+export function firstNonFinite(n: number, a: FloatArray): number {
   for (let i = 0; i < n; i++) if (!Number.isFinite(a[i])) return i;
   return -1;
 }
@@ -72,6 +73,52 @@ function notFinite(name: string, a: FloatArray, i: number, cols: number): RangeE
   return new RangeError(
     `trainStep: ${name}: expected finite values, received ${String(a[i])} at [${Math.floor(i / cols)}, ${i % cols}]`,
   );
+}
+
+// the checks a step makes before its first write: x (B, IN) finite; y finite (B, C) or class
+// indices in [0, C); returns y as indices or as dense targets (the other null)
+export function checkStepInputs(
+  B: number, IN: number, C: number, x: FloatArray, y: FloatArray | Int32Array,
+): { idx: Int32Array | null; dense: FloatArray | null } {
+  const idx = y instanceof Int32Array ? y : null;
+  const dense = idx === null ? (y as FloatArray) : null;
+  let bad = firstNonFinite(B * IN, x);
+  if (bad >= 0) throw notFinite('x', x, bad, IN);
+  if (dense !== null) {
+    bad = firstNonFinite(B * C, dense);
+    if (bad >= 0) throw notFinite('y', dense, bad, C);
+  } else {
+    for (let i = 0; i < B; i++) {
+      const k = (idx as Int32Array)[i];
+      if (k < 0 || k >= C) throw new RangeError(`trainStep: y: expected class indices in [0, ${C}), received ${k} at index ${i}`);
+    }
+  }
+  return { idx, dense };
+}
+
+// the optimizer options of a step from the plan's state array, `per` being the parameter's own
+// number (SGD: 1 on the step that creates its momentum buffer; Adam: its 1-based step)
+export function sgdOptions(st: Float64Array, per: number): SgdOptions {
+  return {
+    lr: st[STEP_STATE.lr],
+    momentum: st[STEP_STATE.momentum],
+    dampening: st[STEP_STATE.dampening],
+    nesterov: st[STEP_STATE.nesterov] !== 0,
+    weightDecay: st[STEP_STATE.weightDecay],
+    firstStep: per !== 0,
+  };
+}
+
+export function adamOptions(st: Float64Array, per: number): AdamOptions {
+  return {
+    lr: st[STEP_STATE.lr],
+    beta1: st[STEP_STATE.beta1],
+    beta2: st[STEP_STATE.beta2],
+    eps: st[STEP_STATE.eps],
+    weightDecay: st[STEP_STATE.weightDecay],
+    decoupled: st[STEP_STATE.decoupled] !== 0,
+    step: per,
+  };
 }
 
 // the optimizer's step of parameter s, as SGD.step / Adam.step make it
@@ -97,25 +144,9 @@ function update(plan: ReferenceStepPlan, s: number): void {
   }
   const per = st[STEP_STATE.count + s];
   if (spec.optimizer === 'sgd') {
-    const momentum = st[STEP_STATE.momentum];
-    sgdStep(n, p.data, grad, momentum !== 0 ? p.buf : null, {
-      lr: st[STEP_STATE.lr],
-      momentum,
-      dampening: st[STEP_STATE.dampening],
-      nesterov: st[STEP_STATE.nesterov] !== 0,
-      weightDecay: st[STEP_STATE.weightDecay],
-      firstStep: per !== 0,
-    });
+    sgdStep(n, p.data, grad, st[STEP_STATE.momentum] !== 0 ? p.buf : null, sgdOptions(st, per));
   } else {
-    adamStep(n, p.data, grad, p.m as FloatArray, p.v as FloatArray, {
-      lr: st[STEP_STATE.lr],
-      beta1: st[STEP_STATE.beta1],
-      beta2: st[STEP_STATE.beta2],
-      eps: st[STEP_STATE.eps],
-      weightDecay: st[STEP_STATE.weightDecay],
-      decoupled: st[STEP_STATE.decoupled] !== 0,
-      step: per,
-    });
+    adamStep(n, p.data, grad, p.m as FloatArray, p.v as FloatArray, adamOptions(st, per));
   }
 }
 
@@ -130,19 +161,7 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
   const L = layers.length;
   const IN = plan.inFeatures;
   const C = plan.outFeatures;
-  const idx = y instanceof Int32Array ? y : null;
-  const dense = idx === null ? (y as FloatArray) : null;
-  let bad = allFinite(B * IN, x);
-  if (bad >= 0) throw notFinite('x', x, bad, IN);
-  if (dense !== null) {
-    bad = allFinite(B * C, dense);
-    if (bad >= 0) throw notFinite('y', dense, bad, C);
-  } else {
-    for (let i = 0; i < B; i++) {
-      const k = (idx as Int32Array)[i];
-      if (k < 0 || k >= C) throw new RangeError(`trainStep: y: expected class indices in [0, ${C}), received ${k} at index ${i}`);
-    }
-  }
+  const { idx, dense } = checkStepInputs(B, IN, C, x, y);
   plan.reserve(B);
 
   const paramOf = (l: number): number => {
@@ -162,7 +181,7 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
   if (spec.loss === 'ffnn') {
     const probs = plan.probs as FloatArray;
     softmax(B, C, h, probs);
-    if (allFinite(B * C, probs) >= 0) return NaN;
+    if (firstNonFinite(B * C, probs) >= 0) return NaN;
     loss = idx !== null ? categoricalCELoss(B, C, probs, idx, true, 1e-8) : ceLoss(B, C, probs, dense as FloatArray, true, 1e-8);
     if (!Number.isFinite(loss)) return loss;
     // FFNN.backward's d loss / d logits
@@ -174,7 +193,7 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
       for (let i = 0; i < B * C; i++) dout[i] = (probs[i] - t[i]) / B;
     }
   } else {
-    if (allFinite(B * C, h) >= 0) return NaN;
+    if (firstNonFinite(B * C, h) >= 0) return NaN;
     if (spec.loss === 'cross-entropy') {
       loss = softmaxCrossEntropy(B, C, h, y, null, dout);
       if (spec.reduction === 'sum') {

@@ -14,6 +14,7 @@ import { mseLoss } from '../reference/mse-loss.js';
 import { softmax } from '../reference/softmax.js';
 import { softmaxCrossEntropy } from '../reference/softmax-cross-entropy.js';
 import { adamStep } from '../reference/adam.js';
+import { adamOptions, checkStepInputs, firstNonFinite } from '../reference/train-step.js';
 import { align, wasmMemory, type WasmMemory } from './memory.js';
 import { actBackwardAt, biasActAt, gemmAt, sgdAt, wasmAct } from './ops.js';
 import { get, put } from './kernels.js';
@@ -122,16 +123,6 @@ export function createStepPlan(spec: StepPlanSpec): StepPlan {
   return new WasmStepPlan(spec);
 }
 
-function firstNonFinite(n: number, a: FloatArray): number {
-  for (let i = 0; i < n; i++) if (!Number.isFinite(a[i])) return i;
-  return -1;
-}
-
-function notFinite(name: string, a: FloatArray, i: number, cols: number): RangeError {
-  return new RangeError(
-    `trainStep: ${name}: expected finite values, received ${String(a[i])} at [${Math.floor(i / cols)}, ${i % cols}]`,
-  );
-}
 
 // the optimizer's step of parameter s, as SGD.step / Adam.step make it
 function update(m: WasmMemory, plan: WasmStepPlan, s: number): void {
@@ -160,15 +151,7 @@ function update(m: WasmMemory, plan: WasmStepPlan, s: number): void {
       st[STEP_STATE.nesterov] !== 0, per !== 0,
     );
   } else {
-    adamStep(n, r.data.view, grad.view, (r.m as Region).view, (r.v as Region).view, {
-      lr: st[STEP_STATE.lr],
-      beta1: st[STEP_STATE.beta1],
-      beta2: st[STEP_STATE.beta2],
-      eps: st[STEP_STATE.eps],
-      weightDecay: st[STEP_STATE.weightDecay],
-      decoupled: st[STEP_STATE.decoupled] !== 0,
-      step: per,
-    });
+    adamStep(n, r.data.view, grad.view, (r.m as Region).view, (r.v as Region).view, adamOptions(st, per));
   }
 }
 
@@ -184,19 +167,7 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
   const IN = plan.inFeatures;
   const C = plan.outFeatures;
   const es = plan.es;
-  const idx = y instanceof Int32Array ? y : null;
-  const dense = idx === null ? (y as FloatArray) : null;
-  let bad = firstNonFinite(B * IN, x);
-  if (bad >= 0) throw notFinite('x', x, bad, IN);
-  if (dense !== null) {
-    bad = firstNonFinite(B * C, dense);
-    if (bad >= 0) throw notFinite('y', dense, bad, C);
-  } else {
-    for (let i = 0; i < B; i++) {
-      const k = (idx as Int32Array)[i];
-      if (k < 0 || k >= C) throw new RangeError(`trainStep: y: expected class indices in [0, ${C}), received ${k} at index ${i}`);
-    }
-  }
+  const { idx, dense } = checkStepInputs(B, IN, C, x, y);
   const m = wasmMemory();
   plan.reserve(m, B);
   plan.place(m);
