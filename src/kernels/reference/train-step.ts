@@ -150,6 +150,43 @@ function update(plan: ReferenceStepPlan, s: number): void {
   }
 }
 
+// the loss of a step's output h (B, C) and d loss / d h into dout, as the module path computes them:
+// FFNN (softmax into probs, CELoss, (probs - y) / B) or a Sequential's CrossEntropyLoss / MSELoss.
+// NaN when the output (or the probabilities) are not finite, the loss itself when it is not finite
+export function stepLoss(
+  spec: StepPlanSpec, B: number, C: number, h: FloatArray, y: FloatArray | Int32Array,
+  idx: Int32Array | null, dense: FloatArray | null, probsBuf: FloatArray | null, dout: FloatArray,
+): number {
+  let loss: number;
+  if (spec.loss === 'ffnn') {
+    const probs = probsBuf as FloatArray;
+    softmax(B, C, h, probs);
+    if (firstNonFinite(B * C, probs) >= 0) return NaN;
+    loss = idx !== null ? categoricalCELoss(B, C, probs, idx, true, 1e-8) : ceLoss(B, C, probs, dense as FloatArray, true, 1e-8);
+    if (!Number.isFinite(loss)) return loss;
+    // FFNN.backward's d loss / d logits
+    if (idx !== null) {
+      for (let i = 0; i < B * C; i++) dout[i] = probs[i] / B;
+      for (let i = 0; i < B; i++) dout[i * C + idx[i]] -= 1 / B;
+    } else {
+      const t = dense as FloatArray;
+      for (let i = 0; i < B * C; i++) dout[i] = (probs[i] - t[i]) / B;
+    }
+  } else {
+    if (firstNonFinite(B * C, h) >= 0) return NaN;
+    if (spec.loss === 'cross-entropy') {
+      loss = softmaxCrossEntropy(B, C, h, y, null, dout);
+      if (spec.reduction === 'sum') {
+        for (let i = 0; i < B * C; i++) dout[i] *= B;
+        loss *= B;
+      }
+    } else {
+      loss = mseLoss(B * C, h, dense as FloatArray, spec.reduction, dout);
+    }
+  }
+  return loss;
+}
+
 export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatArray | Int32Array): number {
   if (!(planArg instanceof ReferenceStepPlan)) {
     throw new TypeError('trainStep: plan: expected a plan from the js createStepPlan, received another object');
@@ -176,35 +213,9 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
     h = plan.y[l];
   }
 
+  const loss = stepLoss(spec, B, C, h, y, idx, dense, plan.probs, plan.dout as FloatArray);
+  if (!Number.isFinite(loss)) return loss;
   const dout = plan.dout as FloatArray;
-  let loss: number;
-  if (spec.loss === 'ffnn') {
-    const probs = plan.probs as FloatArray;
-    softmax(B, C, h, probs);
-    if (firstNonFinite(B * C, probs) >= 0) return NaN;
-    loss = idx !== null ? categoricalCELoss(B, C, probs, idx, true, 1e-8) : ceLoss(B, C, probs, dense as FloatArray, true, 1e-8);
-    if (!Number.isFinite(loss)) return loss;
-    // FFNN.backward's d loss / d logits
-    if (idx !== null) {
-      for (let i = 0; i < B * C; i++) dout[i] = probs[i] / B;
-      for (let i = 0; i < B; i++) dout[i * C + idx[i]] -= 1 / B;
-    } else {
-      const t = dense as FloatArray;
-      for (let i = 0; i < B * C; i++) dout[i] = (probs[i] - t[i]) / B;
-    }
-  } else {
-    if (firstNonFinite(B * C, h) >= 0) return NaN;
-    if (spec.loss === 'cross-entropy') {
-      loss = softmaxCrossEntropy(B, C, h, y, null, dout);
-      if (spec.reduction === 'sum') {
-        for (let i = 0; i < B * C; i++) dout[i] *= B;
-        loss *= B;
-      }
-    } else {
-      loss = mseLoss(B * C, h, dense as FloatArray, spec.reduction, dout);
-    }
-    if (!Number.isFinite(loss)) return loss;
-  }
 
   const accumulate = spec.loss !== 'ffnn';
   if (accumulate) {

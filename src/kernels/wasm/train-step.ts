@@ -9,12 +9,8 @@
 import { ACT_CODE, STEP_STATE, type FloatArray, type StepPlan, type StepPlanSpec } from '../types.js';
 import { biasAct as refBiasAct } from '../reference/bias-act.js';
 import { actBackward as refActBackward } from '../reference/act-backward.js';
-import { ceLoss, categoricalCELoss } from '../reference/ce-loss.js';
-import { mseLoss } from '../reference/mse-loss.js';
-import { softmax } from '../reference/softmax.js';
-import { softmaxCrossEntropy } from '../reference/softmax-cross-entropy.js';
 import { adamStep } from '../reference/adam.js';
-import { adamOptions, checkStepInputs, firstNonFinite } from '../reference/train-step.js';
+import { adamOptions, checkStepInputs, stepLoss } from '../reference/train-step.js';
 import { align, wasmMemory, type WasmMemory } from './memory.js';
 import { actBackwardAt, biasActAt, gemmAt, sgdAt, wasmAct } from './ops.js';
 import { get, put } from './kernels.js';
@@ -205,36 +201,8 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
     h = out;
   }
 
-  const hv = h.view;
-  const dout = plan.dout.view;
-  let loss: number;
-  if (spec.loss === 'ffnn') {
-    const probs = (plan.probs as Region).view;
-    softmax(B, C, hv, probs);
-    if (firstNonFinite(B * C, probs) >= 0) return NaN;
-    loss = idx !== null ? categoricalCELoss(B, C, probs, idx, true, 1e-8) : ceLoss(B, C, probs, dense as FloatArray, true, 1e-8);
-    if (!Number.isFinite(loss)) return loss;
-    // FFNN.backward's d loss / d logits
-    if (idx !== null) {
-      for (let i = 0; i < B * C; i++) dout[i] = probs[i] / B;
-      for (let i = 0; i < B; i++) dout[i * C + idx[i]] -= 1 / B;
-    } else {
-      const t = dense as FloatArray;
-      for (let i = 0; i < B * C; i++) dout[i] = (probs[i] - t[i]) / B;
-    }
-  } else {
-    if (firstNonFinite(B * C, hv) >= 0) return NaN;
-    if (spec.loss === 'cross-entropy') {
-      loss = softmaxCrossEntropy(B, C, hv, y, null, dout);
-      if (spec.reduction === 'sum') {
-        for (let i = 0; i < B * C; i++) dout[i] *= B;
-        loss *= B;
-      }
-    } else {
-      loss = mseLoss(B * C, hv, dense as FloatArray, spec.reduction, dout);
-    }
-    if (!Number.isFinite(loss)) return loss;
-  }
+  const loss = stepLoss(spec, B, C, h.view, y, idx, dense, plan.probs ? plan.probs.view : null, plan.dout.view);
+  if (!Number.isFinite(loss)) return loss;
 
   const accumulate = spec.loss !== 'ffnn';
   if (accumulate) {
