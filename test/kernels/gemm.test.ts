@@ -118,6 +118,9 @@ const LARGE: Case[] = [
   { transA: true, transB: false, M: 784, N: 300, K: 512, alpha: 1, beta: 1 },
   { transA: false, transB: true, M: 1024, N: 1024, K: 64, alpha: 0.5, beta: 0 },
   { transA: true, transB: true, M: 257, N: 255, K: 513, alpha: -1.7, beta: 0.25 },
+  // b packed row by row (M past the in-place limit) over two column panels, the second starting
+  // past column 1024 and ending in a partial sliver, and two K blocks
+  { transA: false, transB: false, M: 100, N: 1100, K: 600, alpha: 1, beta: 0.5 },
 ];
 
 describe.each(backends)('gemm on $name', ({ kernels }) => {
