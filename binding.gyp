@@ -41,8 +41,8 @@
       "sources": ["native/kernels/gemm_avx512.cpp"],
       "conditions": [
         ["target_arch=='x64' and OS!='win'", {
-          "cflags": ["-mavx512f", "-mavx2", "-mfma"],
-          "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx2", "-mfma"] }
+          "cflags": ["-mavx512f", "-mavx2", "-mfma", "-mprfchw"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx2", "-mfma", "-mprfchw"] }
         }]
       ]
     },

@@ -15,7 +15,7 @@ for f in cpu threads alloc_count gemm gemm_portable activation linear; do
   objs="$objs $out/$f.o"
 done
 $cxx $flags -mavx2 -mfma -c "$k/gemm_avx2.cpp" -o "$out/gemm_avx2.o"
-$cxx $flags -mavx512f -mavx2 -mfma -c "$k/gemm_avx512.cpp" -o "$out/gemm_avx512.o"
+$cxx $flags -mavx512f -mavx2 -mfma -mprfchw -c "$k/gemm_avx512.cpp" -o "$out/gemm_avx512.o"
 objs="$objs $out/gemm_avx2.o $out/gemm_avx512.o"
 blas=""
 if [ -f /usr/include/cblas.h ] || [ -f /usr/include/x86_64-linux-gnu/cblas.h ]; then

@@ -46,6 +46,14 @@ struct F64 {
   static void store_mask(T* p, __mmask8 m, V v) { _mm512_mask_storeu_pd(p, m, v); }
 };
 
+inline void prefetch_for_write(const char* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p, 1, 3);
+#else
+  _mm_prefetch(p, _MM_HINT_T0);
+#endif
+}
+
 // MR rows x NV vectors; the accumulators stay in registers (loops fully unrolled). edges use
 // masked loads and stores of c, so full and edge tiles round every element the same way. MB: b's
 // rows loaded masked to nr columns (b read in place at a partial sliver); the lanes past nr are
@@ -56,12 +64,16 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
                   typename S::T* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
   using V = typename S::V;
   // c is read (or written) only after the kc loop: fetch its rows now so the miss overlaps the
-  // products (c is often far bigger than L2); a prefetch never faults, even past the matrix
+  // products (c is often far bigger than L2); a prefetch never faults, even past the matrix.
+  // with intent to write (prefetchw, built with -mprfchw, which every avx-512 cpu has): a tile last
+  // read by another thread (a training step's partial sums and gradients, read by the other core
+  // at every step) then comes exclusive at once, not shared and then upgraded at the store. W1
+  // (784-256-10, batch 16, 2 threads) measured 77.0 -> 72.2 us a step, medians of 7
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     const char* row = reinterpret_cast<const char*>(c + i * ldc);
-    _mm_prefetch(row, _MM_HINT_T0);
-    _mm_prefetch(row + NV * S::W * sizeof(typename S::T) - 1, _MM_HINT_T0);
+    prefetch_for_write(row);
+    prefetch_for_write(row + NV * S::W * sizeof(typename S::T) - 1);
   }
   V acc[MR][NV];
 #pragma GCC unroll 8
