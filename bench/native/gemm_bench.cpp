@@ -28,6 +28,7 @@ namespace {
 
 struct Shape {
   std::int64_t M, K, N;
+  bool ta;  // a stored (K, M) and transposed (a layer's grad_w = x^T gz)
 };
 
 // wall clock, or with --cpu the process cpu time (all threads): on a loaded machine it shows
@@ -63,7 +64,7 @@ bool verify(const Shape& s, const std::vector<T>& a, const std::vector<T>& b,
     for (std::int64_t j = 0; j < s.N; j += step_j) {
       double sum = 0, abs = 0;
       for (std::int64_t k = 0; k < s.K; ++k) {
-        const double p = static_cast<double>(a[i * s.K + k]) * b[k * s.N + j];
+        const double p = static_cast<double>(s.ta ? a[k * s.M + i] : a[i * s.K + k]) * b[k * s.N + j];
         sum += p;
         abs += std::fabs(p);
       }
@@ -109,19 +110,21 @@ int run(int reps, const std::vector<std::string>& isas, const std::vector<int>& 
     fill(b, 2);
     const double flops = 2.0 * s.M * s.N * s.K;
     char name[64];
-    std::snprintf(name, sizeof name, "%lldx%lldx%lld", (long long)s.M, (long long)s.K,
-                  (long long)s.N);
+    std::snprintf(name, sizeof name, "%s%lldx%lldx%lld", s.ta ? "t" : "", (long long)s.M,
+                  (long long)s.K, (long long)s.N);
     for (int t : threads) {
       double blas = 0;
 #ifdef FFNN_HAVE_OPENBLAS
+      const auto ta = s.ta ? CblasTrans : CblasNoTrans;
+      const std::int64_t lda = s.ta ? s.M : s.K;
       openblas_set_num_threads(t);
       auto gb = time_runs(reps, flops, [&] {
         if constexpr (sizeof(T) == 4) {
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.M, s.N, s.K, 1.0f, a.data(),
-                      s.K, b.data(), s.N, 0.0f, c.data(), s.N);
+          cblas_sgemm(CblasRowMajor, ta, CblasNoTrans, s.M, s.N, s.K, 1.0f, a.data(), lda,
+                      b.data(), s.N, 0.0f, c.data(), s.N);
         } else {
-          cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.M, s.N, s.K, 1.0, a.data(),
-                      s.K, b.data(), s.N, 0.0, c.data(), s.N);
+          cblas_dgemm(CblasRowMajor, ta, CblasNoTrans, s.M, s.N, s.K, 1.0, a.data(), lda,
+                      b.data(), s.N, 0.0, c.data(), s.N);
         }
       });
       blas = gb[gb.size() / 2];
@@ -133,7 +136,7 @@ int run(int reps, const std::vector<std::string>& isas, const std::vector<int>& 
         if (!ffnn::isa_from_name(isa_name.c_str(), &isa) || !ffnn::set_isa(isa)) continue;
         ffnn::set_num_threads(t);
         std::fill(c.begin(), c.end(), T(NAN));
-        ffnn::gemm<T>(false, false, s.M, s.N, s.K, T(1), a.data(), b.data(), T(0), c.data());
+        ffnn::gemm<T>(s.ta, false, s.M, s.N, s.K, T(1), a.data(), b.data(), T(0), c.data());
         double worst;
         if (!verify(s, a, b, c, &worst)) {
           std::printf("%-18s %-9s %3d FAILED verification (error %.3g of the bound)\n", name,
@@ -142,7 +145,7 @@ int run(int reps, const std::vector<std::string>& isas, const std::vector<int>& 
           continue;
         }
         auto g = time_runs(reps, flops, [&] {
-          ffnn::gemm<T>(false, false, s.M, s.N, s.K, T(1), a.data(), b.data(), T(0), c.data());
+          ffnn::gemm<T>(s.ta, false, s.M, s.N, s.K, T(1), a.data(), b.data(), T(0), c.data());
         });
         const double med = g[g.size() / 2];
         std::printf("%-18s %-9s %3d %9.1f %9.1f %9.1f", name, isa_name.c_str(), t, med, g.front(),
@@ -177,8 +180,9 @@ int main(int argc, char** argv) {
   bool f64 = false;
   std::vector<std::string> isas = {"avx512", "avx2", "portable"};
   std::vector<int> threads = {1, 2};
-  std::vector<Shape> shapes = {{512, 512, 512},   {1024, 1024, 1024}, {2048, 2048, 2048},
-                               {16, 784, 256},    {64, 784, 256},     {256, 1024, 1024}};
+  std::vector<Shape> shapes = {{512, 512, 512, false},  {1024, 1024, 1024, false},
+                               {2048, 2048, 2048, false}, {16, 784, 256, false},
+                               {64, 784, 256, false},    {256, 1024, 1024, false}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const char* val = i + 1 < argc ? argv[i + 1] : "";
@@ -194,8 +198,9 @@ int main(int argc, char** argv) {
       shapes.clear();
       for (auto& t : split(val)) {
         Shape s{};
-        if (std::sscanf(t.c_str(), "%lldx%lldx%lld", (long long*)&s.M, (long long*)&s.K,
-                        (long long*)&s.N) == 3) {
+        s.ta = !t.empty() && t[0] == 't';
+        if (std::sscanf(t.c_str() + (s.ta ? 1 : 0), "%lldx%lldx%lld", (long long*)&s.M,
+                        (long long*)&s.K, (long long*)&s.N) == 3) {
           shapes.push_back(s);
         }
       }
