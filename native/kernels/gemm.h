@@ -32,8 +32,10 @@ std::int64_t gemm_part_start(std::int64_t K, int parts, int p);
 // (a, b not transposed, alpha 1, beta 0): K split into at most `parts` contiguous runs of the
 // gemm's own K blocks, run p by pool thread p whatever the size (threads.h), partial products
 // added in block order (the same numbers as parts 0): thread p reads only rows
-// [gemm_part_start(K, parts, p), gemm_part_start(K, parts, p + 1)) of b. with one K block, or any
-// other case, the caller's thread alone
+// [gemm_part_start(K, parts, p), gemm_part_start(K, parts, p + 1)) of b. parts >= 1 with b
+// transposed (N, K): c's columns [gemm_part_start(N, parts, p), gemm_part_start(N, parts, p + 1))
+// on pool thread p, which reads only those rows of b. with one block, or any other case, the
+// caller's thread alone
 template <typename T>
 void gemm_epilogue(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
                    T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epilogue,

@@ -281,8 +281,9 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
   FlushDenormals ftz;
   const double dparam =
       backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate_bias);
-  // grad_x reads w: before any element of w is updated
-  if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
+  // grad_x reads w: before any element of w is updated; with parts, each thread reads only its
+  // own rows of w
+  if (grad_x) gemm_epilogue<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x, nullptr, parts);
   const T beta = accumulate ? T(1) : T(0);
   if (w_update && w_update->outer && B == 1 && !accumulate) {
     // batch 1: grad_w = x gz^T and the update in one pass (no tile of depth 1 stored, then read

@@ -100,16 +100,19 @@ describe.skipIf(skipNative)('thread count, layers split by weight rows', () => {
   // a fused step gives each thread a run of whole K blocks of a layer's weights (forward partial
   // products added in block order, grad_w and the update by the same rows) when the layer has
   // >= 2^14 weights and B x OUT <= 2^15 (OWNED_* in native/kernels/blocking.h): 784 x 256 at batch
-  // 1, 16 and 64 (784 = two K blocks of 392); 256 x 128 is one K block (the caller alone)
-  for (const batchSize of [1, 16, 64]) {
-    it(`1 and 2 native threads give the same bits: 784-256-128-10 at batch ${batchSize}`, () => {
+  // 1, 16 and 64 (784 = two K blocks of 392); 256 x 128 is one K block (the caller alone). a
+  // hidden 1024 x 256 layer at batch 16 is two K blocks too: its grad_x = gz w^T splits its columns
+  // by the same weight rows
+  const cases: [number[], number][] = [[[256, 128], 1], [[256, 128], 16], [[256, 128], 64], [[1024, 256], 16]];
+  for (const [hidden, batchSize] of cases) {
+    it(`1 and 2 native threads give the same bits: 784-${hidden.join('-')}-10 at batch ${batchSize}`, () => {
       const ds = new RandomDataset(batchSize * 6, 784, 10, { seed: 8 });
       const saved = getNumThreads();
       const runs: { losses: number[]; run: Run }[] = [];
       try {
         for (const threads of [1, 2]) {
           setNumThreads(threads);
-          const run = makeRun('native', 784, [256, 128], 10);
+          const run = makeRun('native', 784, hidden, 10);
           const losses = trainFFNN(run.net, ds, run.opt, { epochs: 2, batchSize, seed: 4, schedule: run.sched });
           runs.push({ losses, run });
         }
