@@ -366,6 +366,27 @@ void gemm_kparts(const Problem<T>& P, std::int64_t nk, int parts) {
   if (P.epi) P.epi->fn(P.epi->ctx, P.c, P.N, 0, 0, P.M, P.N);
 }
 
+// c's rows (by_rows) or columns split where a product of depth M (or N) with the same parts splits
+// its K blocks (gemm_part_start): part p on pool thread p, which reads only those rows of op(a), or
+// those rows of a transposed b (N, K); one block: the caller's thread alone
+template <typename T>
+void gemm_owned(const Problem<T>& P, bool by_rows, int parts) {
+  const std::int64_t extent = by_rows ? P.M : P.N;
+  std::int64_t nb, kc;
+  k_blocks<T>(extent, &nb, &kc);
+  const int n = static_cast<int>(std::min<std::int64_t>(parts, nb));
+  if (n <= 1) {
+    gemm_rect(P, 0, P.M, 0, P.N);
+    return;
+  }
+  parallel_for(n, n, [&](int p) {
+    const std::int64_t lo = block_split(extent, nb, kc, n, p);
+    const std::int64_t hi = block_split(extent, nb, kc, n, p + 1);
+    if (by_rows) gemm_rect(P, lo, hi, 0, P.N);
+    else gemm_rect(P, 0, P.M, lo, hi);
+  });
+}
+
 }  // namespace
 
 template <typename T>
@@ -405,36 +426,16 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
 
   if (parts >= 1) {
     if (done) {
-      // rows split where a product of depth M splits its K blocks (gemm_part_start)
-      std::int64_t mk, mkc;
-      k_blocks<T>(M, &mk, &mkc);
-      const int n = static_cast<int>(std::min<std::int64_t>(parts, mk));
-      if (n <= 1) {
-        gemm_rect(P, 0, M, 0, N);
-        return;
-      }
-      parallel_for(n, n, [&](int p) {
-        gemm_rect(P, block_split(M, mk, mkc, n, p), block_split(M, mk, mkc, n, p + 1), 0, N);
-      });
+      // grad_w's rows: the weight rows of the layer's forward product on that thread
+      gemm_owned(P, true, parts);
       return;
     }
     if (trans_b) {
-      // c's columns split where b's rows split: part p reads only the rows of b (N, K) that a
-      // product of depth N with the same parts gives that thread (a layer's grad_x = gz w^T: the
-      // weight rows its forward product and its update own). measured on 784-256-128-10 at batch
-      // 64: the 256 x 128 layer's grad_x had split columns by tiles, the other core's reads of w
-      // then cost the update of w 22 us a step to take its lines back, and the next activation
-      // backward 10 us to fetch that core's half of grad_x
-      std::int64_t nb, nbc;
-      k_blocks<T>(N, &nb, &nbc);
-      const int n = static_cast<int>(std::min<std::int64_t>(parts, nb));
-      if (n <= 1) {
-        gemm_rect(P, 0, M, 0, N);
-        return;
-      }
-      parallel_for(n, n, [&](int p) {
-        gemm_rect(P, 0, M, block_split(N, nb, nbc, n, p), block_split(N, nb, nbc, n, p + 1));
-      });
+      // grad_x = gz w^T: the columns of the weight rows that thread owns. measured on
+      // 784-256-128-10 at batch 64: the 256 x 128 layer's grad_x had split its columns by tiles,
+      // the other core's reads of w then cost the update of w 22 us a step to take its lines back,
+      // and the next activation backward 10 us to fetch that core's half of grad_x
+      gemm_owned(P, false, parts);
       return;
     }
     const int n = static_cast<int>(std::min<std::int64_t>(parts, nk));
