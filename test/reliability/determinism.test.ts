@@ -71,25 +71,31 @@ describe('same seed, same bits', () => {
   }
 });
 
+// the same native training (784 inputs, 10 classes) on 1 and then 2 threads; the thread count is
+// restored after
+function onOneThenTwoThreads(ds: RandomDataset, hidden: number[], opts: TrainOptions): { losses: number[]; run: Run }[] {
+  const saved = getNumThreads();
+  const runs: { losses: number[]; run: Run }[] = [];
+  try {
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      expect(getNumThreads()).toBe(threads);
+      const run = makeRun('native', 784, hidden, 10);
+      runs.push({ losses: trainFFNN(run.net, ds, run.opt, { ...opts, schedule: run.sched }), run });
+    }
+  } finally {
+    setNumThreads(saved);
+  }
+  return runs;
+}
+
 describe.skipIf(skipNative)('thread count', () => {
   it('1 and 2 native threads give the same bits on shapes the kernels split (batch 256, 784-512-256-10)', () => {
     // every gemm here is >= 256 x 10 x 256 = 2^19.3 multiply-adds, above GEMM_PARALLEL_MIN_MACS
     // (2^19, native/kernels/blocking.h), and every activation block of 256 x 256 is above
     // ACT_PARALLEL_MIN (2^15): the work is split whenever threads > 1
     const ds = new RandomDataset(768, 784, 10, { seed: 5 });
-    const saved = getNumThreads();
-    const runs: { losses: number[]; run: Run }[] = [];
-    try {
-      for (const threads of [1, 2]) {
-        setNumThreads(threads);
-        expect(getNumThreads()).toBe(threads);
-        const run = makeRun('native', 784, [512, 256], 10);
-        const losses = trainFFNN(run.net, ds, run.opt, { epochs: 2, batchSize: 256, seed: 9, schedule: run.sched });
-        runs.push({ losses, run });
-      }
-    } finally {
-      setNumThreads(saved);
-    }
+    const runs = onOneThenTwoThreads(ds, [512, 256], { epochs: 2, batchSize: 256, seed: 9 });
     expect(runs[0].losses.length).toBe(6);
     expectSameBits('losses', runs[0].losses, runs[1].losses);
     expectSameModel(runs[0].run, runs[1].run);
@@ -107,18 +113,7 @@ describe.skipIf(skipNative)('thread count, layers split by weight rows', () => {
   for (const [hidden, batchSize] of cases) {
     it(`1 and 2 native threads give the same bits: 784-${hidden.join('-')}-10 at batch ${batchSize}`, () => {
       const ds = new RandomDataset(batchSize * 6, 784, 10, { seed: 8 });
-      const saved = getNumThreads();
-      const runs: { losses: number[]; run: Run }[] = [];
-      try {
-        for (const threads of [1, 2]) {
-          setNumThreads(threads);
-          const run = makeRun('native', 784, hidden, 10);
-          const losses = trainFFNN(run.net, ds, run.opt, { epochs: 2, batchSize, seed: 4, schedule: run.sched });
-          runs.push({ losses, run });
-        }
-      } finally {
-        setNumThreads(saved);
-      }
+      const runs = onOneThenTwoThreads(ds, hidden, { epochs: 2, batchSize, seed: 4 });
       expect(runs[0].losses.length).toBe(12);
       expectSameBits('losses', runs[0].losses, runs[1].losses);
       expectSameModel(runs[0].run, runs[1].run);
