@@ -158,7 +158,6 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
   const plan = planArg;
   const { spec } = plan;
   const layers = spec.layers;
-  const params = spec.params;
   const L = layers.length;
   const IN = plan.inFeatures;
   const C = plan.outFeatures;
@@ -169,20 +168,8 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
   plan.place(m);
 
   // in: x and every parameter with its optimizer state
-  const adam = spec.optimizer === 'adam';
-  const momentum = spec.state[STEP_STATE.momentum];
   put(m, plan.x.off, x, B * IN);
-  params.forEach((p, s) => {
-    const r = plan.p[s];
-    const n = r.data.n;
-    put(m, r.data.off, p.data, n);
-    if (adam) {
-      put(m, (r.m as Region).off, p.m as FloatArray, n);
-      put(m, (r.v as Region).off, p.v as FloatArray, n);
-    } else if (momentum !== 0 && r.buf !== null) {
-      put(m, r.buf.off, p.buf as FloatArray, n);
-    }
-  });
+  moveParams(plan, put, false);
 
   const paramOf = (l: number): number => {
     const s = layers[l].scalar;
@@ -241,17 +228,27 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
   }
 
   // out: every parameter, its gradient and optimizer state
-  params.forEach((p, s) => {
+  moveParams(plan, get, true);
+  return loss;
+}
+
+// every parameter with its optimizer state (Adam's moments, or SGD's momentum buffer when momentum
+// is on) into linear memory (put) or back out of it (get), with the gradient when `grad`
+function moveParams(plan: WasmStepPlan, move: typeof put, grad: boolean): void {
+  const m = wasmMemory();
+  const { spec } = plan;
+  const adam = spec.optimizer === 'adam';
+  const momentum = spec.state[STEP_STATE.momentum];
+  spec.params.forEach((p, s) => {
     const r = plan.p[s];
     const n = r.data.n;
-    get(m, r.data.off, p.data, n);
-    get(m, r.grad.off, p.grad, n);
+    move(m, r.data.off, p.data, n);
+    if (grad) move(m, r.grad.off, p.grad, n);
     if (adam) {
-      get(m, (r.m as Region).off, p.m as FloatArray, n);
-      get(m, (r.v as Region).off, p.v as FloatArray, n);
+      move(m, (r.m as Region).off, p.m as FloatArray, n);
+      move(m, (r.v as Region).off, p.v as FloatArray, n);
     } else if (momentum !== 0 && r.buf !== null) {
-      get(m, r.buf.off, p.buf as FloatArray, n);
+      move(m, r.buf.off, p.buf as FloatArray, n);
     }
   });
-  return loss;
 }
