@@ -187,6 +187,18 @@ export function stepLoss(
   return loss;
 }
 
+// each learnable activation scalar once (layers may share one), in the order of its first layer:
+// the step's last updates, after every layer's backward has added its part to the gradient
+export function forEachScalar(layers: StepPlanSpec['layers'], fn: (slot: number) => void): void {
+  for (let l = 0; l < layers.length; l++) {
+    const s = layers[l].scalar;
+    if (s < 0) continue;
+    let first = true;
+    for (let q = 0; q < l; q++) if (layers[q].scalar === s) first = false;
+    if (first) fn(s);
+  }
+}
+
 export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatArray | Int32Array): number {
   if (!(planArg instanceof ReferenceStepPlan)) {
     throw new TypeError('trainStep: plan: expected a plan from the js createStepPlan, received another object');
@@ -239,13 +251,6 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
     if (ly.b >= 0) update(plan, ly.b);
     g = gx as FloatArray;
   }
-  for (let l = 0; l < L; l++) {
-    const s = layers[l].scalar;
-    if (s < 0) continue;
-    // once per distinct scalar, at its first layer
-    let first = true;
-    for (let q = 0; q < l; q++) if (layers[q].scalar === s) first = false;
-    if (first) update(plan, s);
-  }
+  forEachScalar(layers, (s) => update(plan, s));
   return loss;
 }

@@ -10,7 +10,7 @@ import { ACT_CODE, STEP_STATE, type FloatArray, type StepPlan, type StepPlanSpec
 import { biasAct as refBiasAct } from '../reference/bias-act.js';
 import { actBackward as refActBackward } from '../reference/act-backward.js';
 import { adamStep } from '../reference/adam.js';
-import { adamOptions, checkStepInputs, stepLoss } from '../reference/train-step.js';
+import { adamOptions, checkStepInputs, forEachScalar, stepLoss } from '../reference/train-step.js';
 import { align, wasmMemory, type WasmMemory } from './memory.js';
 import { actBackwardAt, biasActAt, gemmAt, sgdAt, wasmAct } from './ops.js';
 import { get, put } from './kernels.js';
@@ -218,14 +218,7 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
     if (ly.b >= 0) update(m, plan, ly.b);
     g = gx as Region;
   }
-  for (let l = 0; l < L; l++) {
-    const s = layers[l].scalar;
-    if (s < 0) continue;
-    // once per distinct scalar, at its first layer
-    let first = true;
-    for (let q = 0; q < l; q++) if (layers[q].scalar === s) first = false;
-    if (first) update(m, plan, s);
-  }
+  forEachScalar(layers, (s) => update(m, plan, s));
 
   // out: every parameter, its gradient and optimizer state
   moveParams(plan, get, true);
