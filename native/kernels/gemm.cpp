@@ -294,13 +294,16 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           const T* bp;
           std::int64_t ldb;
           MicroKernel<T> k = kernel;
+          // a partial sliver of at most half the columns: the half-width kernel where the path has one
+          const bool half = 2 * nr <= NR;
           if (jr < nfull) {
             bp = P.b + pc * N + jc + jr;
             ldb = N;
-            if (nr < NR) k = P.arch->kernel_mb;
+            if (nr < NR) k = half && P.arch->kernel_half_mb ? P.arch->kernel_half_mb : P.arch->kernel_mb;
           } else {
             bp = bbuf + (jr - nfull) * kc;
             ldb = NR;
+            if (half && P.arch->kernel_half) k = P.arch->kernel_half;
           }
           for (std::int64_t ir = 0; ir < mc; ir += MR) {
             const std::int64_t mr = std::min<std::int64_t>(MR, mc - ir);

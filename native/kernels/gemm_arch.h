@@ -40,6 +40,11 @@ struct GemmArch {
   // with 4 times the independent accumulators of kernel_m1 (whose 2 are bound by the fma latency:
   // 1 x 784 x 256 ran at 29 GFLOP/s); the columns past the last whole M1_WIDE_NR go to kernel_m1_mb
   MicroKernel<T> kernel_m1_wide;
+  // kernel and kernel_mb over the first NR / 2 columns only (nr <= NR / 2), or null: a partial
+  // column sliver at half the multiply-adds of a full tile (the 10 outputs of a classifier layer,
+  // the last 4 columns of N = 100); each element's sum is the same operations in the same order
+  MicroKernel<T> kernel_half;
+  MicroKernel<T> kernel_half_mb;
 };
 
 // the columns of one kernel_m1_wide call

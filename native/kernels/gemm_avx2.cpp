@@ -119,8 +119,10 @@ void kernel_f64(std::int64_t kc, double alpha, const double* a, const double* b,
   micro_kernel<F64, AVX2_F64.MR, AVX2_F64.NR / 4>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
 }
 
-const GemmArch<float> ARCH_F32{AVX2_F32, kernel_f32, nullptr, nullptr, nullptr, nullptr};
-const GemmArch<double> ARCH_F64{AVX2_F64, kernel_f64, nullptr, nullptr, nullptr, nullptr};
+const GemmArch<float> ARCH_F32{AVX2_F32, kernel_f32, nullptr, nullptr, nullptr, nullptr,
+                               nullptr, nullptr};
+const GemmArch<double> ARCH_F64{AVX2_F64, kernel_f64, nullptr, nullptr, nullptr, nullptr,
+                                nullptr, nullptr};
 
 }  // namespace
 

@@ -44,8 +44,10 @@ void kernel_f64(std::int64_t kc, double alpha, const double* a, const double* b,
                                                          nr);
 }
 
-const GemmArch<float> ARCH_F32{PORTABLE_F32, kernel_f32, nullptr, nullptr, nullptr, nullptr};
-const GemmArch<double> ARCH_F64{PORTABLE_F64, kernel_f64, nullptr, nullptr, nullptr, nullptr};
+const GemmArch<float> ARCH_F32{PORTABLE_F32, kernel_f32, nullptr, nullptr, nullptr, nullptr,
+                               nullptr, nullptr};
+const GemmArch<double> ARCH_F64{PORTABLE_F64, kernel_f64, nullptr, nullptr, nullptr, nullptr,
+                                nullptr, nullptr};
 
 }  // namespace
 
