@@ -126,79 +126,29 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
   }
 }
 
-void kernel_f32(std::int64_t kc, float alpha, const float* a, const float* b, std::int64_t ldb,
-                float beta, float* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
-  micro_kernel<F32, AVX512_F32.MR, AVX512_F32.NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_m1_f32(std::int64_t kc, float alpha, const float* a, const float* b, std::int64_t ldb,
-                   float beta, float* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
-  micro_kernel<F32, 1, AVX512_F32.NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_mb_f32(std::int64_t kc, float alpha, const float* a, const float* b, std::int64_t ldb,
-                   float beta, float* c, std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
-  micro_kernel<F32, AVX512_F32.MR, AVX512_F32.NR / 16, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_m1_mb_f32(std::int64_t kc, float alpha, const float* a, const float* b,
-                      std::int64_t ldb, float beta, float* c, std::int64_t ldc, std::int64_t mr,
-                      std::int64_t nr) {
-  micro_kernel<F32, 1, AVX512_F32.NR / 16, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_m1_wide_f32(std::int64_t kc, float alpha, const float* a, const float* b,
-                        std::int64_t ldb, float beta, float* c, std::int64_t ldc, std::int64_t mr,
-                        std::int64_t nr) {
-  micro_kernel<F32, 1, M1_WIDE_NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-// a partial sliver of at most 16 columns: one vector per row, 8 accumulators (still the 2 fma
-// pipes x 4 cycles of latency). one thread, 3 interleaved runs of 15 (bench:gemm): 100 x 100 x 100
-// 112-133 -> 139-141 GFLOP/s, 97 x 131 x 67 104-112 -> 114-126, a classifier's 256 x 1024 x 10
-// 41-44 -> 56-58
-void kernel_half_f32(std::int64_t kc, float alpha, const float* a, const float* b,
-                     std::int64_t ldb, float beta, float* c, std::int64_t ldc, std::int64_t mr,
-                     std::int64_t nr) {
-  micro_kernel<F32, AVX512_F32.MR, AVX512_F32.NR / 32>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_half_mb_f32(std::int64_t kc, float alpha, const float* a, const float* b,
-                        std::int64_t ldb, float beta, float* c, std::int64_t ldc, std::int64_t mr,
-                        std::int64_t nr) {
-  micro_kernel<F32, AVX512_F32.MR, AVX512_F32.NR / 32, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_half_f64(std::int64_t kc, double alpha, const double* a, const double* b,
-                     std::int64_t ldb, double beta, double* c, std::int64_t ldc, std::int64_t mr,
-                     std::int64_t nr) {
-  micro_kernel<F64, AVX512_F64.MR, AVX512_F64.NR / 16>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_half_mb_f64(std::int64_t kc, double alpha, const double* a, const double* b,
-                        std::int64_t ldb, double beta, double* c, std::int64_t ldc,
-                        std::int64_t mr, std::int64_t nr) {
-  micro_kernel<F64, AVX512_F64.MR, AVX512_F64.NR / 16, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_mb_f64(std::int64_t kc, double alpha, const double* a, const double* b,
-                   std::int64_t ldb, double beta, double* c, std::int64_t ldc, std::int64_t mr,
-                   std::int64_t nr) {
-  micro_kernel<F64, AVX512_F64.MR, AVX512_F64.NR / 8, true>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-void kernel_f64(std::int64_t kc, double alpha, const double* a, const double* b,
-                std::int64_t ldb, double beta, double* c, std::int64_t ldc, std::int64_t mr,
-                std::int64_t nr) {
-  micro_kernel<F64, AVX512_F64.MR, AVX512_F64.NR / 8>(kc, alpha, a, b, ldb, beta, c, ldc, mr, nr);
-}
-
-const GemmArch<float> ARCH_F32{AVX512_F32,         kernel_f32,      kernel_m1_f32,
-                               kernel_mb_f32,      kernel_m1_mb_f32, kernel_m1_wide_f32,
-                               kernel_half_f32,    kernel_half_mb_f32};
-const GemmArch<double> ARCH_F64{AVX512_F64, kernel_f64,      nullptr, kernel_mb_f64,
-                                nullptr,    nullptr,         kernel_half_f64,
-                                kernel_half_mb_f64};
+// each path's tiles, micro_kernel itself: float 8 x 32 (NR / 16 vectors a row), double 8 x 16; one
+// row for batch 1, M1_WIDE_NR columns for its wide calls. the half-width tiles (one vector a row)
+// take a partial sliver of at most NR / 2 columns with 8 accumulators (still the 2 fma pipes x 4
+// cycles of latency): one thread, 3 interleaved bench:gemm runs of 15, 100 x 100 x 100 112-133 ->
+// 139-141 GFLOP/s, 97 x 131 x 67 104-112 -> 114-126, a classifier's 256 x 1024 x 10 41-44 -> 56-58
+constexpr int F32_NV = AVX512_F32.NR / F32::W;
+constexpr int F64_NV = AVX512_F64.NR / F64::W;
+const GemmArch<float> ARCH_F32{AVX512_F32,
+                               micro_kernel<F32, AVX512_F32.MR, F32_NV>,
+                               micro_kernel<F32, 1, F32_NV>,
+                               micro_kernel<F32, AVX512_F32.MR, F32_NV, true>,
+                               micro_kernel<F32, 1, F32_NV, true>,
+                               micro_kernel<F32, 1, M1_WIDE_NR / F32::W>,
+                               micro_kernel<F32, AVX512_F32.MR, F32_NV / 2>,
+                               micro_kernel<F32, AVX512_F32.MR, F32_NV / 2, true>};
+const GemmArch<double> ARCH_F64{AVX512_F64,
+                                micro_kernel<F64, AVX512_F64.MR, F64_NV>,
+                                nullptr,
+                                micro_kernel<F64, AVX512_F64.MR, F64_NV, true>,
+                                nullptr,
+                                nullptr,
+                                micro_kernel<F64, AVX512_F64.MR, F64_NV / 2>,
+                                micro_kernel<F64, AVX512_F64.MR, F64_NV / 2, true>};
 
 }  // namespace
 
