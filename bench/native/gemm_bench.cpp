@@ -28,7 +28,7 @@ namespace {
 
 struct Shape {
   std::int64_t M, K, N;
-  bool ta;  // a stored (K, M) and transposed (a layer's grad_w = x^T gz)
+  bool ta = false;  // a stored (K, M) and transposed (a layer's grad_w = x^T gz)
 };
 
 // wall clock, or with --cpu the process cpu time (all threads): on a loaded machine it shows
@@ -180,9 +180,8 @@ int main(int argc, char** argv) {
   bool f64 = false;
   std::vector<std::string> isas = {"avx512", "avx2", "portable"};
   std::vector<int> threads = {1, 2};
-  std::vector<Shape> shapes = {{512, 512, 512, false},  {1024, 1024, 1024, false},
-                               {2048, 2048, 2048, false}, {16, 784, 256, false},
-                               {64, 784, 256, false},    {256, 1024, 1024, false}};
+  std::vector<Shape> shapes = {{512, 512, 512},   {1024, 1024, 1024}, {2048, 2048, 2048},
+                               {16, 784, 256},    {64, 784, 256},     {256, 1024, 1024}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const char* val = i + 1 < argc ? argv[i + 1] : "";
