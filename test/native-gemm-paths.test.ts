@@ -50,9 +50,13 @@ function cases(): Case[] {
       s++;
     }
   }
-  // two K blocks of unequal parts, several MC blocks, an NC edge, the MLP shape, a ragged big one
+  // two K blocks of unequal parts, several MC blocks, an NC edge, the MLP shape, a ragged big one;
+  // then a^T b of at most 16 columns, computed as its transpose from 17 rows and 4096 elements of a
+  // (blocking.h: GEMM_NARROW_N, GEMM_NARROW_MIN_MK), with the shapes just past each bound
   const large: [number, number, number][] = [
     [193, 41, 513], [145, 37, 300], [10, 2049, 5], [7, 1025, 3], [16, 256, 784], [61, 97, 259],
+    [1024, 10, 256], [257, 16, 33], [300, 1, 20], [17, 7, 300], [16, 7, 300], [100, 17, 100],
+    [127, 10, 32],
   ];
   for (const [M, N, K] of large) {
     for (const [transA, transB] of TRANS) {
@@ -253,6 +257,8 @@ describe.skipIf(skip)('gemm paths this cpu supports', () => {
           { transA: true, transB: false, M: 300, N: 70, K: 100, alpha: 0.5, beta: 1 },
           { transA: false, transB: true, M: 33, N: 1000, K: 40, alpha: 1, beta: 0 },
           { transA: true, transB: true, M: 129, N: 131, K: 300, alpha: -1.5, beta: 0.25 },
+          { transA: true, transB: false, M: 1024, N: 10, K: 256, alpha: 1, beta: 0 },
+          { transA: true, transB: false, M: 300, N: 16, K: 64, alpha: 0.5, beta: 1 },
         ];
         let seed = 100;
         for (const cs of shapes) {
@@ -263,6 +269,33 @@ describe.skipIf(skip)('gemm paths this cpu supports', () => {
           });
           expect(bitsEqual(outs[0], outs[1]), `${label(path, dtype, cs)}: 1 vs 2 threads`).toBe(true);
           expect(bitsEqual(outs[0], outs[2]), `${label(path, dtype, cs)}: 1 vs 3 threads`).toBe(true);
+        }
+      });
+
+      it('gives a^T b of at most 16 columns, computed as its transpose, the bits of the direct product', () => {
+        // c[i][j] reads only column i of a and column j of b, so 8 rows of c computed alone (8 x K
+        // is below GEMM_NARROW_MIN_MK: the direct product) must equal those rows of the whole
+        // product (the transposed one), bit for bit, on rows at the start, middle and end
+        addon!.setIsa(path);
+        addon!.setNumThreads(2);
+        const shapes: Case[] = [
+          { transA: true, transB: false, M: 1024, N: 10, K: 256, alpha: 1, beta: 0 },
+          { transA: true, transB: false, M: 300, N: 16, K: 64, alpha: 0.5, beta: 1 },
+          { transA: true, transB: false, M: 97, N: 1, K: 100, alpha: -1.5, beta: 0.25 },
+          { transA: true, transB: false, M: 200, N: 7, K: 513, alpha: 1, beta: 1 },
+        ];
+        let seed = 300;
+        for (const cs of shapes) {
+          const { a, b, c } = inputs(dtype, cs, seed++);
+          const whole = runNative(dtype, cs, a, b, c);
+          for (const r0 of [0, Math.floor(cs.M / 2) - 3, cs.M - 8]) {
+            const sub: Case = { ...cs, M: 8 };
+            const aSub = new (ctorOf(dtype))(cs.K * 8);
+            for (let k = 0; k < cs.K; k++) for (let i = 0; i < 8; i++) aSub[k * 8 + i] = a[k * cs.M + r0 + i];
+            const rows = runNative(dtype, sub, aSub, b, c.slice(r0 * cs.N, (r0 + 8) * cs.N));
+            const lbl = `${label(path, dtype, cs)} rows ${r0}..${r0 + 7}`;
+            expect(bitsEqual(rows, whole.subarray(r0 * cs.N, (r0 + 8) * cs.N)), lbl).toBe(true);
+          }
         }
       });
     });

@@ -52,6 +52,17 @@ constexpr int MAX_NR = 32;
 // in the L1 sets, and packing pays for itself.
 constexpr std::int64_t GEMM_DIRECT_B_MAX_M = 64;
 
+// a product a^T b (a stored (K, M)) of at most GEMM_NARROW_N columns, more rows, and a of at least
+// GEMM_NARROW_MIN_MK elements runs as its transpose b^T a (gemm.cpp: gemm_narrow_transposed): a
+// classifier's grad_w (IN x OUT = 10). gemm_bench, one thread, GFLOP/s direct -> transposed:
+// 1024 x 256 x 10 36-38 -> 78-84, 784 x 256 x 10 66-68 -> 104-119, 128 x 64 x 10 50 -> 80-97,
+// 256 x 16 x 10 53 -> 66, 1024 x 256 x 1 3.4 -> 20; two threads 1024 x 256 x 10 68-74 -> 147-159.
+// smaller a loses to the two transposes and the second call: 64 x 8 x 10 45 -> 30, 48 x 16 x 10
+// 60 -> 42, 17 x 33 x 16 53-68 -> 51 (64 x 64 x 10, 4096 elements: 75 -> 83)
+constexpr std::int64_t GEMM_NARROW_N = 16;
+constexpr std::int64_t GEMM_NARROW_MIN_MK = 4096;
+static_assert(GEMM_NARROW_N <= GEMM_DIRECT_B_MAX_M, "the transposed product reads a in place");
+
 // below this many multiply-adds (M N K) a gemm runs on the calling thread: ~2^19 is ~5 us on
 // one core, about what handing work to a spinning worker and waiting for it costs; batch-1
 // layers (1 x 784 x 256 = 2^17.6) stay on the caller

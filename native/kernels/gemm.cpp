@@ -406,6 +406,34 @@ namespace {
 template <typename T>
 void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
                T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi,
+               const RowsDone* done, int parts);
+
+// c (M, N) := alpha a^T b + beta c with a (K, M) tall and N narrow (a layer's grad_w = x^T gz for a
+// classifier's OUT = 10), computed as c^T := alpha b^T a + beta c^T. the direct product packs all
+// of a to fill 16-column tiles with 10; the transposed one has N <= GEMM_DIRECT_B_MAX_M rows, so it
+// packs only the narrow b and reads a in place. every element is the same chain of fused
+// multiply-adds over the same K blocks (fma(x, y, s) = fma(y, x, s)), and c^T starts as c's
+// transpose so beta combines as before: the same numbers. `done` gets all rows once c is written
+template <typename T>
+void gemm_narrow_transposed(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a,
+                            const T* b, T beta, T* c, const RowsDone* done) {
+  thread_local Buffer<T> ct_buf;
+  T* ct = ct_buf.get(static_cast<std::size_t>(M * N));
+  if (beta != T(0)) {
+    for (std::int64_t i = 0; i < M; ++i) {
+      for (std::int64_t j = 0; j < N; ++j) ct[j * M + i] = c[i * N + j];
+    }
+  }
+  gemm_impl<T>(true, false, N, M, K, alpha, b, a, beta, ct, nullptr, nullptr, 0);
+  for (std::int64_t i = 0; i < M; ++i) {
+    for (std::int64_t j = 0; j < N; ++j) c[i * N + j] = ct[j * M + i];
+  }
+  if (done) done->fn(done->ctx, 0, M);
+}
+
+template <typename T>
+void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+               T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi,
                const RowsDone* done, int parts) {
   if (M <= 0 || N <= 0) return;
   FlushDenormals ftz;
@@ -419,6 +447,11 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
     }
     if (epi) epi->fn(epi->ctx, c, N, 0, 0, M, N);
     if (done) done->fn(done->ctx, 0, M);
+    return;
+  }
+  if (trans_a && !trans_b && !epi && parts < 1 && N <= GEMM_NARROW_N && M > GEMM_NARROW_N &&
+      M * K >= GEMM_NARROW_MIN_MK) {
+    gemm_narrow_transposed(M, N, K, alpha, a, b, beta, c, done);
     return;
   }
   Problem<T> P{trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, done, nullptr, 0, false, 0, K};
