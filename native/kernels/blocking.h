@@ -99,7 +99,15 @@ constexpr std::int64_t ROWS_DONE_ELEMS = 4096;
 // columns and the update split rows (the lines of w moved between the cores); splitting both by
 // columns was 4x slower still (two cores writing alternate 512-byte pieces of every 1 KiB row:
 // the L2 prefetchers pull the other core's lines; a plain C++ test of an update split that way
-// took 85-90 us a pass against 8.6 us split by rows)
+// took 85-90 us a pass against 8.6 us split by rows). on this machine a line the other core wrote
+// takes ~230 ns to arrive (two pinned threads passing one line: 460 ns a round trip), while
+// streamed reads of the other core's data run at 75-85 GB/s, as fast as local ones. a layer of one
+// depth block (IN < 2 KC: 256 x 128 at batch 64 in W3) keeps its products on one thread: cutting
+// its depth in two blocks for two threads (on every path, to keep the sums the same) made W3's step
+// 2.2% slower (8 interleaved rounds); its grad_w beside its grad_x on the other core, with w's
+// update there too, 7.8% slower (8 rounds; likely the next forward, reading w in place 2 lines a
+// row, fetching each line from that core), and with the update on the caller 1.3% faster (15
+// rounds), not worth a task that waits on another inside one job
 constexpr std::int64_t OWNED_MIN_WEIGHTS = std::int64_t{1} << 14;
 constexpr std::int64_t OWNED_MAX_OUTPUTS = std::int64_t{1} << 15;
 
