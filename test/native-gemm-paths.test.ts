@@ -273,9 +273,9 @@ describe.skipIf(skip)('gemm paths this cpu supports', () => {
       });
 
       it('gives a^T b of at most 16 columns, computed as its transpose, the bits of the direct product', () => {
-        // c[i][j] reads only column i of a and column j of b, so 8 rows of c computed alone (8 x K
-        // is below GEMM_NARROW_MIN_MK: the direct product) must equal those rows of the whole
-        // product (the transposed one), bit for bit, on rows at the start, middle and end
+        // c[i][j] reads only column i of a and column j of b, so 8 rows of c computed alone (8 rows
+        // are at most GEMM_NARROW_N: the direct product) must equal those rows of the whole product
+        // (the transposed one), bit for bit, on rows at the start, middle and end
         addon!.setIsa(path);
         addon!.setNumThreads(2);
         const shapes: Case[] = [

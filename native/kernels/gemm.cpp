@@ -414,20 +414,22 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
 // packs only the narrow b and reads a in place. every element is the same chain of fused
 // multiply-adds over the same K blocks (fma(x, y, s) = fma(y, x, s)), and c^T starts as c's
 // transpose so beta combines as before: the same numbers. `done` gets all rows once c is written
+// dst (cols, rows) := src (rows, cols) transposed
+template <typename T>
+void transpose(std::int64_t rows, std::int64_t cols, const T* src, T* dst) {
+  for (std::int64_t i = 0; i < rows; ++i) {
+    for (std::int64_t j = 0; j < cols; ++j) dst[j * rows + i] = src[i * cols + j];
+  }
+}
+
 template <typename T>
 void gemm_narrow_transposed(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a,
                             const T* b, T beta, T* c, const RowsDone* done) {
   thread_local Buffer<T> ct_buf;
   T* ct = ct_buf.get(static_cast<std::size_t>(M * N));
-  if (beta != T(0)) {
-    for (std::int64_t i = 0; i < M; ++i) {
-      for (std::int64_t j = 0; j < N; ++j) ct[j * M + i] = c[i * N + j];
-    }
-  }
+  if (beta != T(0)) transpose(M, N, c, ct);
   gemm_impl<T>(true, false, N, M, K, alpha, b, a, beta, ct, nullptr, nullptr, 0);
-  for (std::int64_t i = 0; i < M; ++i) {
-    for (std::int64_t j = 0; j < N; ++j) c[i * N + j] = ct[j * M + i];
-  }
+  transpose(N, M, ct, c);
   if (done) done->fn(done->ctx, 0, M);
 }
 
