@@ -52,11 +52,12 @@ function cases(): Case[] {
   }
   // two K blocks of unequal parts, several MC blocks, an NC edge, the MLP shape, a ragged big one;
   // then a^T b of at most 16 columns, computed as its transpose from 17 rows and 4096 elements of a
-  // (blocking.h: GEMM_NARROW_N, GEMM_NARROW_MIN_MK), with the shapes just past each bound
+  // up to 2^20 elements of c (blocking.h: GEMM_NARROW_*): shapes on each side of the row, column and
+  // a bounds, and one at the cap on c (the largest scratch)
   const large: [number, number, number][] = [
     [193, 41, 513], [145, 37, 300], [10, 2049, 5], [7, 1025, 3], [16, 256, 784], [61, 97, 259],
     [1024, 10, 256], [257, 16, 33], [300, 1, 20], [17, 7, 300], [16, 7, 300], [100, 17, 100],
-    [127, 10, 32],
+    [127, 10, 32], [65536, 16, 1],
   ];
   for (const [M, N, K] of large) {
     for (const [transA, transB] of TRANS) {

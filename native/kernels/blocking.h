@@ -59,8 +59,12 @@ constexpr std::int64_t GEMM_DIRECT_B_MAX_M = 64;
 // 256 x 16 x 10 53 -> 66, 1024 x 256 x 1 3.4 -> 20; two threads 1024 x 256 x 10 68-74 -> 147-159.
 // smaller a loses to the two transposes and the second call: 64 x 8 x 10 45 -> 30, 48 x 16 x 10
 // 60 -> 42, 17 x 33 x 16 53-68 -> 51 (64 x 64 x 10, 4096 elements: 75 -> 83)
+// the transposed product writes c^T into a scratch of M N elements that its thread keeps (grow-only):
+// past GEMM_NARROW_MAX_MN (4 MiB of float) the direct product runs, so a very wide layer's gradient
+// does not keep a copy of itself alive on each thread
 constexpr std::int64_t GEMM_NARROW_N = 16;
 constexpr std::int64_t GEMM_NARROW_MIN_MK = 4096;
+constexpr std::int64_t GEMM_NARROW_MAX_MN = std::int64_t{1} << 20;
 static_assert(GEMM_NARROW_N <= GEMM_DIRECT_B_MAX_M, "the transposed product reads a in place");
 
 // below this many multiply-adds (M N K) a gemm runs on the calling thread: ~2^19 is ~5 us on

@@ -452,7 +452,7 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
     return;
   }
   if (trans_a && !trans_b && !epi && parts < 1 && N <= GEMM_NARROW_N && M > GEMM_NARROW_N &&
-      M * K >= GEMM_NARROW_MIN_MK) {
+      M * K >= GEMM_NARROW_MIN_MK && M * N <= GEMM_NARROW_MAX_MN) {
     gemm_narrow_transposed(M, N, K, alpha, a, b, beta, c, done);
     return;
   }
