@@ -408,12 +408,6 @@ void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
                T alpha, const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi,
                const RowsDone* done, int parts);
 
-// c (M, N) := alpha a^T b + beta c with a (K, M) tall and N narrow (a layer's grad_w = x^T gz for a
-// classifier's OUT = 10), computed as c^T := alpha b^T a + beta c^T. the direct product packs all
-// of a to fill 16-column tiles with 10; the transposed one has N <= GEMM_DIRECT_B_MAX_M rows, so it
-// packs only the narrow b and reads a in place. every element is the same chain of fused
-// multiply-adds over the same K blocks (fma(x, y, s) = fma(y, x, s)), and c^T starts as c's
-// transpose so beta combines as before: the same numbers. `done` gets all rows once c is written
 // dst (cols, rows) := src (rows, cols) transposed
 template <typename T>
 void transpose(std::int64_t rows, std::int64_t cols, const T* src, T* dst) {
@@ -422,6 +416,12 @@ void transpose(std::int64_t rows, std::int64_t cols, const T* src, T* dst) {
   }
 }
 
+// c (M, N) := alpha a^T b + beta c with a (K, M) tall and N narrow (a layer's grad_w = x^T gz for a
+// classifier's OUT = 10), computed as c^T := alpha b^T a + beta c^T. the direct product packs all
+// of a to fill 16-column tiles with 10; the transposed one has N <= GEMM_DIRECT_B_MAX_M rows, so it
+// packs only the narrow b and reads a in place. every element is the same chain of fused
+// multiply-adds over the same K blocks (fma(x, y, s) = fma(y, x, s)), and c^T starts as c's
+// transpose so beta combines as before: the same numbers. `done` gets all rows once c is written
 template <typename T>
 void gemm_narrow_transposed(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* a,
                             const T* b, T beta, T* c, const RowsDone* done) {
