@@ -147,15 +147,19 @@ def cross_entropy_cases(seed):
     g = torch.Generator().manual_seed(seed)
     out = []
     B, C = 7, 5
-    for target_kind in ('indices', 'probs'):
+    # 'weights': non-negative rows that do not sum to 1 (multi-label scores), where the gradient is
+    # softmax * row sum - target rather than softmax - target
+    for target_kind in ('indices', 'probs', 'weights'):
         for weight in (None, [0.5, 2.0, 1.0, 0.25, 3.0]):
             for smoothing in (0.0, 0.1):
                 for reduction in ('mean', 'sum'):
                     logits = (2 * torch.randn(B, C, generator=g)).requires_grad_()
                     if target_kind == 'indices':
                         target = torch.randint(0, C, (B,), generator=g)
-                    else:
+                    elif target_kind == 'probs':
                         target = torch.softmax(torch.randn(B, C, generator=g), dim=1)
+                    else:
+                        target = 2 * torch.rand(B, C, generator=g)
                     w = torch.tensor(weight) if weight is not None else None
                     loss = torch.nn.functional.cross_entropy(logits, target, weight=w, reduction=reduction,
                                                              label_smoothing=smoothing)

@@ -85,13 +85,20 @@ double softmax_cross_entropy(std::int64_t B, std::int64_t C, const T* logits, co
     const double lse = m + std::log(sum);
     const double inv = 1.0 / sum;
     double row = 0.0;
+    // the row's target mass: d loss / d x_j = p_j S - t_j (S = 1 for a distribution, so p - t)
+    double S = 0.0;
     for (std::int64_t j = 0; j < C; ++j) {
       const double t = static_cast<double>(tr[j]);
       // log softmax = x - lse; a zero target contributes 0 even where x is -inf
       if (t != 0) row -= t * (static_cast<double>(xr[j]) - lse);
+      S += t;
+    }
+    // target is read before grad or probs is written at each j (they may alias it)
+    for (std::int64_t j = 0; j < C; ++j) {
+      const double t = static_cast<double>(tr[j]);
       const double p = e[j] * inv;
       if (probs) probs[i * C + j] = static_cast<T>(p);
-      if (grad) grad[i * C + j] = static_cast<T>((p - t) * invB);
+      if (grad) grad[i * C + j] = static_cast<T>((p * S - t) * invB);
     }
     total += row;
   }

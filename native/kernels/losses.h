@@ -9,9 +9,10 @@ namespace ffnn {
 template <typename T>
 void softmax(std::int64_t B, std::int64_t C, const T* x, T* y);
 
-// logits is (B, C), target is (B, C) (one-hot or any distribution), probs is (B, C) or null,
-// grad is (B, C) or null; returns mean over rows of -sum(target * log softmax(logits));
-// probs := softmax(logits); grad := (softmax(logits) - target) / B
+// logits is (B, C), target is (B, C) (one-hot, a distribution, or any row of weights), probs is
+// (B, C) or null, grad is (B, C) or null; returns mean over rows of -sum(target * log
+// softmax(logits)); probs := softmax(logits); grad := (softmax(logits) * S - target) / B with S the
+// row's target sum (torch's gradient; (softmax - target) / B for a row that sums to 1)
 template <typename T>
 double softmax_cross_entropy(std::int64_t B, std::int64_t C, const T* logits, const T* target,
                              T* probs, T* grad);

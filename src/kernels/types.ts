@@ -177,10 +177,11 @@ export interface Kernels {
   // x is (B, C), y is (B, C); y := softmax of each row (row max subtracted first); y may alias x
   softmax(B: number, C: number, x: FloatArray, y: FloatArray): void;
 
-  // logits is (B, C); target is one-hot or any distribution (B, C) as a float array,
-  // or class indices (B) as an Int32Array; probs is (B, C) or null; grad is (B, C) or null
+  // logits is (B, C); target is (B, C) as a float array (one-hot, a distribution or any row of
+  // weights), or class indices (B) as an Int32Array; probs is (B, C) or null; grad is (B, C) or null
   // returns mean over rows of -sum(target * log softmax(logits)); probs := softmax(logits);
-  // grad := (softmax(logits) - target) / B
+  // grad := (softmax(logits) * S - target) / B with S the row's target sum (torch's gradient; S is 1
+  // for indices, one-hot and distribution rows, where it is (softmax - target) / B)
   softmaxCrossEntropy(
     B: number, C: number, logits: FloatArray, target: FloatArray | Int32Array,
     probs: FloatArray | null, grad: FloatArray | null,

@@ -92,7 +92,8 @@ export interface CrossEntropyOptions extends LossOptions {
   weight?: Tensor | readonly number[];
 }
 
-// torch.nn.CrossEntropyLoss: log-softmax of logits (B, C) against class indices (B) or distributions (B, C)
+// torch.nn.CrossEntropyLoss: log-softmax of logits (B, C) against class indices (B) or probability
+// targets (B, C); as torch, a target row need not sum to 1 (its gradient is then softmax * row sum - target)
 export class CrossEntropyLoss extends LossBase {
   readonly reduction: Reduction;
   readonly labelSmoothing: number;
@@ -121,7 +122,7 @@ export class CrossEntropyLoss extends LossBase {
     this.grad = grad;
     const scale = this.reduction === 'sum' ? B : 1;
     if (this.weight === null && this.labelSmoothing === 0) {
-      // the fused kernel: mean loss and (softmax - target) / B
+      // the fused kernel: mean loss and (softmax * S - target) / B, S each row's target sum
       const loss = this.k.softmaxCrossEntropy(B, C, logits.data, t instanceof Tensor ? t.data : t, null, grad.data);
       if (scale !== 1) for (let i = 0; i < grad.data.length; i++) grad.data[i] *= scale;
       return loss * scale;

@@ -163,7 +163,7 @@ describe.each(DEVICES)('Sequential against PyTorch on %s', (device) => {
 });
 
 interface CECase {
-  target_kind: 'indices' | 'probs';
+  target_kind: 'indices' | 'probs' | 'weights';
   weight: number[] | null;
   label_smoothing: number;
   reduction: 'mean' | 'sum';
@@ -176,7 +176,7 @@ interface CECase {
 describe.each(DEVICES)('CrossEntropyLoss against torch.nn.functional.cross_entropy on %s', (device) => {
   test.each(DTYPES)('%s', (dtype) => {
     const { cases } = loadFixture<{ cases: CECase[] }>('cross_entropy');
-    expect(cases.length).toBe(16);
+    expect(cases.length).toBe(24);
     for (const c of cases) {
       const key = `cross_entropy ${device} ${dtype}`;
       const label = `${c.target_kind} weight=${c.weight !== null} smoothing=${c.label_smoothing} ${c.reduction}`;
