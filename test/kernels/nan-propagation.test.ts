@@ -21,4 +21,13 @@ describe.each(backends)('NaN propagation ($name)', ({ kernels }) => {
     const loss = kernels.softmaxCrossEntropy(1, 3, new Float32Array([NaN, 0, 1]), new Int32Array([1]), null, null);
     expect(Number.isNaN(loss)).toBe(true);
   });
+
+  it('ceLoss without clamping: a q of 0 under a p of 0 is 0 * log 0 = NaN (torch\'s -(p * log q).sum()); clamped, finite', () => {
+    for (const Ctor of [Float32Array, Float64Array]) {
+      const q = new Ctor([0, 0.25, 0.75]);
+      const p = new Ctor([0, 0, 1]);
+      expect(Number.isNaN(kernels.ceLoss(1, 3, q, p, false, 1e-8))).toBe(true);
+      expect(kernels.ceLoss(1, 3, q, p, true, 1e-8)).toBeCloseTo(-Math.log(0.75), 6);
+    }
+  });
 });
