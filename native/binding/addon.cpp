@@ -1,37 +1,72 @@
 // the export table of the addon; each wrapper checks its own arguments (kernels_binding.cpp)
 #include <napi.h>
 
+#include <exception>
+#include <new>
+#include <string>
+
 #include "kernels_binding.h"
 #include "step_binding.h"
 
 namespace b = ffnn::binding;
 
+namespace {
+
+using Callback = Napi::Value (*)(const Napi::CallbackInfo&);
+
+// node-addon-api turns only a thrown Napi::Error into a JavaScript exception: any other C++
+// exception leaving a callback would terminate the process. an allocation the machine cannot
+// satisfy (a workspace for a huge batch) becomes a RangeError, anything else an Error, named
+template <Callback F>
+Napi::Value guarded(const Napi::CallbackInfo& info, const char* name) {
+  try {
+    return F(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) +
+                                                ": out of memory: the sizes given need more memory "
+                                                "than the process can allocate");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string(name) + ": " + e.what());
+  }
+}
+
+template <Callback F>
+void add(Napi::Env env, Napi::Object exports, const char* name) {
+  // the name outlives every call: a string literal
+  exports.Set(name, Napi::Function::New(
+                        env, [](const Napi::CallbackInfo& info) {
+                          return guarded<F>(info, static_cast<const char*>(info.Data()));
+                        },
+                        name, const_cast<char*>(name)));
+}
+
+}  // namespace
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("info", Napi::Function::New(env, b::Info, "info"));
-  exports.Set("setNumThreads", Napi::Function::New(env, b::SetNumThreads, "setNumThreads"));
-  exports.Set("getNumThreads", Napi::Function::New(env, b::GetNumThreads, "getNumThreads"));
-  exports.Set("setIsa", Napi::Function::New(env, b::SetIsa, "setIsa"));
-  exports.Set("getIsa", Napi::Function::New(env, b::GetIsa, "getIsa"));
-  exports.Set("supportedIsas", Napi::Function::New(env, b::SupportedIsas, "supportedIsas"));
-  exports.Set("gemm", Napi::Function::New(env, b::Gemm, "gemm"));
-  exports.Set("biasAct", Napi::Function::New(env, b::BiasAct, "biasAct"));
-  exports.Set("actBackward", Napi::Function::New(env, b::ActBackward, "actBackward"));
-  exports.Set("linearForward", Napi::Function::New(env, b::LinearForward, "linearForward"));
-  exports.Set("linearBackward", Napi::Function::New(env, b::LinearBackward, "linearBackward"));
-  exports.Set("softmax", Napi::Function::New(env, b::Softmax, "softmax"));
-  exports.Set("softmaxCrossEntropy",
-              Napi::Function::New(env, b::SoftmaxCrossEntropy, "softmaxCrossEntropy"));
-  exports.Set("ceLoss", Napi::Function::New(env, b::CeLoss, "ceLoss"));
-  exports.Set("categoricalCELoss",
-              Napi::Function::New(env, b::CategoricalCeLoss, "categoricalCELoss"));
-  exports.Set("mseLoss", Napi::Function::New(env, b::MseLoss, "mseLoss"));
-  exports.Set("sgdStep", Napi::Function::New(env, b::SgdStep, "sgdStep"));
-  exports.Set("adamStep", Napi::Function::New(env, b::AdamStep, "adamStep"));
-  exports.Set("createStepPlan", Napi::Function::New(env, b::CreateStepPlan, "createStepPlan"));
-  exports.Set("trainStep", Napi::Function::New(env, b::TrainStep, "trainStep"));
-  exports.Set("nativeAllocations",
-              Napi::Function::New(env, b::NativeAllocations, "nativeAllocations"));
-  exports.Set("addressMod64", Napi::Function::New(env, b::AddressMod64, "addressMod64"));
+  add<b::Info>(env, exports, "info");
+  add<b::SetNumThreads>(env, exports, "setNumThreads");
+  add<b::GetNumThreads>(env, exports, "getNumThreads");
+  add<b::SetIsa>(env, exports, "setIsa");
+  add<b::GetIsa>(env, exports, "getIsa");
+  add<b::SupportedIsas>(env, exports, "supportedIsas");
+  add<b::Gemm>(env, exports, "gemm");
+  add<b::BiasAct>(env, exports, "biasAct");
+  add<b::ActBackward>(env, exports, "actBackward");
+  add<b::LinearForward>(env, exports, "linearForward");
+  add<b::LinearBackward>(env, exports, "linearBackward");
+  add<b::Softmax>(env, exports, "softmax");
+  add<b::SoftmaxCrossEntropy>(env, exports, "softmaxCrossEntropy");
+  add<b::CeLoss>(env, exports, "ceLoss");
+  add<b::CategoricalCeLoss>(env, exports, "categoricalCELoss");
+  add<b::MseLoss>(env, exports, "mseLoss");
+  add<b::SgdStep>(env, exports, "sgdStep");
+  add<b::AdamStep>(env, exports, "adamStep");
+  add<b::CreateStepPlan>(env, exports, "createStepPlan");
+  add<b::TrainStep>(env, exports, "trainStep");
+  add<b::NativeAllocations>(env, exports, "nativeAllocations");
+  add<b::AddressMod64>(env, exports, "addressMod64");
   return exports;
 }
 

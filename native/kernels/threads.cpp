@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "blocking.h"
 #include "fpenv.h"
@@ -46,8 +45,8 @@ class Pool {
       for (int t = 0; t < ntasks; ++t) fn(ctx, t);
       return;
     }
-    const int nworkers = threads - 1;
-    grow(nworkers);
+    // the workers that could be started (fewer than asked where the system refuses threads)
+    const int nworkers = grow(threads - 1);
     fn_ = fn;
     ctx_ = ctx;
     ntasks_ = ntasks;
@@ -71,12 +70,20 @@ class Pool {
   }
 
  private:
-  void grow(int n) {
-    while (static_cast<int>(workers_.size()) < n) {
-      const int index = static_cast<int>(workers_.size());
-      workers_.emplace_back([this, index] { loop(index); });
-      workers_.back().detach();
+  // starts workers up to n and returns how many there are, at most n: a thread the system refuses
+  // (a process or memory limit) leaves the pool smaller, and the caller runs the tasks no worker
+  // takes (work(): every pinned task not taken), rather than an exception ending the process
+  int grow(int n) {
+    while (started_ < n) {
+      const int index = started_;
+      try {
+        std::thread([this, index] { loop(index); }).detach();
+      } catch (const std::exception&) {
+        break;
+      }
+      ++started_;
     }
+    return started_ < n ? started_ : n;
   }
 
   void loop(int index) {
@@ -134,7 +141,7 @@ class Pool {
   std::mutex run_mu_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::thread> workers_;
+  int started_ = 0;  // workers started (detached, never stopped)
   std::atomic<std::uint64_t> gen_{0};
   std::atomic<int> joined_{CLOSED};
   std::atomic<int> left_{0};
