@@ -313,6 +313,36 @@ Napi::Value TrainStep(const Napi::CallbackInfo& info) {
                  static_cast<float*>(m), static_cast<float*>(v), r.n};
     }
   }
+  // the step reads x and y while it writes every slot's arrays: they may share no byte (the module
+  // calls would give other numbers)
+  const std::uintptr_t es = p.dtype == DType::F64 ? 8 : 4;
+  const auto overlaps = [](const void* u, std::uintptr_t ub, const void* w, std::uintptr_t wb) {
+    const std::uintptr_t i = reinterpret_cast<std::uintptr_t>(u);
+    const std::uintptr_t j = reinterpret_cast<std::uintptr_t>(w);
+    return u != nullptr && w != nullptr && i < j + wb && j < i + ub;
+  };
+  const void* yp = ydense ? ydense : static_cast<const void*>(yidx);
+  const std::uintptr_t yb = ydense ? static_cast<std::uintptr_t>(B * C) * es : static_cast<std::uintptr_t>(B) * 4;
+  for (int s = 0; s < p.cfg.slots; ++s) {
+    const void* arrays[5];
+    std::int64_t n;
+    if (p.dtype == DType::F64) {
+      const ffnn::StepSlot<double>& q = p.sd[s];
+      arrays[0] = q.data, arrays[1] = q.grad, arrays[2] = q.buf, arrays[3] = q.m, arrays[4] = q.v, n = q.n;
+    } else {
+      const ffnn::StepSlot<float>& q = p.sf[s];
+      arrays[0] = q.data, arrays[1] = q.grad, arrays[2] = q.buf, arrays[3] = q.m, arrays[4] = q.v, n = q.n;
+    }
+    static const char* const names[5] = {".data", ".grad", ".buf", ".m", ".v"};
+    for (int k = 0; k < 5; ++k) {
+      const std::string other = "params[" + std::to_string(s) + "]" + names[k];
+      const std::uintptr_t bytes = static_cast<std::uintptr_t>(n) * es;
+      if (overlaps(x, static_cast<std::uintptr_t>(B * in) * es, arrays[k], bytes)) {
+        a.range_error("x", "an array that does not overlap " + other, describe(a.at(2)));
+      }
+      if (overlaps(yp, yb, arrays[k], bytes)) a.range_error("y", "an array that does not overlap " + other, describe(yv));
+    }
+  }
   const double loss = p.dtype == DType::F64
                           ? run_step<double>(p, p.sd, p.wd, a, B, x, ydense, yidx, state)
                           : run_step<float>(p, p.sf, p.wf, a, B, x, ydense, yidx, state);

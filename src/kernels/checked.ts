@@ -421,10 +421,32 @@ export function checked(k: Kernels): Kernels {
       else arr(g, 'y', y, B * C, ctor);
       const st = spec.state;
       for (let i = 0; i < STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
+      // the ranges sgdStep and adamStep take (the optimizers' own)
+      const S = STEP_STATE;
+      checkNonNegative(`${g}: state[${S.lr}] (lr)`, st[S.lr]);
+      checkNonNegative(`${g}: state[${S.weightDecay}] (weightDecay)`, st[S.weightDecay]);
+      checkNonNegative(`${g}: state[${S.l1}] (l1)`, st[S.l1]);
+      if (spec.optimizer === 'adam') {
+        beta(`${g}: state[${S.beta1}] (beta1)`, st[S.beta1]);
+        beta(`${g}: state[${S.beta2}] (beta2)`, st[S.beta2]);
+        checkPositive(`${g}: state[${S.eps}] (eps)`, st[S.eps]);
+      } else {
+        checkNonNegative(`${g}: state[${S.momentum}] (momentum)`, st[S.momentum]);
+        checkNonNegative(`${g}: state[${S.dampening}] (dampening)`, st[S.dampening]);
+        if (st[S.nesterov] !== 0 && (st[S.momentum] === 0 || st[S.dampening] !== 0)) {
+          throw rangeError(`${g}: state[${S.nesterov}] (nesterov)`, '0 unless momentum > 0 and dampening is 0', st[S.nesterov]);
+        }
+      }
       spec.params.forEach((p, i) => {
         const n = p.data.length;
         const at = `params[${i}]`;
         if (n === 0) throw rangeError(`${g}: ${at}.data`, 'a live array (detached?)', p.data);
+        // the step reads x and y while it writes these
+        for (const [key, a] of [['data', p.data], ['grad', p.grad], ['buf', p.buf], ['m', p.m], ['v', p.v]] as const) {
+          if (a === null || a === undefined) continue;
+          if (overlaps(x, a)) throw rangeError(`${g}: x`, `an array that does not overlap ${at}.${key}`, x);
+          if (!(y instanceof Int32Array) && overlaps(y, a)) throw rangeError(`${g}: y`, `an array that does not overlap ${at}.${key}`, y);
+        }
         arr(g, `${at}.grad`, p.grad, n, ctor);
         if (spec.optimizer === 'adam') {
           arr(g, `${at}.m`, p.m, n, ctor);

@@ -25,7 +25,7 @@ import { Workspace } from '../nn/workspace.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
-import { Tensor, type Parameter } from '../tensor.js';
+import { MAX_ELEMENTS, Tensor, type Parameter } from '../tensor.js';
 import { allFinite, checkObject, rangeError, typeError } from '../util/check.js';
 
 export interface TrainStepOptions {
@@ -62,6 +62,7 @@ export class TrainStep {
   private planDevice: Device | null = null;
   private planDtype: DType | null = null;
   // the arrays the plan holds, to see when the optimizer or a user replaced one
+  private readonly planData: (FloatArray | null)[];
   private readonly planGrads: (FloatArray | null)[];
   private readonly planBufs: (FloatArray | null)[];
   private readonly planM: (FloatArray | null)[];
@@ -85,6 +86,7 @@ export class TrainStep {
     const n = this.params.length;
     this.state = new Float64Array(STEP_STATE.count + n);
     this.created = new Uint8Array(n);
+    this.planData = new Array<FloatArray | null>(n).fill(null);
     this.planGrads = new Array<FloatArray | null>(n).fill(null);
     this.planBufs = new Array<FloatArray | null>(n).fill(null);
     this.planM = new Array<FloatArray | null>(n).fill(null);
@@ -159,6 +161,13 @@ export class TrainStep {
     const xt = checkMatrix('x', x, this.inFeatures, dtype, net);
     const B = xt.shape[0];
     const C = this.outFeatures;
+    // the activations the module calls would allocate as tensors: each within a tensor's size
+    for (const { linear } of this.layers) {
+      if (B * linear.outFeatures > MAX_ELEMENTS) {
+        const rows = Math.floor(MAX_ELEMENTS / linear.outFeatures);
+        throw rangeError('x', `at most ${rows} rows (${String(linear)}'s output of B rows must fit in ${MAX_ELEMENTS} elements)`, xt);
+      }
+    }
     const yd = this.target(y, B, C, dtype);
     const opt = this.optimizer;
     const params = this.params;
@@ -167,14 +176,23 @@ export class TrainStep {
     let rebuild = this.plan === null || net.device !== this.planDevice || dtype !== this.planDtype;
     for (let i = 0; i < n; i++) {
       const p = params[i];
-      const g = p.grad === null ? p.ensureGrad() : p.grad;
-      if (g.data !== this.planGrads[i]) {
+      // a data array replaced by assignment: the plan must hold the new one (as the modules use it)
+      if (p.data !== this.planData[i]) {
+        const ctor = dtype === 'float64' ? Float64Array : Float32Array;
+        if (!(p.data instanceof ctor)) throw typeError(`params[${i}].data`, `a ${ctor.name} (the network's dtype)`, p.data);
+        if (p.data.length !== p.size) throw rangeError(`params[${i}].data`, `${p.size} elements (its shape)`, p.data);
+        rebuild = true;
+      }
+      if (p.grad !== null && p.grad.data !== this.planGrads[i]) {
+        const g = p.grad;
         if (!(g instanceof Tensor) || g.dtype !== p.dtype || g.size !== p.size) {
           throw typeError(`params[${i}].grad`, `a ${p.dtype} Tensor of ${p.size} elements like its parameter`, g);
         }
         rebuild = true;
       }
     }
+    checkDisjoint(xt.data, 'x', params);
+    if (!(yd instanceof Int32Array)) checkDisjoint(yd, 'y', params);
     for (const a of this.scalars) a.paramValue();
     const S = STEP_STATE;
     st[S.lr] = opt.lr;
@@ -204,16 +222,25 @@ export class TrainStep {
         if (s.m !== this.planM[i] || s.v !== this.planV[i]) rebuild = true;
       }
     }
+    // gradients the step creates; a step that does not happen leaves them null, as the module calls do
+    const fresh: Parameter[] = [];
+    for (const p of params) {
+      if (p.grad === null) {
+        fresh.push(p);
+        p.ensureGrad();
+        rebuild = true;
+      }
+    }
     let loss: number;
     try {
       if (rebuild) this.build();
       loss = (this.planKernels as Kernels).trainStep(this.plan as StepPlan, B, xt.data, yd);
     } catch (e) {
-      this.undo();
+      this.undo(fresh);
       throw e;
     }
     if (!Number.isFinite(loss)) {
-      this.undo();
+      this.undo(fresh);
     } else if (opt instanceof Adam) {
       const ms = opt.fusedMoments();
       for (let i = 0; i < n; i++) (ms[i] as NonNullable<(typeof ms)[number]>).step += 1;
@@ -280,6 +307,7 @@ export class TrainStep {
     this.planDevice = net.device;
     this.planDtype = net.dtype;
     spec.params.forEach((p, i) => {
+      this.planData[i] = p.data;
       this.planGrads[i] = p.grad;
       this.planBufs[i] = p.buf;
       this.planM[i] = p.m;
@@ -287,8 +315,10 @@ export class TrainStep {
     });
   }
 
-  // a step that did not happen leaves no optimizer state behind (as the module path creates none)
-  private undo(): void {
+  // a step that did not happen leaves no optimizer state and no new gradient behind (as the module
+  // path creates none)
+  private undo(fresh: readonly Parameter[]): void {
+    for (const p of fresh) p.grad = null;
     const opt = this.optimizer;
     if (opt instanceof SGD) {
       for (let i = 0; i < this.created.length; i++) if (this.created[i] === 1) opt.fusedDrop(i);
@@ -302,6 +332,18 @@ export class TrainStep {
   private moduleStep(x: Tensor, y: Int32Array | Tensor): number {
     return moduleCallsStep(this.net, this.loss, this.optimizer, x, y);
   }
+}
+
+// the step reads x and y while it writes the parameters, their gradients and the optimizer state:
+// none of those may share memory with them (the module calls would give other numbers)
+function checkDisjoint(a: FloatArray, name: string, params: readonly Parameter[]): void {
+  const overlaps = (b: FloatArray | null | undefined): boolean =>
+    b !== null && b !== undefined && a.buffer === b.buffer &&
+    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  params.forEach((p, i) => {
+    if (overlaps(p.data)) throw rangeError(name, `an array that does not overlap params[${i}] (${String(p)})`, a);
+    if (p.grad !== null && overlaps(p.grad.data)) throw rangeError(name, `an array that does not overlap params[${i}].grad`, a);
+  });
 }
 
 // one training step through the module API: for an FFNN without a loss module the problem's loop

@@ -11,7 +11,7 @@ import type { Device } from '../../src/index.js';
 import { nativeAddon } from '../../src/kernels/native.js';
 import { backend } from '../../src/kernels/index.js';
 import { checked } from '../../src/kernels/checked.js';
-import { STEP_STATE, type DType, type StepPlanSpec } from '../../src/kernels/types.js';
+import { STEP_STATE, type DType, type FloatArray, type StepPlanSpec } from '../../src/kernels/types.js';
 import type { LossModule } from '../../src/nn/loss.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import type { Parameter } from '../../src/tensor.js';
@@ -210,6 +210,56 @@ describe.each(DEVICES)('TrainStep on %s: bitwise the module calls', (device: Dev
     expect(adam.stateDict().state).toEqual({});
   });
 
+  test('a step that fails leaves the gradients it created null, as the module calls do', () => {
+    for (const bad of ['nan-x', 'overflow'] as const) {
+      const net = new FFNN(F, [9], 'relu', C, { seed: 1, device });
+      const ts = new TrainStep(net, new Adam(net.parameters(), { device }));
+      const x = Tensor.full([2, F], 10);
+      if (bad === 'nan-x') x.data[3] = NaN;
+      else net.W[0].data.fill(3e38);
+      if (bad === 'nan-x') expect(() => ts.run(x, new Int32Array([0, 1]))).toThrow(RangeError);
+      else expect(ts.run(x, new Int32Array([0, 1]))).toBeNaN();
+      for (const p of net.parameters()) expect(p.grad, `${bad} ${String(p)}`).toBeNull();
+    }
+  });
+
+  test('x or y sharing memory with a parameter or its gradient is a RangeError (the step writes them while it reads x)', () => {
+    const net = new Sequential(new Linear(8, 4, { seed: 1, device }), new ReLU(), new Linear(4, 2, { seed: 2, device }));
+    const ts = new TrainStep(net, new SGD(net.parameters(), { lr: 0.1, device }), { loss: new MSELoss({ device }) });
+    const w = net.parameters()[0];
+    const y = Tensor.randn([4, 2], { seed: 3 });
+    expect(Number.isFinite(ts.run(Tensor.randn([4, 8], { seed: 2 }), y))).toBe(true);
+    // x as a view of the first weight matrix (4 x 8 = its 32 elements) and of its gradient
+    expect(() => ts.run(new Tensor(w.data, [4, 8]), y)).toThrow(/x: expected an array that does not overlap params\[0\]/);
+    const g = w.grad as Tensor;
+    expect(() => ts.run(new Tensor(g.data, [4, 8]), y)).toThrow(/x: expected an array that does not overlap params\[0\]\.grad/);
+    const last = net.parameters()[2];
+    expect(() => ts.run(Tensor.randn([4, 8], { seed: 2 }), new Tensor(last.data.subarray(0, 8), [4, 2]))).toThrow(/y: expected an array that does not overlap params\[2\]/);
+  });
+
+  test('a parameter whose data array was replaced trains the new array, as the module calls do', () => {
+    const make = (): FFNN => new FFNN(F, [9], 'tanh', C, { seed: 2, device });
+    const a = make();
+    const b = make();
+    const oa = new SGD(a.parameters(), { lr: 0.1, momentum: 0.5, device });
+    const ob = new SGD(b.parameters(), { lr: 0.1, momentum: 0.5, device });
+    const ts = new TrainStep(b, ob);
+    for (let s = 0; s < 3; s++) {
+      if (s === 1) {
+        for (const net of [a, b]) (net.W[0] as unknown as { data: FloatArray }).data = Tensor.randn(net.W[0].shape, { seed: 9 }).data;
+      }
+      const [x, y] = batch(s, 5, 'float32', false);
+      expect(Object.is(ts.run(x, y), ffnnModuleStep(a, oa, x, y)), `step ${s}`).toBe(true);
+      expectSameState(a, oa, b, ob, `step ${s}`);
+    }
+  });
+
+  test('a batch whose activations exceed a tensor\'s size is a RangeError before any allocation', () => {
+    const net = new Sequential(new Linear(1, 2 ** 20, { seed: 1, device }), new ReLU(), new Linear(2 ** 20, 1, { seed: 2, device }));
+    const ts = new TrainStep(net, new SGD(net.parameters(), { lr: 0.1, device }), { loss: new MSELoss({ device }) });
+    expect(() => ts.run(Tensor.zeros([2048, 1]), Tensor.zeros([2048, 1]))).toThrow(/x: expected at most 2047 rows/);
+  });
+
   test('validation: x shape and dtype, class indices (RangeError), non-finite x', () => {
     const net = new FFNN(F, [9], 'relu', C, { seed: 1, device });
     const ts = new TrainStep(net, new SGD(net.parameters(), { lr: 0.1, device }));
@@ -314,6 +364,54 @@ describe.skipIf(!hasNative)('native plan safety', () => {
     expect(Number.isFinite(k.trainStep(plan, 2, x, new Int32Array([0, 2])))).toBe(true);
     buf.resize(4);
     expect(() => k.trainStep(plan, 2, x, new Int32Array([0, 2]))).toThrow(/params\[0\]\.data/);
+  });
+
+  test('x or y sharing memory with a slot\'s arrays is a RangeError in the binding and at the checked door', () => {
+    const s = spec();
+    s.optimizer = 'adam';
+    s.params = s.params.map((q) => ({ ...q, m: new Float32Array(q.data.length), v: new Float32Array(q.data.length) }));
+    s.state[STEP_STATE.beta1] = 0.9;
+    s.state[STEP_STATE.beta2] = 0.999;
+    s.state[STEP_STATE.eps] = 1e-8;
+    s.state[STEP_STATE.count] = 1;
+    s.state[STEP_STATE.count + 1] = 1;
+    const plan = k.createStepPlan(s);
+    const door = checked(k);
+    const plan2 = door.createStepPlan(s);
+    for (const key of ['data', 'grad', 'm', 'v'] as const) {
+      const view = (s.params[0][key] as Float32Array).subarray(2, 10);
+      const re = new RegExp(`x: expected an array that does not overlap params\\[0\\]\\.${key}`);
+      expect(() => k.trainStep(plan, 2, view, new Int32Array([0, 2]))).toThrow(re);
+      expect(() => door.trainStep(plan2, 2, view, new Int32Array([0, 2]))).toThrow(RangeError);
+    }
+    const dense = (s.params[0].grad).subarray(0, 6);
+    expect(() => k.trainStep(plan, 2, x, dense)).toThrow(/y: expected an array that does not overlap params\[0\]\.grad/);
+  });
+
+  test('the checked door refuses the hyper-parameters the optimizers refuse', () => {
+    const door = checked(k);
+    for (const [field, value, re] of [
+      ['lr', -1, /\(lr\): expected a number >= 0/],
+      ['momentum', -0.5, /\(momentum\): expected a number >= 0/],
+      ['weightDecay', -1, /\(weightDecay\)/],
+      ['nesterov', 1, /\(nesterov\)/],
+    ] as const) {
+      const s = spec();
+      s.state[STEP_STATE[field]] = value;
+      expect(() => door.trainStep(door.createStepPlan(s), 2, x, new Int32Array([0, 2])), field).toThrow(re);
+    }
+    for (const [field, value] of [['beta1', 1], ['beta2', 1], ['eps', 0]] as const) {
+      const s = spec();
+      s.optimizer = 'adam';
+      s.params = s.params.map((q) => ({ ...q, m: new Float32Array(q.data.length), v: new Float32Array(q.data.length) }));
+      s.state[STEP_STATE.beta1] = 0.9;
+      s.state[STEP_STATE.beta2] = 0.999;
+      s.state[STEP_STATE.eps] = 1e-8;
+      s.state[STEP_STATE.count] = 1;
+      s.state[STEP_STATE.count + 1] = 1;
+      s.state[STEP_STATE[field]] = value;
+      expect(() => door.trainStep(door.createStepPlan(s), 2, x, new Int32Array([0, 2])), field).toThrow(new RegExp(`\\(${field}\\)`));
+    }
   });
 
   test('class indices out of range are a RangeError in the binding itself', () => {
