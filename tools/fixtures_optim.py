@@ -142,7 +142,31 @@ def schedules():
             lrs.append(sched.get_last_lr()[0])
         assert all(math.isfinite(v) for v in lrs)
         out['schedules'][name] = {'scheduler': kind, 'lr': lr, 'options': kwargs, 'lrs': lrs}
+    # a second schedule created on the same optimizer after the first ran: torch starts it from the
+    # 'initial_lr' the first one recorded, not from the decayed lr
+    out['restarts'] = {}
+    for name, (first, epochs1, second) in RESTARTS.items():
+        p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.SGD([p], lr=0.1)
+        sched = getattr(torch.optim.lr_scheduler, first[0])(opt, **first[1])
+        lrs = []
+        for _ in range(epochs1):
+            opt.step()
+            sched.step()
+            lrs.append(opt.param_groups[0]['lr'])
+        sched = getattr(torch.optim.lr_scheduler, second[0])(opt, **second[1])
+        for _ in range(EPOCHS - epochs1):
+            opt.step()
+            sched.step()
+            lrs.append(opt.param_groups[0]['lr'])
+        out['restarts'][name] = {'lr': 0.1, 'first': first, 'epochs1': epochs1, 'second': second, 'lrs': lrs}
     return out
+
+
+RESTARTS = {
+    'step_then_cosine': (('StepLR', {'step_size': 1, 'gamma': 0.5}), 3, ('CosineAnnealingLR', {'T_max': 2, 'eta_min': 0.0})),
+    'exponential_then_step': (('ExponentialLR', {'gamma': 0.8}), 4, ('StepLR', {'step_size': 2, 'gamma': 0.5})),
+}
 
 
 def main():

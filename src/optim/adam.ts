@@ -21,7 +21,8 @@ export interface AdamOptions extends OptimizerOptions {
 const ADAM_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'decoupled', 'amsgrad', 'l1', 'device'] as const;
 
 function checkBetas(name: string, v: unknown): [number, number] {
-  if (!Array.isArray(v) || v.length !== 2) throw typeError(name, 'an array of two numbers [beta1, beta2]', v);
+  if (!Array.isArray(v)) throw typeError(name, 'an array of two numbers [beta1, beta2]', v);
+  if (v.length !== 2) throw rangeError(name, 'an array of two numbers [beta1, beta2]', v);
   for (let k = 0; k < 2; k++) {
     const b = checkNumber(`${name}[${k}]`, v[k]);
     if (b < 0 || b >= 1) throw rangeError(`${name}[${k}]`, 'a number in [0, 1)', b);
@@ -196,6 +197,7 @@ export class AdamW extends Adam {
   constructor(params: Iterable<Parameter>, opts?: Omit<AdamOptions, 'decoupled'>) {
     const o = checkObject('options', opts);
     if (o.decoupled !== undefined) throw typeError('options.decoupled', 'no decoupled option (AdamW is always decoupled)', o.decoupled);
-    super(params, { weightDecay: 0.01, ...o, decoupled: true });
+    // an option given as undefined takes the default, as everywhere: not spread over it
+    super(params, { ...o, weightDecay: o.weightDecay === undefined ? 0.01 : (o.weightDecay as number), decoupled: true });
   }
 }

@@ -7,6 +7,9 @@ import { checkKeys } from './optimizer.js';
 // anything with a mutable learning rate: SGD, Adam, AdamW
 export interface LrHolder {
   lr: number;
+  // the lr when its first schedule was created (torch's param group 'initial_lr'), set by that
+  // schedule; every schedule on the optimizer starts from it
+  initialLr?: number;
 }
 
 export interface SchedulerStateDict {
@@ -34,7 +37,15 @@ export abstract class LRScheduler {
 
   protected constructor(optimizer: LrHolder) {
     this.optimizer = checkOptimizer(optimizer);
-    this.baseLr = optimizer.lr;
+    // torch: group.setdefault('initial_lr', group['lr']); base_lrs from initial_lr, so a schedule
+    // created after another (a restart) starts from the first one's base, not the decayed lr
+    const initial = optimizer.initialLr;
+    if (typeof initial === 'number' && Number.isFinite(initial) && initial >= 0) {
+      this.baseLr = initial;
+    } else {
+      this.baseLr = optimizer.lr;
+      if (Object.isExtensible(optimizer)) optimizer.initialLr = optimizer.lr;
+    }
     this.lastLr = optimizer.lr;
   }
 

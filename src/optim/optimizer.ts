@@ -71,6 +71,9 @@ export abstract class Optimizer {
   protected readonly kernels: Kernels;
   protected _lr: number;
   protected _l1: number;
+  // the lr when the first LR schedule on this optimizer was created (torch's 'initial_lr'); set by
+  // that schedule, undefined before
+  initialLr: number | undefined = undefined;
   // per-parameter scratch for grad + l1 sign(param), created on the first step with l1 != 0
   private readonly l1Scratch: (FloatArray | null)[];
 

@@ -35,6 +35,10 @@ export interface ScheduleFixture {
   torch: string;
   epochs: number;
   schedules: Record<string, { scheduler: string; lr: number; options: Record<string, number>; lrs: number[] }>;
+  // a second schedule created after the first ran epochs1 epochs; lrs after each epoch
+  restarts: Record<string, {
+    lr: number; first: [string, Record<string, number>]; epochs1: number; second: [string, Record<string, number>]; lrs: number[];
+  }>;
 }
 
 const dir = new URL('../fixtures/optim/', import.meta.url);

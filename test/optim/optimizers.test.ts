@@ -158,12 +158,16 @@ describe('validation', () => {
     expect(() => new Adam([p()], { betas: [0.9, 1] })).toThrow(new RangeError('options.betas[1]: expected a number in [0, 1), received 1'));
     expect(() => new Adam([p()], { betas: [-0.1, 0.9] })).toThrow(/options\.betas\[0\]/);
     expect(() => new Adam([p()], { betas: 0.9 as never })).toThrow(TypeError);
+    expect(() => new Adam([p()], { betas: [0.9] as never })).toThrow(RangeError);
     expect(() => new Adam([p()], { lr: Number.NaN })).toThrow(new RangeError('options.lr: expected a finite number, received NaN'));
     expect(() => new Adam([p()], { decoupled: 'yes' as never })).toThrow(TypeError);
     expect(() => new Adam([p()], { amsgrad: true })).toThrow(/options\.amsgrad/);
     expect(() => new AdamW([p()], { decoupled: false } as never)).toThrow(TypeError);
     expect(new AdamW([p()], { device: 'js' }).decoupled).toBe(true);
     expect(new AdamW([p()], { device: 'js' }).weightDecay).toBe(0.01);
+    // an option present but undefined takes the default, as everywhere else
+    expect(new AdamW([p()], { device: 'js', weightDecay: undefined }).weightDecay).toBe(0.01);
+    expect(new AdamW([p()], { device: 'js', weightDecay: 0 }).weightDecay).toBe(0);
   });
 
   it('params', () => {

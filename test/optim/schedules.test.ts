@@ -37,6 +37,21 @@ describe('lr schedules match torch 1.13', () => {
   });
 });
 
+describe('a schedule created after another starts from the first one\'s base lr (torch\'s initial_lr)', () => {
+  it.each(Object.keys(scheduleFixture.restarts))('%s', (name) => {
+    const f = scheduleFixture.restarts[name];
+    const opt = sgd(f.lr);
+    let s = makeScheduler(f.first[0], opt, f.first[1]);
+    expect(opt.initialLr).toBe(f.lr);
+    for (let e = 0; e < scheduleFixture.epochs; e++) {
+      if (e === f.epochs1) s = makeScheduler(f.second[0], opt, f.second[1]);
+      opt.step();
+      s.step();
+      assertScalarClose(`${name} epoch ${e + 1}`, opt.lr, f.lrs[e], 1e-12, Math.max(Math.abs(f.lrs[e]), 1e-300));
+    }
+  });
+});
+
 describe('schedule state', () => {
   it.each(Object.keys(scheduleFixture.schedules))('%s resumes bitwise from its state dict', (name) => {
     const f = scheduleFixture.schedules[name];
