@@ -4,9 +4,9 @@
 // actBackward on the Linear's buffers) and these modules only supply the code and the parameter.
 import { ACT_CODE, type ActName } from '../kernels/types.js';
 import { Parameter, Tensor, arrayCtor } from '../tensor.js';
-import { checkBool, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { Module, type Unchecked } from './module.js';
-import type { ModuleOptions } from './options.js';
+import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { checkFinite, checkLike, checkMatrix } from './validate.js';
 import { Workspace } from './workspace.js';
 
@@ -15,6 +15,11 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = ['relu', 'sigmoid', '
 
 export abstract class Activation extends Module implements Unchecked {
   abstract readonly kind: Exclude<ActName, 'identity'>;
+
+  constructor(opts?: ModuleOptions, optionKeys: readonly string[] = MODULE_KEYS) {
+    super(opts, optionKeys);
+  }
+
   private readonly ws = new Workspace();
   private saved: Tensor | null = null;
   private savedParam = 0;
@@ -113,7 +118,7 @@ abstract class ParamActivation extends Activation {
   protected abstract readonly paramName: 'beta' | 'alpha';
 
   constructor(name: 'beta' | 'alpha', opts: Record<string, unknown>, fallback: number) {
-    super(opts as ModuleOptions);
+    super(opts as ModuleOptions, [...MODULE_KEYS, name, 'learnable']);
     const value = opts[name] === undefined ? fallback : checkNumber(`options.${name}`, opts[name]);
     if (name === 'alpha' && value === 0) throw rangeError('options.alpha', 'a number other than 0', value);
     const learnable = opts.learnable === undefined ? false : checkBool('options.learnable', opts.learnable);
@@ -183,6 +188,7 @@ export function activation(spec: ActivationSpec, opts?: ActivationOptions, argNa
   if (typeof spec !== 'string') throw typeError(argName, `an Activation or one of ${ACTIVATION_NAMES.map((a) => `'${a}'`).join(', ')}`, spec);
   const name = checkOneOf(argName, spec, ACTIVATION_NAMES);
   const o = checkObject('activation options', opts);
+  checkKeys('activation options', o, [...MODULE_KEYS, 'beta', 'alpha', 'learnable']);
   const base: ModuleOptions = { device: o.device as ModuleOptions['device'], dtype: o.dtype as ModuleOptions['dtype'] };
   if (o.seed !== undefined) base.seed = o.seed as number;
   const learnable = o.learnable as boolean | undefined;

@@ -5,7 +5,7 @@ import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { checkNumber, rangeError } from '../util/check.js';
 import { Module, type Unchecked } from './module.js';
-import type { ModuleOptions } from './options.js';
+import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { checkFinite, checkLike, checkMatrix } from './validate.js';
 import { Workspace } from './workspace.js';
 
@@ -18,7 +18,7 @@ export class Dropout extends Module implements Unchecked {
   private shape: readonly number[] | null = null;
 
   constructor(p = 0.5, opts?: ModuleOptions) {
-    super(opts);
+    super(opts, MODULE_KEYS);
     checkNumber('p', p);
     if (p < 0 || p > 1) throw rangeError('p', 'a probability in [0, 1]', p);
     this.p = p;

@@ -12,7 +12,7 @@ import { Activation, activation, type ActivationSpec } from './activation.js';
 import { INITS, type InitName } from './init.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
-import type { ModuleOptions } from './options.js';
+import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { softmaxBackward } from './softmax.js';
 import { checkFinite, checkLike, checkMatrix, readTarget, type Target } from './validate.js';
 import { Workspace } from './workspace.js';
@@ -51,7 +51,7 @@ export class FFNN extends Module {
   private duOut: Tensor | null = null;
 
   constructor(F: number, hidden: readonly number[], activations: ActivationSpec | readonly ActivationSpec[], C: number, opts?: FFNNOptions) {
-    super(opts);
+    super(opts, [...MODULE_KEYS, 'init', 'beta', 'alpha', 'learnable']);
     this.F = checkInt('F', F, 1);
     this.C = checkInt('C', C, 1);
     if (!Array.isArray(hidden)) throw typeError('hidden', 'an array of layer widths', hidden);

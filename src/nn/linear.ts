@@ -10,7 +10,7 @@ import { checkBool, checkInt, checkObject, checkOneOf } from '../util/check.js';
 import type { Activation } from './activation.js';
 import { INITS, initLinear, type InitName } from './init.js';
 import { Module, type Unchecked } from './module.js';
-import type { ModuleOptions } from './options.js';
+import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { checkFinite, checkLike, checkMatrix } from './validate.js';
 import { Workspace } from './workspace.js';
 
@@ -37,7 +37,7 @@ export class Linear extends Module implements Unchecked {
   private dx: Tensor | null = null;
 
   constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions) {
-    super(opts);
+    super(opts, [...MODULE_KEYS, 'bias', 'init']);
     const IN = checkInt('inFeatures', inFeatures, 1);
     const OUT = checkInt('outFeatures', outFeatures, 1);
     const o = checkObject('Linear options', opts);

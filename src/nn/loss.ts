@@ -5,7 +5,7 @@
 import { backend, DEVICES, type Device } from '../kernels/index.js';
 import type { DType, FloatArray, Kernels, Reduction } from '../kernels/types.js';
 import { DTYPES, Tensor } from '../tensor.js';
-import { checkBool, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { checkFinite, checkLike, checkMatrix, checkTensor, readIndices, readTarget, type Indices } from './validate.js';
 import { Workspace } from './workspace.js';
 
@@ -18,6 +18,7 @@ export interface CELossOptions {
 
 function ceOptions(opts: unknown): { stable: boolean; epsilon: number; k: Kernels } {
   const o = checkObject('options', opts);
+  checkKeys('options', o, ['stable', 'epsilon', 'device']);
   const stable = o.stable === undefined ? true : checkBool('options.stable', o.stable);
   const epsilon = o.epsilon === undefined ? 1e-8 : checkNumber('options.epsilon', o.epsilon);
   if (epsilon <= 0) throw rangeError('options.epsilon', 'a number > 0', epsilon);
@@ -64,7 +65,9 @@ abstract class LossBase implements LossModule {
   protected readonly ws = new Workspace();
   protected grad: Tensor | null = null;
 
-  constructor(o: Record<string, unknown>) {
+  // keys: the loss's own options besides device and dtype
+  constructor(o: Record<string, unknown>, keys: readonly string[]) {
+    checkKeys('options', o, ['device', 'dtype', ...keys]);
     this.device = o.device === undefined ? 'native' : checkOneOf('options.device', o.device, DEVICES);
     this.dtype = o.dtype === undefined ? undefined : checkOneOf('options.dtype', o.dtype, DTYPES);
     this.k = backend(this.device);
@@ -101,7 +104,7 @@ export class CrossEntropyLoss extends LossBase {
 
   constructor(opts?: CrossEntropyOptions) {
     const o = checkObject('options', opts);
-    super(o);
+    super(o, ['reduction', 'labelSmoothing', 'weight']);
     this.reduction = o.reduction === undefined ? 'mean' : checkOneOf('options.reduction', o.reduction, ['sum', 'mean']);
     const s = o.labelSmoothing === undefined ? 0 : checkNumber('options.labelSmoothing', o.labelSmoothing);
     if (s < 0 || s > 1) throw rangeError('options.labelSmoothing', 'a number in [0, 1]', s);
@@ -201,7 +204,7 @@ export class MSELoss extends LossBase {
 
   constructor(opts?: MSELossOptions) {
     const o = checkObject('options', opts);
-    super(o);
+    super(o, ['reduction']);
     this.reduction = o.reduction === undefined ? 'mean' : checkOneOf('options.reduction', o.reduction, ['sum', 'mean']);
   }
 

@@ -16,8 +16,10 @@ export abstract class Module {
   readonly seed: number;
   training = true;
 
-  constructor(opts?: ModuleOptions) {
-    const o = resolveOptions(`${new.target.name} options`, opts);
+  // optionKeys: the option names a built-in module takes (others are a TypeError); a subclass that
+  // passes its own options through leaves it undefined
+  constructor(opts?: ModuleOptions, optionKeys?: readonly string[]) {
+    const o = resolveOptions(`${new.target.name} options`, opts, optionKeys);
     this.dev = o.device;
     this.dt = o.dtype;
     this.seed = o.seed;

@@ -3,7 +3,7 @@ import { DEVICES, type Device } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { DTYPES } from '../tensor.js';
 import { randomSeed } from '../random.js';
-import { checkInt, checkObject, checkOneOf } from '../util/check.js';
+import { checkInt, checkKeys, checkObject, checkOneOf } from '../util/check.js';
 
 export interface ModuleOptions {
   device?: Device;
@@ -20,8 +20,16 @@ export interface ResolvedOptions {
   explicitDtype: boolean;
 }
 
-export function resolveOptions(name: string, opts: unknown): ResolvedOptions & { raw: Record<string, unknown> } {
+// the options every built-in module takes; a module adds its own
+export const MODULE_KEYS = ['device', 'dtype', 'seed'] as const;
+
+// keys: the option names the module takes (any other is a TypeError); undefined: not checked (a
+// user's subclass passing its own options through)
+export function resolveOptions(
+  name: string, opts: unknown, keys?: readonly string[],
+): ResolvedOptions & { raw: Record<string, unknown> } {
   const o = checkObject(name, opts);
+  if (keys !== undefined) checkKeys(name, o, keys);
   const device = o.device === undefined ? 'native' : checkOneOf(`${name}.device`, o.device, DEVICES);
   const dtype = o.dtype === undefined ? 'float32' : checkOneOf(`${name}.dtype`, o.dtype, DTYPES);
   const seed = o.seed === undefined ? randomSeed() : checkInt(`${name}.seed`, o.seed, 0);

@@ -4,7 +4,7 @@
 import type { FloatArray } from '../kernels/types.js';
 import type { Tensor } from '../tensor.js';
 import { Module, type Unchecked } from './module.js';
-import type { ModuleOptions } from './options.js';
+import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { checkFinite, checkLike, checkMatrix } from './validate.js';
 import { Workspace } from './workspace.js';
 
@@ -22,7 +22,7 @@ export class Softmax extends Module implements Unchecked {
   private y: Tensor | null = null;
 
   constructor(opts?: ModuleOptions) {
-    super(opts);
+    super(opts, MODULE_KEYS);
   }
 
   forward(x: Tensor): Tensor {

@@ -1,8 +1,7 @@
 // learning-rate schedules, stepped once per epoch after the optimizer (as torch.optim.lr_scheduler,
 // 1.13). each step computes the next lr from the optimizer's current lr by torch's recursive get_lr,
 // so the values match torch's to the last bit of the same arithmetic.
-import { checkInt, checkNonNegative, checkObject, checkPositive, rangeError, typeError } from '../util/check.js';
-import { checkKeys } from './optimizer.js';
+import { checkInt, checkKeys, checkNonNegative, checkObject, checkPositive, rangeError, typeError } from '../util/check.js';
 
 // anything with a mutable learning rate: SGD, Adam, AdamW
 export interface LrHolder {

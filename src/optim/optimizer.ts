@@ -2,7 +2,7 @@
 // the l1 penalty, zeroGrad and the state-dict plumbing. one parameter group per optimizer.
 import { backend, DEVICES, type Device, type Kernels } from '../kernels/index.js';
 import { allocFloat, Parameter, Tensor, type FloatArray } from '../tensor.js';
-import { checkBool, checkNonNegative, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkKeys, checkNonNegative, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 
 export type { Device } from '../kernels/index.js';
 
@@ -51,14 +51,6 @@ export interface OptimizerOptions {
   device?: Device;
   // L1 penalty: l1 * sign(param) is added to the gradient before weight decay (default 0)
   l1?: number;
-}
-
-export function checkKeys(name: string, o: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      throw typeError(`${name}.${k}`, `no such option (one of ${allowed.join(', ')})`, o[k]);
-    }
-  }
 }
 
 export function checkLr(name: string, v: unknown): number {

@@ -2,9 +2,9 @@
 // torch.optim.SGD (1.13); the update runs in the device's sgdStep kernel.
 import { allocFloat, Tensor, type Parameter } from '../tensor.js';
 import type { FloatArray } from '../kernels/types.js';
-import { checkBool, checkNonNegative, checkNumber, checkObject, typeError } from '../util/check.js';
+import { checkBool, checkKeys, checkNonNegative, checkNumber, checkObject, typeError } from '../util/check.js';
 import {
-  bufferTensor, checkKeys, Optimizer, type OptimizerOptions, type OptimizerStateDict, type ParamState,
+  bufferTensor, Optimizer, type OptimizerOptions, type OptimizerStateDict, type ParamState,
 } from './optimizer.js';
 
 export interface SGDOptions extends OptimizerOptions {

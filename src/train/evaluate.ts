@@ -5,9 +5,8 @@ import { DataLoader } from '../data/loader.js';
 import { FFNN } from '../nn/ffnn.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { Module } from '../nn/module.js';
-import { checkKeys } from '../optim/optimizer.js';
 import { Tensor } from '../tensor.js';
-import { checkInt, checkObject, rangeError, typeError } from '../util/check.js';
+import { checkInt, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 
 export interface Evaluation {
   // mean loss per sample (CELoss of the probabilities for an FFNN, the loss module's otherwise; a

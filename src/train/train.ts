@@ -11,12 +11,12 @@ import { CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { isUnchecked, Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Adam } from '../optim/adam.js';
-import { checkKeys, type Optimizer } from '../optim/optimizer.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { allFinite, checkBool, checkInt, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkBool, checkInt, checkKeys, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { moduleCallsStep, TrainStep } from './step.js';
 

@@ -72,6 +72,15 @@ export function checkOneOf<T extends string>(name: string, v: unknown, allowed: 
   return v as T;
 }
 
+// an options object's keys: each one of `allowed` (a misspelt option is an error, not a default)
+export function checkKeys(name: string, o: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      throw typeError(`${name}.${k}`, `no such option (one of ${allowed.join(', ')})`, o[k]);
+    }
+  }
+}
+
 export function checkObject(name: string, v: unknown): Record<string, unknown> {
   if (v === undefined) return {};
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw typeError(name, 'an options object', v);

@@ -205,6 +205,26 @@ describe.each(DEVICES)('modules on %s', (device) => {
   });
 });
 
+describe('options', () => {
+  test('a built-in module refuses an option it does not take; a user subclass passes its own through', () => {
+    expect(() => new Linear(2, 2, { bias: false, biass: true } as never)).toThrow(/^Linear options\.biass: expected no such option/);
+    class Scaled extends Module {
+      readonly factor: number;
+      constructor(opts: { factor: number; device?: 'js' | 'native' | 'wasm' }) {
+        super(opts);
+        this.factor = opts.factor;
+      }
+      forward(x: Tensor): Tensor {
+        return new Tensor(x.data.map((v) => v * this.factor), x.shape);
+      }
+      backward(g: Tensor): Tensor {
+        return new Tensor(g.data.map((v) => v * this.factor), g.shape);
+      }
+    }
+    expect(new Scaled({ factor: 3, device: 'js' }).factor).toBe(3);
+  });
+});
+
 describe('Sequential placement and shape', () => {
   test('names become activations; unpinned modules adopt the device and dtype', () => {
     const seq = new Sequential(new Linear(3, 4, { device: 'js', dtype: 'float64' }), 'sig', new ReLU(), activation('celu'), new Linear(4, 2, { device: 'js', dtype: 'float64' }));

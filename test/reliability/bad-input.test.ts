@@ -220,6 +220,16 @@ bad('CrossEntropyLoss.forward: index out of range', () => ce.forward(Q, [0, 5]),
 bad('CrossEntropyLoss.forward: Infinity logits', () => ce.forward(nanTensor([2, 2], 0, Infinity), [0, 1]), RangeError, /^logits: expected finite values, received Infinity/);
 bad('CrossEntropyLoss.backward: before forward', () => new CrossEntropyLoss().backward(), Error, /forward/);
 bad('MSELoss: unknown reduction', () => new MSELoss({ reduction: 'avg' as never }), RangeError, /^options\.reduction: .*received "avg"/);
+// a misspelt option (torch's snake_case here) is an error, never a silent default
+bad('CrossEntropyLoss: unknown option (torch spelling)', () => new CrossEntropyLoss({ label_smoothing: 0.2 } as never), TypeError, /^options\.label_smoothing: expected no such option/);
+bad('MSELoss: unknown option', () => new MSELoss({ size_average: false } as never), TypeError, /^options\.size_average: expected no such option/);
+bad('CELoss: unknown option', () => CELoss(Q, Q, { eps: 1e-3 } as never), TypeError, /^options\.eps: expected no such option/);
+bad('Linear: unknown option', () => new Linear(2, 2, { biass: false } as never), TypeError, /^Linear options\.biass: expected no such option/);
+bad('Swish: unknown option', () => new Swish({ learnabel: true } as never), TypeError, /^Swish options\.learnabel: expected no such option/);
+bad('CELU: another activation\'s option', () => new CELU({ beta: 2 } as never), TypeError, /^CELU options\.beta: expected no such option/);
+bad('ReLU: unknown option', () => new ReLU({ inplace: true } as never), TypeError, /^ReLU options\.inplace: expected no such option/);
+bad('FFNN: unknown option', () => new FFNN(2, [3], 'relu', 2, { learnabel: true } as never), TypeError, /^FFNN options\.learnabel: expected no such option/);
+bad('Dropout: unknown option', () => new Dropout(0.5, { inplace: true } as never), TypeError, /^Dropout options\.inplace: expected no such option/);
 bad('MSELoss.forward: shapes differ', () => new MSELoss().forward(Q, Tensor.zeros([2, 3])), RangeError, /^target: expected a tensor of shape \[2, 2\]/);
 bad('MSELoss.forward: NaN target', () => new MSELoss().forward(Q, nanTensor([2, 2], 3)), RangeError, /^target: expected finite values, received NaN/);
 
@@ -236,7 +246,7 @@ bad('SGD: nesterov without momentum', () => new SGD(params, { lr: 0.1, nesterov:
 bad('SGD: unknown option (a typo)', () => new SGD(params, { lr: 0.1, momentun: 0.9 } as never), TypeError, /^options\.momentun: expected no such option/);
 bad('SGD: weightDecay Infinity', () => new SGD(params, { lr: 0.1, weightDecay: Infinity }), RangeError, /^options\.weightDecay: .*received Infinity/);
 bad('SGD.loadStateDict: not a state dict', () => new SGD(params, 0.1).loadStateDict(3 as never), TypeError, /dict|state/);
-bad('Adam: betas of length 1', () => new Adam(params, { betas: [0.9] as never }), TypeError, /^options\.betas: expected an array of two numbers.*received an array of length 1/);
+bad('Adam: betas of length 1', () => new Adam(params, { betas: [0.9] as never }), RangeError, /^options\.betas: expected an array of two numbers.*received an array of length 1/);
 bad('Adam: beta2 1', () => new Adam(params, { betas: [0.9, 1] }), RangeError, /^options\.betas\[1\]: .*received 1/);
 bad('Adam: eps 0', () => new Adam(params, { eps: 0 }), RangeError, /^options\.eps: .*received 0/);
 bad('Adam: decoupled a string', () => new Adam(params, { decoupled: 'yes' as never }), TypeError, /^options\.decoupled: expected a boolean/);
