@@ -10,7 +10,8 @@ export class FormatError extends Error {
   }
 }
 
-// training produced a non-finite value; names the step and the layer where it appeared
+// training (or evaluating) produced a non-finite value; names the step (-1 in evaluate) and the
+// parameter or layer where it appeared
 export class NonFiniteError extends Error {
   readonly step: number;
   readonly layer: string;

@@ -5,8 +5,9 @@ import { DataLoader } from '../data/loader.js';
 import { FFNN } from '../nn/ffnn.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { Module } from '../nn/module.js';
+import { NonFiniteError } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { checkInt, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkInt, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 
 export interface Evaluation {
   // mean loss per sample (CELoss of the probabilities for an FFNN, the loss module's otherwise; a
@@ -45,6 +46,12 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
     for (const [x, y] of new DataLoader(dataset, { batchSize })) {
       const B = x.shape[0];
       const out = net.forward(x);
+      if (!allFinite(out.data)) {
+        // a diverged network, not a bad argument: say so rather than let the loss name its input
+        const bad = firstNonFinite(net);
+        const why = bad !== null ? `parameter ${bad} holds non-finite values` : 'its weights are finite, but the output overflowed';
+        throw new NonFiniteError(`evaluate: the network's output is not finite on samples ${n}..${n + B - 1}: ${why}`, -1, bad ?? 'output');
+      }
       if (C === 0) {
         C = out.shape[1];
         confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
@@ -68,6 +75,12 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
     net.train(wasTraining);
   }
   return { loss: lossSum / n, accuracy: correct / n, confusion, samples: n };
+}
+
+// the name of the first parameter holding a non-finite value, or null
+export function firstNonFinite(net: Module): string | null {
+  for (const [name, p] of net.namedParameters()) if (!allFinite(p.data)) return name;
+  return null;
 }
 
 function argmaxRow(t: Tensor, i: number): number {

@@ -17,7 +17,7 @@ import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { allFinite, checkBool, checkInt, checkKeys, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import { evaluate, firstNonFinite, type Evaluation } from './evaluate.js';
 import { moduleCallsStep, TrainStep } from './step.js';
 
 export interface StepInfo {
@@ -186,6 +186,18 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
         progress?.abort();
         return losses;
       }
+      // the epoch's last update is seen by no later loss: a parameter it made non-finite is an error
+      // here, not a NaN handed to validation, a checkpoint or the caller
+      const bad = firstNonFinite(net);
+      if (bad !== null) {
+        progress?.abort();
+        throw new NonFiniteError(
+          `trainFFNN: parameter ${bad} holds non-finite values after the update of step ${step - 1} ` +
+            `(epoch ${epoch}, batch ${batch - 1}). Lower the learning rate or the weight decay, or standardize the inputs.`,
+          step - 1,
+          bad,
+        );
+      }
       const seconds = (performance.now() - t0) / 1000;
       const info: EpochInfo = { epoch, loss: sum / Math.max(batch, 1), seconds, samplesPerSec: seen / seconds, lr: optimizer.lr };
       if (validation !== undefined) {
@@ -220,13 +232,7 @@ function setRegularization(reg: Regularized, saved: { weightDecay?: number; l1: 
 // names the first parameter holding a non-finite value or, when every weight is finite, the first
 // layer whose output overflowed on this batch
 function nonFinite(net: Module, x: Tensor, loss: number, step: number, epoch: number, batch: number): NonFiniteError {
-  let layer: string | null = null;
-  for (const [name, p] of net.namedParameters()) {
-    if (!allFinite(p.data)) {
-      layer = name;
-      break;
-    }
-  }
+  let layer = firstNonFinite(net);
   const where =
     layer !== null ? `parameter ${layer} holds non-finite values` : `the weights are finite; the output of layer ${(layer = overflowingLayer(net, x))} overflowed`;
   return new NonFiniteError(

@@ -15,6 +15,7 @@ import { CosineAnnealingLR, ExponentialLR } from '../../src/optim/lr-scheduler.j
 import { SGD } from '../../src/optim/sgd.js';
 import { Tensor } from '../../src/tensor.js';
 import { trainFFNN, type EpochInfo, type StepInfo } from '../../src/train/train.js';
+import { evaluate } from '../../src/train/evaluate.js';
 import { argmaxTask, DEVICES, Recorder, sameBits, snapshot } from './common.js';
 
 afterEach(() => {
@@ -246,6 +247,31 @@ describe.each(DEVICES)('trainFFNN on %s', (device) => {
     expect(e.layer).toBe('U');
     expect(e.message).toMatch(/at step 4 \(epoch 1, batch 4\); parameter U holds non-finite values/);
     expect(losses).toHaveLength(4);
+  });
+
+  test('the last update of an epoch making a parameter non-finite is a NonFiniteError, not a returned run', () => {
+    // one batch an epoch: its update is the epoch's last, seen by no later loss
+    const { net, opt } = setup(1, { lr: 1, momentum: 0, weightDecay: 1e300 });
+    const small = argmaxTask(10, 8, 3, 7);
+    let err: unknown;
+    try {
+      trainFFNN(net, small, opt, { epochs: 1, batchSize: 10, seed: 1 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NonFiniteError);
+    expect((err as NonFiniteError).step).toBe(0);
+    expect((err as NonFiniteError).message).toMatch(/parameter \w+ holds non-finite values after the update of step 0 \(epoch 1, batch 0\)/);
+  });
+
+  test('evaluate on a diverged network is a NonFiniteError naming the parameter or the overflow', () => {
+    const { net } = setup();
+    net.W[0].data[3] = NaN;
+    expect(() => evaluate(net, data)).toThrow(/evaluate: the network's output is not finite on samples 0\.\.102: parameter W1 holds non-finite values/);
+    const { net: big } = setup();
+    big.U.data.fill(3e38);
+    expect(() => evaluate(big, data)).toThrow(NonFiniteError);
+    expect(() => evaluate(big, data)).toThrow(/weights are finite, but the output overflowed/);
   });
 
   test('an overflowing layer with finite weights is named', () => {
