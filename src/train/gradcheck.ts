@@ -8,7 +8,8 @@
 //   zeroGrad and net.backward(loss.backward()).
 import { Rng } from '../random.js';
 import { Tensor, type Parameter } from '../tensor.js';
-import { checkInt, checkNumber, checkObject, rangeError, typeError } from '../util/check.js';
+import type { FloatArray } from '../kernels/types.js';
+import { checkInt, checkKeys, checkNumber, checkObject, rangeError, typeError } from '../util/check.js';
 import type { LossModule } from '../nn/loss.js';
 import { readTarget, type Target } from '../nn/validate.js';
 
@@ -55,6 +56,7 @@ export function gradcheck(net: GradcheckNet, x: Tensor, y: Target | Tensor, opts
   }
   if (!(x instanceof Tensor)) throw typeError('x', 'a Tensor', x);
   const o = checkObject('options', opts);
+  checkKeys('options', o, ['epsilon', 'loss', 'maxCoordinates', 'seed']);
   const eps = o.epsilon === undefined ? 1e-6 : checkNumber('options.epsilon', o.epsilon);
   if (eps <= 0) throw rangeError('options.epsilon', 'a number > 0', eps);
   const maxCoords = o.maxCoordinates === undefined ? 4000 : checkInt('options.maxCoordinates', o.maxCoordinates, 1);
@@ -101,7 +103,27 @@ export function gradcheck(net: GradcheckNet, x: Tensor, y: Target | Tensor, opts
   let worst = { parameter: '', index: -1, analytic: 0, numeric: 0 };
   let worstAbs = -1;
   const results: GradcheckParameterResult[] = [];
+  // the loss with one coordinate moved, which is put back whatever happens; a step so large that
+  // the loss stops being finite (or the loss refuses the output) is the caller's epsilon
+  let current = '';
+  const lossMoved = (data: FloatArray, i: number, value: number): number => {
+    const v = data[i];
+    data[i] = value;
+    let l: number;
+    try {
+      l = lossAt();
+    } catch (e) {
+      data[i] = v;
+      throw rangeError('options.epsilon', `a step that keeps the loss finite at theta +- epsilon (with ${current}[${i}] = ${value}: ${(e as Error).message})`, eps);
+    }
+    data[i] = v;
+    if (!Number.isFinite(l)) {
+      throw rangeError('options.epsilon', `a step that keeps the loss finite at theta +- epsilon (the loss is ${l} with ${current}[${i}] = ${value})`, eps);
+    }
+    return l;
+  };
   named.forEach(([name, p], pi) => {
+    current = name;
     const idx = sample(p.size, total, maxCoords, rng);
     let pn = 0;
     let pa = 0;
@@ -110,11 +132,8 @@ export function gradcheck(net: GradcheckNet, x: Tensor, y: Target | Tensor, opts
     const data = p.data;
     for (const i of idx) {
       const v = data[i];
-      data[i] = v + eps;
-      const lp = lossAt();
-      data[i] = v - eps;
-      const lm = lossAt();
-      data[i] = v;
+      const lp = lossMoved(data, i, v + eps);
+      const lm = lossMoved(data, i, v - eps);
       const numeric = (lp - lm) / (2 * eps);
       const a = analytic[pi][i];
       const d = a - numeric;

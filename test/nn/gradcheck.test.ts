@@ -153,5 +153,17 @@ describe('gradcheck arguments', () => {
     expect(() => gradcheck(net, x, [0, 1], { epsilon: 0 })).toThrow(RangeError);
     expect(() => gradcheck(net, x, [0, 1], { loss: {} as never })).toThrow(TypeError);
     expect(() => gradcheck(net, x, [0, 5])).toThrow(/y\[1\]/);
+    expect(() => gradcheck(net, x, [0, 1], { eps: 1e-4 } as never)).toThrow(/^options\.eps: expected no such option/);
+  });
+  test('a step so large the loss is no longer finite is a RangeError on epsilon, the parameters put back', () => {
+    const net = new FFNN(3, [4], ['tanh'], 2, { device: 'js', dtype: 'float64', seed: 1 });
+    const before = net.parameters().map((p) => Array.from(p.data));
+    expect(() => gradcheck(net, x, [0, 1], { epsilon: 1e300 })).toThrow(/^options\.epsilon: expected a step that keeps the loss finite/);
+    // a loss module that refuses the perturbed output: the same error, the coordinate restored
+    const seq = new Sequential(new Linear(3, 2, { device: 'js', dtype: 'float64', seed: 2 }));
+    const seqBefore = seq.parameters().map((p) => Array.from(p.data));
+    expect(() => gradcheck(seq, x, [0, 1], { epsilon: 1e308, loss: new CrossEntropyLoss({ device: 'js' }) })).toThrow(/options\.epsilon/);
+    net.parameters().forEach((p, i) => expect(Array.from(p.data)).toEqual(before[i]));
+    seq.parameters().forEach((p, i) => expect(Array.from(p.data)).toEqual(seqBefore[i]));
   });
 });
