@@ -52,7 +52,8 @@ const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(),
 
 interface Point {
   run: string;
-  layer: 'raw' | 'smooth';
+  // 'lone': the one loss of a run of one iteration, drawn as a dot (a line through one point is invisible)
+  layer: 'raw' | 'smooth' | 'lone';
   iteration: number;
   loss: number;
 }
@@ -89,6 +90,10 @@ export async function plotLosses(runs: Record<string, LossCurve>, file: string, 
   const values: Point[] = [];
   for (const k of names) {
     const r = runs[k];
+    if (r.length === 1) {
+      values.push({ run: k, layer: 'lone', iteration: 0, loss: r[0] });
+      continue;
+    }
     for (const i of rawIndices(r)) values.push({ run: k, layer: 'raw', iteration: i, loss: r[i] });
     if (smoothing > 0) {
       const s = ema(r, smoothing);
@@ -185,9 +190,17 @@ interface SpecOptions {
 }
 
 function spec(values: Point[], names: string[], o: SpecOptions): TopLevelSpec {
+  // every loss equal (a run of one iteration): a domain around it, or the axis has one tick, rounded
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    lo = Math.min(lo, v.loss);
+    hi = Math.max(hi, v.loss);
+  }
+  const around = lo === hi ? { domain: lo === 0 ? [-1, 1] : [lo - Math.abs(lo) / 2, lo + Math.abs(lo) / 2] } : {};
   const encoding = {
     x: { field: 'iteration', type: 'quantitative', title: o.xLabel, scale: { nice: false } },
-    y: { field: 'loss', type: 'quantitative', title: o.yLabel, scale: o.logScale ? { type: 'log' } : { zero: false } },
+    y: { field: 'loss', type: 'quantitative', title: o.yLabel, scale: o.logScale ? { type: 'log', ...around } : { zero: false, ...around } },
     // the legend's symbols are drawn solid, not with the faint raw layer's opacity
     color: {
       field: 'run',
@@ -208,6 +221,13 @@ function spec(values: Point[], names: string[], o: SpecOptions): TopLevelSpec {
     layer.push({
       transform: [{ filter: "datum.layer === 'smooth'" }],
       mark: { type: 'line', strokeWidth: 2, clip: true },
+      encoding,
+    } as unknown as TopLevelSpec);
+  }
+  if (values.some((v) => v.layer === 'lone')) {
+    layer.push({
+      transform: [{ filter: "datum.layer === 'lone'" }],
+      mark: { type: 'point', filled: true, size: 60, opacity: 1 },
       encoding,
     } as unknown as TopLevelSpec);
   }

@@ -52,6 +52,17 @@ describe('plotLosses', () => {
     expect(points).toBeLessThan(3 * 4100);
   });
 
+  it('draws a run of one iteration as a dot on an axis around its loss (a line through one point is invisible)', async () => {
+    const svg = await plotLosses({ one: [0.7] }, join(root, 'one.svg'));
+    expect((svg.match(/class="mark-symbol role-mark/g) ?? []).length).toBe(1);
+    // ticks on both sides of 0.7, not a single rounded one
+    expect(svg).toMatch(/>0\.50</);
+    expect(svg).toMatch(/>1\.00</);
+    const both = await plotLosses({ one: [0.7], many: curve(9, 50, 1) }, join(root, 'both.svg'));
+    expect((both.match(/class="mark-symbol role-mark/g) ?? []).length).toBe(1);
+    expect((both.match(/class="mark-line role-mark/g) ?? []).length).toBe(2);
+  });
+
   it('validates its arguments', async () => {
     const f = join(root, 'x.svg');
     await expect(plotLosses({}, f)).rejects.toThrow(/runs: expected at least one run/);
