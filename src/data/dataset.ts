@@ -36,6 +36,15 @@ export function checkDataset(name: string, ds: unknown): Dataset {
   return ds as Dataset;
 }
 
+// a class index read from a user's dataset; labels are kept in Int32Arrays, where one above 2^31 - 1
+// would wrap to a negative index
+export function checkClassIndex(name: string, v: unknown): number {
+  if (typeof v !== 'number') throw typeError(name, 'an integer class index >= 0', v);
+  if (!Number.isInteger(v) || v < 0) throw rangeError(name, 'an integer class index >= 0', v);
+  if (v > 0x7fffffff) throw rangeError(name, 'a class index <= 2147483647 (an Int32)', v);
+  return v;
+}
+
 function checkIndex(i: unknown, n: number): number {
   if (typeof i !== 'number') throw typeError('i', 'an integer index', i);
   if (!Number.isInteger(i) || i < 0 || i >= n) throw rangeError('i', `an integer in [0, ${n - 1}]`, i);

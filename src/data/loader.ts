@@ -5,7 +5,7 @@ import { Rng, randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { DType } from '../tensor.js';
 import { checkBool, checkInt, checkObject, rangeError, typeError } from '../util/check.js';
-import { checkDataset, isContiguous } from './dataset.js';
+import { checkClassIndex, checkDataset, isContiguous } from './dataset.js';
 import type { Dataset, DatasetRows } from './dataset.js';
 
 export type Batch = [Tensor, Int32Array | Tensor];
@@ -128,18 +128,23 @@ export class DataLoader implements Iterable<Batch> {
     return out;
   }
 
+  // every label checked: a negative one would leave its sample out of every queue, and the round robin
+  // would never fill the order
   private labels(): Int32Array {
     const ds = this.dataset;
     if (isContiguous(ds)) {
       const y = ds.rows().y;
       if (!(y instanceof Int32Array)) throw rangeError('options.stratified', 'a dataset with class-index labels', 'tensor targets');
+      for (let i = 0; i < y.length; i++) {
+        if (y[i] < 0) throw rangeError(`dataset.rows().y[${i}]`, 'an integer class index >= 0', y[i]);
+      }
       return y;
     }
     const labels = new Int32Array(ds.length);
     for (let i = 0; i < ds.length; i++) {
       const y = itemOf(ds, i)[1];
-      if (typeof y !== 'number') throw rangeError('options.stratified', 'a dataset with class-index labels', y);
-      labels[i] = y;
+      if (y instanceof Tensor) throw rangeError('options.stratified', 'a dataset with class-index labels', y);
+      labels[i] = checkClassIndex(`dataset.get(${i})[1]`, y);
     }
     return labels;
   }
@@ -166,10 +171,7 @@ export class DataLoader implements Iterable<Batch> {
       if (!(x instanceof Tensor) || x.size !== F) throw rangeError(`dataset.get(${i})[0]`, `a Tensor of ${F} features`, x);
       xd.set(x.data, r * F);
       if (buf.y instanceof Int32Array) {
-        if (typeof y !== 'number' || !Number.isInteger(y) || y < 0) {
-          throw rangeError(`dataset.get(${i})[1]`, 'an integer class index >= 0', y);
-        }
-        buf.y[r] = y;
+        buf.y[r] = checkClassIndex(`dataset.get(${i})[1]`, y);
       } else {
         const K = buf.y.shape[1];
         if (!(y instanceof Tensor) || y.size !== K) throw rangeError(`dataset.get(${i})[1]`, `a Tensor of ${K} targets`, y);
