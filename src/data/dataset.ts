@@ -3,7 +3,7 @@
 import { Rng, randomSeed } from '../random.js';
 import { DTYPES, Tensor, arrayCtor } from '../tensor.js';
 import type { DType } from '../tensor.js';
-import { checkInt, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { checkInt, checkKeys, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 
 // x is (F), y is a class index or a (K) target
 export interface Dataset {
@@ -129,6 +129,7 @@ export class RandomDataset extends TensorDataset {
     checkInt('F', F, 1);
     checkInt('C', C, 1);
     const o = checkObject('options', opts);
+    checkKeys('options', o, ['seed', 'dtype']);
     const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);
     const dtype = o.dtype === undefined ? 'float32' : checkOneOf('options.dtype', o.dtype, DTYPES);
     if (N * F > 2 ** 31 - 1) throw rangeError('N * F', `at most ${2 ** 31 - 1} elements`, N * F);

@@ -4,7 +4,7 @@
 import { Rng, randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { DType } from '../tensor.js';
-import { checkBool, checkInt, checkObject, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkInt, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 import { checkClassIndex, checkDataset, isContiguous } from './dataset.js';
 import type { Dataset, DatasetRows } from './dataset.js';
 
@@ -45,6 +45,7 @@ export class DataLoader implements Iterable<Batch> {
   constructor(dataset: Dataset, opts?: DataLoaderOptions) {
     checkDataset('dataset', dataset);
     const o = checkObject('options', opts);
+    checkKeys('options', o, ['batchSize', 'shuffle', 'seed', 'dropLast', 'stratified']);
     this.dataset = dataset;
     this.batchSize = o.batchSize === undefined ? 1 : checkInt('options.batchSize', o.batchSize, 1);
     this.shuffle = o.shuffle === undefined ? false : checkBool('options.shuffle', o.shuffle);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.js';
 import { DTYPES, Tensor, arrayCtor } from '../tensor.js';
 import type { DType } from '../tensor.js';
-import { checkInt, checkObject, checkOneOf, typeError } from '../util/check.js';
+import { checkInt, checkKeys, checkObject, checkOneOf, typeError } from '../util/check.js';
 import { TensorDataset } from './dataset.js';
 
 export type MNISTSplit = 'train' | 'test';
@@ -44,6 +44,7 @@ export function defaultMNISTDir(): string {
 // reads one split synchronously; every problem with the files is a FormatError naming the file
 export function loadMNIST(opts?: LoadMNISTOptions): TensorDataset {
   const o = checkObject('options', opts);
+  checkKeys('options', o, ['split', 'dir', 'dtype', 'limit']);
   const split = o.split === undefined ? 'train' : checkOneOf('options.split', o.split, ['train', 'test'] as const);
   if (o.dir !== undefined && typeof o.dir !== 'string') throw typeError('options.dir', 'a folder path (string)', o.dir);
   const dtype = o.dtype === undefined ? 'float32' : checkOneOf('options.dtype', o.dtype, DTYPES);

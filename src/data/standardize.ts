@@ -2,7 +2,7 @@
 // 'feature' mode keeps one mean/std per feature (sklearn's StandardScaler); 'scalar' mode one over all
 // features (torchvision's Normalize((0.1307,), (0.3081,)) on MNIST).
 import { Tensor } from '../tensor.js';
-import { checkNumber, checkObject, checkOneOf, checkPositive, describe, rangeError, typeError } from '../util/check.js';
+import { checkKeys, checkNumber, checkObject, checkOneOf, checkPositive, describe, rangeError, typeError } from '../util/check.js';
 import { TensorDataset, checkDataset, isContiguous } from './dataset.js';
 import type { Dataset } from './dataset.js';
 
@@ -28,6 +28,7 @@ export class Standardizer {
 
   constructor(opts?: StandardizerOptions) {
     const o = checkObject('options', opts);
+    checkKeys('options', o, ['mode', 'minStd', 'mean', 'std']);
     this.mode = o.mode === undefined ? 'feature' : checkOneOf('options.mode', o.mode, ['feature', 'scalar'] as const);
     this.minStd = o.minStd === undefined ? 1e-6 : checkPositive('options.minStd', o.minStd);
     if ((o.mean === undefined) !== (o.std === undefined)) {

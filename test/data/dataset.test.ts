@@ -43,6 +43,11 @@ describe('RandomDataset', () => {
     expect(() => new RandomDataset(4, 2, 0)).toThrow(/C: expected an integer >= 1, received 0/);
     expect(() => new RandomDataset(4, 2, 2, { dtype: 'int8' as never })).toThrow(/options.dtype/);
     expect(() => new RandomDataset(4, 2, 2).get(4)).toThrow(/i: expected an integer in \[0, 3\], received 4/);
+    // a misspelt option was ignored (a random seed, float32)
+    expect(() => new RandomDataset(4, 2, 2, { sed: 1 } as never)).toThrow(TypeError);
+    expect(() => new RandomDataset(4, 2, 2, { seed: 1, dtyp: 'float64' } as never)).toThrow(
+      /^options\.dtyp: expected no such option \(one of seed, dtype\), received "float64"$/,
+    );
   });
 });
 
@@ -216,5 +221,11 @@ describe('Standardizer', () => {
     const s = new Standardizer().fit(Tensor.from([[1, 2]]));
     expect(() => s.transform(Tensor.from([[1, 2, 3]]))).toThrow(/data: expected 2 features/);
     expect(() => s.fit(Tensor.from([1, 2]))).toThrow(RangeError);
+    // a misspelt option was ignored (feature mode, minStd 1e-6)
+    expect(() => new Standardizer({ mode: 'scalar', min_std: 1 } as never)).toThrow(TypeError);
+    expect(() => new Standardizer({ mode: 'scalar', min_std: 1 } as never)).toThrow(
+      /^options\.min_std: expected no such option \(one of mode, minStd, mean, std\), received 1$/,
+    );
+    expect(() => new Standardizer({ Mode: 'scalar' } as never)).toThrow(/^options\.Mode: /);
   });
 });

@@ -16,6 +16,19 @@ function rowsOnly(labels: Int32Array): ContiguousDataset {
   return { length: N, get: (i: number) => [Tensor.from([i]), labels[i]], rows: () => ({ x, y: labels }) };
 }
 
+describe('DataLoader options', () => {
+  it('refuses an unknown option (a misspelt batchSize was batch size 1)', () => {
+    const ds = items([0, 1, 0, 1, 0, 1, 0]);
+    expect(() => new DataLoader(ds, { batch_size: 5 } as never)).toThrow(TypeError);
+    expect(() => new DataLoader(ds, { batch_size: 5 } as never)).toThrow(
+      /^options\.batch_size: expected no such option \(one of batchSize, shuffle, seed, dropLast, stratified\), received 5$/,
+    );
+    expect(() => new DataLoader(ds, { batchSize: 2, suffle: true } as never)).toThrow(/^options\.suffle: /);
+    const dl = new DataLoader(ds, { batchSize: 5, shuffle: undefined, seed: 1, dropLast: false, stratified: false });
+    expect(dl.length).toBe(2);
+  });
+});
+
 describe('DataLoader labels', () => {
   // each was an endless round robin (a negative label is in no class queue), or a label silently wrapped
   it('stratified: refuses negative, fractional, too large and non-number labels of a get() dataset', () => {

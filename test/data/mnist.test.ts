@@ -73,6 +73,13 @@ describe('loadMNIST on synthetic IDX files', () => {
     expect(() => loadMNIST({ split: 'val' as never })).toThrow(/options.split: expected one of 'train', 'test', received "val"/);
     expect(() => loadMNIST({ dir: 3 as never })).toThrow(TypeError);
     expect(() => loadMNIST({ limit: -1 })).toThrow(RangeError);
+    // a misspelt option was ignored: the whole split was read
+    const dir = split(goodImages, goodLabels);
+    expect(() => loadMNIST({ split: 'test', dir, limt: 2 } as never)).toThrow(TypeError);
+    expect(() => loadMNIST({ split: 'test', dir, limt: 2 } as never)).toThrow(
+      /^options\.limt: expected no such option \(one of split, dir, dtype, limit\), received 2$/,
+    );
+    expect(loadMNIST({ split: 'test', dir, limit: undefined }).length).toBe(3);
   });
 });
 
