@@ -45,6 +45,13 @@ export function checkClassIndex(name: string, v: unknown): number {
   return v;
 }
 
+// a user dataset's item, checked to be a pair before it is destructured; `name` is the dataset's
+export function itemOf(ds: Dataset, i: number, name = 'dataset'): [unknown, unknown] {
+  const item: unknown = ds.get(i);
+  if (!Array.isArray(item) || item.length !== 2) throw typeError(`${name}.get(${i})`, 'an [x, y] pair', item);
+  return item as [unknown, unknown];
+}
+
 function checkIndex(i: unknown, n: number): number {
   if (typeof i !== 'number') throw typeError('i', 'an integer index', i);
   if (!Number.isInteger(i) || i < 0 || i >= n) throw rangeError('i', `an integer in [0, ${n - 1}]`, i);

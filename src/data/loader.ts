@@ -5,7 +5,7 @@ import { Rng, randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { DType } from '../tensor.js';
 import { checkBool, checkInt, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
-import { checkClassIndex, checkDataset, isContiguous } from './dataset.js';
+import { checkClassIndex, checkDataset, isContiguous, itemOf } from './dataset.js';
 import type { Dataset, DatasetRows } from './dataset.js';
 
 export type Batch = [Tensor, Int32Array | Tensor];
@@ -229,13 +229,6 @@ function layoutOfRows(src: DatasetRows): { F: number; dtype: DType; K: number; y
     K: y instanceof Tensor ? y.shape[1] : 0,
     yDType: y instanceof Tensor ? y.dtype : 'float32',
   };
-}
-
-// a user dataset's item, checked to be a pair before it is destructured
-function itemOf(ds: Dataset, i: number): [unknown, unknown] {
-  const item: unknown = ds.get(i);
-  if (!Array.isArray(item) || item.length !== 2) throw typeError(`dataset.get(${i})`, 'an [x, y] pair', item);
-  return item as [unknown, unknown];
 }
 
 function layoutOfItem(ds: Dataset): { F: number; dtype: DType; K: number; yDType: DType } {

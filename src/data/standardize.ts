@@ -3,7 +3,7 @@
 // features (torchvision's Normalize((0.1307,), (0.3081,)) on MNIST).
 import { Tensor } from '../tensor.js';
 import { checkKeys, checkNumber, checkObject, checkOneOf, checkPositive, describe, rangeError, typeError } from '../util/check.js';
-import { TensorDataset, checkDataset, isContiguous } from './dataset.js';
+import { TensorDataset, checkClassIndex, checkDataset, isContiguous, itemOf } from './dataset.js';
 import type { Dataset } from './dataset.js';
 
 export type StandardizerMode = 'feature' | 'scalar';
@@ -116,7 +116,7 @@ export class Standardizer {
       }
     }
     if (data instanceof Tensor) return out;
-    return new TensorDataset(out, targetsOf(data as Dataset));
+    return new TensorDataset(out, targetsOf('data', data as Dataset));
   }
 
   fitTransform(data: Tensor): Tensor;
@@ -143,31 +143,40 @@ function featuresOf(name: string, data: unknown): Tensor {
   if (isContiguous(ds)) return ds.rows().x;
   const N = ds.length;
   if (N === 0) throw rangeError(name, 'at least one sample', ds);
-  const x0 = ds.get(0)[0];
+  const x0 = itemOf(ds, 0, name)[0];
+  if (!(x0 instanceof Tensor)) throw typeError(`${name}.get(0)[0]`, 'a Tensor of features', x0);
   const F = x0.size;
   const x = Tensor.zeros([N, F], { dtype: x0.dtype });
   for (let i = 0; i < N; i++) {
-    const xi = ds.get(i)[0];
+    const xi = itemOf(ds, i, name)[0];
     if (!(xi instanceof Tensor) || xi.size !== F) throw rangeError(`${name}.get(${i})[0]`, `a Tensor of ${F} features`, xi);
     x.data.set(xi.data, i * F);
   }
   return x;
 }
 
-function targetsOf(ds: Dataset): Tensor | Int32Array {
+// the first label says which: class indices (each checked, as an Int32Array would silently truncate
+// or wrap it) or (N, K) targets, each of the first one's size
+function targetsOf(name: string, ds: Dataset): Tensor | Int32Array {
   if (isContiguous(ds)) {
     const y = ds.rows().y;
     return y instanceof Int32Array ? y : y.clone();
   }
   const N = ds.length;
-  const y0 = ds.get(0)[1];
-  if (typeof y0 === 'number') {
-    const labels = new Int32Array(N);
-    for (let i = 0; i < N; i++) labels[i] = ds.get(i)[1] as number;
-    return labels;
+  const y0 = itemOf(ds, 0, name)[1];
+  if (y0 instanceof Tensor) {
+    const K = y0.size;
+    const t = Tensor.zeros([N, K], { dtype: y0.dtype });
+    for (let i = 0; i < N; i++) {
+      const y = itemOf(ds, i, name)[1];
+      if (!(y instanceof Tensor)) throw typeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets (as ${name}.get(0)[1])`, y);
+      if (y.size !== K) throw rangeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets (as ${name}.get(0)[1])`, y);
+      t.data.set(y.data, i * K);
+    }
+    return t;
   }
-  const K = y0.size;
-  const t = Tensor.zeros([N, K], { dtype: y0.dtype });
-  for (let i = 0; i < N; i++) t.data.set((ds.get(i)[1] as Tensor).data, i * K);
-  return t;
+  if (typeof y0 !== 'number') throw typeError(`${name}.get(0)[1]`, 'a class index or a Tensor of targets', y0);
+  const labels = new Int32Array(N);
+  for (let i = 0; i < N; i++) labels[i] = checkClassIndex(`${name}.get(${i})[1]`, itemOf(ds, i, name)[1]);
+  return labels;
 }

@@ -228,4 +228,41 @@ describe('Standardizer', () => {
     );
     expect(() => new Standardizer({ Mode: 'scalar' } as never)).toThrow(/^options\.Mode: /);
   });
+
+  // get()-only datasets: their labels were written into an Int32Array unchecked
+  it('checks the labels and targets of a get() dataset', () => {
+    const items = (ys: readonly unknown[]): Dataset => ({
+      length: ys.length,
+      get: (i: number) => [Tensor.from([i, 2 * i], { dtype: 'float64' }), ys[i]] as [Tensor, number],
+    });
+    const s = new Standardizer().fit(Tensor.from([[0, 0], [1, 2]], { dtype: 'float64' }));
+    const tf = (ys: readonly unknown[]) => () => s.transform(items(ys));
+    // these were the labels [0, 0, 2, 0]
+    expect(tf([0, 'a', 2.7, null])).toThrow(TypeError);
+    expect(tf([0, 'a', 2.7, null])).toThrow(/^data\.get\(1\)\[1\]: expected an integer class index >= 0, received "a"$/);
+    expect(tf([0, 1, 2.7, null])).toThrow(/^data\.get\(2\)\[1\]: expected an integer class index >= 0, received 2\.7$/);
+    expect(tf([0, 1, 2, null])).toThrow(/^data\.get\(3\)\[1\]: expected an integer class index >= 0, received null$/);
+    expect(tf([0, -1])).toThrow(RangeError);
+    expect(tf([0, NaN])).toThrow(RangeError);
+    expect(tf([0, 2 ** 31])).toThrow(/^data\.get\(1\)\[1\]: expected a class index <= 2147483647 \(an Int32\), received 2147483648$/);
+    // a Tensor among class indices was label 0
+    expect(tf([0, Tensor.from([1, 0])])).toThrow(/^data\.get\(1\)\[1\]: expected an integer class index >= 0, received a Tensor of shape \[2\]$/);
+    // a first label neither a number nor a Tensor was "shape[1]: expected a non-negative integer"
+    expect(tf(['a', 0])).toThrow(TypeError);
+    expect(tf(['a', 0])).toThrow(/^data\.get\(0\)\[1\]: expected a class index or a Tensor of targets, received "a"$/);
+    expect(tf([undefined])).toThrow(/^data\.get\(0\)\[1\]: .*received undefined$/);
+    // tensor targets: every one a Tensor of the first one's size
+    const t2 = Tensor.from([1, 0], { dtype: 'float64' });
+    expect(tf([t2, Tensor.from([1, 0, 0])])).toThrow(RangeError);
+    expect(tf([t2, Tensor.from([1, 0, 0])])).toThrow(/^data\.get\(1\)\[1\]: expected a Tensor of 2 targets \(as data\.get\(0\)\[1\]\), received a Tensor of shape \[3\]$/);
+    expect(tf([t2, 1])).toThrow(TypeError);
+    expect(tf([t2, 1])).toThrow(/^data\.get\(1\)\[1\]: expected a Tensor of 2 targets/);
+    // items that are not [x, y] pairs, or whose x is not a Tensor
+    const junk = { length: 2, get: () => 5 } as unknown as Dataset;
+    expect(() => s.transform(junk)).toThrow(/^data\.get\(0\): expected an \[x, y\] pair, received 5$/);
+    expect(() => s.fit({ length: 1, get: () => [[1, 2], 0] } as unknown as Dataset)).toThrow(/^data\.get\(0\)\[0\]: expected a Tensor of features, received an array of length 2$/);
+    // good labels and targets come through
+    expect([...s.transform(items([2, 0, 1])).labels!]).toEqual([2, 0, 1]);
+    expect(s.transform(items([t2, Tensor.from([0, 1], { dtype: 'float64' })])).targets!.toArray()).toEqual([[1, 0], [0, 1]]);
+  });
 });
