@@ -57,14 +57,10 @@ export class Standardizer {
     const x = featuresOf('data', data);
     const [N, F] = x.shape;
     if (N === 0) throw rangeError('data', 'at least one sample', x);
-    const d = x.data;
     // one NaN or Inf would make its feature's mean and std (or, in scalar mode, all of them) NaN, and
-    // every standardized value after it; refused here, named by its position
-    for (let k = 0; k < d.length; k++) {
-      if (d[k] - d[k] !== 0) {
-        throw new RangeError(`data: expected finite values, received ${describe(d[k])} at [${Math.floor(k / F)}, ${k % F}]`);
-      }
-    }
+    // every standardized value after it
+    checkFinite('data', x);
+    const d = x.data;
     const sum = new Float64Array(F);
     for (let i = 0; i < N; i++) for (let j = 0; j < F; j++) sum[j] += d[i * F + j];
     if (this.mode === 'scalar') {
@@ -104,6 +100,8 @@ export class Standardizer {
     if (this.mean.length !== 1 && this.mean.length !== F) {
       throw rangeError('data', `${this.mean.length} features (as fitted)`, x);
     }
+    // refused as fit refuses them: a NaN or Inf sample would reach training standardized, unnoticed
+    checkFinite('data', x);
     const out = Tensor.zeros([N, F], { dtype: x.dtype });
     const s = x.data;
     const o = out.data;
@@ -124,6 +122,18 @@ export class Standardizer {
   fitTransform(data: Dataset | Tensor): Tensor | TensorDataset {
     this.fit(data);
     return data instanceof Tensor ? this.transform(data) : this.transform(data);
+  }
+}
+
+// every element of x (N, F) finite, else a RangeError naming the first bad one by its position
+function checkFinite(name: string, x: Tensor): void {
+  const d = x.data;
+  const F = x.shape[1];
+  for (let k = 0; k < d.length; k++) {
+    // v - v is 0 for every finite v, NaN for NaN and +-Infinity
+    if (d[k] - d[k] !== 0) {
+      throw new RangeError(`${name}: expected finite values, received ${describe(d[k])} at [${Math.floor(k / F)}, ${k % F}]`);
+    }
   }
 }
 

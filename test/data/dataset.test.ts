@@ -229,6 +229,26 @@ describe('Standardizer', () => {
     expect(() => new Standardizer({ Mode: 'scalar' } as never)).toThrow(/^options\.Mode: /);
   });
 
+  it('transform refuses NaN and Inf as fit does, naming the element', () => {
+    const fitted = new Standardizer().fit(Tensor.from([[0, 0], [1, 2]], { dtype: 'float64' }));
+    const scalar = new Standardizer({ mode: 'scalar' }).fit(Tensor.from([[0, 0], [1, 2]]));
+    for (const s of [fitted, scalar, Standardizer.mnist()]) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const [bad, shown] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']] as const) {
+          const x = Tensor.from([[1, 2], [3, 4], [5, 6]], { dtype });
+          x.data[3] = bad;
+          const msg = new RegExp(`^data: expected finite values, received ${shown} at \\[1, 1\\]$`);
+          expect(() => s.transform(x)).toThrow(RangeError);
+          expect(() => s.transform(x)).toThrow(msg);
+          expect(() => s.transform(new TensorDataset(x, [0, 1, 0]))).toThrow(msg);
+          expect(() => s.transform(plain(new TensorDataset(x, [0, 1, 0])))).toThrow(msg);
+        }
+      }
+    }
+    // the largest finite values pass
+    expect(fitted.transform(Tensor.from([[Number.MAX_VALUE, -Number.MAX_VALUE]], { dtype: 'float64' })).shape).toEqual([1, 2]);
+  });
+
   // get()-only datasets: their labels were written into an Int32Array unchecked
   it('checks the labels and targets of a get() dataset', () => {
     const items = (ys: readonly unknown[]): Dataset => ({
