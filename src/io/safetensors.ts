@@ -2,6 +2,7 @@
 // {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}} padded with
 // spaces to a multiple of 8, then the data bytes; offsets are relative to the data, tensors tile it
 // without gaps or overlaps. saves are atomic; loads check every field and name the file on failure.
+import { kMaxLength } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -156,31 +157,42 @@ export function saveSafetensors(file: string, tensors: Record<string, SaveEntry>
   });
 }
 
-// reads and validates a whole file; any problem is a FormatError naming the file and what is wrong
+// reads and validates a whole file; any problem is a FormatError naming the file and what is wrong.
+// the length and the header are read and checked against the file's size before any data is read,
+// so a foreign or damaged file fails at once whatever its size
 export function loadSafetensors(file: string): Safetensors {
   checkLittleEndian();
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path (non-empty string)', file);
   const fail = (msg: string): FormatError => new FormatError(msg, file);
-  let st;
+  let fd: number;
   try {
-    st = statSync(file);
+    // stat first: opening a fifo would block
+    if (!statSync(file).isFile()) throw fail('not a file (a directory or a special file)');
+    fd = openSync(file, 'r');
   } catch (e) {
+    if (e instanceof FormatError) throw e;
     throw fail(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  if (!st.isFile()) throw fail('not a file (a directory or a special file)');
-  const buf = readAll(file);
-  const size = buf.length;
+  try {
+    return loadFrom(fd, fstatSync(fd).size, fail);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function loadFrom(fd: number, size: number, fail: (msg: string) => FormatError): Safetensors {
   if (size < 8) throw fail(`not a safetensors file: ${size} bytes, shorter than the 8-byte header length`);
-  const n64 = buf.readBigUInt64LE(0);
+  const n64 = readAt(fd, Buffer.alloc(8), 0, fail).readBigUInt64LE(0);
   if (n64 > BigInt(size - 8)) {
     throw fail(`not a safetensors file or truncated: header length ${n64} is beyond the file (${size} bytes)`);
   }
   const N = Number(n64);
   if (N > MAX_HEADER_BYTES) throw fail(`header length ${N} is over the ${MAX_HEADER_BYTES}-byte limit`);
-  if (N < 2 || buf[8] !== 0x7b) throw fail('not a safetensors file: the header does not start with "{"');
+  const head = N < 2 ? Buffer.alloc(0) : readAt(fd, Buffer.alloc(N), 8, fail);
+  if (N < 2 || head[0] !== 0x7b) throw fail('not a safetensors file: the header does not start with "{"');
   let header: unknown;
   try {
-    header = JSON.parse(buf.toString('utf8', 8, 8 + N));
+    header = JSON.parse(head.toString('utf8'));
   } catch (e) {
     throw fail(`header is not valid JSON: ${(e as Error).message}`);
   }
@@ -215,8 +227,6 @@ export function loadSafetensors(file: string): Safetensors {
     prev = e;
   }
   if (pos !== dataBytes) throw fail(`trailing bytes: tensors cover ${pos} data bytes, file holds ${dataBytes}`);
-
-  const data = buf.subarray(8 + N);
   // ffnn writes both keys: one alone means a damaged key name
   const hasData = metadata[CHECKSUM_KEY] !== undefined;
   if (hasData !== (metadata[HEADER_CHECKSUM_KEY] !== undefined)) {
@@ -224,21 +234,53 @@ export function loadSafetensors(file: string): Safetensors {
     throw fail(`damaged header: __metadata__ has ${has} but not ${lacks}`);
   }
   if (hasData) {
-    const got = createHash('sha256').update(data).digest('hex');
-    if (got !== metadata[CHECKSUM_KEY]) {
-      throw fail(`checksum mismatch: the data bytes hash to ${got}, ${CHECKSUM_KEY} says ${metadata[CHECKSUM_KEY]}`);
-    }
-  }
-  if (metadata[HEADER_CHECKSUM_KEY] !== undefined) {
     const got = headerDigest(entries, metadata);
     if (got !== metadata[HEADER_CHECKSUM_KEY]) {
       throw fail(`header checksum mismatch: the header hashes to ${got}, ${HEADER_CHECKSUM_KEY} says ${metadata[HEADER_CHECKSUM_KEY]}`);
     }
   }
+  for (const e of sorted) {
+    if (e.end - e.begin > kMaxLength) {
+      throw fail(`tensor ${JSON.stringify(e.name)} is ${e.end - e.begin} bytes, over the ${kMaxLength} bytes one array can hold (the file is ${size} bytes)`);
+    }
+  }
+
+  // each tensor is read into its own buffer, in file order so that the data hash can run alongside:
+  // no copy of the whole file, and a file over one Buffer's limit loads when its tensors do not
+  const hash = hasData ? createHash('sha256') : null;
+  const bytes = new Map<Entry, ArrayBuffer>();
+  for (const e of sorted) {
+    let ab: ArrayBuffer;
+    try {
+      ab = new ArrayBuffer(e.end - e.begin);
+    } catch {
+      throw fail(`tensor ${JSON.stringify(e.name)}: cannot allocate ${e.end - e.begin} bytes`);
+    }
+    const b = readAt(fd, new Uint8Array(ab), 8 + N + e.begin, fail);
+    if (hash !== null) hash.update(b);
+    bytes.set(e, ab);
+  }
+  if (hash !== null) {
+    const got = hash.digest('hex');
+    if (got !== metadata[CHECKSUM_KEY]) {
+      throw fail(`checksum mismatch: the data bytes hash to ${got}, ${CHECKSUM_KEY} says ${metadata[CHECKSUM_KEY]}`);
+    }
+  }
 
   const tensors: Record<string, Tensor | StoredArray> = {};
-  for (const e of entries) tensors[e.name] = decode(e, data.subarray(e.begin, e.end));
+  for (const e of entries) tensors[e.name] = decode(e, bytes.get(e) as ArrayBuffer);
   return { tensors, metadata };
+}
+
+// fills buf from the file at pos; a short read means the file shrank since it was measured
+function readAt<T extends Uint8Array>(fd: number, buf: T, pos: number, fail: (msg: string) => FormatError): T {
+  let off = 0;
+  while (off < buf.length) {
+    const got = readSync(fd, buf, off, buf.length - off, pos + off);
+    if (got === 0) throw fail(`truncated while reading: the file ends at byte ${pos + off}, it was longer when opened`);
+    off += got;
+  }
+  return buf;
 }
 
 function parseEntry(name: string, raw: unknown, fail: (msg: string) => FormatError): Entry {
@@ -265,27 +307,8 @@ function parseEntry(name: string, raw: unknown, fail: (msg: string) => FormatErr
   return { name, dtype, shape, begin: o[0], end: o[1] };
 }
 
-function readAll(file: string): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const got = readSync(fd, buf, off, size - off, off);
-      if (got === 0) break;
-      off += got;
-    }
-    return off === size ? buf : buf.subarray(0, off);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-// a copy of the bytes in an array of the entry's dtype (a fresh ArrayBuffer, so aligned)
-function decode(e: Entry, bytes: Uint8Array): Tensor | StoredArray {
-  // new Uint8Array(buffer) copies; Buffer#slice would not
-  const ab = new Uint8Array(bytes).buffer;
+// the entry's bytes as an array of its dtype; ab holds those bytes alone (its own buffer, so aligned)
+function decode(e: Entry, ab: ArrayBuffer): Tensor | StoredArray {
   switch (e.dtype) {
     case 'F64':
       return new Tensor(new Float64Array(ab), e.shape);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,23 @@ function raw(header: unknown, data: Uint8Array = new Uint8Array(0)): string {
   const file = fresh();
   writeFileSync(file, Buffer.concat([prefix, json, data]));
   return file;
+}
+
+// a sparse file of `size` bytes that starts with `head`: truncate sets the size without writing data
+function sparse(size: number, head: Uint8Array = new Uint8Array(0)): string {
+  const file = fresh();
+  writeFileSync(file, head);
+  truncateSync(file, size);
+  return file;
+}
+
+// prefix and space-padded JSON of a header, without data
+function headerBytes(header: unknown): Buffer {
+  let json = Buffer.from(JSON.stringify(header));
+  json = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 0x20)]);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([prefix, json]);
 }
 
 describe('safetensors', () => {
@@ -180,5 +197,28 @@ describe('safetensors', () => {
     expect(() => saveSafetensors(fresh(), {}, { a: 1 as never })).toThrow(/metadata\["a"\]: expected a string, received 1/);
     expect(() => saveSafetensors(fresh(), { m: { dtype: 'I32', shape: [3], data: Int32Array.of(1) } })).toThrow(/tensors\["m"\].data: expected 3 elements/);
     expect(() => loadSafetensors(undefined as never)).toThrow(TypeError);
+  });
+
+  it('checks the header before it reads the data: 1 GiB of junk fails at once', () => {
+    const junk = sparse(2 ** 30);
+    const t0 = performance.now();
+    expect(loadError(junk)).toMatch(/does not start with "{"/);
+    // the whole file used to be read first (seconds and a gigabyte of memory)
+    expect(performance.now() - t0).toBeLessThan(500);
+    const long = sparse(2 ** 30, headerBytes({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }));
+    expect(loadError(long)).toMatch(/trailing bytes: tensors cover 8 data bytes, file holds \d+/);
+    const short = sparse(2 ** 30, headerBytes({ a: { dtype: 'U8', shape: [2 ** 31], data_offsets: [0, 2 ** 31] } }));
+    expect(loadError(short)).toMatch(/truncated: header says 2147483648 data bytes, file holds \d+/);
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+
+  it('a file over 4 GiB: junk is a FormatError, a tensor no array can hold is one naming its size', () => {
+    expect(loadError(sparse(2 ** 32 + 64))).toMatch(/does not start with "{"/);
+    const D = 2 ** 32 + 8;
+    const head = headerBytes({ big: { dtype: 'U8', shape: [D], data_offsets: [0, D] } });
+    const file = sparse(head.length + D, head);
+    expect(loadError(file)).toMatch(
+      new RegExp(`tensor "big" is ${D} bytes, over the ${2 ** 32} bytes one array can hold \\(the file is ${head.length + D} bytes\\)`),
+    );
   });
 });
