@@ -27,6 +27,7 @@ export interface StoredArray {
 
 export type SaveEntry = Tensor | IntArray | Float32Array | Float64Array | StoredArray;
 
+// both records have null prototypes: every name, "__proto__" included, is an own key
 export interface Safetensors {
   tensors: Record<string, Tensor | StoredArray>;
   metadata: Record<string, string>;
@@ -94,7 +95,8 @@ export function saveSafetensors(file: string, tensors: Record<string, SaveEntry>
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw typeError('metadata', 'an object of string -> string', metadata);
   }
-  const meta: Record<string, string> = {};
+  // null prototypes: a name such as "__proto__" is an ordinary key, not the object's prototype
+  const meta: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw typeError(`metadata[${JSON.stringify(k)}]`, 'a string', v);
     meta[k] = v;
@@ -143,7 +145,8 @@ export function saveSafetensors(file: string, tensors: Record<string, SaveEntry>
   meta[CHECKSUM_KEY] = hash.digest('hex');
   meta[HEADER_CHECKSUM_KEY] = headerDigest(entries, meta);
 
-  const header: Record<string, unknown> = { __metadata__: meta };
+  const header: Record<string, unknown> = Object.create(null);
+  header.__metadata__ = meta;
   for (const e of entries) header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [e.begin, e.end] };
   let json = Buffer.from(JSON.stringify(header), 'utf8');
   const padded = Math.ceil(json.length / 8) * 8;
@@ -198,7 +201,8 @@ function loadFrom(fd: number, size: number, fail: (msg: string) => FormatError):
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw fail('header is not a JSON object');
 
-  const metadata: Record<string, string> = {};
+  // null prototypes: any name ("__proto__", "constructor") is an ordinary own key
+  const metadata: Record<string, string> = Object.create(null);
   const entries: Entry[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -267,7 +271,7 @@ function loadFrom(fd: number, size: number, fail: (msg: string) => FormatError):
     }
   }
 
-  const tensors: Record<string, Tensor | StoredArray> = {};
+  const tensors: Record<string, Tensor | StoredArray> = Object.create(null);
   for (const e of entries) tensors[e.name] = decode(e, bytes.get(e) as ArrayBuffer);
   return { tensors, metadata };
 }

@@ -221,4 +221,29 @@ describe('safetensors', () => {
       new RegExp(`tensor "big" is ${D} bytes, over the ${2 ** 32} bytes one array can hold \\(the file is ${head.length + D} bytes\\)`),
     );
   });
+
+  it('keeps a tensor or a metadata key named __proto__ as an ordinary key, and round-trips it', () => {
+    const tensors: Record<string, Int32Array> = Object.create(null);
+    tensors.a = Int32Array.of(1);
+    tensors['__proto__'] = Int32Array.of(2, 3);
+    const metadata: Record<string, string> = Object.create(null);
+    metadata['__proto__'] = 'x';
+    const file = fresh();
+    saveSafetensors(file, tensors, metadata);
+    const header = JSON.parse(readFileSync(file).toString('utf8', 8, 8 + Number(readFileSync(file).readBigUInt64LE(0))));
+    expect(Object.keys(header)).toEqual(['__metadata__', 'a', '__proto__']);
+    const loaded = loadSafetensors(file);
+    expect(Object.keys(loaded.tensors)).toEqual(['a', '__proto__']);
+    expect(Object.getPrototypeOf(loaded.tensors)).toBeNull();
+    expect([...(Object.getOwnPropertyDescriptor(loaded.tensors, '__proto__')?.value as StoredArray).data]).toEqual([2, 3]);
+    expect(Object.getOwnPropertyDescriptor(loaded.metadata, '__proto__')?.value).toBe('x');
+    // a hand-written file (JSON.parse makes "__proto__" an own key)
+    const hand = raw({ ['__proto__']: { dtype: 'U8', shape: [1], data_offsets: [0, 1] }, __metadata__: { ['__proto__']: 'y' } }, Uint8Array.of(9));
+    const h = loadSafetensors(hand);
+    expect(Object.keys(h.tensors)).toEqual(['__proto__']);
+    expect(Object.keys(h.metadata)).toEqual(['__proto__']);
+    // an absent name is undefined, not something inherited
+    expect(h.tensors.toString).toBeUndefined();
+    expect(h.metadata.constructor).toBeUndefined();
+  });
 });
