@@ -10,6 +10,7 @@ import { loadSafetensors, saveSafetensors, type SaveEntry } from '../io/safetens
 import { DEVICES, type Device } from '../kernels/index.js';
 import { activation, type Activation } from '../nn/activation.js';
 import { FFNN } from '../nn/ffnn.js';
+import { checkFinite } from '../nn/validate.js';
 import type { Optimizer, OptimizerStateDict, ParamState } from '../optim/optimizer.js';
 import type { LRScheduler, SchedulerStateDict } from '../optim/lr-scheduler.js';
 import { DTYPES, Tensor, type DType } from '../tensor.js';
@@ -74,7 +75,12 @@ export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): voi
   if (!(net instanceof FFNN)) throw typeError('net', 'an FFNN', net);
   const o = checkObject('options', opts);
   const tensors: Record<string, SaveEntry> = {};
-  for (const [name, p] of net.namedParameters()) tensors[name] = p;
+  // a diverged model is refused, not checkpointed. the optimizer's buffers are saved as they are: Adam's
+  // second moment overflows to Inf in float32 on a huge finite gradient while the weights stay finite
+  for (const [name, p] of net.namedParameters()) {
+    checkFinite(`net parameter ${name}`, p);
+    tensors[name] = p;
+  }
   const metadata: Record<string, string> = {
     'ffnn.format': MODEL_FORMAT,
     'ffnn.config': JSON.stringify(modelConfig(net)),
@@ -144,6 +150,12 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
         `tensor "${name}": expected ${p.dtype} of shape [${p.shape.join(', ')}], found ${t.dtype} of shape [${t.shape.join(', ')}]`,
         file,
       );
+    }
+    // weights only: optimizer buffers may hold Inf legitimately (see saveModel)
+    try {
+      checkFinite(`tensor "${name}"`, t);
+    } catch (e) {
+      throw new FormatError((e as Error).message, file);
     }
     p.data.set(t.data);
   }

@@ -2,7 +2,7 @@
 // learnable swish/celu, a shared learnable activation, the standardizer); optimizer and schedule state
 // that resume training bit for bit (2 epochs straight == 1, save, load, 1 more); truncated, foreign
 // and inconsistent files are FormatErrors; the write is atomic.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -237,5 +237,39 @@ describe('checkpoint files that are not right', () => {
     expect(() => saveModel(file, net, { optimizer: {} as never })).toThrow(/^options\.optimizer: expected an optimizer/);
     expect(() => saveModel(file, net, { standardizer: new Standardizer() })).toThrow(/^options\.standardizer: expected a fitted Standardizer/);
     expect(() => loadModel(file, { device: 'gpu' as never })).toThrow(/^options\.device: expected one of/);
+  });
+
+  test('a model with NaN or Inf weights is not saved, and a file that holds them is not loaded', () => {
+    const bad = new FFNN(4, [3], 'swish', 2, { device: 'js', seed: 1, learnable: true });
+    const [W1, , , c, beta1] = bad.parameters();
+    const file = tmp('nan');
+    W1.data[4] = NaN;
+    expect(() => saveModel(file, bad)).toThrow(new RangeError('net parameter W1: expected finite values, received NaN at [1, 1]'));
+    W1.data[4] = 0;
+    c.data[1] = -Infinity;
+    expect(() => saveModel(file, bad)).toThrow(/^net parameter c: expected finite values, received -Infinity at \[1\]/);
+    c.data[1] = 0;
+    beta1.data[0] = Infinity;
+    expect(() => saveModel(file, bad)).toThrow(/^net parameter beta1: expected finite values, received Infinity/);
+    expect(existsSync(file)).toBe(false);
+    const nan = Tensor.zeros([4, 3]);
+    nan.data[5] = NaN;
+    expectFormatError(withMeta({ ...params(), W1: nan }, { 'ffnn.config': config }), /tensor "W1": expected finite values, received NaN at \[1, 2\]/);
+  });
+
+  test('optimizer buffers may hold Inf: Adam\'s second moment overflows on a huge gradient while the weights stay finite', () => {
+    const m = new FFNN(4, [3], 'relu', 2, { device: 'js', seed: 1 });
+    const adam = new Adam(m.parameters(), { lr: 0.01, device: 'js' });
+    for (const g of [3e38, 1]) {
+      for (const p of m.parameters()) p.ensureGrad().data.fill(g);
+      adam.step();
+    }
+    expect(m.parameters().every((p) => p.data.every(Number.isFinite))).toBe(true);
+    expect(adam.stateDict().state['0'].expAvgSq?.data[0]).toBe(Infinity);
+    const file = tmp('adam-inf');
+    saveModel(file, m, { optimizer: adam });
+    const loaded = loadModel(file);
+    expect([...(loaded.optimizerState?.state['0'].expAvgSq?.data ?? [])].every((v) => v === Infinity)).toBe(true);
+    expectSameNet(m, loaded.net);
   });
 });
