@@ -14,7 +14,7 @@ import { checkFinite } from '../nn/validate.js';
 import type { Optimizer, OptimizerStateDict, ParamState } from '../optim/optimizer.js';
 import type { LRScheduler, SchedulerStateDict } from '../optim/lr-scheduler.js';
 import { DTYPES, Tensor, type DType } from '../tensor.js';
-import { checkObject, checkOneOf, typeError } from '../util/check.js';
+import { checkKeys, checkObject, checkOneOf, typeError } from '../util/check.js';
 
 export const MODEL_FORMAT = 'ffnn.FFNN/1';
 
@@ -42,6 +42,9 @@ export interface SaveModelOptions {
   // where training stands (epochs done, seed, ...): stored as JSON, returned by loadModel
   progress?: Record<string, number | string | boolean>;
 }
+
+const SAVE_KEYS = ['optimizer', 'schedule', 'standardizer', 'progress'] as const;
+const LOAD_KEYS = ['device'] as const;
 
 export interface LoadedModel {
   net: FFNN;
@@ -74,6 +77,7 @@ export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): voi
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
   if (!(net instanceof FFNN)) throw typeError('net', 'an FFNN', net);
   const o = checkObject('options', opts);
+  checkKeys('options', o, SAVE_KEYS);
   const tensors: Record<string, SaveEntry> = {};
   // a diverged model is refused, not checkpointed. the optimizer's buffers are saved as they are: Adam's
   // second moment overflows to Inf in float32 on a huge finite gradient while the weights stay finite
@@ -118,6 +122,7 @@ export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): voi
 export function loadModel(file: string, opts?: { device?: Device }): LoadedModel {
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
   const o = checkObject('options', opts);
+  checkKeys('options', o, LOAD_KEYS);
   const device = o.device === undefined ? 'native' : checkOneOf('options.device', o.device, DEVICES);
   const { tensors, metadata } = loadSafetensors(file);
   if (metadata['ffnn.format'] !== MODEL_FORMAT) {

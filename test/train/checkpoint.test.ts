@@ -272,4 +272,15 @@ describe('checkpoint files that are not right', () => {
     expect([...(loaded.optimizerState?.state['0'].expAvgSq?.data ?? [])].every((v) => v === Infinity)).toBe(true);
     expectSameNet(m, loaded.net);
   });
+
+  test('unknown options are refused, not ignored', () => {
+    const file = tmp('options');
+    expect(() => saveModel(file, net, { optimiser: opt } as never)).toThrow(TypeError);
+    expect(() => saveModel(file, net, { optimiser: opt } as never)).toThrow(
+      /^options\.optimiser: expected no such option \(one of optimizer, schedule, standardizer, progress\)/,
+    );
+    expect(existsSync(file)).toBe(false);
+    saveModel(file, net);
+    expect(() => loadModel(file, { devise: 'js' } as never)).toThrow(/^options\.devise: expected no such option \(one of device\)/);
+  });
 });
