@@ -12,7 +12,7 @@
 // (out of memory), the promise rejects and the caller's objects are unchanged.
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { checkDataset, isContiguous, type Dataset } from '../data/dataset.js';
+import { checkClassIndex, checkDataset, isContiguous, type Dataset } from '../data/dataset.js';
 import { FormatError, NonFiniteError } from '../errors.js';
 import { FFNN } from '../nn/ffnn.js';
 import { Adam } from '../optim/adam.js';
@@ -314,8 +314,8 @@ function plainRows(name: string, ds: Dataset): PlainRows {
     if (!(xi instanceof Tensor) || xi.size !== F) throw rangeError(`${name}.get(${i})[0]`, `a Tensor of ${F} features`, xi);
     x.set(xi.data, i * F);
     if (labels !== null) {
-      if (typeof yi !== 'number' || !Number.isInteger(yi) || yi < 0) throw rangeError(`${name}.get(${i})[1]`, 'an integer class index >= 0', yi);
-      labels[i] = yi;
+      // within an Int32 (a larger one would wrap in the array), as the DataLoader checks
+      labels[i] = checkClassIndex(`${name}.get(${i})[1]`, yi);
     } else {
       if (!(yi instanceof Tensor) || yi.size !== K) throw rangeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets`, yi);
       (targets as FloatArray).set(yi.data, i * K);

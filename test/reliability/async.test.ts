@@ -12,6 +12,7 @@ import { Linear } from '../../src/nn/linear.js';
 import { Adam } from '../../src/optim/adam.js';
 import { CosineAnnealingLR, StepLR, type LRScheduler } from '../../src/optim/lr-scheduler.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
+import { Tensor } from '../../src/tensor.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { trainFFNNAsync } from '../../src/train/async.js';
 import { trainFFNN, type EpochInfo, type StepInfo } from '../../src/train/train.js';
@@ -128,6 +129,9 @@ describe('same result as trainFFNN', () => {
     await expect(trainFFNNAsync(net, ds, opt, { schedule: { step() {} } as unknown as LRScheduler })).rejects.toThrow(/options\.schedule/);
     const aborted = AbortSignal.abort();
     expect(await trainFFNNAsync(net, ds, opt, { signal: aborted })).toEqual([]);
+    // a get()-only dataset's labels are copied for the worker: one past an Int32 would have wrapped
+    const items = { length: 2, get: (i: number): [Tensor, number] => [Tensor.randn([4], { seed: i }), i === 0 ? 0 : 2 ** 31] };
+    await expect(trainFFNNAsync(net, items, opt)).rejects.toThrow(/dataset\.get\(1\)\[1\]: expected a class index <= 2147483647/);
   });
 });
 
