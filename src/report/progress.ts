@@ -45,7 +45,10 @@ export class EpochProgress {
       {
         format: `epoch ${epoch}/${epochs} |{bar}| {value}/{total} batches  loss {loss}  {rate} samples/s  ETA {eta_formatted}`,
         barsize: 24,
-        hideCursor: true,
+        // the training loop is synchronous, so a Ctrl-C handler never runs: change no terminal mode that
+        // would need restoring (cursor shown, line wrap kept on; cli-progress then cuts the line to the width)
+        hideCursor: false,
+        linewrap: true,
         clearOnComplete: true,
         etaBuffer: 50,
         stream: this.stream as NodeJS.WritableStream,

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vite
 import { main } from '../../src/cli/index.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
 import { loadModel } from '../../src/train/checkpoint.js';
+import { EpochProgress } from '../../src/report/progress.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'ffnn.js');
@@ -43,6 +44,11 @@ function ffnn(...args: string[]): Run {
 }
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
+// a quick run on random data: 50 samples, one epoch, nothing printed but the header and the result
+const R = ['--dataset', 'random', '--samples', '50', '--epochs', '1', '--verbose', '0'];
+const HIDE_CURSOR = '\x1b[?25l';
+const NO_LINE_WRAP = '\x1b[?7l';
 
 // main(argv) in this process, with stdout and stderr captured
 async function run(...args: string[]): Promise<Run> {
@@ -120,6 +126,20 @@ describe('ffnn flags (in-process)', () => {
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr.endsWith('\n')).toBe(true);
     expect(r.stderr.trim()).toMatch(msg);
+  });
+
+  test('the progress bar on a terminal changes no terminal mode (cursor, line wrap)', () => {
+    let out = '';
+    const tty = { isTTY: true, columns: 60, write: (s: string) => ((out += s), true) };
+    const p = new EpochProgress(tty);
+    p.start(1, 1, 10);
+    p.update(10, 0.5, 1000);
+    p.finish({ epoch: 1, epochs: 1, loss: 0.5, samplesPerSec: 1000, seconds: 1 });
+    expect(out).toContain('batches');
+    expect(out).not.toContain(HIDE_CURSOR);
+    expect(out).not.toContain(NO_LINE_WRAP);
+    // with line wrap on, the bar is cut to the terminal's width
+    for (const l of out.split(/\r|\n|\x1b(?:\[[\d;?]*[A-Za-z]|[78])/)) expect(l.length).toBeLessThanOrEqual(60);
   });
 
   test('an inconsistent combination is a usage error too (exit 2, one line)', async () => {
@@ -211,6 +231,15 @@ describe('ffnn (spawned)', () => {
       expect(lines(r.stderr)).toHaveLength(1);
       expect(r.stderr.trim()).toMatch(msg);
     }
+  });
+
+  test.skipIf(spawnSync('script', ['--version']).status !== 0)('under a terminal the bar hides no cursor and keeps line wrap (a Ctrl-C could not restore them)', () => {
+    const cmd = [process.execPath, BIN, 'train', '--dataset', 'random', '--samples', '500', '--epochs', '1', '--verbose', '1', '--no-plot'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qfc', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('batches  loss');
+    expect(r.stdout).not.toContain(HIDE_CURSOR);
+    expect(r.stdout).not.toContain(NO_LINE_WRAP);
   });
 
   test('bench prints a samples/s figure', () => {
