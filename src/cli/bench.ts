@@ -65,6 +65,8 @@ export function runBench(o: BenchCommandOptions): void {
   verify(o, devices);
   const shape = [o.features, ...o.hidden, o.classes].join('-');
   for (const d of devices) {
+    // stdout's reader is gone (`ffnn bench | head -n 1`): time nothing more, bin/ffnn.js exits quietly
+    if (process.stdout.errored !== null) return;
     const r = benchDevice(o, d);
     const info = backend(d).info();
     process.stdout.write(

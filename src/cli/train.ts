@@ -118,6 +118,9 @@ export async function runTrain(o: TrainCommandOptions): Promise<void> {
       `batch ${o.batchSize}, ${resumed !== null ? `epochs ${done + 1}..${total} (resumed from ${o.resume})` : `${total} epochs`}, ` +
       `device ${o.device} (${net.dtype}), seed ${seed}\n`,
   );
+  // stdout fails with EPIPE once its reader is gone (`ffnn train | head`): stop, bin/ffnn.js exits quietly
+  if (out.errored !== null) return;
+  const readerGone = new AbortController();
   const save = (epochsDone: number): void => {
     if (o.save === undefined) return;
     saveModel(o.save, net, {
@@ -140,12 +143,15 @@ export async function runTrain(o: TrainCommandOptions): Promise<void> {
     schedule: schedule ?? undefined,
     regularizeFrom: o.regularizeFrom,
     validation: o.verbose >= 2 ? testSet : undefined,
+    signal: readerGone.signal,
     // a checkpoint after every epoch: an interrupted run resumes from its last finished epoch
     onEpoch: (info) => {
       lastValidation = info.validation;
       save(info.epoch);
+      if (out.errored !== null) readerGone.abort();
     },
   });
+  if (out.errored !== null) return;
   const seconds = (performance.now() - t0) / 1000;
   const result = lastValidation ?? evaluate(net, testSet);
   out.write(`test accuracy ${(100 * result.accuracy).toFixed(2)}%  test loss ${result.loss.toFixed(4)}  (${seconds.toFixed(1)} s)\n`);

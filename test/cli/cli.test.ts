@@ -1,6 +1,6 @@
 // the `ffnn` command: flag parsing in-process through main(argv), and real spawns of bin/ffnn.js
 // (built into dist/ first when dist is missing or older than src/) for train, eval, resume and bench
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,6 +41,15 @@ interface Run {
 function ffnn(...args: string[]): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// the CLI with a stdout whose reader is gone before it starts (`ffnn ... | head` once head has exited)
+function ffnnReaderGone(...args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
@@ -200,7 +209,7 @@ describe('ffnn (spawned)', () => {
     expect(lines(done.stderr)).toEqual(['ffnn: --epochs: resumed.safetensors has trained 3 epochs of 3 already; pass --epochs greater than 3 to train on']);
   });
 
-  test('MNIST on 2000 samples for one epoch, then eval of the saved model', () => {
+  test('MNIST on 2000 samples for one epoch, then eval of the saved model', async () => {
     const t = ffnn('train', '--samples', '2000', '--epochs', '1', '--no-plot', '--save', 'mnist.safetensors');
     expect(t.stderr).toBe('');
     expect(t.code).toBe(0);
@@ -217,6 +226,8 @@ describe('ffnn (spawned)', () => {
     expect(parsed.samples).toBe(10000);
     expect(parsed.accuracy).toBeCloseTo(Number(acc?.[1]) / 100, 4);
     expect(parsed.confusion.flat().reduce((a, b) => a + b, 0)).toBe(10000);
+    // a reader that went away: no stack trace, the SIGPIPE exit code
+    expect(await ffnnReaderGone('eval', 'mnist.safetensors')).toEqual({ code: 141, stderr: '' });
   });
 
   test('eval of a missing, foreign or non-MNIST file exits non-zero with one line', () => {
@@ -240,6 +251,13 @@ describe('ffnn (spawned)', () => {
     expect(r.stdout).toContain('batches  loss');
     expect(r.stdout).not.toContain(HIDE_CURSOR);
     expect(r.stdout).not.toContain(NO_LINE_WRAP);
+  });
+
+  test('a stdout whose reader is gone (EPIPE) ends train and bench quietly with 141, the code of SIGPIPE', async () => {
+    expect(await ffnnReaderGone('train', ...R, '--verbose', '1', '--no-plot', '--save', 'gone.safetensors')).toEqual({ code: 141, stderr: '' });
+    // it stopped at the header, before training
+    expect(existsSync(join(dir, 'gone.safetensors'))).toBe(false);
+    expect(await ffnnReaderGone('bench', '--seconds', '0.01', '--hidden', '8')).toEqual({ code: 141, stderr: '' });
   });
 
   test('bench prints a samples/s figure', () => {
