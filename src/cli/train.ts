@@ -1,5 +1,7 @@
 // `ffnn train`: builds the data, network, optimizer and schedule from flags, trains with a progress
 // bar, reports test accuracy after every epoch, writes the loss plot and optionally the model
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, extname, resolve, sep } from 'node:path';
 import { Standardizer } from '../data/standardize.js';
 import { RandomDataset, type Dataset, type TensorDataset } from '../data/dataset.js';
 import { loadMNIST } from '../data/mnist.js';
@@ -70,6 +72,7 @@ export const TRAIN_DEFAULTS = {
 };
 
 export async function runTrain(o: TrainCommandOptions): Promise<void> {
+  checkOutputs(o);
   if (o.threads !== undefined && o.device === 'native') backend('native').setNumThreads(o.threads);
   const out = process.stdout;
   const resumed = o.resume === undefined ? null : loadModel(o.resume, { device: o.device });
@@ -168,6 +171,38 @@ export async function runTrain(o: TrainCommandOptions): Promise<void> {
     out.write(`loss plot written to ${o.plot}\n`);
   }
   if (o.save !== undefined) out.write(`model written to ${o.save}\n`);
+}
+
+// the plot is written after training and the model after every epoch: a path that cannot be written
+// is refused before any work, not after it
+function checkOutputs(o: TrainCommandOptions): void {
+  if (o.plot !== false) checkOutputPath('--plot', o.plot, ['.svg', '.png']);
+  if (o.save !== undefined) checkOutputPath('--save', o.save);
+  for (const [flag, model] of [['--save', o.save], ['--resume', o.resume]] as const) {
+    if (o.plot !== false && model !== undefined && resolve(o.plot) === resolve(model)) {
+      throw new RangeError(`--plot: expected a file other than ${flag}'s (the plot would replace the model), received ${JSON.stringify(o.plot)} (${flag} ${JSON.stringify(model)})`);
+    }
+  }
+}
+
+function checkOutputPath(flag: string, file: string, exts?: readonly string[]): void {
+  const got = JSON.stringify(file);
+  if (file === '' || file.endsWith('/') || file.endsWith(sep)) throw new RangeError(`${flag}: expected a file path, received ${got}`);
+  if (exts !== undefined && !exts.includes(extname(file).toLowerCase())) {
+    throw new RangeError(`${flag}: expected a path ending in ${exts.join(' or ')}, received ${got}`);
+  }
+  const parent = dirname(file);
+  const dir = statSync(parent, { throwIfNoEntry: false });
+  if (dir === undefined) throw new RangeError(`${flag}: expected a path in an existing directory, received ${got} (${parent} does not exist)`);
+  if (!dir.isDirectory()) throw new RangeError(`${flag}: expected a path in a directory, received ${got} (${parent} is not a directory)`);
+  try {
+    accessSync(parent, constants.W_OK);
+  } catch {
+    throw new RangeError(`${flag}: expected a path in a writable directory, received ${got} (${parent} is not writable)`);
+  }
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw new RangeError(`${flag}: expected a file path, received ${got} (a directory)`);
+  }
 }
 
 function savedNumber(m: LoadedModel | null, key: string): number | undefined {

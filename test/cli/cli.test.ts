@@ -1,7 +1,7 @@
 // the `ffnn` command: flag parsing in-process through main(argv), and real spawns of bin/ffnn.js
 // (built into dist/ first when dist is missing or older than src/) for train, eval, resume and bench
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +135,27 @@ describe('ffnn flags (in-process)', () => {
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr.endsWith('\n')).toBe(true);
     expect(r.stderr.trim()).toMatch(msg);
+  });
+
+  test.each([
+    [['--plot', 'loss.jpg'], /^ffnn: --plot: expected a path ending in \.svg or \.png, received "loss\.jpg"$/],
+    [['--plot', join(dir, 'nodir', 'loss.png')], /^ffnn: --plot: expected a path in an existing directory, received ".*nodir\/loss\.png" \(.*nodir does not exist\)$/],
+    [['--plot', ''], /^ffnn: --plot: expected a file path, received ""$/],
+    [['--plot', join(dir, 'adir.png')], /^ffnn: --plot: expected a file path, received ".*adir\.png" \(a directory\)$/],
+    [['--save', join(dir, 'nodir', 'm.st'), '--no-plot'], /^ffnn: --save: expected a path in an existing directory, received ".*nodir\/m\.st" \(.*nodir does not exist\)$/],
+    [['--save', '', '--no-plot'], /^ffnn: --save: expected a file path, received ""$/],
+    [['--save', dir, '--no-plot'], /^ffnn: --save: expected a file path, received ".*" \(a directory\)$/],
+    [['--save', join(dir, 'file.txt', 'm.st'), '--no-plot'], /^ffnn: --save: expected a path in a directory, received ".*" \(.*file\.txt is not a directory\)$/],
+    [['--save', join(dir, 'same.png'), '--plot', join(dir, 'same.png')], /^ffnn: --plot: expected a file other than --save's \(the plot would replace the model\), received ".*same\.png" \(--save ".*same\.png"\)$/],
+  ])('train %j is refused before any training (exit 2, one line)', async (args, msg) => {
+    mkdirSync(join(dir, 'adir.png'), { recursive: true });
+    writeFileSync(join(dir, 'file.txt'), '');
+    const r = await run('train', ...R, ...args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(msg);
+    expect(existsSync(join(dir, 'same.png'))).toBe(false);
   });
 
   test('the progress bar on a terminal changes no terminal mode (cursor, line wrap)', () => {
