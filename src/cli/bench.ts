@@ -61,7 +61,10 @@ function verify(o: BenchCommandOptions, devices: readonly Device[]): void {
 
 export function runBench(o: BenchCommandOptions): void {
   const devices: Device[] = o.device === 'all' ? ['native', 'js', 'wasm'] : o.device === 'both' ? ['native', 'js'] : [o.device];
-  if (o.threads !== undefined && devices.includes('native')) backend('native').setNumThreads(o.threads);
+  if (o.threads !== undefined && !devices.includes('native')) {
+    throw new RangeError(`--threads ${o.threads}: expected --device native, both or all (the ones with threads), received --device ${o.device}`);
+  }
+  if (o.threads !== undefined) backend('native').setNumThreads(o.threads);
   verify(o, devices);
   const shape = [o.features, ...o.hidden, o.classes].join('-');
   for (const d of devices) {

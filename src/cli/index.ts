@@ -45,6 +45,12 @@ function acts(v: string): string[] {
   return parts;
 }
 
+// the options typed on the command line, not defaults: a flag that another one makes meaningless is an
+// error only when the user gave it
+function given(cmd: Command): Set<string> {
+  return new Set(cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -89,8 +95,8 @@ export function buildProgram(): Command {
     .option('--save <file>', 'save the model with its optimizer and schedule state (safetensors) after every epoch')
     .option('--resume <file>', 'continue a run saved with --save: network, optimizer, schedule and standardization come from the file, --epochs is the total')
     .option('--verbose <level>', '0 quiet, 1 progress per epoch, 2 with test loss and accuracy', int('--verbose', 0, 2), 2)
-    .action(async (opts: TrainCommandOptions) => {
-      await runTrain(opts);
+    .action(async (opts: TrainCommandOptions, cmd: Command) => {
+      await runTrain(opts, given(cmd));
     });
 
   program

@@ -71,8 +71,10 @@ export const TRAIN_DEFAULTS = {
   plot: 'ffnn-loss.png',
 };
 
-export async function runTrain(o: TrainCommandOptions): Promise<void> {
+// given: the options typed on the command line (the others hold defaults)
+export async function runTrain(o: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
   checkOutputs(o);
+  checkConflicts(o, given);
   if (o.threads !== undefined && o.device === 'native') backend('native').setNumThreads(o.threads);
   const out = process.stdout;
   const resumed = o.resume === undefined ? null : loadModel(o.resume, { device: o.device });
@@ -203,6 +205,34 @@ function checkOutputPath(flag: string, file: string, exts?: readonly string[]): 
   if (statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) {
     throw new RangeError(`${flag}: expected a file path, received ${got} (a directory)`);
   }
+}
+
+// a flag that another flag makes meaningless is refused when typed, not silently ignored
+function checkConflicts(o: TrainCommandOptions, given: ReadonlySet<string>): void {
+  const value = (key: keyof TrainCommandOptions, flag: string): string => `${flag} ${String(o[key])}${given.has(key) ? '' : ' (the default)'}`;
+  const refuse = (key: keyof TrainCommandOptions, flag: string, expected: string, received: string): void => {
+    if (given.has(key)) throw new RangeError(`${typeof o[key] === 'boolean' ? flag : `${flag} ${String(o[key])}`}: expected ${expected}, received ${received}`);
+  };
+  if (o.optimizer !== 'sgd') {
+    refuse('momentum', '--momentum', '--optimizer sgd (the only one with momentum)', value('optimizer', '--optimizer'));
+    refuse('nesterov', '--nesterov', '--optimizer sgd (the only one with momentum)', value('optimizer', '--optimizer'));
+  } else if (o.nesterov && o.momentum === 0) {
+    refuse('nesterov', '--nesterov', '--momentum above 0', value('momentum', '--momentum'));
+  }
+  if (o.schedule !== 'step' && o.schedule !== 'exponential') {
+    refuse('gamma', '--gamma', '--schedule step or exponential (the ones that decay by gamma)', value('schedule', '--schedule'));
+  }
+  if (o.schedule !== 'step') refuse('stepSize', '--step-size', '--schedule step', value('schedule', '--schedule'));
+  if (o.weightDecay === 0 && o.l1 === 0) {
+    refuse('regularizeFrom', '--regularize-from', '--weight-decay or --l1 above 0 (the penalties it delays)', `${value('weightDecay', '--weight-decay')} and ${value('l1', '--l1')}`);
+  }
+  if (o.dataset === 'mnist') {
+    refuse('features', '--features', '--dataset random (MNIST has 784 features)', value('dataset', '--dataset'));
+    refuse('classes', '--classes', '--dataset random (MNIST has 10 classes)', value('dataset', '--dataset'));
+  } else {
+    refuse('dataDir', '--data-dir', '--dataset mnist (random data is generated)', value('dataset', '--dataset'));
+  }
+  if (o.device !== 'native') refuse('threads', '--threads', '--device native (the only one with threads)', value('device', '--device'));
 }
 
 function savedNumber(m: LoadedModel | null, key: string): number | undefined {

@@ -56,6 +56,8 @@ const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 
 // a quick run on random data: 50 samples, one epoch, nothing printed but the header and the result
 const R = ['--dataset', 'random', '--samples', '50', '--epochs', '1', '--verbose', '0'];
+// the same, not even plotted: for in-process runs that must write nothing (their folder is the repository)
+const Q = ['--samples', '50', '--epochs', '1', '--verbose', '0', '--no-plot'];
 const HIDE_CURSOR = '\x1b[?25l';
 const NO_LINE_WRAP = '\x1b[?7l';
 
@@ -156,6 +158,37 @@ describe('ffnn flags (in-process)', () => {
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr.trim()).toMatch(msg);
     expect(existsSync(join(dir, 'same.png'))).toBe(false);
+  });
+
+  test.each([
+    [['--optimizer', 'adam', '--momentum', '0.5', '--nesterov'], '--momentum 0.5: expected --optimizer sgd (the only one with momentum), received --optimizer adam'],
+    [['--optimizer', 'adamw', '--nesterov'], '--nesterov: expected --optimizer sgd (the only one with momentum), received --optimizer adamw'],
+    [['--nesterov', '--momentum', '0'], '--nesterov: expected --momentum above 0, received --momentum 0'],
+    [['--gamma', '0.1', '--step-size', '7'], '--gamma 0.1: expected --schedule step or exponential (the ones that decay by gamma), received --schedule cosine (the default)'],
+    [['--schedule', 'exponential', '--step-size', '7'], '--step-size 7: expected --schedule step, received --schedule exponential'],
+    [['--regularize-from', '3'], '--regularize-from 3: expected --weight-decay or --l1 above 0 (the penalties it delays), received --weight-decay 0 (the default) and --l1 0 (the default)'],
+    [['--data-dir', '/x'], '--data-dir /x: expected --dataset mnist (random data is generated), received --dataset random'],
+    [['--device', 'js', '--threads', '2'], '--threads 2: expected --device native (the only one with threads), received --device js'],
+  ])('train %j: a flag that another makes meaningless is a usage error naming both', async (args, msg) => {
+    const r = await run('train', '--dataset', 'random', ...Q, ...args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toEqual([`ffnn: ${msg}`]);
+  });
+
+  test('MNIST takes no --features or --classes; flags at their defaults or that matter are not refused', async () => {
+    for (const [flag, msg] of [['--features', '--features 3: expected --dataset random (MNIST has 784 features), received --dataset mnist (the default)'],
+      ['--classes', '--classes 3: expected --dataset random (MNIST has 10 classes), received --dataset mnist (the default)']]) {
+      const r = await run('train', ...Q, flag, '3');
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toEqual([`ffnn: ${msg}`]);
+    }
+    const ok = await run('train', '--dataset', 'random', ...Q, '--schedule', 'step', '--gamma', '0.1', '--step-size', '2', '--nesterov', '--weight-decay', '0.1', '--regularize-from', '2');
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const b = await run('bench', '--device', 'js', '--threads', '2', '--seconds', '0.01');
+    expect(b.code).toBe(2);
+    expect(lines(b.stderr)).toEqual(['ffnn: --threads 2: expected --device native, both or all (the ones with threads), received --device js']);
   });
 
   test('the progress bar on a terminal changes no terminal mode (cursor, line wrap)', () => {
