@@ -12,6 +12,7 @@ import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CosineAnnealingLR, ExponentialLR, StepLR, type LRScheduler } from '../optim/lr-scheduler.js';
+import { FormatError } from '../errors.js';
 import { loadModel, saveModel, type LoadedModel } from '../train/checkpoint.js';
 import { trainFFNN } from '../train/train.js';
 import { evaluate, type Evaluation } from '../train/evaluate.js';
@@ -72,17 +73,24 @@ export const TRAIN_DEFAULTS = {
 };
 
 // given: the options typed on the command line (the others hold defaults)
-export async function runTrain(o: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
-  checkOutputs(o);
-  checkConflicts(o, given);
+export async function runTrain(opts: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
+  checkOutputs(opts);
+  const resumed = opts.resume === undefined ? null : loadModel(opts.resume, { device: opts.device });
+  // with --resume the file decides what it holds: a typed flag must agree with it, a default gives way
+  const saved = resumed === null ? {} : savedOptions(resumed, opts.resume as string);
+  const o = resumed === null ? opts : resumeOptions(opts, given, saved, opts.resume as string);
+  checkConflicts(o, given, new Set(Object.keys(saved)), opts.resume);
   if (o.threads !== undefined && o.device === 'native') backend('native').setNumThreads(o.threads);
   const out = process.stdout;
-  const resumed = o.resume === undefined ? null : loadModel(o.resume, { device: o.device });
   const seed = o.seed ?? savedNumber(resumed, 'seed') ?? TRAIN_DEFAULTS.seed;
   const done = savedNumber(resumed, 'epochs') ?? 0;
   const total = o.epochs ?? savedNumber(resumed, 'plannedEpochs') ?? TRAIN_DEFAULTS.epochs;
   if (resumed !== null && done >= total) {
     throw new RangeError(`--epochs: ${o.resume} has trained ${done} epochs of ${total} already; pass --epochs greater than ${done} to train on`);
+  }
+  const tMax = resumed?.scheduleState?.scheduler === 'CosineAnnealingLR' ? resumed.scheduleState.options?.tMax : undefined;
+  if (tMax !== undefined && tMax !== total) {
+    throw new RangeError(`--epochs: expected ${tMax} (the span of the cosine schedule saved in ${o.resume}, which --resume continues), received ${total}`);
   }
   const { train, test } = loadData(o, seed);
   let standardizer: Standardizer | null = null;
@@ -106,20 +114,16 @@ export async function runTrain(o: TrainCommandOptions, given: ReadonlySet<string
   const optimizer = makeOptimizer(o, net);
   const schedule = makeSchedule(o, optimizer, total);
   if (resumed !== null) {
-    if (resumed.optimizerState !== null) optimizer.loadStateDict(resumed.optimizerState);
-    if (resumed.scheduleState !== null && schedule !== null) {
-      const saved = resumed.scheduleState;
-      if (saved.scheduler === 'CosineAnnealingLR' && schedule instanceof CosineAnnealingLR && saved.options?.tMax !== total) {
-        throw new RangeError(`--epochs: the cosine schedule in ${o.resume} spans ${saved.options?.tMax} epochs; resume with --epochs ${saved.options?.tMax} or --schedule none`);
-      }
-      schedule.loadStateDict(saved);
-    }
+    // the options agree with the file by now: what still fails to load is a damaged file
+    const { optimizerState, scheduleState } = resumed;
+    if (optimizerState !== null) restore(o.resume as string, 'ffnn.optimizer', () => optimizer.loadStateDict(optimizerState));
+    if (scheduleState !== null && schedule !== null) restore(o.resume as string, 'ffnn.schedule', () => schedule.loadStateDict(scheduleState));
   }
   const epochs = total - done;
   const lr0 = optimizer.lr;
   out.write(
     `ffnn train: ${o.dataset} (${trainSet.length} train, ${testSet.length} test), ${net.toString()}, ` +
-      `${o.optimizer} lr ${optimizer.lr}${o.optimizer === 'sgd' ? ` momentum ${o.momentum}` : ''}, schedule ${o.schedule}, ` +
+      `${o.optimizer} lr ${optimizer.lr}${optimizer instanceof SGD ? ` momentum ${optimizer.momentum}` : ''}, schedule ${o.schedule}, ` +
       `batch ${o.batchSize}, ${resumed !== null ? `epochs ${done + 1}..${total} (resumed from ${o.resume})` : `${total} epochs`}, ` +
       `device ${o.device} (${net.dtype}), seed ${seed}\n`,
   );
@@ -207,32 +211,116 @@ function checkOutputPath(flag: string, file: string, exts?: readonly string[]): 
   }
 }
 
-// a flag that another flag makes meaningless is refused when typed, not silently ignored
-function checkConflicts(o: TrainCommandOptions, given: ReadonlySet<string>): void {
-  const value = (key: keyof TrainCommandOptions, flag: string): string => `${flag} ${String(o[key])}${given.has(key) ? '' : ' (the default)'}`;
-  const refuse = (key: keyof TrainCommandOptions, flag: string, expected: string, received: string): void => {
-    if (given.has(key)) throw new RangeError(`${typeof o[key] === 'boolean' ? flag : `${flag} ${String(o[key])}`}: expected ${expected}, received ${received}`);
+// a flag that another flag (or the file of --resume) makes meaningless is refused when typed, not
+// silently ignored
+function checkConflicts(o: TrainCommandOptions, given: ReadonlySet<string>, saved: ReadonlySet<string>, file?: string): void {
+  const value = (key: keyof TrainCommandOptions): string => {
+    const shown = `${flagOf(key)} ${String(o[key])}`;
+    return given.has(key) ? shown : saved.has(key) ? `${shown} (saved in ${file})` : `${shown} (the default)`;
+  };
+  const refuse = (key: keyof TrainCommandOptions, expected: string, received: string): void => {
+    if (given.has(key)) throw new RangeError(`${typeof o[key] === 'boolean' ? flagOf(key) : `${flagOf(key)} ${String(o[key])}`}: expected ${expected}, received ${received}`);
   };
   if (o.optimizer !== 'sgd') {
-    refuse('momentum', '--momentum', '--optimizer sgd (the only one with momentum)', value('optimizer', '--optimizer'));
-    refuse('nesterov', '--nesterov', '--optimizer sgd (the only one with momentum)', value('optimizer', '--optimizer'));
+    refuse('momentum', '--optimizer sgd (the only one with momentum)', value('optimizer'));
+    refuse('nesterov', '--optimizer sgd (the only one with momentum)', value('optimizer'));
   } else if (o.nesterov && o.momentum === 0) {
-    refuse('nesterov', '--nesterov', '--momentum above 0', value('momentum', '--momentum'));
+    refuse('nesterov', '--momentum above 0', value('momentum'));
   }
   if (o.schedule !== 'step' && o.schedule !== 'exponential') {
-    refuse('gamma', '--gamma', '--schedule step or exponential (the ones that decay by gamma)', value('schedule', '--schedule'));
+    refuse('gamma', '--schedule step or exponential (the ones that decay by gamma)', value('schedule'));
   }
-  if (o.schedule !== 'step') refuse('stepSize', '--step-size', '--schedule step', value('schedule', '--schedule'));
+  if (o.schedule !== 'step') refuse('stepSize', '--schedule step', value('schedule'));
   if (o.weightDecay === 0 && o.l1 === 0) {
-    refuse('regularizeFrom', '--regularize-from', '--weight-decay or --l1 above 0 (the penalties it delays)', `${value('weightDecay', '--weight-decay')} and ${value('l1', '--l1')}`);
+    refuse('regularizeFrom', '--weight-decay or --l1 above 0 (the penalties it delays)', `${value('weightDecay')} and ${value('l1')}`);
   }
   if (o.dataset === 'mnist') {
-    refuse('features', '--features', '--dataset random (MNIST has 784 features)', value('dataset', '--dataset'));
-    refuse('classes', '--classes', '--dataset random (MNIST has 10 classes)', value('dataset', '--dataset'));
+    refuse('features', '--dataset random (MNIST has 784 features)', value('dataset'));
+    refuse('classes', '--dataset random (MNIST has 10 classes)', value('dataset'));
   } else {
-    refuse('dataDir', '--data-dir', '--dataset mnist (random data is generated)', value('dataset', '--dataset'));
+    refuse('dataDir', '--dataset mnist (random data is generated)', value('dataset'));
   }
-  if (o.device !== 'native') refuse('threads', '--threads', '--device native (the only one with threads)', value('device', '--device'));
+  if (o.device !== 'native') refuse('threads', '--device native (the only one with threads)', value('device'));
+}
+
+function flagOf(key: keyof TrainCommandOptions): string {
+  return key === 'standardize' ? '--no-standardize' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+// what a file given to --resume decides, as the flags that would have made it (only what it holds)
+type Saved = Partial<Pick<TrainCommandOptions,
+  'hidden' | 'act' | 'dtype' | 'standardize' | 'optimizer' | 'lr' | 'weightDecay' | 'l1' | 'momentum' | 'nesterov' | 'schedule' | 'gamma' | 'stepSize'>>;
+
+function savedOptions(m: LoadedModel, file: string): Saved {
+  const s: Saved = { hidden: [...m.config.hidden], act: m.net.activations.map((a) => a.kind), dtype: m.config.dtype, standardize: m.standardizer !== null };
+  const opt = m.optimizerState;
+  const sch = m.scheduleState;
+  // a value of the wrong type is left to loadStateDict, which names it
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  if (opt !== null) {
+    if (opt.optimizer !== 'SGD' && opt.optimizer !== 'Adam') {
+      throw new FormatError(`metadata ffnn.optimizer: expected optimizer "SGD" or "Adam", found ${JSON.stringify(opt.optimizer)}`, file);
+    }
+    const h = opt.hyper ?? {};
+    s.optimizer = opt.optimizer === 'SGD' ? 'sgd' : h.decoupled === true ? 'adamw' : 'adam';
+    // --lr is the run's initial lr; the lr a schedule has reached is restored with the optimizer
+    s.lr = num(sch?.baseLr ?? h.lr);
+    s.weightDecay = num(h.weightDecay);
+    s.l1 = num(h.l1);
+    if (s.optimizer === 'sgd') {
+      s.momentum = num(h.momentum);
+      s.nesterov = typeof h.nesterov === 'boolean' ? h.nesterov : undefined;
+    }
+  }
+  if (opt !== null || sch !== null) {
+    s.schedule = sch === null ? 'none' : scheduleFlag(sch.scheduler, file);
+    s.gamma = num(sch?.options?.gamma);
+    s.stepSize = num(sch?.options?.stepSize);
+  }
+  for (const k of Object.keys(s) as (keyof Saved)[]) if (s[k] === undefined) delete s[k];
+  return s;
+}
+
+function scheduleFlag(kind: unknown, file: string): TrainCommandOptions['schedule'] {
+  switch (kind) {
+    case 'StepLR':
+      return 'step';
+    case 'ExponentialLR':
+      return 'exponential';
+    case 'CosineAnnealingLR':
+      return 'cosine';
+    default:
+      throw new FormatError(`metadata ffnn.schedule: expected scheduler "StepLR", "ExponentialLR" or "CosineAnnealingLR", found ${JSON.stringify(kind)}`, file);
+  }
+}
+
+// the options of a resumed run: the file's values, each typed flag checked against them. a flag that
+// agrees is accepted, so a run's own command line with --resume added continues it.
+function resumeOptions(o: TrainCommandOptions, given: ReadonlySet<string>, saved: Saved, file: string): TrainCommandOptions {
+  if (given.has('init')) throw new RangeError(`--init: expected no --init with --resume (the weights come from ${file}), received ${o.init}`);
+  const r: Record<string, unknown> = { ...o };
+  const show = (v: unknown): string => (Array.isArray(v) ? (new Set(v).size === 1 ? String(v[0]) : v.join(',')) : String(v));
+  for (const [key, v] of Object.entries(saved) as [keyof Saved, Saved[keyof Saved]][]) {
+    let typed: unknown = o[key];
+    // --act: one name for every layer, 'sig' for sigmoid
+    if (key === 'act') typed = (o.act.length === 1 ? saved.hidden?.map(() => o.act[0]) ?? o.act : o.act).map((a) => (a === 'sig' ? 'sigmoid' : a));
+    if (given.has(key) && JSON.stringify(typed) !== JSON.stringify(v)) {
+      const at = `saved in ${file}, which --resume continues`;
+      if (key === 'standardize') throw new RangeError(`--no-standardize: expected standardized inputs (${at}), received --no-standardize`);
+      if (key === 'nesterov') throw new RangeError(`--nesterov: expected no --nesterov (${file} was saved without it), received --nesterov`);
+      throw new RangeError(`${flagOf(key)}: expected ${show(v)} (${key === 'lr' ? 'the initial lr ' : ''}${at}), received ${show(o[key])}`);
+    }
+    r[key] = v;
+  }
+  return r as unknown as TrainCommandOptions;
+}
+
+function restore(file: string, key: string, load: () => void): void {
+  try {
+    load();
+  } catch (e) {
+    throw new FormatError(`metadata ${key} does not load: ${(e as Error).message}`, file);
+  }
 }
 
 function savedNumber(m: LoadedModel | null, key: string): number | undefined {

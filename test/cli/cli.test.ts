@@ -191,6 +191,69 @@ describe('ffnn flags (in-process)', () => {
     expect(lines(b.stderr)).toEqual(['ffnn: --threads 2: expected --device native, both or all (the ones with threads), received --device js']);
   });
 
+  describe('--resume: the file decides what it holds', () => {
+    // A: sgd momentum 0.5, no schedule; B: adamw, step schedule; C: cosine over its 1 epoch; D: float64
+    const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => join(dir, `resume-${n}.safetensors`));
+    beforeAll(async () => {
+      const random = ['train', '--dataset', 'random', ...Q];
+      for (const [file, flags] of [[A, ['--momentum', '0.5', '--schedule', 'none']], [B, ['--optimizer', 'adamw', '--schedule', 'step', '--step-size', '2', '--gamma', '0.3']],
+        [C, []], [D, ['--dtype', 'float64', '--schedule', 'none']]] as const) {
+        const r = await run(...random, ...flags, '--save', file);
+        expect(r.stderr).toBe('');
+      }
+    });
+    const at = (f: string): string => `saved in ${f}, which --resume continues`;
+
+    test.each([
+      [() => A, ['--hidden', '64'], () => `--hidden: expected 256,128 (${at(A)}), received 64`],
+      [() => A, ['--act', 'tanh'], () => `--act: expected relu (${at(A)}), received tanh`],
+      [() => A, ['--init', 'xavier'], () => `--init: expected no --init with --resume (the weights come from ${A}), received xavier`],
+      [() => A, ['--dtype', 'float64'], () => `--dtype: expected float32 (${at(A)}), received float64`],
+      [() => A, ['--no-standardize'], () => `--no-standardize: expected standardized inputs (${at(A)}), received --no-standardize`],
+      [() => A, ['--optimizer', 'adam'], () => `--optimizer: expected sgd (${at(A)}), received adam`],
+      [() => A, ['--lr', '0.5'], () => `--lr: expected 0.05 (the initial lr ${at(A)}), received 0.5`],
+      [() => A, ['--momentum', '0'], () => `--momentum: expected 0.5 (${at(A)}), received 0`],
+      [() => A, ['--nesterov'], () => `--nesterov: expected no --nesterov (${A} was saved without it), received --nesterov`],
+      [() => A, ['--weight-decay', '0.1'], () => `--weight-decay: expected 0 (${at(A)}), received 0.1`],
+      [() => A, ['--l1', '0.1'], () => `--l1: expected 0 (${at(A)}), received 0.1`],
+      [() => A, ['--schedule', 'cosine'], () => `--schedule: expected none (${at(A)}), received cosine`],
+      [() => B, ['--optimizer', 'adam'], () => `--optimizer: expected adamw (${at(B)}), received adam`],
+      [() => B, ['--schedule', 'exponential'], () => `--schedule: expected step (${at(B)}), received exponential`],
+      [() => B, ['--gamma', '0.5'], () => `--gamma: expected 0.3 (${at(B)}), received 0.5`],
+      [() => B, ['--step-size', '3'], () => `--step-size: expected 2 (${at(B)}), received 3`],
+      [() => B, ['--momentum', '0.5'], () => `--momentum 0.5: expected --optimizer sgd (the only one with momentum), received --optimizer adamw (saved in ${B})`],
+      [() => C, ['--schedule', 'step'], () => `--schedule: expected cosine (${at(C)}), received step`],
+      [() => C, ['--schedule', 'none'], () => `--schedule: expected cosine (${at(C)}), received none`],
+      [() => C, ['--lr', '0.01', '--schedule', 'none'], () => `--lr: expected 0.05 (the initial lr ${at(C)}), received 0.01`],
+    ])('%#: a typed flag that disagrees with the file is a usage error naming it and the saved value', async (file, args, msg) => {
+      const r = await run('train', '--dataset', 'random', ...Q, '--epochs', '2', '--resume', file(), ...args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(lines(r.stderr)).toEqual([`ffnn: ${msg()}`]);
+    });
+
+    test('a cosine schedule is not stretched, and nothing suggests a way around it', async () => {
+      const r = await run('train', '--dataset', 'random', ...Q, '--epochs', '2', '--resume', C);
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toEqual([`ffnn: --epochs: expected 1 (the span of the cosine schedule saved in ${C}, which --resume continues), received 2`]);
+    });
+
+    test('flags that agree are accepted; the header shows what the run uses, not the flags\' defaults', async () => {
+      const a = await run('train', '--dataset', 'random', ...Q, '--epochs', '2', '--resume', A, '--hidden', '256,128', '--act', 'relu,relu', '--lr', '0.05', '--schedule', 'none', '--dtype', 'float32');
+      expect(a.stderr).toBe('');
+      expect(a.code).toBe(0);
+      expect(a.stdout).toContain('sgd lr 0.05 momentum 0.5, schedule none,');
+      const b = await run('train', '--dataset', 'random', ...Q, '--epochs', '3', '--resume', B);
+      expect(b.stderr).toBe('');
+      expect(b.code).toBe(0);
+      expect(b.stdout).toMatch(/, adamw lr 0\.001, schedule step, batch 64, epochs 2\.\.3 /);
+      const d = await run('train', '--dataset', 'random', ...Q, '--epochs', '2', '--resume', D);
+      expect(d.stderr).toBe('');
+      expect(d.code).toBe(0);
+      expect(d.stdout).toContain('device native (float64)');
+    });
+  });
+
   test('the progress bar on a terminal changes no terminal mode (cursor, line wrap)', () => {
     let out = '';
     const tty = { isTTY: true, columns: 60, write: (s: string) => ((out += s), true) };
