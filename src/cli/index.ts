@@ -89,7 +89,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--device <device>', 'kernels: native (C++), js (reference TypeScript) or wasm (WebAssembly simd)').choices(['native', 'js', 'wasm']).default('native'))
     .addOption(new Option('--dtype <dtype>', 'floating-point type').choices(['float32', 'float64']).default('float32'))
     .option('--threads <n>', 'native threads (default: all cores)', int('--threads', 1, 256))
-    .option('--seed <n>', `seed of initialization, data and shuffling (default: ${TRAIN_DEFAULTS.seed}; with --resume, the saved one)`, int('--seed', 0))
+    // the random test set is drawn with seed + 1, which must stay a safe integer
+    .option('--seed <n>', `seed of initialization, data and shuffling (default: ${TRAIN_DEFAULTS.seed}; with --resume, the saved one)`, int('--seed', 0, Number.MAX_SAFE_INTEGER - 1))
     .option('--plot <file>', 'loss plot (.png or .svg)', TRAIN_DEFAULTS.plot)
     .option('--no-plot', 'do not write a loss plot')
     .option('--save <file>', 'save the model with its optimizer and schedule state (safetensors) after every epoch')

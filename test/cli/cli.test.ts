@@ -125,6 +125,7 @@ describe('ffnn flags (in-process)', () => {
     [['train', '--dtype', 'float16'], /Allowed choices are float32, float64/],
     [['train', '--dataset', 'cifar'], /Allowed choices are mnist, random/],
     [['train', 'extra'], /too many arguments/],
+    [['train', '--dataset', 'random', '--no-plot', '--seed', '9007199254740991'], /^ffnn: option '--seed <n>' argument '9007199254740991' is invalid\. --seed must be an integer in \[0, 9007199254740990\]\.$/],
     [['eval'], /missing required argument 'model'/],
     [['eval', 'm.safetensors', '--split', 'val'], /Allowed choices are train, test/],
     [['bench', '--seconds', '0'], /--seconds must be a number > 0/],
@@ -252,6 +253,13 @@ describe('ffnn flags (in-process)', () => {
       expect(d.code).toBe(0);
       expect(d.stdout).toContain('device native (float64)');
     });
+  });
+
+  test('the largest --seed trains (the random test set takes seed + 1)', async () => {
+    const r = await run('train', '--dataset', 'random', ...Q, '--seed', '9007199254740990');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/, seed 9007199254740990\n/);
   });
 
   test('the progress bar on a terminal changes no terminal mode (cursor, line wrap)', () => {
