@@ -38,10 +38,11 @@ export function benchDevice(o: BenchCommandOptions, device: Device): BenchResult
   let steps = 0;
   const t0 = performance.now();
   const budget = o.seconds * 1000;
-  while (performance.now() - t0 < budget) {
+  // at least one timed step: a budget shorter than a step still measures one
+  do {
     step();
     steps++;
-  }
+  } while (performance.now() - t0 < budget);
   const s = (performance.now() - t0) / 1000;
   return { device, samplesPerSec: (steps * B) / s, steps };
 }
@@ -74,7 +75,7 @@ export function runBench(o: BenchCommandOptions): void {
     const info = backend(d).info();
     process.stdout.write(
       `${d.padEnd(6)} ${shape} relu, batch ${o.batchSize}, ${o.dtype}: ${Math.round(r.samplesPerSec).toLocaleString('en-US')} samples/s ` +
-        `(${r.steps} steps; ${info.isa}, ${d === 'native' ? info.threads : 1} thread${d === 'native' && info.threads > 1 ? 's' : ''})\n`,
+        `(${r.steps} step${r.steps === 1 ? '' : 's'}; ${info.isa}, ${d === 'native' ? info.threads : 1} thread${d === 'native' && info.threads > 1 ? 's' : ''})\n`,
     );
   }
 }

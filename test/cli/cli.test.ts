@@ -385,6 +385,12 @@ describe('ffnn (spawned)', () => {
     expect(await ffnnReaderGone('bench', '--seconds', '0.01', '--hidden', '8')).toEqual({ code: 141, stderr: '' });
   });
 
+  test('bench --seconds shorter than one step still times a step', () => {
+    const r = ffnn('bench', '--seconds', '1e-9', '--hidden', '8');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^native 784-8-10 relu, batch 64, float32: [1-9][\d,]* samples\/s \(1 step; /);
+  });
+
   test('bench prints a samples/s figure', () => {
     const r = ffnn('bench', '--seconds', '0.2', '--hidden', '64', '--device', 'all');
     expect(r.code).toBe(0);
