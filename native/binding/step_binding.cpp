@@ -335,12 +335,11 @@ Napi::Value TrainStep(const Napi::CallbackInfo& info) {
     }
     static const char* const names[5] = {".data", ".grad", ".buf", ".m", ".v"};
     for (int k = 0; k < 5; ++k) {
-      const std::string other = "params[" + std::to_string(s) + "]" + names[k];
+      // the message is built only for an error: this runs every step
+      const auto other = [&] { return "an array that does not overlap params[" + std::to_string(s) + "]" + names[k]; };
       const std::uintptr_t bytes = static_cast<std::uintptr_t>(n) * es;
-      if (overlaps(x, static_cast<std::uintptr_t>(B * in) * es, arrays[k], bytes)) {
-        a.range_error("x", "an array that does not overlap " + other, describe(a.at(2)));
-      }
-      if (overlaps(yp, yb, arrays[k], bytes)) a.range_error("y", "an array that does not overlap " + other, describe(yv));
+      if (overlaps(x, static_cast<std::uintptr_t>(B * in) * es, arrays[k], bytes)) a.range_error("x", other(), describe(a.at(2)));
+      if (overlaps(yp, yb, arrays[k], bytes)) a.range_error("y", other(), describe(yv));
     }
   }
   const double loss = p.dtype == DType::F64

@@ -63,6 +63,9 @@ export class TrainStep {
   private planDtype: DType | null = null;
   // the arrays the plan holds, to see when the optimizer or a user replaced one
   private readonly planData: (FloatArray | null)[];
+  // the ArrayBuffers under the parameters and their gradients: x or y in one of them is checked for
+  // overlap (an x in its own buffer, the usual case, costs one lookup a step)
+  private paramBuffers = new Set<ArrayBufferLike>();
   private readonly planGrads: (FloatArray | null)[];
   private readonly planBufs: (FloatArray | null)[];
   private readonly planM: (FloatArray | null)[];
@@ -191,8 +194,6 @@ export class TrainStep {
         rebuild = true;
       }
     }
-    checkDisjoint(xt.data, 'x', params);
-    if (!(yd instanceof Int32Array)) checkDisjoint(yd, 'y', params);
     for (const a of this.scalars) a.paramValue();
     const S = STEP_STATE;
     st[S.lr] = opt.lr;
@@ -234,6 +235,8 @@ export class TrainStep {
     let loss: number;
     try {
       if (rebuild) this.build();
+      if (this.paramBuffers.has(xt.data.buffer)) checkDisjoint(xt.data, 'x', params);
+      if (!(yd instanceof Int32Array) && this.paramBuffers.has(yd.buffer)) checkDisjoint(yd, 'y', params);
       loss = (this.planKernels as Kernels).trainStep(this.plan as StepPlan, B, xt.data, yd);
     } catch (e) {
       this.undo(fresh);
@@ -306,6 +309,7 @@ export class TrainStep {
     this.planKernels = k;
     this.planDevice = net.device;
     this.planDtype = net.dtype;
+    this.paramBuffers = new Set(spec.params.flatMap((p) => [p.data.buffer, p.grad.buffer]));
     spec.params.forEach((p, i) => {
       this.planData[i] = p.data;
       this.planGrads[i] = p.grad;
