@@ -140,10 +140,10 @@ double ce_loss(std::int64_t B, std::int64_t C, const T* q, const T* p, bool stab
   FlushDenormals ftz;
   double total = 0.0;
   for (std::int64_t i = 0; i < B * C; ++i) {
-    // every term, as torch's -(p * log q).sum() and the reference: unstable, a q of 0 where p is 0
-    // gives 0 * -inf = NaN
+    // a zero target adds nothing (0 log q = 0, the entropy convention, as the reference): the one-hot
+    // form equals categorical_ce_loss even where an unclamped q is 0
     const double pv = static_cast<double>(p[i]);
-    total -= pv * std::log(clamp_q(static_cast<double>(q[i]), stable, epsilon));
+    if (pv != 0) total -= pv * std::log(clamp_q(static_cast<double>(q[i]), stable, epsilon));
   }
   return total / static_cast<double>(B);
 }

@@ -22,12 +22,16 @@ describe.each(backends)('NaN propagation ($name)', ({ kernels }) => {
     expect(Number.isNaN(loss)).toBe(true);
   });
 
-  it('ceLoss without clamping: a q of 0 under a p of 0 is 0 * log 0 = NaN (torch\'s -(p * log q).sum()); clamped, finite', () => {
+  it('ceLoss: a q of 0 under a p of 0 adds nothing (0 log 0 = 0), clamped or not, so the one-hot form equals categoricalCELoss; under a p > 0 it is Infinity', () => {
     for (const Ctor of [Float32Array, Float64Array]) {
       const q = new Ctor([0, 0.25, 0.75]);
       const p = new Ctor([0, 0, 1]);
-      expect(Number.isNaN(kernels.ceLoss(1, 3, q, p, false, 1e-8))).toBe(true);
-      expect(kernels.ceLoss(1, 3, q, p, true, 1e-8)).toBeCloseTo(-Math.log(0.75), 6);
+      for (const stable of [false, true]) {
+        expect(kernels.ceLoss(1, 3, q, p, stable, 1e-8)).toBeCloseTo(-Math.log(0.75), 6);
+        expect(kernels.ceLoss(1, 3, q, p, stable, 1e-8)).toBe(kernels.categoricalCELoss(1, 3, q, new Int32Array([2]), stable, 1e-8));
+      }
+      expect(kernels.ceLoss(1, 3, q, new Ctor([1, 0, 0]), false, 1e-8)).toBe(Infinity);
+      expect(Number.isNaN(kernels.ceLoss(1, 3, new Ctor([NaN, 0.5, 0.5]), new Ctor([1, 0, 0]), false, 1e-8))).toBe(true);
     }
   });
 });

@@ -7,8 +7,12 @@ export function ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stabl
   let total = 0;
   for (let i = 0; i < B; i++) {
     for (let j = 0; j < C; j++) {
+      // a zero target adds nothing (0 log q = 0, the entropy convention), so the one-hot form equals
+      // categoricalCELoss even where an unclamped q is 0
+      const pij = p[i * C + j];
+      if (pij === 0) continue;
       const qij = stable ? Math.max(q[i * C + j], epsilon) : q[i * C + j];
-      total -= p[i * C + j] * Math.log(qij);
+      total -= pij * Math.log(qij);
     }
   }
   // a mean over no rows is NaN (0 / 0), as torch's
