@@ -5,7 +5,7 @@
 import { ACT_CODE, type ActName } from '../kernels/types.js';
 import { Parameter, Tensor, arrayCtor } from '../tensor.js';
 import { checkBool, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
-import { Module, type Unchecked } from './module.js';
+import { Module, type OwnOptions, type Unchecked } from './module.js';
 import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { checkFinite, checkLike, checkMatrix } from './validate.js';
 import { Workspace } from './workspace.js';
@@ -16,8 +16,8 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = ['relu', 'sigmoid', '
 export abstract class Activation extends Module implements Unchecked {
   abstract readonly kind: Exclude<ActName, 'identity'>;
 
-  constructor(opts?: ModuleOptions, optionKeys: readonly string[] = MODULE_KEYS) {
-    super(opts, optionKeys);
+  constructor(opts?: ModuleOptions, own?: OwnOptions) {
+    super(opts, own);
   }
 
   private readonly ws = new Workspace();
@@ -82,6 +82,9 @@ export abstract class Activation extends Module implements Unchecked {
 
 export class ReLU extends Activation {
   readonly kind = 'relu' as const;
+  constructor(opts?: ModuleOptions) {
+    super(opts, { cls: ReLU, keys: MODULE_KEYS });
+  }
   override toString(): string {
     return 'ReLU()';
   }
@@ -89,6 +92,9 @@ export class ReLU extends Activation {
 
 export class Sigmoid extends Activation {
   readonly kind = 'sigmoid' as const;
+  constructor(opts?: ModuleOptions) {
+    super(opts, { cls: Sigmoid, keys: MODULE_KEYS });
+  }
   override toString(): string {
     return 'Sigmoid()';
   }
@@ -96,6 +102,9 @@ export class Sigmoid extends Activation {
 
 export class Tanh extends Activation {
   readonly kind = 'tanh' as const;
+  constructor(opts?: ModuleOptions) {
+    super(opts, { cls: Tanh, keys: MODULE_KEYS });
+  }
   override toString(): string {
     return 'Tanh()';
   }
@@ -117,8 +126,8 @@ abstract class ParamActivation extends Activation {
   private readonly learned: Parameter | null;
   protected abstract readonly paramName: 'beta' | 'alpha';
 
-  constructor(name: 'beta' | 'alpha', opts: Record<string, unknown>, fallback: number) {
-    super(opts as ModuleOptions, [...MODULE_KEYS, name, 'learnable']);
+  constructor(name: 'beta' | 'alpha', opts: Record<string, unknown>, fallback: number, cls: OwnOptions['cls']) {
+    super(opts as ModuleOptions, { cls, keys: [...MODULE_KEYS, name, 'learnable'] });
     const value = opts[name] === undefined ? fallback : checkNumber(`options.${name}`, opts[name]);
     if (name === 'alpha' && value === 0) throw rangeError('options.alpha', 'a number other than 0', value);
     const learnable = opts.learnable === undefined ? false : checkBool('options.learnable', opts.learnable);
@@ -153,7 +162,7 @@ export class Swish extends ParamActivation {
   readonly kind = 'swish' as const;
   protected readonly paramName = 'beta' as const;
   constructor(opts?: SwishOptions) {
-    super('beta', checkObject('Swish options', opts), 1);
+    super('beta', checkObject('Swish options', opts), 1, Swish);
   }
   override toString(): string {
     return `Swish(${this.describeParam()})`;
@@ -165,7 +174,7 @@ export class CELU extends ParamActivation {
   readonly kind = 'celu' as const;
   protected readonly paramName = 'alpha' as const;
   constructor(opts?: CELUOptions) {
-    super('alpha', checkObject('CELU options', opts), 1);
+    super('alpha', checkObject('CELU options', opts), 1, CELU);
   }
   override toString(): string {
     return `CELU(${this.describeParam()})`;

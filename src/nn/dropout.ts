@@ -18,7 +18,7 @@ export class Dropout extends Module implements Unchecked {
   private shape: readonly number[] | null = null;
 
   constructor(p = 0.5, opts?: ModuleOptions) {
-    super(opts, MODULE_KEYS);
+    super(opts, { cls: Dropout, keys: MODULE_KEYS });
     checkNumber('p', p);
     if (p < 0 || p > 1) throw rangeError('p', 'a probability in [0, 1]', p);
     this.p = p;

@@ -51,7 +51,7 @@ export class FFNN extends Module {
   private duOut: Tensor | null = null;
 
   constructor(F: number, hidden: readonly number[], activations: ActivationSpec | readonly ActivationSpec[], C: number, opts?: FFNNOptions) {
-    super(opts, [...MODULE_KEYS, 'init', 'beta', 'alpha', 'learnable']);
+    super(opts, { cls: FFNN, keys: [...MODULE_KEYS, 'init', 'beta', 'alpha', 'learnable'] });
     this.F = checkInt('F', F, 1);
     this.C = checkInt('C', C, 1);
     if (!Array.isArray(hidden)) throw typeError('hidden', 'an array of layer widths', hidden);

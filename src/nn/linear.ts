@@ -37,7 +37,7 @@ export class Linear extends Module implements Unchecked {
   private dx: Tensor | null = null;
 
   constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions) {
-    super(opts, [...MODULE_KEYS, 'bias', 'init']);
+    super(opts, { cls: Linear, keys: [...MODULE_KEYS, 'bias', 'init'] });
     const IN = checkInt('inFeatures', inFeatures, 1);
     const OUT = checkInt('outFeatures', outFeatures, 1);
     const o = checkObject('Linear options', opts);

@@ -6,6 +6,12 @@ import type { DType, Kernels } from '../kernels/types.js';
 import { Tensor, type Parameter } from '../tensor.js';
 import { resolveOptions, type ModuleOptions } from './options.js';
 
+// a built-in module's class and the option names it takes
+export interface OwnOptions {
+  cls: abstract new (...args: never[]) => Module;
+  keys: readonly string[];
+}
+
 export abstract class Module {
   private dev: Device;
   private dt: DType;
@@ -16,10 +22,12 @@ export abstract class Module {
   readonly seed: number;
   training = true;
 
-  // optionKeys: the option names a built-in module takes (others are a TypeError); a subclass that
-  // passes its own options through leaves it undefined
-  constructor(opts?: ModuleOptions, optionKeys?: readonly string[]) {
-    const o = resolveOptions(`${new.target.name} options`, opts, optionKeys);
+  // own: the option names a built-in module takes, checked (others are a TypeError) only when that
+  // class itself is constructed: a user's subclass, of Module or of a built-in, passes its own
+  // options through
+  constructor(opts?: ModuleOptions, own?: OwnOptions) {
+    const keys = own !== undefined && new.target === own.cls ? own.keys : undefined;
+    const o = resolveOptions(`${new.target.name} options`, opts, keys);
     this.dev = o.device;
     this.dt = o.dtype;
     this.seed = o.seed;

@@ -22,7 +22,7 @@ export class Softmax extends Module implements Unchecked {
   private y: Tensor | null = null;
 
   constructor(opts?: ModuleOptions) {
-    super(opts, MODULE_KEYS);
+    super(opts, { cls: Softmax, keys: MODULE_KEYS });
   }
 
   forward(x: Tensor): Tensor {

@@ -222,6 +222,25 @@ describe('options', () => {
       }
     }
     expect(new Scaled({ factor: 3, device: 'js' }).factor).toBe(3);
+    // a subclass of a built-in keeps its own options too; the built-in itself still checks
+    class Tagged extends Linear {
+      readonly tag: string;
+      constructor(i: number, o: number, opts: { tag: string; seed?: number }) {
+        super(i, o, opts);
+        this.tag = opts.tag;
+      }
+    }
+    expect(new Tagged(2, 3, { tag: 'first', seed: 1 }).tag).toBe('first');
+    class MyReLU extends ReLU {
+      constructor(opts: { note: string }) {
+        super(opts as never);
+      }
+    }
+    expect(() => new MyReLU({ note: 'x' })).not.toThrow();
+    class MySwish extends Swish {}
+    expect(() => new MySwish({ beta: 2, note: 'x' } as never)).not.toThrow();
+    expect(() => new ReLU({ note: 'x' } as never)).toThrow(/^ReLU options\.note: expected no such option/);
+    expect(() => new Swish({ note: 'x' } as never)).toThrow(/^Swish options\.note/);
   });
 });
 
