@@ -158,6 +158,7 @@ export class Adam extends Optimizer {
         weightDecay: this._weightDecay,
         decoupled: this._decoupled,
         l1: this._l1,
+        ...this.initialLrHyper(),
       },
       state,
       params: this.paramsInfo(),
@@ -169,6 +170,7 @@ export class Adam extends Optimizer {
     const entries = this.checkStateDict(dict, 'Adam');
     const h = dict.hyper;
     const lr = checkNonNegative('dict.hyper.lr', h.lr);
+    const initialLr = this.readInitialLr(h);
     const betas = checkBetas('dict.hyper.betas', h.betas);
     const eps = checkPositive('dict.hyper.eps', h.eps);
     const weightDecay = checkNonNegative('dict.hyper.weightDecay', h.weightDecay);
@@ -183,6 +185,7 @@ export class Adam extends Optimizer {
     }
     // nothing is assigned until everything has been checked
     this._lr = lr;
+    if (initialLr !== undefined) this.initialLr = initialLr;
     this._betas = betas;
     this._eps = eps;
     this._weightDecay = weightDecay;

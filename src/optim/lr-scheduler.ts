@@ -15,7 +15,8 @@ export interface SchedulerStateDict {
   scheduler: 'StepLR' | 'ExponentialLR' | 'CosineAnnealingLR';
   // epochs stepped so far (0 right after construction)
   lastEpoch: number;
-  // the optimizer's lr when the schedule was created
+  // the lr the schedule starts from: the optimizer's initialLr (its lr when its first schedule was
+  // created)
   baseLr: number;
   lastLr: number;
   options: Record<string, number>;
@@ -36,16 +37,18 @@ export abstract class LRScheduler {
 
   protected constructor(optimizer: LrHolder) {
     this.optimizer = checkOptimizer(optimizer);
-    // torch: group.setdefault('initial_lr', group['lr']); base_lrs from initial_lr, so a schedule
-    // created after another (a restart) starts from the first one's base, not the decayed lr
+    // torch: base_lrs from the param group's initial_lr, so a schedule created after another (a
+    // restart) starts from the first one's base, not the decayed lr; recorded by attach() once the
+    // subclass has accepted its options
     const initial = optimizer.initialLr;
-    if (typeof initial === 'number' && Number.isFinite(initial) && initial >= 0) {
-      this.baseLr = initial;
-    } else {
-      this.baseLr = optimizer.lr;
-      if (Object.isExtensible(optimizer)) optimizer.initialLr = optimizer.lr;
-    }
+    this.baseLr = typeof initial === 'number' && Number.isFinite(initial) && initial >= 0 ? initial : optimizer.lr;
     this.lastLr = optimizer.lr;
+  }
+
+  // torch's group.setdefault('initial_lr', group['lr']): the end of each subclass's constructor
+  protected attach(): void {
+    const o = this.optimizer;
+    if (o.initialLr === undefined && Object.isExtensible(o)) o.initialLr = this.baseLr;
   }
 
   // the lr of epoch lastEpoch, from the optimizer's lr of the epoch before
@@ -114,6 +117,7 @@ export class StepLR extends LRScheduler {
     checkKeys('options', o, ['stepSize', 'gamma']);
     this.stepSize = checkInt('options.stepSize', o.stepSize, 1);
     this.gamma = o.gamma === undefined ? 0.1 : checkPositive('options.gamma', o.gamma);
+    this.attach();
   }
 
   protected nextLr(lr: number): number {
@@ -135,6 +139,7 @@ export class ExponentialLR extends LRScheduler {
     const o = checkObject('options', opts);
     checkKeys('options', o, ['gamma']);
     this.gamma = checkPositive('options.gamma', o.gamma);
+    this.attach();
   }
 
   protected nextLr(lr: number): number {
@@ -161,6 +166,7 @@ export class CosineAnnealingLR extends LRScheduler {
     checkKeys('options', o, ['tMax', 'etaMin']);
     this.tMax = checkInt('options.tMax', o.tMax, 1);
     this.etaMin = o.etaMin === undefined ? 0 : checkNonNegative('options.etaMin', o.etaMin);
+    this.attach();
   }
 
   protected nextLr(lr: number): number {

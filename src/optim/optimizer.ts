@@ -64,7 +64,8 @@ export abstract class Optimizer {
   protected _lr: number;
   protected _l1: number;
   // the lr when the first LR schedule on this optimizer was created (torch's 'initial_lr'); set by
-  // that schedule, undefined before
+  // that schedule, undefined before; saved in the state dict's hyper, as torch keeps it in the
+  // param group
   initialLr: number | undefined = undefined;
   // per-parameter scratch for grad + l1 sign(param), created on the first step with l1 != 0
   private readonly l1Scratch: (FloatArray | null)[];
@@ -104,6 +105,15 @@ export abstract class Optimizer {
   abstract get state(): ReadonlyMap<Parameter, ParamState>;
 
   abstract stateDict(): OptimizerStateDict;
+
+  // hyper.initialLr of a state dict, when a schedule set it
+  protected initialLrHyper(): Record<string, number> {
+    return this.initialLr === undefined ? {} : { initialLr: this.initialLr };
+  }
+
+  protected readInitialLr(h: Record<string, unknown>): number | undefined {
+    return h.initialLr === undefined ? undefined : checkNonNegative('dict.hyper.initialLr', h.initialLr);
+  }
 
   abstract loadStateDict(dict: OptimizerStateDict): void;
 

@@ -160,6 +160,7 @@ export class SGD extends Optimizer {
         nesterov: this._nesterov,
         weightDecay: this._weightDecay,
         l1: this._l1,
+        ...this.initialLrHyper(),
       },
       state,
       params: this.paramsInfo(),
@@ -171,6 +172,7 @@ export class SGD extends Optimizer {
     const entries = this.checkStateDict(dict, 'SGD');
     const h = dict.hyper;
     const lr = checkNonNegative('dict.hyper.lr', h.lr);
+    const initialLr = this.readInitialLr(h);
     const momentum = checkNonNegative('dict.hyper.momentum', h.momentum);
     const dampening = checkNumber('dict.hyper.dampening', h.dampening);
     const nesterov = checkBool('dict.hyper.nesterov', h.nesterov);
@@ -183,6 +185,7 @@ export class SGD extends Optimizer {
     }
     // nothing is assigned until everything has been checked
     this._lr = lr;
+    if (initialLr !== undefined) this.initialLr = initialLr;
     this._momentum = momentum;
     this._dampening = dampening;
     this._nesterov = nesterov;

@@ -52,6 +52,46 @@ describe('a schedule created after another starts from the first one\'s base lr 
   });
 });
 
+describe('initialLr across a stop and a refused schedule', () => {
+  it('the optimizer state dict carries initialLr: a restart after a resume starts from it, as uninterrupted', () => {
+    const f = scheduleFixture.restarts.step_then_cosine;
+    const run = (resumeAt: number | null): number[] => {
+      let opt = sgd(f.lr);
+      let s = makeScheduler(f.first[0], opt, f.first[1]);
+      const lrs: number[] = [];
+      for (let e = 0; e < scheduleFixture.epochs; e++) {
+        if (e === f.epochs1) s = makeScheduler(f.second[0], opt, f.second[1]);
+        if (e === resumeAt) {
+          // a fresh process: a new optimizer and schedule, then both state dicts
+          const [od, sd] = [opt.stateDict(), s.stateDict()];
+          opt = sgd(123);
+          s = e < f.epochs1 ? makeScheduler(f.first[0], opt, f.first[1]) : makeScheduler(f.second[0], opt, f.second[1]);
+          opt.loadStateDict(od);
+          s.loadStateDict(sd);
+        }
+        opt.step();
+        s.step();
+        lrs.push(opt.lr);
+      }
+      return lrs;
+    };
+    const straight = run(null);
+    // stopped while the first schedule runs: the second, created after the resume, needs initialLr
+    expect(run(f.epochs1 - 1)).toEqual(straight);
+    expect(run(f.epochs1 + 2)).toEqual(straight);
+    straight.forEach((lr, e) => assertScalarClose(`epoch ${e + 1}`, lr, f.lrs[e], 1e-12, Math.max(Math.abs(f.lrs[e]), 1e-300)));
+  });
+
+  it('a schedule that refuses its options leaves initialLr unset', () => {
+    const opt = sgd(0.1);
+    expect(() => new StepLR(opt, { step_size: 2 } as never)).toThrow(TypeError);
+    expect(opt.initialLr).toBeUndefined();
+    opt.lr = 0.5;
+    new CosineAnnealingLR(opt, { tMax: 2 });
+    expect(opt.initialLr).toBe(0.5);
+  });
+});
+
 describe('schedule state', () => {
   it.each(Object.keys(scheduleFixture.schedules))('%s resumes bitwise from its state dict', (name) => {
     const f = scheduleFixture.schedules[name];
