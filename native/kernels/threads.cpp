@@ -73,12 +73,15 @@ class Pool {
   // starts workers up to n and returns how many there are, at most n: a thread the system refuses
   // (a process or memory limit) leaves the pool smaller, and the caller runs the tasks no worker
   // takes (work(): every pinned task not taken), rather than an exception ending the process
+  // a refusal is remembered (refused_): the calls after it do not pay a failed clone and a C++
+  // throw each
   int grow(int n) {
-    while (started_ < n) {
+    while (started_ < n && !refused_) {
       const int index = started_;
       try {
         std::thread([this, index] { loop(index); }).detach();
       } catch (const std::exception&) {
+        refused_ = true;
         break;
       }
       ++started_;
@@ -142,6 +145,7 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   int started_ = 0;  // workers started (detached, never stopped)
+  bool refused_ = false;  // the system refused a thread: the pool stays at started_
   std::atomic<std::uint64_t> gen_{0};
   std::atomic<int> joined_{CLOSED};
   std::atomic<int> left_{0};

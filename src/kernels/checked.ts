@@ -22,6 +22,7 @@ import {
   checkNumber,
   checkOneOf,
   checkPositive,
+  overlaps,
   rangeError,
   typeError,
 } from '../util/check.js';
@@ -85,12 +86,6 @@ function beta(name: string, v: unknown): number {
   checkNumber(name, v);
   if ((v as number) < 0 || (v as number) >= 1) throw rangeError(name, 'a number in [0, 1)', v);
   return v as number;
-}
-
-// two views of one buffer whose byte ranges overlap
-function overlaps(a: FloatArray, b: FloatArray): boolean {
-  if (a.buffer !== b.buffer) return false;
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 const STEP_LOSSES = ['ffnn', 'cross-entropy', 'mse'] as const;

@@ -26,7 +26,7 @@ import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { MAX_ELEMENTS, Tensor, type Parameter } from '../tensor.js';
-import { allFinite, checkObject, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkObject, overlaps, rangeError, typeError } from '../util/check.js';
 
 export interface TrainStepOptions {
   // a Sequential's loss (default CrossEntropyLoss on its device, as trainFFNN); for an FFNN, a loss
@@ -63,9 +63,11 @@ export class TrainStep {
   private planDtype: DType | null = null;
   // the arrays the plan holds, to see when the optimizer or a user replaced one
   private readonly planData: (FloatArray | null)[];
-  // the ArrayBuffers under the parameters and their gradients: x or y in one of them is checked for
-  // overlap (an x in its own buffer, the usual case, costs one lookup a step)
-  private paramBuffers = new Set<ArrayBufferLike>();
+  // the arrays the plan writes (parameters, gradients, optimizer state), named, and their
+  // ArrayBuffers: an x or y in one of those buffers is checked for overlap (an x in its own buffer,
+  // the usual case, costs one lookup a step)
+  private written: Array<[string, FloatArray]> = [];
+  private writtenBuffers = new Set<ArrayBufferLike>();
   private readonly planGrads: (FloatArray | null)[];
   private readonly planBufs: (FloatArray | null)[];
   private readonly planM: (FloatArray | null)[];
@@ -164,12 +166,12 @@ export class TrainStep {
     const xt = checkMatrix('x', x, this.inFeatures, dtype, net);
     const B = xt.shape[0];
     const C = this.outFeatures;
-    // the activations the module calls would allocate as tensors: each within a tensor's size
-    for (const { linear } of this.layers) {
-      if (B * linear.outFeatures > MAX_ELEMENTS) {
-        const rows = Math.floor(MAX_ELEMENTS / linear.outFeatures);
-        throw rangeError('x', `at most ${rows} rows (${String(linear)}'s output of B rows must fit in ${MAX_ELEMENTS} elements)`, xt);
-      }
+    // the activations the module calls would allocate as tensors: each within a tensor's size (the
+    // widest layer sets the bound)
+    const widest = this.layers.reduce((w, l) => (l.linear.outFeatures > w.outFeatures ? l.linear : w), this.layers[0].linear);
+    if (B * widest.outFeatures > MAX_ELEMENTS) {
+      const rows = Math.floor(MAX_ELEMENTS / widest.outFeatures);
+      throw rangeError('x', `at most ${rows} rows (${String(widest)}'s output of B rows must fit in ${MAX_ELEMENTS} elements)`, xt);
     }
     const yd = this.target(y, B, C, dtype);
     const opt = this.optimizer;
@@ -235,8 +237,8 @@ export class TrainStep {
     let loss: number;
     try {
       if (rebuild) this.build();
-      if (this.paramBuffers.has(xt.data.buffer)) checkDisjoint(xt.data, 'x', params);
-      if (!(yd instanceof Int32Array) && this.paramBuffers.has(yd.buffer)) checkDisjoint(yd, 'y', params);
+      if (this.writtenBuffers.has(xt.data.buffer)) checkDisjoint(xt.data, 'x', this.written);
+      if (this.writtenBuffers.has(yd.buffer)) checkDisjoint(yd, 'y', this.written);
       loss = (this.planKernels as Kernels).trainStep(this.plan as StepPlan, B, xt.data, yd);
     } catch (e) {
       this.undo(fresh);
@@ -309,7 +311,14 @@ export class TrainStep {
     this.planKernels = k;
     this.planDevice = net.device;
     this.planDtype = net.dtype;
-    this.paramBuffers = new Set(spec.params.flatMap((p) => [p.data.buffer, p.grad.buffer]));
+    this.written = spec.params.flatMap((p, i) => {
+      const named: Array<[string, FloatArray | null]> = [
+        [`params[${i}] (${String(params[i])})`, p.data], [`params[${i}].grad`, p.grad],
+        [`the optimizer's state of params[${i}]`, p.buf], [`the optimizer's state of params[${i}]`, p.m], [`the optimizer's state of params[${i}]`, p.v],
+      ];
+      return named.filter((e): e is [string, FloatArray] => e[1] !== null);
+    });
+    this.writtenBuffers = new Set(this.written.map(([, a]) => a.buffer));
     spec.params.forEach((p, i) => {
       this.planData[i] = p.data;
       this.planGrads[i] = p.grad;
@@ -340,14 +349,10 @@ export class TrainStep {
 
 // the step reads x and y while it writes the parameters, their gradients and the optimizer state:
 // none of those may share memory with them (the module calls would give other numbers)
-function checkDisjoint(a: FloatArray, name: string, params: readonly Parameter[]): void {
-  const overlaps = (b: FloatArray | null | undefined): boolean =>
-    b !== null && b !== undefined && a.buffer === b.buffer &&
-    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-  params.forEach((p, i) => {
-    if (overlaps(p.data)) throw rangeError(name, `an array that does not overlap params[${i}] (${String(p)})`, a);
-    if (p.grad !== null && overlaps(p.grad.data)) throw rangeError(name, `an array that does not overlap params[${i}].grad`, a);
-  });
+function checkDisjoint(a: FloatArray | Int32Array, name: string, written: ReadonlyArray<[string, FloatArray]>): void {
+  for (const [what, b] of written) {
+    if (overlaps(a, b)) throw rangeError(name, `an array that does not overlap ${what}`, a);
+  }
 }
 
 // one training step through the module API: for an FFNN without a loss module the problem's loop
