@@ -85,10 +85,17 @@ export async function runTrain(opts: TrainCommandOptions, given: ReadonlySet<str
   const seed = o.seed ?? savedNumber(resumed, 'seed') ?? TRAIN_DEFAULTS.seed;
   const done = savedNumber(resumed, 'epochs') ?? 0;
   const total = o.epochs ?? savedNumber(resumed, 'plannedEpochs') ?? TRAIN_DEFAULTS.epochs;
-  if (resumed !== null && done >= total) {
-    throw new RangeError(`--epochs: ${o.resume} has trained ${done} epochs of ${total} already; pass --epochs greater than ${done} to train on`);
-  }
   const tMax = resumed?.scheduleState?.scheduler === 'CosineAnnealingLR' ? resumed.scheduleState.options?.tMax : undefined;
+  if (resumed !== null && done >= total) {
+    // a cosine schedule's span is the run's length: once trained, there is nothing to continue
+    if (tMax !== undefined && done >= tMax) {
+      throw new RangeError(
+        `--resume: ${o.resume} has trained all ${done} ${done === 1 ? 'epoch' : 'epochs'} of its cosine schedule, which ` +
+          'cannot be extended; start a new run (--save a new file) to train longer',
+      );
+    }
+    throw new RangeError(`--epochs: ${o.resume} has trained ${done} ${done === 1 ? 'epoch' : 'epochs'} of ${total} already; pass --epochs greater than ${done} to train on`);
+  }
   if (tMax !== undefined && tMax !== total) {
     throw new RangeError(`--epochs: expected ${tMax} (the span of the cosine schedule saved in ${o.resume}, which --resume continues), received ${total}`);
   }

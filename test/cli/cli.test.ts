@@ -237,6 +237,12 @@ describe('ffnn flags (in-process)', () => {
       const r = await run('train', '--dataset', 'random', ...Q, '--epochs', '2', '--resume', C);
       expect(r.code).toBe(2);
       expect(lines(r.stderr)).toEqual([`ffnn: --epochs: expected 1 (the span of the cosine schedule saved in ${C}, which --resume continues), received 2`]);
+      // resumed as it is, the finished cosine run says so, rather than asking for more epochs
+      const again = await run('train', '--dataset', 'random', ...Q, '--resume', C);
+      expect(again.code).toBe(2);
+      expect(lines(again.stderr)).toEqual([
+        `ffnn: --resume: ${C} has trained all 1 epoch of its cosine schedule, which cannot be extended; start a new run (--save a new file) to train longer`,
+      ]);
     });
 
     test('flags that agree are accepted; the header shows what the run uses, not the flags\' defaults', async () => {
