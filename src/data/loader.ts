@@ -158,8 +158,8 @@ export class DataLoader implements Iterable<Batch> {
     return out;
   }
 
-  // every label checked: a negative one would leave its sample out of every queue, and the round robin
-  // would never fill the order
+  // every label checked: a class index is an integer in [0, 2^31 - 1] (one outside would wrap in
+  // the Int32Array, or name a class no loss has)
   private labels(): Int32Array {
     const ds = this.dataset;
     if (isContiguous(ds)) {

@@ -5,6 +5,7 @@ import { Tensor } from '../tensor.js';
 import { checkKeys, checkNumber, checkObject, checkOneOf, checkPositive, describe, rangeError, typeError } from '../util/check.js';
 import { TensorDataset, checkClassIndex, checkDataset, isContiguous, itemOf } from './dataset.js';
 import type { Dataset } from './dataset.js';
+import { checkFinite } from '../nn/validate.js';
 
 export type StandardizerMode = 'feature' | 'scalar';
 
@@ -126,17 +127,6 @@ export class Standardizer {
 }
 
 // every element of x (N, F) finite, else a RangeError naming the first bad one by its position
-function checkFinite(name: string, x: Tensor): void {
-  const d = x.data;
-  const F = x.shape[1];
-  for (let k = 0; k < d.length; k++) {
-    // v - v is 0 for every finite v, NaN for NaN and +-Infinity
-    if (d[k] - d[k] !== 0) {
-      throw new RangeError(`${name}: expected finite values, received ${describe(d[k])} at [${Math.floor(k / F)}, ${k % F}]`);
-    }
-  }
-}
-
 function readStats(name: string, v: unknown): Float64Array {
   if (typeof v === 'number') return Float64Array.of(checkNumber(name, v));
   if (!Array.isArray(v) || v.length === 0) throw typeError(name, 'a number or a non-empty number[]', v);
