@@ -1,3 +1,4 @@
+import { kMaxLength } from 'node:buffer';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,13 +213,18 @@ describe('safetensors', () => {
     expect(performance.now() - t0).toBeLessThan(500);
   });
 
-  it('a file over 4 GiB: junk is a FormatError, a tensor no array can hold is one naming its size', () => {
+  it('a file over 4 GiB of junk is a FormatError', () => {
     expect(loadError(sparse(2 ** 32 + 64))).toMatch(/does not start with "{"/);
-    const D = 2 ** 32 + 8;
+  });
+
+  // Node 20 holds at most 4 GiB in one array (kMaxLength); later versions far more, past what a
+  // sparse test file can reach
+  it.skipIf(kMaxLength > 2 ** 33)('a tensor no array can hold is a FormatError naming its size', () => {
+    const D = kMaxLength + 8;
     const head = headerBytes({ big: { dtype: 'U8', shape: [D], data_offsets: [0, D] } });
     const file = sparse(head.length + D, head);
     expect(loadError(file)).toMatch(
-      new RegExp(`tensor "big" is ${D} bytes, over the ${2 ** 32} bytes one array can hold \\(the file is ${head.length + D} bytes\\)`),
+      new RegExp(`tensor "big" is ${D} bytes, over the ${kMaxLength} bytes one array can hold \\(the file is ${head.length + D} bytes\\)`),
     );
   });
 
