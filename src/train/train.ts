@@ -201,7 +201,16 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
       const seconds = (performance.now() - t0) / 1000;
       const info: EpochInfo = { epoch, loss: sum / Math.max(batch, 1), seconds, samplesPerSec: seen / seconds, lr: optimizer.lr };
       if (validation !== undefined) {
-        info.validation = evaluate(net, validation, { loss: lossFn ?? undefined });
+        try {
+          info.validation = evaluate(net, validation, { loss: lossFn ?? undefined });
+        } catch (e) {
+          progress?.abort();
+          // the weights are finite (checked above): the validation inputs overflow the network
+          if (e instanceof NonFiniteError) {
+            throw new NonFiniteError(`trainFFNN: validation after epoch ${epoch} (step ${step - 1}): ${e.message}`, step - 1, e.layer);
+          }
+          throw e;
+        }
         net.train();
       }
       progress?.finish({

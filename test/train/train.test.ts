@@ -274,6 +274,15 @@ describe.each(DEVICES)('trainFFNN on %s', (device) => {
     expect(() => evaluate(big, data)).toThrow(/weights are finite, but the output overflowed/);
   });
 
+  test('validation inputs that overflow the network: a NonFiniteError naming the epoch', () => {
+    const { net, opt } = setup(1, { lr: 0.01 });
+    const x = Tensor.full([4, 8], 3e38);
+    const val = new TensorDataset(x, [0, 1, 2, 0]);
+    expect(() => trainFFNN(net, data, opt, { epochs: 1, batchSize: 10, seed: 1, validation: val })).toThrow(
+      /^trainFFNN: validation after epoch 1 \(step 10\): evaluate: the network's output is not finite/,
+    );
+  });
+
   test('an overflowing layer with finite weights is named', () => {
     const { net, opt } = setup();
     const U = net.U.data;
