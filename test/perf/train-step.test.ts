@@ -342,6 +342,18 @@ describe.skipIf(!hasNative)('native plan safety', () => {
     };
   }
   const x = new Float32Array(8).fill(1);
+  // the same layer with Adam at its first step
+  function adamSpec(): StepPlanSpec {
+    const s = spec();
+    s.optimizer = 'adam';
+    s.params = s.params.map((q) => ({ ...q, m: new Float32Array(q.data.length), v: new Float32Array(q.data.length) }));
+    s.state[STEP_STATE.beta1] = 0.9;
+    s.state[STEP_STATE.beta2] = 0.999;
+    s.state[STEP_STATE.eps] = 1e-8;
+    s.state[STEP_STATE.count] = 1;
+    s.state[STEP_STATE.count + 1] = 1;
+    return s;
+  }
 
   test('a detached parameter array throws, never crashes', () => {
     const s = spec();
@@ -367,14 +379,7 @@ describe.skipIf(!hasNative)('native plan safety', () => {
   });
 
   test('x or y sharing memory with a slot\'s arrays is a RangeError in the binding and at the checked door', () => {
-    const s = spec();
-    s.optimizer = 'adam';
-    s.params = s.params.map((q) => ({ ...q, m: new Float32Array(q.data.length), v: new Float32Array(q.data.length) }));
-    s.state[STEP_STATE.beta1] = 0.9;
-    s.state[STEP_STATE.beta2] = 0.999;
-    s.state[STEP_STATE.eps] = 1e-8;
-    s.state[STEP_STATE.count] = 1;
-    s.state[STEP_STATE.count + 1] = 1;
+    const s = adamSpec();
     const plan = k.createStepPlan(s);
     const door = checked(k);
     const plan2 = door.createStepPlan(s);
@@ -401,14 +406,7 @@ describe.skipIf(!hasNative)('native plan safety', () => {
       expect(() => door.trainStep(door.createStepPlan(s), 2, x, new Int32Array([0, 2])), field).toThrow(re);
     }
     for (const [field, value] of [['beta1', 1], ['beta2', 1], ['eps', 0]] as const) {
-      const s = spec();
-      s.optimizer = 'adam';
-      s.params = s.params.map((q) => ({ ...q, m: new Float32Array(q.data.length), v: new Float32Array(q.data.length) }));
-      s.state[STEP_STATE.beta1] = 0.9;
-      s.state[STEP_STATE.beta2] = 0.999;
-      s.state[STEP_STATE.eps] = 1e-8;
-      s.state[STEP_STATE.count] = 1;
-      s.state[STEP_STATE.count + 1] = 1;
+      const s = adamSpec();
       s.state[STEP_STATE[field]] = value;
       expect(() => door.trainStep(door.createStepPlan(s), 2, x, new Int32Array([0, 2])), field).toThrow(new RegExp(`\\(${field}\\)`));
     }
