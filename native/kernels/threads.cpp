@@ -72,9 +72,8 @@ class Pool {
  private:
   // starts workers up to n and returns how many there are, at most n: a thread the system refuses
   // (a process or memory limit) leaves the pool smaller, and the caller runs the tasks no worker
-  // takes (work(): every pinned task not taken), rather than an exception ending the process
-  // a refusal is remembered (refused_): the calls after it do not pay a failed clone and a C++
-  // throw each
+  // takes (work(): every pinned task not taken), rather than an exception ending the process. the
+  // refusal is remembered, so later calls do not each pay a failed clone and a C++ throw
   int grow(int n) {
     while (started_ < n && !refused_) {
       const int index = started_;
