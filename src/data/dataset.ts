@@ -52,6 +52,36 @@ export function itemOf(ds: Dataset, i: number, name = 'dataset'): [unknown, unkn
   return item as [unknown, unknown];
 }
 
+// the items of a get()-only dataset of at least one sample gathered into rows, each checked: x (N, F)
+// of the first item's size and dtype; y class indices or (N, K) targets as the first item's label
+// says (null without targets: its labels are then neither read nor checked)
+export function gatherRows(name: string, ds: Dataset, targets = true): { x: Tensor; y: Int32Array | Tensor | null } {
+  const N = ds.length;
+  const [x0, y0] = itemOf(ds, 0, name);
+  if (!(x0 instanceof Tensor)) throw typeError(`${name}.get(0)[0]`, 'a Tensor of features', x0);
+  if (targets && !(y0 instanceof Tensor) && typeof y0 !== 'number') {
+    throw typeError(`${name}.get(0)[1]`, 'a class index or a Tensor of targets', y0);
+  }
+  const F = x0.size;
+  const x = Tensor.zeros([N, F], { dtype: x0.dtype });
+  const K = y0 instanceof Tensor ? y0.size : 0;
+  const t = targets && y0 instanceof Tensor ? Tensor.zeros([N, K], { dtype: y0.dtype }) : null;
+  const labels = targets && t === null ? new Int32Array(N) : null;
+  for (let i = 0; i < N; i++) {
+    const [xi, yi] = itemOf(ds, i, name);
+    if (!(xi instanceof Tensor) || xi.size !== F) throw rangeError(`${name}.get(${i})[0]`, `a Tensor of ${F} features`, xi);
+    x.data.set(xi.data, i * F);
+    // an Int32Array would silently truncate or wrap a label: each one is checked
+    if (labels !== null) labels[i] = checkClassIndex(`${name}.get(${i})[1]`, yi);
+    if (t !== null) {
+      if (!(yi instanceof Tensor)) throw typeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets (as ${name}.get(0)[1])`, yi);
+      if (yi.size !== K) throw rangeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets (as ${name}.get(0)[1])`, yi);
+      t.data.set(yi.data, i * K);
+    }
+  }
+  return { x, y: labels ?? t };
+}
+
 function checkIndex(i: unknown, n: number): number {
   if (typeof i !== 'number') throw typeError('i', 'an integer index', i);
   if (!Number.isInteger(i) || i < 0 || i >= n) throw rangeError('i', `an integer in [0, ${n - 1}]`, i);

@@ -2,8 +2,8 @@
 // 'feature' mode keeps one mean/std per feature (sklearn's StandardScaler); 'scalar' mode one over all
 // features (torchvision's Normalize((0.1307,), (0.3081,)) on MNIST).
 import { Tensor } from '../tensor.js';
-import { checkKeys, checkNumber, checkObject, checkOneOf, checkPositive, describe, rangeError, typeError } from '../util/check.js';
-import { TensorDataset, checkClassIndex, checkDataset, isContiguous, itemOf } from './dataset.js';
+import { checkKeys, checkNumber, checkObject, checkOneOf, checkPositive, rangeError, typeError } from '../util/check.js';
+import { TensorDataset, checkDataset, gatherRows, isContiguous } from './dataset.js';
 import type { Dataset } from './dataset.js';
 import { checkFinite } from '../nn/validate.js';
 
@@ -55,7 +55,7 @@ export class Standardizer {
 
   // population mean and std (ddof 0) of x (N, F) or of a dataset's features, accumulated in float64
   fit(data: Dataset | Tensor): this {
-    const x = featuresOf('data', data);
+    const { x } = rowsOf('data', data, false);
     const [N, F] = x.shape;
     if (N === 0) throw rangeError('data', 'at least one sample', x);
     // one NaN or Inf would make its feature's mean and std (or, in scalar mode, all of them) NaN, and
@@ -96,7 +96,7 @@ export class Standardizer {
   transform(data: Dataset): TensorDataset;
   transform(data: Dataset | Tensor): Tensor | TensorDataset {
     if (this.mean === null || this.std === null) throw new Error('Standardizer.transform: call fit() first');
-    const x = featuresOf('data', data);
+    const { x, y } = rowsOf('data', data, true);
     const [N, F] = x.shape;
     if (this.mean.length !== 1 && this.mean.length !== F) {
       throw rangeError('data', `${this.mean.length} features (as fitted)`, x);
@@ -114,8 +114,7 @@ export class Standardizer {
         o[i * F + j] = (s[i * F + j] - this.mean[k]) / this.std[k];
       }
     }
-    if (data instanceof Tensor) return out;
-    return new TensorDataset(out, targetsOf('data', data as Dataset));
+    return y === null ? out : new TensorDataset(out, y);
   }
 
   fitTransform(data: Tensor): Tensor;
@@ -126,57 +125,24 @@ export class Standardizer {
   }
 }
 
-// every element of x (N, F) finite, else a RangeError naming the first bad one by its position
 function readStats(name: string, v: unknown): Float64Array {
   if (typeof v === 'number') return Float64Array.of(checkNumber(name, v));
   if (!Array.isArray(v) || v.length === 0) throw typeError(name, 'a number or a non-empty number[]', v);
   return Float64Array.from(v, (e, j) => checkNumber(`${name}[${j}]`, e));
 }
 
-// x (N, F) of a tensor or a dataset, without copying when the dataset is contiguous
-function featuresOf(name: string, data: unknown): Tensor {
+// x (N, F) of a tensor or a dataset (not copied when the dataset is contiguous), and with targets the
+// dataset's labels (null for a tensor), in one pass over a get()-only dataset
+function rowsOf(name: string, data: unknown, targets: boolean): { x: Tensor; y: Int32Array | Tensor | null } {
   if (data instanceof Tensor) {
     if (data.ndim !== 2) throw rangeError(name, 'a Tensor of shape [N, F]', data);
-    return data;
+    return { x: data, y: null };
   }
   const ds = checkDataset(name, data);
-  if (isContiguous(ds)) return ds.rows().x;
-  const N = ds.length;
-  if (N === 0) throw rangeError(name, 'at least one sample', ds);
-  const x0 = itemOf(ds, 0, name)[0];
-  if (!(x0 instanceof Tensor)) throw typeError(`${name}.get(0)[0]`, 'a Tensor of features', x0);
-  const F = x0.size;
-  const x = Tensor.zeros([N, F], { dtype: x0.dtype });
-  for (let i = 0; i < N; i++) {
-    const xi = itemOf(ds, i, name)[0];
-    if (!(xi instanceof Tensor) || xi.size !== F) throw rangeError(`${name}.get(${i})[0]`, `a Tensor of ${F} features`, xi);
-    x.data.set(xi.data, i * F);
-  }
-  return x;
-}
-
-// the first label says which: class indices (each checked, as an Int32Array would silently truncate
-// or wrap it) or (N, K) targets, each of the first one's size
-function targetsOf(name: string, ds: Dataset): Tensor | Int32Array {
   if (isContiguous(ds)) {
-    const y = ds.rows().y;
-    return y instanceof Int32Array ? y : y.clone();
+    const r = ds.rows();
+    return { x: r.x, y: !targets ? null : r.y instanceof Int32Array ? r.y : r.y.clone() };
   }
-  const N = ds.length;
-  const y0 = itemOf(ds, 0, name)[1];
-  if (y0 instanceof Tensor) {
-    const K = y0.size;
-    const t = Tensor.zeros([N, K], { dtype: y0.dtype });
-    for (let i = 0; i < N; i++) {
-      const y = itemOf(ds, i, name)[1];
-      if (!(y instanceof Tensor)) throw typeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets (as ${name}.get(0)[1])`, y);
-      if (y.size !== K) throw rangeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets (as ${name}.get(0)[1])`, y);
-      t.data.set(y.data, i * K);
-    }
-    return t;
-  }
-  if (typeof y0 !== 'number') throw typeError(`${name}.get(0)[1]`, 'a class index or a Tensor of targets', y0);
-  const labels = new Int32Array(N);
-  for (let i = 0; i < N; i++) labels[i] = checkClassIndex(`${name}.get(${i})[1]`, itemOf(ds, i, name)[1]);
-  return labels;
+  if (ds.length === 0) throw rangeError(name, 'at least one sample', ds);
+  return gatherRows(name, ds, targets);
 }

@@ -12,7 +12,7 @@
 // (out of memory), the promise rejects and the caller's objects are unchanged.
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { checkClassIndex, checkDataset, isContiguous, type Dataset } from '../data/dataset.js';
+import { checkDataset, gatherRows, isContiguous, type Dataset } from '../data/dataset.js';
 import { FormatError, NonFiniteError } from '../errors.js';
 import { FFNN } from '../nn/ffnn.js';
 import { Adam } from '../optim/adam.js';
@@ -21,7 +21,7 @@ import { Optimizer, type OptimizerStateDict, type ParamState } from '../optim/op
 import { SGD } from '../optim/sgd.js';
 import type { ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
-import { arrayCtor, Tensor, type DType, type FloatArray } from '../tensor.js';
+import { Tensor, type FloatArray } from '../tensor.js';
 import { checkObject, rangeError, typeError } from '../util/check.js';
 import { modelConfig, type ModelConfig } from './checkpoint.js';
 import type { EpochInfo, StepInfo, TrainOptions } from './train.js';
@@ -301,27 +301,11 @@ function plainRows(name: string, ds: Dataset): PlainRows {
   }
   const N = ds.length;
   if (N === 0) throw rangeError(name, 'a dataset with at least one sample', 'an empty dataset');
-  const [x0, y0] = ds.get(0);
-  if (!(x0 instanceof Tensor)) throw typeError(`${name}.get(0)[0]`, 'a Tensor of features', x0);
-  const F = x0.size;
-  const x = new (arrayCtor(x0.dtype))(N * F);
-  const labels = typeof y0 === 'number' ? new Int32Array(N) : null;
-  const K = y0 instanceof Tensor ? y0.size : 0;
-  const yDType: DType = y0 instanceof Tensor ? y0.dtype : 'float32';
-  const targets = labels === null ? new (arrayCtor(yDType))(N * K) : null;
-  for (let i = 0; i < N; i++) {
-    const [xi, yi] = ds.get(i);
-    if (!(xi instanceof Tensor) || xi.size !== F) throw rangeError(`${name}.get(${i})[0]`, `a Tensor of ${F} features`, xi);
-    x.set(xi.data, i * F);
-    if (labels !== null) {
-      // within an Int32 (a larger one would wrap in the array), as the DataLoader checks
-      labels[i] = checkClassIndex(`${name}.get(${i})[1]`, yi);
-    } else {
-      if (!(yi instanceof Tensor) || yi.size !== K) throw rangeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets`, yi);
-      (targets as FloatArray).set(yi.data, i * K);
-    }
-  }
-  return { x: { data: x, shape: [N, F] }, y: labels ?? { data: targets as FloatArray, shape: [N, K] } };
+  // gathered into fresh arrays, each item checked (labels within an Int32, as the DataLoader reads them)
+  const { x, y } = gatherRows(name, ds);
+  const plain = { data: x.data, shape: [...x.shape] };
+  if (y instanceof Tensor) return { x: plain, y: { data: y.data, shape: [...y.shape] } };
+  return { x: plain, y: y as Int32Array };
 }
 
 function rowArrays(r: PlainRows): ArrayBufferView[] {
