@@ -94,7 +94,7 @@ export function buildProgram(): Command {
     .option('--plot <file>', 'loss plot (.png or .svg)', TRAIN_DEFAULTS.plot)
     .option('--no-plot', 'do not write a loss plot')
     .option('--save <file>', 'save the model with its optimizer and schedule state (safetensors) after every epoch')
-    .option('--resume <file>', 'continue a run saved with --save: network, optimizer, schedule and their options and standardization come from the file (a flag given with --resume must agree with it), --epochs is the total')
+    .option('--resume <file>', 'continue a run saved with --save: network, optimizer, schedule and their options, standardization, data, batching and seed come from the file (a flag given with --resume must agree with it), --epochs is the total')
     .option('--verbose <level>', '0 quiet, 1 progress per epoch, 2 with test loss and accuracy', int('--verbose', 0, 2), 2)
     .action(async (opts: TrainCommandOptions, cmd: Command) => {
       await runTrain(opts, given(cmd));

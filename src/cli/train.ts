@@ -82,7 +82,7 @@ export async function runTrain(opts: TrainCommandOptions, given: ReadonlySet<str
   checkConflicts(o, given, new Set(Object.keys(saved)), opts.resume);
   if (o.threads !== undefined && o.device === 'native') backend('native').setNumThreads(o.threads);
   const out = process.stdout;
-  const seed = o.seed ?? savedNumber(resumed, 'seed') ?? TRAIN_DEFAULTS.seed;
+  const seed = o.seed ?? TRAIN_DEFAULTS.seed;
   const done = savedNumber(resumed, 'epochs') ?? 0;
   const total = o.epochs ?? savedNumber(resumed, 'plannedEpochs') ?? TRAIN_DEFAULTS.epochs;
   const tMax = resumed?.scheduleState?.scheduler === 'CosineAnnealingLR' ? resumed.scheduleState.options?.tMax : undefined;
@@ -143,7 +143,7 @@ export async function runTrain(opts: TrainCommandOptions, given: ReadonlySet<str
       optimizer,
       schedule: schedule ?? undefined,
       standardizer: standardizer ?? undefined,
-      progress: { epochs: epochsDone, plannedEpochs: total, dataset: o.dataset, seed },
+      progress: { epochs: epochsDone, plannedEpochs: total, ...runOptions(o, trainSet.length, seed) },
     });
   };
   let lastValidation: Evaluation | undefined;
@@ -251,12 +251,23 @@ function checkConflicts(o: TrainCommandOptions, given: ReadonlySet<string>, save
 }
 
 function flagOf(key: keyof TrainCommandOptions): string {
-  return key === 'standardize' ? '--no-standardize' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return key === 'standardize' || key === 'shuffle' ? `--no-${key}` : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+// the data and batching of a run, saved with its progress so that --resume continues on the same
+// samples in the same batches (a file saved before these were kept holds only dataset and seed)
+type RunOptions = Pick<TrainCommandOptions, 'dataset' | 'samples' | 'batchSize' | 'shuffle' | 'stratified' | 'regularizeFrom' | 'seed'> &
+  Partial<Pick<TrainCommandOptions, 'features' | 'classes'>>;
+
+function runOptions(o: TrainCommandOptions, samples: number, seed: number): RunOptions {
+  const r: RunOptions = { dataset: o.dataset, samples, batchSize: o.batchSize, shuffle: o.shuffle, stratified: o.stratified, regularizeFrom: o.regularizeFrom, seed };
+  if (o.dataset === 'random') Object.assign(r, { features: o.features, classes: o.classes });
+  return r;
 }
 
 // what a file given to --resume decides, as the flags that would have made it (only what it holds)
 type Saved = Partial<Pick<TrainCommandOptions,
-  'hidden' | 'act' | 'dtype' | 'standardize' | 'optimizer' | 'lr' | 'weightDecay' | 'l1' | 'momentum' | 'nesterov' | 'schedule' | 'gamma' | 'stepSize'>>;
+  'hidden' | 'act' | 'dtype' | 'standardize' | 'optimizer' | 'lr' | 'weightDecay' | 'l1' | 'momentum' | 'nesterov' | 'schedule' | 'gamma' | 'stepSize'> & RunOptions>;
 
 function savedOptions(m: LoadedModel, file: string): Saved {
   const s: Saved = { hidden: [...m.config.hidden], act: m.net.activations.map((a) => a.kind), dtype: m.config.dtype, standardize: m.standardizer !== null };
@@ -264,6 +275,22 @@ function savedOptions(m: LoadedModel, file: string): Saved {
   const sch = m.scheduleState;
   // a value of the wrong type is left to loadStateDict, which names it
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  // progress: a value of the wrong type is not used (the flag or its default decides)
+  const p = m.progress ?? {};
+  const count = (k: keyof RunOptions, min: number): void => {
+    const v = p[k];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min) Object.assign(s, { [k]: v });
+  };
+  if (p.dataset === 'mnist' || p.dataset === 'random') s.dataset = p.dataset;
+  count('samples', 1);
+  count('batchSize', 1);
+  count('regularizeFrom', 1);
+  count('seed', 0);
+  if (s.dataset === 'random') {
+    count('features', 1);
+    count('classes', 2);
+  }
+  for (const k of ['shuffle', 'stratified'] as const) if (typeof p[k] === 'boolean') s[k] = p[k] as boolean;
   if (opt !== null) {
     if (opt.optimizer !== 'SGD' && opt.optimizer !== 'Adam') {
       throw new FormatError(`metadata ffnn.optimizer: expected optimizer "SGD" or "Adam", found ${JSON.stringify(opt.optimizer)}`, file);
@@ -313,8 +340,10 @@ function resumeOptions(o: TrainCommandOptions, given: ReadonlySet<string>, saved
     if (key === 'act') typed = (o.act.length === 1 ? saved.hidden?.map(() => o.act[0]) ?? o.act : o.act).map((a) => (a === 'sig' ? 'sigmoid' : a));
     if (given.has(key) && JSON.stringify(typed) !== JSON.stringify(v)) {
       const at = `saved in ${file}, which --resume continues`;
+      // a boolean flag is typed only one way: --no-standardize and --no-shuffle off, --nesterov and --stratified on
       if (key === 'standardize') throw new RangeError(`--no-standardize: expected standardized inputs (${at}), received --no-standardize`);
-      if (key === 'nesterov') throw new RangeError(`--nesterov: expected no --nesterov (${file} was saved without it), received --nesterov`);
+      if (key === 'shuffle') throw new RangeError(`--no-shuffle: expected shuffled batches (${at}), received --no-shuffle`);
+      if (key === 'nesterov' || key === 'stratified') throw new RangeError(`${flagOf(key)}: expected no ${flagOf(key)} (${file} was saved without it), received ${flagOf(key)}`);
       throw new RangeError(`${flagOf(key)}: expected ${show(v)} (${key === 'lr' ? 'the initial lr ' : ''}${at}), received ${show(o[key])}`);
     }
     r[key] = v;

@@ -226,6 +226,16 @@ describe('ffnn flags (in-process)', () => {
       [() => C, ['--schedule', 'step'], () => `--schedule: expected cosine (${at(C)}), received step`],
       [() => C, ['--schedule', 'none'], () => `--schedule: expected cosine (${at(C)}), received none`],
       [() => C, ['--lr', '0.01', '--schedule', 'none'], () => `--lr: expected 0.05 (the initial lr ${at(C)}), received 0.01`],
+      // the data and the batches: A was trained on 50 random samples of 20 features in 4 classes, batch 64, seed 1
+      [() => A, ['--dataset', 'mnist'], () => `--dataset: expected random (${at(A)}), received mnist`],
+      [() => A, ['--samples', '60'], () => `--samples: expected 50 (${at(A)}), received 60`],
+      [() => A, ['--features', '21'], () => `--features: expected 20 (${at(A)}), received 21`],
+      [() => A, ['--classes', '5'], () => `--classes: expected 4 (${at(A)}), received 5`],
+      [() => A, ['--batch-size', '32'], () => `--batch-size: expected 64 (${at(A)}), received 32`],
+      [() => A, ['--no-shuffle'], () => `--no-shuffle: expected shuffled batches (${at(A)}), received --no-shuffle`],
+      [() => A, ['--stratified'], () => `--stratified: expected no --stratified (${A} was saved without it), received --stratified`],
+      [() => A, ['--regularize-from', '2'], () => `--regularize-from: expected 1 (${at(A)}), received 2`],
+      [() => A, ['--seed', '2'], () => `--seed: expected 1 (${at(A)}), received 2`],
     ])('%#: a typed flag that disagrees with the file is a usage error naming it and the saved value', async (file, args, msg) => {
       const r = await run('train', '--dataset', 'random', ...Q, '--epochs', '2', '--resume', file(), ...args);
       expect(r.code).toBe(2);
@@ -258,6 +268,19 @@ describe('ffnn flags (in-process)', () => {
       expect(d.stderr).toBe('');
       expect(d.code).toBe(0);
       expect(d.stdout).toContain('device native (float64)');
+    });
+
+    test('the data and the batches come from the file: no data flag is needed to resume', async () => {
+      const e = join(dir, 'resume-E.safetensors');
+      const first = await run('train', '--dataset', 'random', ...Q, '--features', '7', '--classes', '3', '--batch-size', '16', '--stratified', '--seed', '5',
+        '--schedule', 'none', '--save', e);
+      expect(first.stderr).toBe('');
+      // without --dataset random the defaults would be MNIST, its 60,000 samples, batch 64 and seed 1
+      const r = await run('train', '--epochs', '2', '--verbose', '0', '--no-plot', '--resume', e);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^ffnn train: random \(50 train, 10 test\), FFNN\(F=7, .*, batch 16, epochs 2\.\.2 .*, seed 5\n/);
+      expect(loadModel(e).progress).toMatchObject({ epochs: 1, dataset: 'random', samples: 50, features: 7, classes: 3, batchSize: 16, stratified: true, seed: 5 });
     });
   });
 
@@ -318,7 +341,9 @@ describe('ffnn (spawned)', () => {
     expect([m.net.F, [...m.net.hidden], m.net.C]).toEqual([20, [256, 128], 4]);
     expect(m.optimizerState?.optimizer).toBe('SGD');
     expect(m.scheduleState?.scheduler).toBe('CosineAnnealingLR');
-    expect(m.progress).toEqual({ epochs: 2, plannedEpochs: 2, dataset: 'random', seed: 1 });
+    expect(m.progress).toEqual({
+      epochs: 2, plannedEpochs: 2, dataset: 'random', samples: 500, features: 20, classes: 4, batchSize: 64, shuffle: true, stratified: false, regularizeFrom: 1, seed: 1,
+    });
   });
 
   test('--resume continues a run: 1 epoch, then resumed to 3, gives the file of 3 straight epochs, byte for byte', () => {
