@@ -43,13 +43,19 @@ function ffnn(...args: string[]): Run {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// the CLI with a stdout whose reader is gone before it starts (`ffnn ... | head` once head has exited)
-function ffnnReaderGone(...args: string[]): Promise<{ code: number | null; stderr: string }> {
+// the CLI with a stdout (or stderr) whose reader is gone before it starts (`ffnn ... | head` once head
+// has exited); the other stream's text comes back
+function ffnnReaderGone(gone: 'stderr', ...args: string[]): Promise<{ code: number | null; stdout: string }>;
+function ffnnReaderGone(...args: string[]): Promise<{ code: number | null; stderr: string }>;
+function ffnnReaderGone(...args: string[]): Promise<{ code: number | null; stderr?: string; stdout?: string }> {
+  const gone = args[0] === 'stderr' ? 'stderr' : 'stdout';
+  if (gone === 'stderr') args.shift();
+  const other = gone === 'stderr' ? 'stdout' : 'stderr';
   const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.destroy();
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  child[gone].destroy();
+  let text = '';
+  child[other].setEncoding('utf8').on('data', (d: string) => (text += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, [other]: text })));
 }
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
@@ -409,11 +415,13 @@ describe('ffnn (spawned)', () => {
     expect(r.stdout).not.toContain(NO_LINE_WRAP);
   });
 
-  test('a stdout whose reader is gone (EPIPE) ends train and bench quietly with 141, the code of SIGPIPE', async () => {
+  test('a stdout or stderr whose reader is gone (EPIPE) ends train and bench quietly with 141, the code of SIGPIPE', async () => {
     expect(await ffnnReaderGone('train', ...R, '--verbose', '1', '--no-plot', '--save', 'gone.safetensors')).toEqual({ code: 141, stderr: '' });
     // it stopped at the header, before training
     expect(existsSync(join(dir, 'gone.safetensors'))).toBe(false);
     expect(await ffnnReaderGone('bench', '--seconds', '0.01', '--hidden', '8')).toEqual({ code: 141, stderr: '' });
+    // a usage error with its stderr gone: no unhandled EPIPE (exit 1, a stack on stdout)
+    expect(await ffnnReaderGone('stderr', 'train', '--batch-size', '0')).toEqual({ code: 141, stdout: '' });
   });
 
   test('bench --seconds shorter than one step still times a step', () => {
