@@ -16,7 +16,9 @@ for f in cpu threads alloc_count gemm gemm_portable activation linear; do
 done
 $cxx $flags -mavx2 -mfma -c "$k/gemm_avx2.cpp" -o "$out/gemm_avx2.o"
 $cxx $flags -mavx512f -mavx2 -mfma -mprfchw -c "$k/gemm_avx512.cpp" -o "$out/gemm_avx512.o"
-objs="$objs $out/gemm_avx2.o $out/gemm_avx512.o"
+# the peak loops pick their instruction sets with target attributes: base flags for the file
+$cxx $flags -c "$root/bench/native/fma_peak.cpp" -o "$out/fma_peak.o"
+objs="$objs $out/gemm_avx2.o $out/gemm_avx512.o $out/fma_peak.o"
 blas=""
 if [ -f /usr/include/cblas.h ] || [ -f /usr/include/x86_64-linux-gnu/cblas.h ]; then
   if echo 'int main(){}' | $cxx -x c++ - -lopenblas -o "$out/probe" 2>/dev/null; then

@@ -1,6 +1,7 @@
 // verifies, then times, the gemm of every supported path and thread count against OpenBLAS
 // when it is linked in (-DFFNN_HAVE_OPENBLAS). prints GFLOP/s medians of `reps` runs and the ratio
-// to OpenBLAS with the same thread count. built by bench/native/build.sh.
+// to OpenBLAS with the same thread count, after one core's fused multiply-add peak (fma_peak.cpp).
+// built by bench/native/build.sh.
 // usage: gemm_bench [--reps N] [--f64] [--cpu] [--isa NAME] [--threads LIST] [--shapes LIST]
 // --cpu divides by process cpu time instead of wall time (for 1 thread on a shared machine)
 // shapes are MxKxN (c is (M, N), a is (M, K), b is (K, N)); an optional t prefix transposes a.
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "cpu.h"
+#include "fma_peak.h"
 #include "gemm.h"
 #include "threads.h"
 
@@ -212,6 +214,11 @@ int main(int argc, char** argv) {
   std::printf("best path %s; %s, %d repeats, GFLOP/s per %s second\n",
               ffnn::isa_to_name(ffnn::best_isa()), f64 ? "float64" : "float32", reps,
               g_cpu_time ? "cpu" : "wall");
+  // the ceiling of the one-thread float32 figures below (float64: half of it)
+  std::printf("one core's float32 fused multiply-add peak, GFLOP/s (best of 5):");
+  if (ffnn::isa_supported(ffnn::Isa::Avx512)) std::printf(" avx512 %.1f", fma_peak_gflops(true, 5));
+  if (ffnn::isa_supported(ffnn::Isa::Avx2)) std::printf(" avx2 %.1f", fma_peak_gflops(false, 5));
+  std::printf("\n");
   const int failures = f64 ? run<double>(reps, isas, threads, shapes)
                            : run<float>(reps, isas, threads, shapes);
   return failures == 0 ? 0 : 1;
