@@ -241,7 +241,8 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     r.loss = yidx ? categorical_ce_loss<T>(B, C, probs, yidx, true, 1e-8)
                   : ce_loss<T>(B, C, probs, ydense, true, 1e-8);
     if (!std::isfinite(r.loss)) return r;
-    // FFNN.backward: (yHat - y) / B, with the one-hot 1 / B taken off the stored p / B for indices
+    // FFNN.backward: (yHat S - y) / B with S the target row's sum (in double, in column order; yHat - y
+    // with the same bits where S is 1), the one-hot 1 / B taken off the stored p / B for indices
     if (yidx) {
       for (std::int64_t i = 0; i < B * C; ++i) dout[i] = static_cast<T>(static_cast<double>(probs[i]) / static_cast<double>(B));
       for (std::int64_t i = 0; i < B; ++i) {
@@ -249,9 +250,14 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
         d = static_cast<T>(static_cast<double>(d) - invB);
       }
     } else {
-      for (std::int64_t i = 0; i < B * C; ++i) {
-        dout[i] = static_cast<T>((static_cast<double>(probs[i]) - static_cast<double>(ydense[i])) /
-                                 static_cast<double>(B));
+      for (std::int64_t i = 0; i < B; ++i) {
+        const T* yr = ydense + i * C;
+        double S = 0.0;
+        for (std::int64_t j = 0; j < C; ++j) S += static_cast<double>(yr[j]);
+        for (std::int64_t j = 0; j < C; ++j) {
+          dout[i * C + j] = static_cast<T>((static_cast<double>(probs[i * C + j]) * S - static_cast<double>(yr[j])) /
+                                           static_cast<double>(B));
+        }
       }
     }
   } else {

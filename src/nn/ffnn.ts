@@ -4,6 +4,7 @@
 // x is (B, F), W(l) is (in, out), U is (hL, C), yHat and y are (B, C).
 // backward(x, y, yPred) stores fresh gradients (the assignment's loop: forward, backward, step);
 // backward(gradOut) is the Module form and adds, as torch.
+import { ceProbsGrad } from '../kernels/reference/ce-loss.js';
 import type { FloatArray } from '../kernels/types.js';
 import { Rng } from '../random.js';
 import { Tensor, type Parameter } from '../tensor.js';
@@ -154,13 +155,13 @@ export class FFNN extends Module {
     const t = readTarget('y', y, B, C, this.dtype, this.ws);
     // the hidden activations must be those of x: recompute unless x is what forward saw last
     if (this.lastX !== x.data || this.probs === null || this.probs.shape[0] !== B) this.run(x);
-    // d loss / d u(L+1) = (yHat - y) / B
+    // d loss / d u(L+1) = (yHat S - y) / B, S the row's target sum: CELoss's gradient for any
+    // target rows; yHat - y where a row sums to 1 (one-hot, a distribution), with the same bits
     const du = this.ws.get('duOut', B, C, this.dtype);
     const d = du.data;
     const p = yp.data;
     if (t instanceof Tensor) {
-      const td = t.data;
-      for (let i = 0; i < d.length; i++) d[i] = (p[i] - td[i]) / B;
+      ceProbsGrad(B, C, p, t.data, d);
     } else {
       for (let i = 0; i < d.length; i++) d[i] = p[i] / B;
       for (let i = 0; i < B; i++) d[i * C + t[i]] -= 1 / B;

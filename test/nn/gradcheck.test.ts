@@ -54,6 +54,17 @@ describe.each(DEVICES)('gradcheck on %s', (device) => {
     expect(gradcheck(net, x, oneHot).relativeError).toBeLessThan(LIMIT);
   });
 
+  test('FFNN.backward is the gradient of CELoss for target rows that do not sum to 1', () => {
+    const net = new FFNN(6, [5], ['tanh'], 3, { device, dtype: 'float64', seed: 11 });
+    const x = Tensor.randn([4, 6], { dtype: 'float64', seed: 12 });
+    // half a sample's mass, a multi-hot row, a label-smoothed row, an all-zero row
+    const y = new Tensor(new Float64Array([0.5, 0, 0, 1, 1, 0, 0.05, 0.9, 0.05, 0, 0, 0]), [4, 3]);
+    const r = gradcheck(net, x, y);
+    figures.push(`  ${device.padEnd(7)} ${'FFNN, rows summing to 0.5-2'.padEnd(28)} ${r.relativeError.toExponential(2)}`);
+    // (yHat - y) / B was off by 0.33 of the gradient's norm here
+    expect(r.relativeError).toBeLessThan(LIMIT);
+  });
+
   test('Module protocol: Sequential with CrossEntropyLoss and with MSELoss', () => {
     const o = { device, dtype: 'float64' as const };
     const net = new Sequential(

@@ -67,10 +67,19 @@ const BATCHES = [7, 7, 1, 64, 7];
 const F = 12;
 const C = 5;
 
-function batch(step: number, B: number, dtype: DType, oneHot: boolean): [Tensor, Int32Array | Tensor] {
+// targets: class indices, one-hot rows, or multi-hot rows whose sums are not 1 (0.7 and 0.7 + 0.6)
+function batch(step: number, B: number, dtype: DType, target: 'index' | 'one-hot' | 'multi-hot'): [Tensor, Int32Array | Tensor] {
   const x = Tensor.randn([B, F], { seed: 100 + step, dtype });
   const labels = new Int32Array(B).map((_, i) => (i * 3 + step) % C);
-  return [x, oneHot ? Tensor.oneHot(labels, C, { dtype }) : labels];
+  if (target === 'index') return [x, labels];
+  const y = Tensor.oneHot(labels, C, { dtype });
+  if (target === 'multi-hot') {
+    for (let i = 0; i < B; i++) {
+      y.data[i * C + labels[i]] = 0.7;
+      if (i % 2 === 1) y.data[i * C + ((labels[i] + 2) % C)] = 0.6;
+    }
+  }
+  return [x, y];
 }
 
 type ActCase = 'relu' | 'sigmoid' | 'tanh' | 'swish' | 'celu' | 'swish-learnable' | 'celu-learnable' | 'shared-swish';
@@ -111,7 +120,7 @@ describe.each(DEVICES)('TrainStep on %s: bitwise the module calls', (device: Dev
   for (const dtype of ['float32', 'float64'] as const) {
     test.each(ACTS)(`FFNN %s, ${dtype}, every optimizer, batches ${BATCHES.join(' ')}`, (act) => {
       for (const kind of OPTS) {
-        const oneHot = kind === 'nesterov';
+        const target = kind === 'nesterov' ? 'one-hot' : kind === 'adam' ? 'multi-hot' : 'index';
         const a = makeFFNN(act, device, dtype);
         const b = makeFFNN(act, device, dtype);
         const oa = makeOpt(kind, a.parameters(), device);
@@ -126,7 +135,7 @@ describe.each(DEVICES)('TrainStep on %s: bitwise the module calls', (device: Dev
               o.l1 = kind === 'sgd' ? 0.002 : o.l1;
             }
           }
-          const [x, y] = batch(s, B, dtype, oneHot);
+          const [x, y] = batch(s, B, dtype, target);
           const la = ffnnModuleStep(a, oa, x, y);
           const lb = ts.run(x, y);
           expect(Object.is(lb, la), `${act} ${kind} step ${s}: loss ${lb} vs ${la}`).toBe(true);
@@ -156,7 +165,7 @@ describe.each(DEVICES)('TrainStep on %s: bitwise the module calls', (device: Dev
         const ts = new TrainStep(b, ob, { loss: makeLoss() });
         expect(ts.fallback).toBeNull();
         BATCHES.forEach((B, s) => {
-          const [x, labels] = batch(s, B, dtype, false);
+          const [x, labels] = batch(s, B, dtype, 'index');
           const y = dense ? Tensor.randn([B, C], { seed: 7 + s, dtype }) : labels;
           const la = seqModuleStep(a, lossA, oa, x, y);
           const lb = ts.run(x, y);
@@ -248,7 +257,7 @@ describe.each(DEVICES)('TrainStep on %s: bitwise the module calls', (device: Dev
       if (s === 1) {
         for (const net of [a, b]) (net.W[0] as unknown as { data: FloatArray }).data = Tensor.randn(net.W[0].shape, { seed: 9 }).data;
       }
-      const [x, y] = batch(s, 5, 'float32', false);
+      const [x, y] = batch(s, 5, 'float32', 'index');
       expect(Object.is(ts.run(x, y), ffnnModuleStep(a, oa, x, y)), `step ${s}`).toBe(true);
       expectSameState(a, oa, b, ob, `step ${s}`);
     }
@@ -290,7 +299,7 @@ describe('TrainStep falls back to the module calls (same numbers) for what one c
     const ts = new TrainStep(b, ob, loss ? { loss: loss() } : undefined);
     expect(ts.fallback).not.toBeNull();
     for (let s = 0; s < 3; s++) {
-      const [x, y] = batch(s, 4, 'float32', false);
+      const [x, y] = batch(s, 4, 'float32', 'index');
       expect(Object.is(ts.run(x, y), seqModuleStep(a, la, oa, x, y))).toBe(true);
       expectSameState(a, oa, b, ob, `step ${s}`);
     }
@@ -312,7 +321,7 @@ describe.skipIf(!hasNative)('native vs js', () => {
         return { net, ts: new TrainStep(net, makeOpt('momentum', net.parameters(), device)) };
       });
       BATCHES.forEach((B, s) => {
-        const [x, y] = batch(s, B, dtype, false);
+        const [x, y] = batch(s, B, dtype, s % 2 === 1 ? 'multi-hot' : 'index');
         const [ln, lj] = nets.map(({ ts }) => ts.run(x, y));
         expect(Math.abs(ln - lj)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(lj)));
       });

@@ -1,6 +1,7 @@
 // q, p are (B, C) probabilities; target is (B) class indices
 // ceLoss: mean over rows of -sum p * log q, q clamped below at epsilon when stable
 // categoricalCELoss: mean over rows of -log q[target], the one-hot form's value
+// ceProbsGrad: d ceLoss / d logits where q = softmax(logits), FFNN.backward's (q S - p) / B
 import type { FloatArray } from '../types.js';
 
 export function ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stable: boolean, epsilon: number): number {
@@ -29,4 +30,16 @@ export function categoricalCELoss(
   }
   // a mean over no rows is NaN (0 / 0), as torch's
   return total / B;
+}
+
+// grad := (q S - p) / B with S the row's target sum (in double, in column order): the gradient of
+// -sum p log softmax(logits) / B for any target rows; q - p where a row sums to exactly 1 (one-hot),
+// with the same bits, since q * 1 is q. grad may alias q, not p
+export function ceProbsGrad(B: number, C: number, q: FloatArray, p: FloatArray, grad: FloatArray): void {
+  for (let i = 0; i < B; i++) {
+    const row = i * C;
+    let S = 0;
+    for (let j = 0; j < C; j++) S += p[row + j];
+    for (let j = 0; j < C; j++) grad[row + j] = (q[row + j] * S - p[row + j]) / B;
+  }
 }

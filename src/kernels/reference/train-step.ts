@@ -5,7 +5,7 @@
 // x is (B, IN); y is (B) class indices or (B, C) floats
 import { STEP_STATE, type AdamOptions, type FloatArray, type SgdOptions, type StepPlan, type StepPlanSpec } from '../types.js';
 import { ACT_CODE } from '../types.js';
-import { ceLoss, categoricalCELoss } from './ce-loss.js';
+import { ceLoss, categoricalCELoss, ceProbsGrad } from './ce-loss.js';
 import { linearBackward, linearForward } from './linear.js';
 import { mseLoss } from './mse-loss.js';
 import { softmax } from './softmax.js';
@@ -151,7 +151,7 @@ function update(plan: ReferenceStepPlan, s: number): void {
 }
 
 // the loss of a step's output h (B, C) and d loss / d h into dout, as the module path computes them:
-// FFNN (softmax into probs, CELoss, (probs - y) / B) or a Sequential's CrossEntropyLoss / MSELoss.
+// FFNN (softmax into probs, CELoss, (probs S - y) / B with S the target row's sum) or a Sequential's CrossEntropyLoss / MSELoss.
 // NaN when the output (or the probabilities) are not finite, the loss itself when it is not finite
 export function stepLoss(
   spec: StepPlanSpec, B: number, C: number, h: FloatArray, y: FloatArray | Int32Array,
@@ -169,8 +169,7 @@ export function stepLoss(
       for (let i = 0; i < B * C; i++) dout[i] = probs[i] / B;
       for (let i = 0; i < B; i++) dout[i * C + idx[i]] -= 1 / B;
     } else {
-      const t = dense as FloatArray;
-      for (let i = 0; i < B * C; i++) dout[i] = (probs[i] - t[i]) / B;
+      ceProbsGrad(B, C, probs, dense as FloatArray, dout);
     }
   } else {
     if (firstNonFinite(B * C, h) >= 0) return NaN;
