@@ -24,7 +24,7 @@ import { randomSeed } from '../random.js';
 import { Tensor, type FloatArray } from '../tensor.js';
 import { checkObject, rangeError, typeError } from '../util/check.js';
 import { modelConfig, type ModelConfig } from './checkpoint.js';
-import type { EpochInfo, StepInfo, TrainOptions } from './train.js';
+import { defaultVerbose, type EpochInfo, type StepInfo, type TrainOptions } from './train.js';
 
 export interface TrainAsyncOptions extends TrainOptions {
   // how often (ms) the worker sends the steps done so far to onStep (default 50)
@@ -185,6 +185,8 @@ function start(
   }
   // the shuffling seed is drawn here, so that the worker needs no randomness of its own
   if (options.seed === undefined) options.seed = randomSeed();
+  // trainFFNN's default verbosity, decided by the stream here (the worker's stream is a proxy)
+  if (options.verbose === undefined) options.verbose = defaultVerbose(stream);
 
   const named = net.namedParameters();
   const netParams = named.map(([, p]) => p);

@@ -52,9 +52,10 @@ export interface TrainOptions {
   // there, so 1 + 1 epochs with a save and load between are the same run as 2 epochs with the same seed
   initialEpoch?: number;
   batchSize?: number;
-  // must be the network's device when given (the problem's `device` argument)
-  device?: Device;
-  // 0 silent, 1 a progress bar per epoch, 2 also validation loss and accuracy per epoch
+  // the problem's `device` argument: 'cpu' (any network) or the network's own device
+  device?: Device | 'cpu';
+  // 0 silent, 1 a progress bar per epoch, 2 also validation loss and accuracy per epoch; default 1
+  // when the progress stream is a terminal, else 0
   verbose?: 0 | 1 | 2;
   shuffle?: boolean;
   seed?: number;
@@ -88,6 +89,12 @@ interface Regularized {
   l1: number;
 }
 
+// the default verbosity: a progress bar per epoch on a terminal (the problem statement asks the training
+// function to show what it is doing), nothing where the output is a file, a pipe or a test runner's
+export function defaultVerbose(stream: ProgressStream): 0 | 1 {
+  return stream.isTTY === true ? 1 : 0;
+}
+
 export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: TrainOptions): number[] {
   if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
   checkDataset('dataset', dataset);
@@ -100,10 +107,13 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
   const epochs = o.epochs === undefined ? 1 : checkInt('options.epochs', o.epochs, 0);
   const initialEpoch = o.initialEpoch === undefined ? 0 : checkInt('options.initialEpoch', o.initialEpoch, 0);
   const batchSize = o.batchSize === undefined ? 1 : checkInt('options.batchSize', o.batchSize, 1);
-  if (o.device !== undefined && checkOneOf('options.device', o.device, DEVICES) !== net.device) {
-    throw rangeError('options.device', `the network's device '${net.device}' (create the network with {device: '${o.device}'})`, o.device);
+  // 'cpu' (the problem statement's, and torch's, name) is whichever device the network is on: all three
+  // run on the CPU. a device is chosen when the network is made; training does not move it
+  if (o.device !== undefined && o.device !== 'cpu' && checkOneOf('options.device', o.device, ['cpu', ...DEVICES]) !== net.device) {
+    throw rangeError('options.device', `'cpu' or the network's device '${net.device}' (create the network with {device: '${o.device}'})`, o.device);
   }
-  const verbose = o.verbose === undefined ? 0 : checkInt('options.verbose', o.verbose, 0, 2);
+  const stream = (o.stream as ProgressStream | undefined) ?? process.stdout;
+  const verbose = o.verbose === undefined ? defaultVerbose(stream) : checkInt('options.verbose', o.verbose, 0, 2);
   const shuffle = o.shuffle === undefined ? true : checkBool('options.shuffle', o.shuffle);
   const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);
   const schedule = o.schedule as Schedule | undefined;
@@ -144,7 +154,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     (net instanceof FFNN || net instanceof Sequential) && (optimizer instanceof SGD || optimizer instanceof Adam)
       ? new TrainStep(net, optimizer, lossFn === null ? undefined : { loss: lossFn })
       : null;
-  const progress = verbose > 0 ? new EpochProgress((o.stream as ProgressStream | undefined) ?? process.stdout) : null;
+  const progress = verbose > 0 ? new EpochProgress(stream) : null;
   const reg = optimizer as unknown as Regularized;
   const saved = { weightDecay: reg.weightDecay, l1: reg.l1 };
   const losses: number[] = [];

@@ -95,6 +95,13 @@ describe('same result as trainFFNN', () => {
     let text = '';
     await trainFFNNAsync(net, ds, opt, { epochs: 2, batchSize: 20, seed: 1, verbose: 1, stream: { write: (s: string) => (text += s) } });
     expect(text).toMatch(/^epoch 1\/2 {2}loss \d\.\d{4} .*\nepoch 2\/2 {2}loss \d\.\d{4} .*\n$/);
+    // without verbose: progress where the caller's stream is a terminal (as trainFFNN), none elsewhere
+    let tty = '';
+    let pipe = '';
+    await trainFFNNAsync(net, ds, opt, { epochs: 1, batchSize: 20, seed: 1, stream: { write: (s: string) => (tty += s), isTTY: true } });
+    await trainFFNNAsync(net, ds, opt, { epochs: 1, batchSize: 20, seed: 1, stream: { write: (s: string) => (pipe += s) } });
+    expect(tty).toMatch(/epoch 1\/1/);
+    expect(pipe).toBe('');
   });
 
   it('a non-finite loss rejects with the NonFiniteError of trainFFNN, the model as trainFFNN leaves it', async () => {

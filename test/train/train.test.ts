@@ -102,14 +102,26 @@ describe.each(DEVICES)('trainFFNN on %s', (device) => {
     expect(firstBatches).toHaveLength(2);
   });
 
-  test('verbose 0 (the default) prints nothing', () => {
+  test('verbose 0 prints nothing; so does the default where the stream is not a terminal', () => {
     const spy = vi.spyOn(process.stdout, 'write');
     const rec = new Recorder(true);
+    const pipe = new Recorder(false);
     const { net, opt } = setup();
-    trainFFNN(net, data, opt, { epochs: 2, batchSize: 10, seed: 1, stream: rec, validation: data });
+    trainFFNN(net, data, opt, { epochs: 2, batchSize: 10, seed: 1, stream: rec, validation: data, verbose: 0 });
+    trainFFNN(net, data, opt, { epochs: 2, batchSize: 10, seed: 1, stream: pipe, validation: data });
     trainFFNN(net, data, opt, { epochs: 1, batchSize: 10, seed: 1, verbose: 0 });
     expect(rec.text).toBe('');
+    expect(pipe.text).toBe('');
     expect(spy).not.toHaveBeenCalled();
+  });
+
+  test('the default on a terminal is verbose 1: the problem statement\'s call shows its progress', () => {
+    const rec = new Recorder(true);
+    const { net, opt } = setup();
+    trainFFNN(net, data, opt, { epochs: 2, batchSize: 10, seed: 1, stream: rec, device: 'cpu' });
+    expect(rec.text).toMatch(/epoch 1\/2[\s\S]*epoch 2\/2/);
+    // verbose 1 has no validation figures
+    expect(rec.text).not.toMatch(/val /);
   });
 
   test('verbose 1 on a stream that is not a terminal: one line per epoch with loss and samples/s', () => {
@@ -428,8 +440,8 @@ describe('trainFFNN arguments', () => {
     ['epochs value', () => trainFFNN(net, ds, opt, { epochs: -1 }), RangeError, /^options\.epochs: expected an integer >= 0, received -1/],
     ['batchSize 0', () => trainFFNN(net, ds, opt, { batchSize: 0 }), RangeError, /^options\.batchSize: expected an integer >= 1, received 0/],
     ['batchSize 2.5', () => trainFFNN(net, ds, opt, { batchSize: 2.5 }), RangeError, /^options\.batchSize: expected an integer/],
-    ['device mismatch', () => trainFFNN(net, ds, opt, { device: 'native' }), RangeError, /^options\.device: expected the network's device 'js'/],
-    ['device name', () => trainFFNN(net, ds, opt, { device: 'gpu' as never }), RangeError, /^options\.device: expected one of 'native', 'js'/],
+    ['device mismatch', () => trainFFNN(net, ds, opt, { device: 'native' }), RangeError, /^options\.device: expected 'cpu' or the network's device 'js'/],
+    ['device name', () => trainFFNN(net, ds, opt, { device: 'cuda' as never }), RangeError, /^options\.device: expected one of 'cpu', 'native', 'js', 'wasm', received "cuda"/],
     ['verbose', () => trainFFNN(net, ds, opt, { verbose: 3 as never }), RangeError, /^options\.verbose: expected an integer in \[0, 2\]/],
     ['shuffle', () => trainFFNN(net, ds, opt, { shuffle: 1 as never }), TypeError, /^options\.shuffle: expected a boolean/],
     ['seed', () => trainFFNN(net, ds, opt, { seed: -3 }), RangeError, /^options\.seed: expected an integer >= 0/],
