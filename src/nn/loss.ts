@@ -16,7 +16,14 @@ export interface CELossOptions {
   device?: Device;
 }
 
-function ceOptions(opts: unknown): { stable: boolean; epsilon: number; k: Kernels } {
+// the options object, or the problem statement's positional form (stable, epsilon): CELoss(Q, P, false, 1e-8)
+function ceOptions(opts: unknown, epsilonArg?: unknown): { stable: boolean; epsilon: number; k: Kernels } {
+  if (typeof opts === 'boolean') {
+    const epsilon = epsilonArg === undefined ? 1e-8 : checkNumber('epsilon', epsilonArg);
+    if (epsilon <= 0) throw rangeError('epsilon', 'a number > 0', epsilon);
+    return { stable: opts, epsilon, k: backend('native') };
+  }
+  if (epsilonArg !== undefined) throw typeError('epsilon', 'no fourth argument after an options object', epsilonArg);
   const o = checkObject('options', opts);
   checkKeys('options', o, ['stable', 'epsilon', 'device']);
   const stable = o.stable === undefined ? true : checkBool('options.stable', o.stable);
@@ -26,23 +33,38 @@ function ceOptions(opts: unknown): { stable: boolean; epsilon: number; k: Kernel
   return { stable, epsilon, k: backend(device) };
 }
 
-// mean over rows of CE(p_i, q_i) = -sum_x p_i(x) log q_i(x); Q is the approximation, P the target
-export function CELoss(Q: Tensor, P: Tensor, opts?: CELossOptions): number {
-  const { stable, epsilon, k } = ceOptions(opts);
+// mean over rows of CE(p_i, q_i) = -sum_x p_i(x) log q_i(x); Q is the approximation, P the target:
+// a (B, C) tensor, or class indices (B), for which it is CategoricalCELoss (the one-hot form's value)
+export function CELoss(Q: Tensor, P: Tensor | Indices, opts?: CELossOptions): number;
+export function CELoss(Q: Tensor, P: Tensor | Indices, stable?: boolean, epsilon?: number): number;
+export function CELoss(Q: Tensor, P: Tensor | Indices, opts?: CELossOptions | boolean, epsilon?: number): number {
+  // a 2-D tensor is a distribution per row; indices are an Int32Array, an array or a 1-D tensor
+  if (!(P instanceof Tensor) && !(P instanceof Int32Array) && !Array.isArray(P)) {
+    throw typeError('P', 'a Tensor of shape [B, C] or class indices (an Int32Array or an array of integers)', P);
+  }
+  if (!(P instanceof Tensor) || P.shape.length === 1) return categorical('P', Q, P, opts, epsilon);
+  const { stable, epsilon: eps, k } = ceOptions(opts, epsilon);
   const q = checkMatrix('Q', Q, undefined, checkTensor('Q', Q).dtype, 'Q');
   checkLike('P', P, q.shape[0], q.shape[1], q.dtype, 'the shape and dtype of Q');
   checkFinite('Q', q);
   checkFinite('P', P);
-  return k.ceLoss(q.shape[0], q.shape[1], q.data, P.data, stable, epsilon);
+  return k.ceLoss(q.shape[0], q.shape[1], q.data, P.data, stable, eps);
 }
 
 // CELoss against the one-hot form of class indices, without building it
-export function CategoricalCELoss(Q: Tensor, target: Indices, opts?: CELossOptions): number {
-  const { stable, epsilon, k } = ceOptions(opts);
+export function CategoricalCELoss(Q: Tensor, target: Indices, opts?: CELossOptions): number;
+export function CategoricalCELoss(Q: Tensor, target: Indices, stable?: boolean, epsilon?: number): number;
+export function CategoricalCELoss(Q: Tensor, target: Indices, opts?: CELossOptions | boolean, epsilon?: number): number {
+  return categorical('target', Q, target, opts, epsilon);
+}
+
+// name: the argument that holds the indices
+function categorical(name: string, Q: Tensor, target: Indices, opts: unknown, epsilonArg: unknown): number {
+  const { stable, epsilon, k } = ceOptions(opts, epsilonArg);
   const q = checkMatrix('Q', Q, undefined, checkTensor('Q', Q).dtype, 'Q');
   checkFinite('Q', q);
   const [B, C] = q.shape;
-  const t = readIndices('target', target, B, C, null);
+  const t = readIndices(name, target, B, C, null);
   return k.categoricalCELoss(B, C, q.data, t, stable, epsilon);
 }
 

@@ -119,6 +119,15 @@ describe.each(DEVICES)('FFNN on %s', (device) => {
       expect(CELoss(z, t, { device, epsilon: 1e-3 })).toBeCloseTo(-Math.log(1e-3), 3);
       expect(CELoss(z, t, { device, stable: false })).toBe(Infinity);
       expect(CategoricalCELoss(z, [0], { device })).toBe(CELoss(z, t, { device }));
+      // class indices make CELoss the categorical form: the problem's loop on a DataLoader's labels
+      expect(CELoss(q, labels, { device })).toBe(a);
+      expect(CELoss(q, Int32Array.from(labels), { device })).toBe(a);
+      expect(CELoss(q, Tensor.from(labels, { dtype }), { device })).toBe(a);
+      // the problem's positional form, CELoss(Q, P, estable, epsilon)
+      expect(CELoss(z, t, false)).toBe(Infinity);
+      expect(CELoss(z, t, true, 1e-3)).toBe(CELoss(z, t, { epsilon: 1e-3 }));
+      expect(CategoricalCELoss(z, [0], true, 1e-3)).toBe(CELoss(z, t, { epsilon: 1e-3 }));
+      expect(CELoss(z, [0], false)).toBe(Infinity);
     });
   });
 });

@@ -201,6 +201,10 @@ for (const device of ['native', 'js', 'wasm'] as const) {
 // ------------------------------------------------------------------------------------------ losses
 const Q = Tensor.from([[0.2, 0.8], [0.5, 0.5]]);
 bad('CELoss: shapes differ', () => CELoss(Q, Tensor.zeros([2, 3])), RangeError, /^P: expected a tensor of shape \[2, 2\]/);
+bad('CELoss: P neither a tensor nor indices', () => CELoss(Q, null as never), TypeError, /^P: expected a Tensor of shape \[B, C\] or class indices/);
+bad('CELoss: class index out of range', () => CELoss(Q, [0, 2]), RangeError, /^P\[1\]: expected an integer class index in \[0, 1\]/);
+bad('CELoss: epsilon after an options object', () => CELoss(Q, Q, {} as never, 1e-3), TypeError, /^epsilon: expected no fourth argument/);
+bad('CELoss: positional epsilon negative', () => CELoss(Q, Q, true, -1), RangeError, /^epsilon: expected a number > 0, received -1/);
 bad('CELoss: Q a plain array', () => CELoss([[1]] as never, Q), TypeError, /^Q: expected a Tensor/);
 bad('CELoss: epsilon negative', () => CELoss(Q, Q, { epsilon: -1 }), RangeError, /^options\.epsilon: /);
 bad('CELoss: epsilon NaN', () => CELoss(Q, Q, { epsilon: NaN }), RangeError, /^options\.epsilon: .*received NaN/);
