@@ -3,7 +3,7 @@
 import type { DType, FloatArray } from './kernels/types.js';
 import { Rng, randomSeed } from './random.js';
 import { nativeAddon } from './kernels/native.js';
-import { checkInt, checkNumber, checkObject, checkOneOf, rangeError, typeError } from './util/check.js';
+import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from './util/check.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
@@ -69,6 +69,8 @@ export function checkShape(name: string, shape: unknown): number {
     const d = shape[i];
     if (typeof d !== 'number') throw typeError(`${name}[${i}]`, 'a non-negative integer', d);
     if (!Number.isInteger(d) || d < 0) throw rangeError(`${name}[${i}]`, 'a non-negative integer', d);
+    // each dimension bounded too: a zero beside huge ones would make the product NaN (Infinity * 0)
+    if (d > MAX_ELEMENTS) throw rangeError(`${name}[${i}]`, `at most ${MAX_ELEMENTS}`, d);
     n *= d;
   }
   if (n > MAX_ELEMENTS) {
@@ -77,15 +79,19 @@ export function checkShape(name: string, shape: unknown): number {
   return n;
 }
 
-function readDType(opts: unknown, fallback: DType = 'float32'): DType {
+// the dtype of an options object whose keys are among `keys` (a misspelt option is an error)
+function readDType(opts: unknown, fallback: DType = 'float32', keys: readonly string[] = ['dtype']): DType {
   const o = checkObject('options', opts);
+  checkKeys('options', o, keys);
   return o.dtype === undefined ? fallback : checkOneOf('options.dtype', o.dtype, DTYPES);
 }
 
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  readonly data: FloatArray;
+  // the array behind `data` (own and enumerable, so deep equality and JSON still see the values)
+  private _data: FloatArray;
+  readonly #size: number;
 
   // wraps `data` without copying; its length must equal the product of `shape`
   constructor(data: FloatArray, shape: readonly number[]) {
@@ -96,13 +102,28 @@ export class Tensor {
     if (n !== data.length) {
       throw rangeError('data', `${n} elements for shape [${shape.join(', ')}]`, data);
     }
-    this.data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtypeOf(data);
+    this._data = data;
+    this.#size = n;
   }
 
+  // the product of the shape, fixed for the tensor's life
   get size(): number {
-    return this.data.length;
+    return this.#size;
+  }
+
+  get data(): FloatArray {
+    return this._data;
+  }
+
+  // the array may be replaced (TrainStep and the modules follow it), by one of the same type and
+  // length: a shorter one would leave the kernels reading past its end (stale wasm memory, NaN in js)
+  set data(v: FloatArray) {
+    const Want = this.dtype === 'float64' ? Float64Array : Float32Array;
+    if (!(v instanceof Want)) throw typeError('data', `a ${Want.name} (the tensor's dtype)`, v);
+    if (v.length !== this.#size) throw rangeError('data', `${this.#size} elements for shape [${this.shape.join(', ')}]`, v);
+    this._data = v;
   }
 
   get ndim(): number {
@@ -129,7 +150,7 @@ export class Tensor {
   ): Tensor {
     const o = checkObject('options', opts);
     const fallback: DType = values instanceof Float64Array ? 'float64' : 'float32';
-    const dtype = readDType(opts, fallback);
+    const dtype = readDType(opts, fallback, ['dtype', 'shape']);
     let shape: number[];
     let flat: ArrayLike<number>;
     if (ArrayBuffer.isView(values)) {
@@ -163,7 +184,7 @@ export class Tensor {
   // standard normal samples (times std, plus mean) from the seeded xoshiro128** generator
   static randn(shape: readonly number[], opts?: RandnOptions): Tensor {
     const o = checkObject('options', opts);
-    const t = Tensor.zeros(shape, { dtype: readDType(opts) });
+    const t = Tensor.zeros(shape, { dtype: readDType(opts, 'float32', ['dtype', 'seed', 'mean', 'std']) });
     const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);
     const mean = o.mean === undefined ? 0 : checkNumber('options.mean', o.mean);
     const std = o.std === undefined ? 1 : checkNumber('options.std', o.std);
@@ -178,7 +199,7 @@ export class Tensor {
     if (labels === null || typeof labels !== 'object' || typeof (labels as { length?: unknown }).length !== 'number') {
       throw typeError('labels', 'an array or typed array of class indices', labels);
     }
-    checkInt('C', C, 1);
+    checkInt('C', C, 1, MAX_ELEMENTS);
     const B = labels.length;
     const t = Tensor.zeros([B, C], opts);
     for (let i = 0; i < B; i++) {
@@ -245,6 +266,7 @@ export class Parameter extends Tensor {
   }
 
   static fromTensor(t: Tensor, name = ''): Parameter {
+    if (!(t instanceof Tensor)) throw typeError('t', 'a Tensor', t);
     return new Parameter(t.data, t.shape, name);
   }
 
