@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { checked } from '../../src/kernels/checked.js';
 import { ACT_CODE, type Kernels } from '../../src/kernels/types.js';
-import { backends } from '../helpers/backends.js';
+import { WasmMemory, type WasmExports } from '../../src/kernels/wasm/memory.js';
+import { backends, wasm } from '../helpers/backends.js';
 
 type Ctor = typeof TypeError | typeof RangeError;
 // [argument index or option name, bad value, error class, message fragment]
@@ -264,5 +265,23 @@ describe.each(backends)('checked($name)', ({ kernels }) => {
     k.actBackward(2, 2, f64(4), f64(4), ACT_CODE.tanh, 0, f64(4), null);
     expect(k.softmaxCrossEntropy(1, 2, f64(2, 0), new Int32Array([1]), null, null)).toBeCloseTo(Math.log(2), 12);
     expect(k.mseLoss(2, f64(2, 1), f64(2, 0), 'sum', null)).toBe(2);
+  });
+});
+
+describe.skipIf(wasm === null)('the raw wasm kernels, behind the checked door', () => {
+  it('refuse an array shorter than the call reads, rather than read what an earlier call left in memory', () => {
+    const k = (wasm as NonNullable<typeof wasm>).kernels;
+    // an earlier call leaves its operands in linear memory
+    k.gemm(false, false, 2, 3, 4, 1, f32(8, 1000), f32(12, 1000), 0, f32(6));
+    expect(() => k.gemm(false, false, 2, 3, 4, 1, f32(7), f32(12), 0, f32(6))).toThrow(
+      new RangeError('wasm kernels: an argument of 7 elements where the call reads 8'),
+    );
+  });
+
+  it('a call past 4 GiB, or one the engine cannot grow memory for, is a RangeError that says so', () => {
+    const memory = { buffer: new ArrayBuffer(65536), grow: () => { throw new RangeError('WebAssembly.Memory.grow(): Unable to grow instance memory'); } };
+    const m = new WasmMemory({ memory, gemm_workspace: () => 0 } as unknown as WasmExports);
+    expect(() => m.reserve(2 ** 32 + 64)).toThrow(/^wasm kernels: a call needs 4294967360 bytes of WebAssembly memory \(over the 4 GiB a wasm module can address\); use device 'native' or 'js'/);
+    expect(() => m.reserve(3 * 65536)).toThrow(/^wasm kernels: a call needs 196608 bytes of WebAssembly memory \(the engine refused to grow it: WebAssembly\.Memory\.grow\(\): Unable/);
   });
 });

@@ -35,9 +35,11 @@ function layout(a: FloatArray): Layout {
   return new Layout(wasmMemory(), a.BYTES_PER_ELEMENT);
 }
 
-// the first n elements of src into memory at byte offset off
+// the first n elements of src into memory at byte offset off. a shorter src is an error, never a
+// silent clamp: the rest of the region would hold whatever an earlier call (another model's) left
 export function put(m: WasmMemory, off: number, src: FloatArray, n: number): void {
   if (n === 0 || off < 0) return;
+  if (src.length < n) throw new RangeError(`wasm kernels: an argument of ${src.length} elements where the call reads ${n}`);
   const s = src.length === n ? src : src.subarray(0, n);
   if (src instanceof Float64Array) m.f64.set(s, off / 8);
   else m.f32.set(s, off / 4);

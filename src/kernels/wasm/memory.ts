@@ -64,7 +64,15 @@ export class WasmMemory {
   reserve(end: number): boolean {
     const mem = this.x.memory;
     if (mem.buffer.byteLength < end) {
-      mem.grow(Math.ceil((end - mem.buffer.byteLength) / PAGE));
+      // 32-bit wasm addresses 4 GiB at most, and the engine or the machine may give less
+      const refuse = (why: string): RangeError =>
+        new RangeError(`wasm kernels: a call needs ${end} bytes of WebAssembly memory (${why}); use device 'native' or 'js' for work this large`);
+      if (end > 2 ** 32) throw refuse('over the 4 GiB a wasm module can address');
+      try {
+        mem.grow(Math.ceil((end - mem.buffer.byteLength) / PAGE));
+      } catch (e) {
+        throw refuse(`the engine refused to grow it: ${e instanceof Error ? e.message : String(e)}`);
+      }
       this.grows++;
     }
     return this.refresh();
