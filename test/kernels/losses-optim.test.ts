@@ -106,6 +106,28 @@ describe.each(backends)('losses and optimizers on $name', ({ kernels: k }: { ker
       assertScalarClose('nesterov', run({ ...plain, momentum: 0.9, nesterov: true }, 2), 1 - 0.095 - 0.1355, tol);
     });
 
+    it.runIf(dtype === 'float32')('sgdStep float32: each add_ with an alpha is one fused multiply-add, also where a double rounding lands on a float midpoint', () => {
+      // three elements: two through a vector path's lanes, one through a scalar tail
+      type O = { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov?: boolean; firstStep?: boolean };
+      const step = (p0: number, g0: number, buf0: number | null, o: O): number[] => {
+        const p = new F(3).fill(p0);
+        const buf = buf0 === null ? null : new F(3).fill(buf0);
+        k.sgdStep(3, p, new F(3).fill(g0), buf, { nesterov: false, firstStep: false, ...o });
+        return [...p, ...(buf ?? [])];
+      };
+      const a = 2 ** -12;
+      // p wd = 2^-24 + 2^-60: g + p wd rounds once to 1 + 2^-23 (twice: to 1); then p - g cancels to 2^-12 - 2^-23 (2^-12)
+      expect(step(1 + a, 1, null, { lr: 1, momentum: 0, dampening: 0, weightDecay: 2 ** -24 * (1 - a + a * a) })).toEqual(Array(3).fill(a - 2 ** -23));
+      // lr g = 2^-25 + 2^-61: 1 - lr g rounds once to 1 - 2^-24 (twice: to 1)
+      expect(step(1, 1 + a, null, { lr: 2 ** -25 * (1 - a + a * a), momentum: 0, dampening: 0, weightDecay: 0 })).toEqual(Array(3).fill(1 - 2 ** -24));
+      // (1 - dampening) g = 2^-24 + 2^-60, plus m buf = 1: the buffer rounds once to 1 + 2^-23 (twice: to 1), p = 1 - it
+      const keep = 2 ** -24 * (1 - a + a * a);
+      expect(step(1, 1 + a, 1, { lr: 1, momentum: 1, dampening: 1 - keep, weightDecay: 0 })).toEqual([...Array(3).fill(-(2 ** -23)), ...Array(3).fill(1 + 2 ** -23)]);
+      // nesterov on a first step (buf = g): g + m g = 1 + 2^-12 + 2^-24 + 2^-60 rounds once up to 1 + 2^-12 + 2^-23 (twice: down)
+      expect(step(2, 1 + a, 0, { lr: 1, momentum: keep, dampening: 0, weightDecay: 0, nesterov: true, firstStep: true }))
+        .toEqual([...Array(3).fill(1 - a - 2 ** -23), ...Array(3).fill(1 + a)]);
+    });
+
     it('adamStep: torch.optim.Adam and AdamW transcribed, three steps', () => {
       const grads = [0.5, -0.25, 2];
       for (const decoupled of [false, true]) {

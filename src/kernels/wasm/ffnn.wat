@@ -853,20 +853,79 @@
           (br $jl)))))
     (f64.add (f64x2.extract_lane 0 (local.get $nan)) (f64x2.extract_lane 1 (local.get $nan))))
 
+  ;; a * b + c of floats (held in doubles) rounded once to float, returned as a double: C's fmaf.
+  ;; simd128 has no fma. the product of two floats is exact in a double and the sum is rounded to
+  ;; double; rounding that to float is the single rounding unless it landed on a float midpoint (r + 2 d
+  ;; is then the other float neighbour, both steps exact). there the sum's exact error (TwoSum) moves
+  ;; it to its odd neighbour toward the exact value when it is inexact and even, and a value rounded to
+  ;; odd with 53 >= 24 + 2 bits rounds to float as the exact one would (src/kernels/reference/fmaf.ts)
+  (func $fma1 (param $a f64) (param $b f64) (param $c f64) (result f64)
+    (local $p f64) (local $s f64) (local $r f64) (local $d f64) (local $t f64) (local $bb f64) (local $e f64)
+    (local $bits i64)
+    (local.set $p (f64.mul (local.get $a) (local.get $b)))
+    (local.set $s (f64.add (local.get $p) (local.get $c)))
+    (local.set $r (f64.promote_f32 (f32.demote_f64 (local.get $s))))
+    (local.set $d (f64.sub (local.get $s) (local.get $r)))
+    (if (i32.or (f64.eq (local.get $d) (f64.const 0)) (f64.ne (local.get $d) (local.get $d)))
+      (then (return (local.get $r))))
+    (local.set $t (f64.add (local.get $r) (f64.add (local.get $d) (local.get $d))))
+    (if (f64.ne (f64.promote_f32 (f32.demote_f64 (local.get $t))) (local.get $t))
+      (then (return (local.get $r))))
+    (local.set $bb (f64.sub (local.get $s) (local.get $p)))
+    (local.set $e (f64.add (f64.sub (local.get $p) (f64.sub (local.get $s) (local.get $bb)))
+                           (f64.sub (local.get $c) (local.get $bb))))
+    (if (f64.eq (local.get $e) (f64.const 0)) (then (return (local.get $r))))
+    (local.set $bits (i64.reinterpret_f64 (local.get $s)))
+    (if (i64.eqz (i64.and (local.get $bits) (i64.const 1)))
+      (then (local.set $bits (i64.add (local.get $bits)
+        (select (i64.const 1) (i64.const -1)
+          (i32.eq (f64.gt (local.get $e) (f64.const 0)) (f64.gt (local.get $s) (f64.const 0))))))))
+    (f64.promote_f32 (f32.demote_f64 (f64.reinterpret_i64 (local.get $bits)))))
+
+  ;; one element of sgd_f32 at byte offset $o, each fma through $fma1: the tail, and the two lanes of
+  ;; a vector step in which some sum may have landed on a float midpoint
+  (func $sgd1_f32 (param $p i32) (param $g i32) (param $buf i32) (param $hasBuf i32) (param $o i32)
+                  (param $flr f64) (param $wd f64) (param $fwd f64) (param $fm f64) (param $fd f64)
+                  (param $nesterov i32) (param $first i32)
+    (local $sp f64) (local $sg f64) (local $sb f64)
+    (local.set $sp (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $o)))))
+    (local.set $sg (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $o)))))
+    (if (f64.ne (local.get $wd) (f64.const 0))
+      (then (local.set $sg (call $fma1 (local.get $sp) (local.get $fwd) (local.get $sg)))))
+    (if (local.get $hasBuf)
+      (then
+        (if (local.get $first)
+          (then (local.set $sb (local.get $sg)))
+          (else (local.set $sb (call $fma1 (local.get $sg) (local.get $fd)
+            (f64.promote_f32 (f32.demote_f64 (f64.mul (local.get $fm)
+              (f64.promote_f32 (f32.load (i32.add (local.get $buf) (local.get $o)))))))))))
+        (f32.store (i32.add (local.get $buf) (local.get $o)) (f32.demote_f64 (local.get $sb)))
+        (if (local.get $nesterov)
+          (then (local.set $sg (call $fma1 (local.get $sb) (local.get $fm) (local.get $sg))))
+          (else (local.set $sg (local.get $sb))))))
+    (f32.store (i32.add (local.get $p) (local.get $o))
+      (f32.demote_f64 (call $fma1 (local.get $sg) (local.get $flr) (local.get $sp)))))
+
   ;; param, grad, buf are (n) (buf used when hasBuf); torch.optim.SGD's float32 update as the
   ;; reference computes it (src/kernels/reference/sgd.ts): every add_ with an alpha a fused multiply-add
-  ;; with the alpha rounded to float. simd128 has no fma: the product of two floats is exact in a
-  ;; double, and the sum is rounded to double, then to float (one unit in the last place off only when
-  ;; the double lands on a float midpoint). R(x) is x rounded to float and back.
-  ;; g = R(wd p + g) (wd != 0); b = first ? g : R((1 - d) g + R(m buf)); g = nesterov ? R(m b + g) : b;
-  ;; p = R(-lr g + p), with -lr, wd, m and 1 - d rounded to float
+  ;; with the alpha rounded to float. F(a, b, c) is that fma; R(x) is x rounded to float.
+  ;; g = F(p, wd, g) (wd != 0); b = first ? g : F(g, 1 - d, R(m buf)); g = nesterov ? F(b, m, g) : b;
+  ;; p = F(g, -lr, p), with -lr, wd, m and 1 - d rounded to float.
+  ;; two elements at a time, each F as R(a b + c) in doubles (a b exact), which is F unless the double
+  ;; landed on a float midpoint: the 29 bits below a float's 24 exactly a half. the step stores nothing
+  ;; until all its sums are checked, and where any may be a midpoint (about one sum in 2^29) both
+  ;; elements go through $sgd1_f32. float subnormal results are not checked (the native kernels flush
+  ;; them to zero, so the devices differ there anyway). a call per F, or $fma1's own test inline, made
+  ;; the update 3.6x and 2.8x slower
   (func (export "sgd_f32") (param $n i32) (param $p i32) (param $g i32) (param $buf i32) (param $hasBuf i32)
                            (param $lr f64) (param $wd f64) (param $m f64) (param $damp f64)
                            (param $nesterov i32) (param $first i32)
     (local $i i32) (local $n2 i32) (local $vp v128) (local $vg v128) (local $vb v128)
     (local $vlr v128) (local $vwd v128) (local $vm v128) (local $vd v128) (local $o i32)
-    (local $sp f64) (local $sg f64) (local $sb f64)
     (local $flr f64) (local $fwd f64) (local $fm f64) (local $fd f64)
+    (local $s v128) (local $mid v128) (local $low29 v128) (local $half v128)
+    (local.set $low29 (i64x2.splat (i64.const 0x1fffffff)))
+    (local.set $half (i64x2.splat (i64.const 0x10000000)))
     (local.set $flr (f64.promote_f32 (f32.demote_f64 (f64.neg (local.get $lr)))))
     (local.set $fwd (f64.promote_f32 (f32.demote_f64 (local.get $wd))))
     (local.set $fm (f64.promote_f32 (f32.demote_f64 (local.get $m))))
@@ -879,51 +938,48 @@
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $i) (local.get $n2)))
       (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $mid (v128.const i64x2 0 0))
       (local.set $vp (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $o)))))
       (local.set $vg (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $o)))))
       (if (f64.ne (local.get $wd) (f64.const 0))
-        (then (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
-          (f64x2.add (f64x2.mul (local.get $vp) (local.get $vwd)) (local.get $vg)))))))
+        (then
+          (local.set $s (f64x2.add (f64x2.mul (local.get $vp) (local.get $vwd)) (local.get $vg)))
+          (local.set $mid (v128.or (local.get $mid) (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))))
+          (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $s))))))
       (if (local.get $hasBuf)
         (then
           (if (local.get $first)
             (then (local.set $vb (local.get $vg)))
-            (else (local.set $vb (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add
-              (f64x2.mul (local.get $vg) (local.get $vd))
-              (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $vm)
-                (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $buf) (local.get $o)))))))))))))
-          (v128.store64_lane 0 (i32.add (local.get $buf) (local.get $o)) (f32x4.demote_f64x2_zero (local.get $vb)))
+            (else
+              (local.set $vb (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $vm)
+                (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $buf) (local.get $o))))))))
+              (local.set $s (f64x2.add (f64x2.mul (local.get $vg) (local.get $vd)) (local.get $vb)))
+              (local.set $mid (v128.or (local.get $mid) (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))))
+              (local.set $vb (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $s))))))
           (if (local.get $nesterov)
-            (then (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
-              (f64x2.add (f64x2.mul (local.get $vb) (local.get $vm)) (local.get $vg))))))
+            (then
+              (local.set $s (f64x2.add (f64x2.mul (local.get $vb) (local.get $vm)) (local.get $vg)))
+              (local.set $mid (v128.or (local.get $mid) (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))))
+              (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $s)))))
             (else (local.set $vg (local.get $vb))))))
-      (v128.store64_lane 0 (i32.add (local.get $p) (local.get $o))
-        (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (local.get $vg) (local.get $vlr)) (local.get $vp))))
+      (local.set $s (f64x2.add (f64x2.mul (local.get $vg) (local.get $vlr)) (local.get $vp)))
+      (local.set $mid (v128.or (local.get $mid) (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))))
+      (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $s))))
+      (if (v128.any_true (local.get $mid))
+        (then
+          (call $sgd1_f32 (local.get $p) (local.get $g) (local.get $buf) (local.get $hasBuf) (local.get $o)
+            (local.get $flr) (local.get $wd) (local.get $fwd) (local.get $fm) (local.get $fd) (local.get $nesterov) (local.get $first))
+          (call $sgd1_f32 (local.get $p) (local.get $g) (local.get $buf) (local.get $hasBuf) (i32.add (local.get $o) (i32.const 4))
+            (local.get $flr) (local.get $wd) (local.get $fwd) (local.get $fm) (local.get $fd) (local.get $nesterov) (local.get $first)))
+        (else
+          (if (local.get $hasBuf)
+            (then (v128.store64_lane 0 (i32.add (local.get $buf) (local.get $o)) (f32x4.demote_f64x2_zero (local.get $vb)))))
+          (v128.store64_lane 0 (i32.add (local.get $p) (local.get $o)) (f32x4.demote_f64x2_zero (local.get $vg)))))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $l)))
     (if (i32.lt_u (local.get $i) (local.get $n))
-      (then
-        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
-        (local.set $sp (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $o)))))
-        (local.set $sg (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $o)))))
-        (if (f64.ne (local.get $wd) (f64.const 0))
-          (then (local.set $sg (f64.promote_f32 (f32.demote_f64
-            (f64.add (f64.mul (local.get $sp) (local.get $fwd)) (local.get $sg)))))))
-        (if (local.get $hasBuf)
-          (then
-            (if (local.get $first)
-              (then (local.set $sb (local.get $sg)))
-              (else (local.set $sb (f64.promote_f32 (f32.demote_f64 (f64.add
-                (f64.mul (local.get $sg) (local.get $fd))
-                (f64.promote_f32 (f32.demote_f64 (f64.mul (local.get $fm)
-                  (f64.promote_f32 (f32.load (i32.add (local.get $buf) (local.get $o)))))))))))))
-            (f32.store (i32.add (local.get $buf) (local.get $o)) (f32.demote_f64 (local.get $sb)))
-            (if (local.get $nesterov)
-              (then (local.set $sg (f64.promote_f32 (f32.demote_f64
-                (f64.add (f64.mul (local.get $sb) (local.get $fm)) (local.get $sg))))))
-              (else (local.set $sg (local.get $sb))))))
-        (f32.store (i32.add (local.get $p) (local.get $o))
-          (f32.demote_f64 (f64.add (f64.mul (local.get $sg) (local.get $flr)) (local.get $sp)))))))
+      (then (call $sgd1_f32 (local.get $p) (local.get $g) (local.get $buf) (local.get $hasBuf) (i32.shl (local.get $i) (i32.const 2))
+        (local.get $flr) (local.get $wd) (local.get $fwd) (local.get $fm) (local.get $fd) (local.get $nesterov) (local.get $first)))))
 
   (func (export "sgd_f64") (param $n i32) (param $p i32) (param $g i32) (param $buf i32) (param $hasBuf i32)
                            (param $lr f64) (param $wd f64) (param $m f64) (param $damp f64)
