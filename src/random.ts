@@ -14,18 +14,19 @@ export class Rng {
 
   constructor(seed: number) {
     checkInt('seed', seed, 0);
-    // splitmix32 over the low and high words of the seed fills the four state words
-    let x = (seed >>> 0) ^ Math.imul(Math.floor(seed / 0x100000000) | 0, 0x9e3779b9);
+    // splitmix32 from the seed's low word fills the four state words; the high word (seeds of 2^32
+    // and more), through a bijective mix that keeps 0 at 0, goes into the third: two seeds never share
+    // a state (low words that differ give different first words; equal low words, different third
+    // ones), and every seed below 2^32 keeps the stream it always had
+    const hi = Math.floor(seed / 0x100000000);
+    let x = seed >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
+      return fmix32(x);
     };
     this.s0 = next();
     this.s1 = next();
-    this.s2 = next();
+    this.s2 = (next() ^ fmix32(hi)) >>> 0;
     this.s3 = next();
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
@@ -100,4 +101,12 @@ function rotl(x: number, k: number): number {
 // a fresh seed when the caller gave none: the only place ffnn reads Math.random
 export function randomSeed(): number {
   return Math.floor(Math.random() * 0x100000000);
+}
+
+// murmur3's 32-bit finalizer: a bijection of 32-bit words, 0 to 0
+function fmix32(v: number): number {
+  let z = v | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }

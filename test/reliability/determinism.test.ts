@@ -13,6 +13,7 @@ import { StepLR } from '../../src/optim/lr-scheduler.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { loadModel, saveModel } from '../../src/train/checkpoint.js';
 import { trainFFNN, type TrainOptions } from '../../src/train/train.js';
+import { Rng } from '../../src/random.js';
 
 const skipNative = process.env.FFNN_SKIP_NATIVE === '1';
 const devices: Device[] = skipNative ? ['js'] : ['js', 'native'];
@@ -52,6 +53,25 @@ function makeRun(device: Device, F: number, hidden: number[], C: number): Run {
   const opt = new SGD(net.parameters(), { lr: 0.05, momentum: 0.9, device });
   return { net, opt, sched: new StepLR(opt, { stepSize: 2, gamma: 0.5 }) };
 }
+
+describe('seeds', () => {
+  const draws = (seed: number): number[] => {
+    const r = new Rng(seed);
+    return Array.from({ length: 4 }, () => r.nextU32());
+  };
+  it('seeds that differ only above 2^32 give their own streams (seed 2^32 + 0x9e3779b9 was seed 0\'s)', () => {
+    const seen = new Map<string, number>();
+    for (const seed of [0, 1, 2 ** 32, 2 ** 32 + 0x9e3779b9, 2 ** 33 + 1, 2 ** 53 - 2, 0x9e3779b9, 2 ** 52 + 0x9e3779b9]) {
+      const key = draws(seed).join(',');
+      expect(seen.get(key), `seed ${seed}`).toBeUndefined();
+      seen.set(key, seed);
+    }
+  });
+  it('a seed below 2^32 keeps the stream it has always had (every seeded result depends on it)', () => {
+    expect(draws(0)[0]).toBe(3809008728);
+    expect(draws(12345)[0]).toBe(518667457);
+  });
+});
 
 describe('same seed, same bits', () => {
   for (const device of devices) {
