@@ -67,8 +67,11 @@ export class FFNN extends Module {
     this.activations = Object.freeze(
       specs.map((s, i) => {
         if (!(s instanceof Activation) && typeof s !== 'string') throw typeError(`activations[${i}]`, 'an Activation or an activation name', s);
-        const a = activation(s, { ...actOpts, device: this.device, dtype: this.dtype }, Array.isArray(activations) ? `activations[${i}]` : 'activations');
-        a.adopt(this.device, this.dtype);
+        const name = Array.isArray(activations) ? `activations[${i}]` : 'activations';
+        const a = activation(s, { ...actOpts, device: this.device, dtype: this.dtype }, name);
+        // the FFNN runs its activations' kernels itself: a subclass's own forward or backward would be skipped
+        if (!a.isPlainBuiltin()) throw typeError(name, 'a built-in activation (a subclass that overrides forward or backward runs in a Sequential)', s);
+        a.adopt(this.device, this.dtype, this);
         return a;
       }),
     );

@@ -82,6 +82,13 @@ export class Linear extends Module implements Unchecked {
     const OUT = this.outFeatures;
     const k = this.kernels;
     const y = this.ws.get('y', B, OUT, this.dtype);
+    // x may be this layer's own output (lin.forward(lin.forward(x)), torch's lin(lin(x))): the product
+    // would write over what it reads, and backward needs x as it was, so it works on a copy
+    if (x.buffer === y.data.buffer || (act !== null && x.buffer === this.ws.get('pre', B, OUT, this.dtype).data.buffer)) {
+      const own = this.ws.get('xOwn', B, this.inFeatures, this.dtype);
+      own.data.set(x.subarray(0, B * this.inFeatures));
+      x = own.data;
+    }
     const b = this.bias === null ? null : this.bias.data;
     if (act !== null) {
       // pre := x w + b, y := act(pre)

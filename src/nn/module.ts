@@ -21,6 +21,10 @@ export abstract class Module {
   private readonly explicitDtype: boolean;
   readonly seed: number;
   training = true;
+  // the built-in class this module is (a user's subclass of one keeps it), undefined for a user's Module
+  private readonly builtin: OwnOptions['cls'] | undefined;
+  // the container that placed this module (adopt), null while none has
+  private placedBy: Module | null = null;
 
   // own: the option names a built-in module takes, checked (others are a TypeError) only when that
   // class itself is constructed: a user's subclass, of Module or of a built-in, passes its own
@@ -34,6 +38,15 @@ export abstract class Module {
     this.explicitDevice = o.explicitDevice;
     this.explicitDtype = o.explicitDtype;
     this.k = backend(o.device);
+    this.builtin = own?.cls;
+  }
+
+  // whether this module runs its built-in class's own forward and backward: only then do containers
+  // and TrainStep fuse it or skip its checks. a subclass that overrides either is a user's layer,
+  // called through its own methods
+  isPlainBuiltin(): boolean {
+    const proto = (this.builtin as { prototype?: Module } | undefined)?.prototype;
+    return proto !== undefined && this.forward === proto.forward && this.backward === proto.backward;
   }
 
   get device(): Device {
@@ -107,23 +120,33 @@ export abstract class Module {
     return this.explicitDtype || this.ownParameters().length > 0 || this.children().some((m) => m.hasFixedDtype());
   }
 
-  // a container moves a module whose device / dtype are not fixed to its own; a fixed one that
-  // differs is a TypeError
-  adopt(device: Device, dtype: DType): void {
-    if (device === this.dev && dtype === this.dt) return;
-    if ((device !== this.dev && this.hasFixedDevice()) || (dtype !== this.dt && this.hasFixedDtype())) {
+  // a container (by) moves a module whose device / dtype are not fixed to its own; a fixed one that
+  // differs is a TypeError, and so is one that another container placed elsewhere (moving it would
+  // change that container's network under it; the same placement may be shared)
+  adopt(device: Device, dtype: DType, by?: Module): void {
+    const moves = device !== this.dev || dtype !== this.dt;
+    if (moves && by !== undefined && this.placedBy !== null && this.placedBy !== by) {
+      throw new TypeError(
+        `${this.toString()}: expected device '${device}' and dtype '${dtype}' like the rest of the network, received a ` +
+          `module that ${this.placedBy.constructor.name} already runs on device '${this.dev}' with dtype '${this.dt}' (give each network its own instance)`,
+      );
+    }
+    if (moves && ((device !== this.dev && this.hasFixedDevice()) || (dtype !== this.dt && this.hasFixedDtype()))) {
       throw new TypeError(
         `${this.toString()}: expected device '${device}' and dtype '${dtype}' like the rest of the network, ` +
           `received device '${this.dev}' and dtype '${this.dt}'`,
       );
     }
-    for (const m of this.children()) m.adopt(device, dtype);
+    if (by !== undefined) this.placedBy = by;
+    if (!moves) return;
+    for (const m of this.children()) m.adopt(device, dtype, this);
     this.setPlacement(device, dtype);
   }
 
-  // a parameter-free module without an explicit dtype takes the dtype of its input, as torch's do
+  // a parameter-free module without an explicit dtype takes the dtype of its input, as torch's do,
+  // unless a container placed it (then its input must have the container's dtype)
   protected followDtype(x: unknown): void {
-    if (x instanceof Tensor && x.dtype !== this.dt && !this.hasFixedDtype()) this.setPlacement(this.dev, x.dtype);
+    if (x instanceof Tensor && x.dtype !== this.dt && this.placedBy === null && !this.hasFixedDtype()) this.setPlacement(this.dev, x.dtype);
   }
 
   // for containers, which take their children's placement
@@ -144,6 +167,7 @@ export interface Unchecked {
   uncheckedBackward(gradOut: Tensor): Tensor;
 }
 
+// a built-in module's unchecked entry points, where its forward and backward are the built-in ones
 export function isUnchecked(m: Module): m is Module & Unchecked {
-  return typeof (m as Partial<Unchecked>).uncheckedForward === 'function';
+  return typeof (m as Partial<Unchecked>).uncheckedForward === 'function' && m.isPlainBuiltin();
 }

@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { describe, rangeError, typeError } from '../util/check.js';
 import { Activation, activation, type ActivationSpec } from './activation.js';
 import { Dropout } from './dropout.js';
+import { FFNN } from './ffnn.js';
 import { Linear } from './linear.js';
 import { Softmax } from './softmax.js';
 import { Module, isUnchecked } from './module.js';
@@ -31,12 +32,17 @@ export class Sequential extends Module {
     });
     const { device, dtype } = agree(list);
     super();
+    // each module once in the whole network, inside nested containers too: a module keeps one forward
+    // for its backward, so a second use would give the first one's gradient the second one's inputs
+    // (an FFNN's layers are its own: it runs them, sharing one activation among them by design)
     const seen = new Set<Module>();
-    list.forEach((m, i) => {
-      if (seen.has(m)) throw rangeError(`modules[${i}]`, 'each module once (a module keeps one forward for its backward)', m);
+    const visit = (m: Module, at: string): void => {
+      if (seen.has(m)) throw rangeError(at, 'each module once in a network, nested containers included (a module keeps one forward for its backward)', m);
       seen.add(m);
-      m.adopt(device, dtype);
-    });
+      if (!(m instanceof FFNN)) m.children().forEach((c, j) => visit(c, `${at}.children()[${j}]`));
+    };
+    list.forEach((m, i) => visit(m, `modules[${i}]`));
+    list.forEach((m) => m.adopt(device, dtype, this));
     this.modules = Object.freeze(list);
     this.setPlacement(device, dtype);
     this.steps = plan(list);
@@ -116,8 +122,9 @@ function plan(list: readonly Module[]): Step[] {
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
     const next = list[i + 1];
-    if (m instanceof Linear) {
-      const act = next instanceof Activation ? next : null;
+    // fused only where both run their built-in code (a user's subclass runs its own methods)
+    if (m instanceof Linear && m.isPlainBuiltin()) {
+      const act = next instanceof Activation && next.isPlainBuiltin() ? next : null;
       steps.push({ kind: 'dense', linear: m, act });
       if (act !== null) i++;
     } else {

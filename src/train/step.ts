@@ -112,7 +112,16 @@ export class TrainStep {
           why = `modules[${i}] (${m.toString()}) is not a Linear or the activation after one`;
           break;
         }
+        // a user's subclass that overrides forward or backward runs its own methods
+        if (!m.isPlainBuiltin()) {
+          why = `modules[${i}] is a subclass of Linear with its own forward or backward`;
+          break;
+        }
         const next = mods[i + 1];
+        if (next instanceof Activation && !next.isPlainBuiltin()) {
+          why = `modules[${i + 1}] is a subclass of ${next.kind} with its own forward or backward`;
+          break;
+        }
         if (next instanceof Activation) {
           layers.push({ linear: m, act: next });
           i++;
@@ -122,7 +131,9 @@ export class TrainStep {
       }
       const loss = this.loss as LossModule;
       if (why === null) {
-        if (loss instanceof CrossEntropyLoss) {
+        if (!runsOwnLoss(loss)) {
+          why = 'a loss that overrides forward or backward';
+        } else if (loss instanceof CrossEntropyLoss) {
           if (loss.weight !== null || loss.labelSmoothing !== 0) why = 'CrossEntropyLoss with class weights or label smoothing';
           this.stepLoss = 'cross-entropy';
           this.mean = loss.reduction === 'mean';
@@ -382,4 +393,13 @@ export function moduleCallsStep(
   net.backward((lossFn as LossModule).backward());
   opt.step();
   return loss;
+}
+
+// whether a CrossEntropyLoss or MSELoss runs its class's own forward and backward (the fused step
+// computes those; a user's subclass that overrides either is called through its methods)
+function runsOwnLoss(loss: LossModule): boolean {
+  for (const Cls of [CrossEntropyLoss, MSELoss]) {
+    if (loss instanceof Cls) return loss.forward === Cls.prototype.forward && loss.backward === Cls.prototype.backward;
+  }
+  return true;
 }

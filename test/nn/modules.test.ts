@@ -2,8 +2,10 @@
 // Softmax, Dropout, train/eval, zeroGrad
 import { describe, expect, test } from 'vitest';
 import {
-  CELU, Dropout, Linear, Module, ReLU, Sequential, Sigmoid, Softmax, Swish, Tanh, activation,
+  CELU, Dropout, FFNN, Linear, Module, MSELoss, ReLU, Sequential, Sigmoid, Softmax, Swish, Tanh, activation,
 } from '../../src/nn/index.js';
+import { SGD } from '../../src/optim/index.js';
+import { TrainStep } from '../../src/train/step.js';
 import { Tensor } from '../../src/tensor.js';
 import { DEVICES, DTYPES, maxRelDiff } from './common.js';
 
@@ -267,5 +269,75 @@ describe('Sequential placement and shape', () => {
     expect(() => new Sequential(new Linear(3, 3, { device: 'js' }), r, new Linear(3, 3, { device: 'js' }), r)).toThrow(RangeError);
     expect(() => new Sequential(new Linear(3, 3, { device: 'js' }), 42 as never)).toThrow(TypeError);
     expect(() => new Sequential('gelu' as never)).toThrow(RangeError);
+  });
+});
+
+// a module reached twice in one network, shared between networks, or subclassed by a user: the
+// cases where the containers' and TrainStep's shortcuts used to give other numbers than the modules
+describe('shared modules and user subclasses', () => {
+  const o = { device: 'js' as const, dtype: 'float64' as const };
+
+  test('a module reached twice through nested Sequentials is refused, as at the top level', () => {
+    const lin = new Linear(3, 3, { ...o, seed: 1 });
+    // torch's lin(tanh(lin(x))): ffnn's Linear keeps one forward, so the first use's gradient was wrong
+    expect(() => new Sequential(new Sequential(lin), new Tanh(), new Sequential(lin))).toThrow(
+      /^modules\[2\]\.children\(\)\[0\]: expected each module once in a network, nested containers included/,
+    );
+    expect(() => new Sequential(new Sequential(lin, 'tanh'), lin)).toThrow(RangeError);
+    // an FFNN's activations are its own to share
+    expect(() => new Sequential(new FFNN(3, [4, 4], new Tanh(o), 2, o))).not.toThrow();
+  });
+
+  test('a module another network placed is not moved under it; one in a network does not follow its input', () => {
+    const act = new Tanh();
+    const a = new Sequential(new Linear(4, 3, { ...o, seed: 1 }), act);
+    const x = Tensor.randn([2, 4], { dtype: 'float64', seed: 2 });
+    const before = Array.from(a.forward(x).data);
+    expect(() => new Sequential(new Linear(4, 3, { device: 'js', seed: 1 }), act)).toThrow(/Tanh\(\): .*Sequential already runs on device 'js' with dtype 'float64'/);
+    // the same placement may be shared (the networks run one after the other)
+    expect(() => new Sequential(new Linear(4, 3, { ...o, seed: 3 }), act)).not.toThrow();
+    // called alone on float32 input, the placed activation refuses it rather than turning float32
+    expect(() => act.forward(Tensor.randn([2, 3], { seed: 4 }))).toThrow(TypeError);
+    expect(Array.from(a.forward(x).data)).toEqual(before);
+  });
+
+  test("a subclass of a built-in module runs its own forward and backward in a Sequential and in TrainStep's place", () => {
+    class Leaky extends ReLU {
+      private xs: Tensor | null = null;
+      override forward(x: Tensor): Tensor {
+        this.xs = x.clone();
+        return new Tensor(x.data.map((v) => (v > 0 ? v : 0.1 * v)), x.shape);
+      }
+      override backward(g: Tensor): Tensor {
+        const xs = this.xs as Tensor;
+        return new Tensor(g.data.map((v, i) => (xs.data[i] > 0 ? v : 0.1 * v)), g.shape);
+      }
+    }
+    const x = Tensor.from([[-1, 2, -3, 4]], { dtype: 'float64' });
+    expect(Array.from(new Sequential(new Leaky(o)).forward(x).data)).toEqual([-0.1, 2, -0.30000000000000004, 4]);
+    const lin = new Linear(4, 4, { ...o, seed: 5 });
+    const seq = new Sequential(lin, new Leaky(o));
+    const y = seq.forward(x);
+    expect(Array.from(y.data)).toEqual(Array.from(lin.forward(x).data, (v) => (v > 0 ? v : 0.1 * v)));
+    const ts = new TrainStep(seq, new SGD(seq.parameters(), { lr: 0.1, device: 'js' }), { loss: new MSELoss({ device: 'js' }) });
+    expect(ts.fallback).toMatch(/modules\[1\] is a subclass of relu with its own forward or backward/);
+    class DoubleMSE extends MSELoss {
+      override forward(pred: Tensor, target: unknown): number {
+        return 2 * super.forward(pred, target);
+      }
+    }
+    const plain = new Sequential(new Linear(4, 2, { ...o, seed: 6 }));
+    expect(new TrainStep(plain, new SGD(plain.parameters(), { lr: 0.1, device: 'js' }), { loss: new DoubleMSE({ device: 'js' }) }).fallback).toMatch(/overrides forward or backward/);
+    expect(() => new FFNN(4, [3], new Leaky(o), 2, o)).toThrow(/^activations: expected a built-in activation/);
+  });
+
+  test('a Linear given its own output (torch lin(lin(x))) computes it on every device', () => {
+    for (const device of DEVICES) {
+      const lin = new Linear(3, 3, { device, dtype: 'float64', seed: 7 });
+      const x = Tensor.randn([2, 3], { dtype: 'float64', seed: 8 });
+      const once = lin.forward(x).clone();
+      const twice = Array.from(lin.forward(lin.forward(x)).data);
+      expect(twice, device).toEqual(Array.from(lin.forward(once).data));
+    }
   });
 });
