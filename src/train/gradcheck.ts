@@ -79,6 +79,14 @@ export function gradcheck(net: GradcheckNet, x: Tensor, y: Target | Tensor, opts
     ? (): number => loss.forward(net.forward(x), y)
     : (): number => crossEntropy(net.forward(x), y);
 
+  // central differences need a deterministic loss: a Dropout in training mode (or any module that
+  // draws random numbers) gives another loss at every evaluation, and the check would measure noise
+  const l0 = lossAt();
+  const l1 = lossAt();
+  if (!Object.is(l0, l1)) {
+    throw rangeError('net', 'a deterministic loss (two evaluations at the same parameters agree; a Dropout in training mode draws a new mask each time: call net.eval() first)', `losses ${l0} and ${l1}`);
+  }
+
   // the analytic gradient at theta
   const callBackward = net.backward as (...args: unknown[]) => unknown;
   if (loss !== undefined) {

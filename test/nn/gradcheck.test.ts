@@ -2,7 +2,7 @@
 // them and learnable beta/alpha (the figure per case is printed); a wrong derivative is caught.
 import { afterAll, describe, expect, test } from 'vitest';
 import {
-  CELU, CrossEntropyLoss, FFNN, Linear, MSELoss, Module, Sequential, Swish, type ActivationSpec,
+  CELU, CrossEntropyLoss, Dropout, FFNN, Linear, MSELoss, Module, Sequential, Swish, type ActivationSpec,
 } from '../../src/nn/index.js';
 import { gradcheck } from '../../src/train/gradcheck.js';
 import { Tensor, type Parameter } from '../../src/tensor.js';
@@ -63,6 +63,15 @@ describe.each(DEVICES)('gradcheck on %s', (device) => {
     figures.push(`  ${device.padEnd(7)} ${'FFNN, rows summing to 0.5-2'.padEnd(28)} ${r.relativeError.toExponential(2)}`);
     // (yHat - y) / B was off by 0.33 of the gradient's norm here
     expect(r.relativeError).toBeLessThan(LIMIT);
+  });
+
+  test('a loss that changes between evaluations (Dropout in training mode) is a RangeError, not noise measured', () => {
+    const o = { device, dtype: 'float64' as const };
+    const net = new Sequential(new Linear(4, 6, { ...o, seed: 1 }), 'tanh', new Dropout(0.5, { ...o, seed: 2 }), new Linear(6, 3, { ...o, seed: 3 }));
+    const x = Tensor.randn([5, 4], { dtype: 'float64', seed: 4 });
+    const loss = new CrossEntropyLoss({ device });
+    expect(() => gradcheck(net, x, [0, 1, 2, 1, 0], { loss })).toThrow(/^net: expected a deterministic loss .*call net\.eval\(\) first/);
+    expect(gradcheck(net.eval(), x, [0, 1, 2, 1, 0], { loss }).relativeError).toBeLessThan(LIMIT);
   });
 
   test('Module protocol: Sequential with CrossEntropyLoss and with MSELoss', () => {
