@@ -35,7 +35,8 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
   const isFFNN = net instanceof FFNN;
   const lossFn = isFFNN ? null : ((o.loss as LossModule | undefined) ?? new CrossEntropyLoss({ device: net.device }));
   const summed = (lossFn as { reduction?: unknown } | null)?.reduction === 'sum';
-  const wasTraining = net.training;
+  // every module's own mode, put back afterwards (a child the caller set apart keeps its mode)
+  const modes = trainingModes(net);
   net.eval();
   let C = 0;
   let confusion: number[][] = [];
@@ -72,7 +73,7 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
       n += B;
     }
   } finally {
-    net.train(wasTraining);
+    for (const [m, training] of modes) m.training = training;
   }
   return { loss: lossSum / n, accuracy: correct / n, confusion, samples: n };
 }
@@ -96,4 +97,15 @@ function argmaxRow(t: Tensor, i: number): number {
     }
   }
   return best;
+}
+
+// the net and every module inside it with its training flag
+function trainingModes(net: Module): Array<[Module, boolean]> {
+  const out: Array<[Module, boolean]> = [];
+  const visit = (m: Module): void => {
+    out.push([m, m.training]);
+    for (const c of m.children()) visit(c);
+  };
+  visit(net);
+  return out;
 }

@@ -98,6 +98,11 @@ describe.each(DEVICES)('evaluate on %s', (device) => {
     net.eval();
     evaluate(net, data);
     expect(net.training).toBe(false);
+    // a child the caller set apart (the dropout off while the rest trains) keeps its own mode
+    net.train();
+    net.modules[0].eval();
+    evaluate(net, data);
+    expect([net.training, net.modules[0].training, net.modules[1].training]).toEqual([true, false, true]);
   });
 });
 
