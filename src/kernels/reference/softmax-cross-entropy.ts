@@ -35,7 +35,6 @@ export function softmaxCrossEntropy(
       if (grad !== null) grad[row + j] = (p * S - t) / B;
     }
   }
-  // an empty batch has loss 0, not 0 / 0
   // a mean over no rows is NaN (0 / 0), as torch's
   return total / B;
 }
