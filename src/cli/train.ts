@@ -72,6 +72,9 @@ export const TRAIN_DEFAULTS = {
   plot: 'ffnn-loss.png',
 };
 
+// --dataset random without --samples
+const RANDOM_SAMPLES = 1000;
+
 // given: the options typed on the command line (the others hold defaults)
 export async function runTrain(opts: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
   checkOutputs(opts);
@@ -143,7 +146,7 @@ export async function runTrain(opts: TrainCommandOptions, given: ReadonlySet<str
       optimizer,
       schedule: schedule ?? undefined,
       standardizer: standardizer ?? undefined,
-      progress: { epochs: epochsDone, plannedEpochs: total, ...runOptions(o, trainSet.length, seed) },
+      progress: { epochs: epochsDone, plannedEpochs: total, ...runOptions(o, seed) },
     });
   };
   let lastValidation: Evaluation | undefined;
@@ -256,11 +259,15 @@ function flagOf(key: keyof TrainCommandOptions): string {
 
 // the data and batching of a run, saved with its progress so that --resume continues on the same
 // samples in the same batches (a file saved before these were kept holds only dataset and seed)
-type RunOptions = Pick<TrainCommandOptions, 'dataset' | 'samples' | 'batchSize' | 'shuffle' | 'stratified' | 'regularizeFrom' | 'seed'> &
-  Partial<Pick<TrainCommandOptions, 'features' | 'classes'>>;
+type RunOptions = Pick<TrainCommandOptions, 'dataset' | 'batchSize' | 'shuffle' | 'stratified' | 'regularizeFrom' | 'seed'> &
+  Partial<Pick<TrainCommandOptions, 'samples' | 'features' | 'classes'>>;
 
-function runOptions(o: TrainCommandOptions, samples: number, seed: number): RunOptions {
-  const r: RunOptions = { dataset: o.dataset, samples, batchSize: o.batchSize, shuffle: o.shuffle, stratified: o.stratified, regularizeFrom: o.regularizeFrom, seed };
+// --samples as the flag decides it (random data: 1000 by default; MNIST: every image when not given),
+// not as many as the data held, so that the run's own command line with --resume agrees with the file
+function runOptions(o: TrainCommandOptions, seed: number): RunOptions {
+  const r: RunOptions = { dataset: o.dataset, batchSize: o.batchSize, shuffle: o.shuffle, stratified: o.stratified, regularizeFrom: o.regularizeFrom, seed };
+  const samples = o.samples ?? (o.dataset === 'random' ? RANDOM_SAMPLES : undefined);
+  if (samples !== undefined) r.samples = samples;
   if (o.dataset === 'random') Object.assign(r, { features: o.features, classes: o.classes });
   return r;
 }
@@ -366,7 +373,7 @@ function savedNumber(m: LoadedModel | null, key: string): number | undefined {
 
 function loadData(o: TrainCommandOptions, seed: number): { train: TensorDataset; test: TensorDataset } {
   if (o.dataset === 'random') {
-    const N = o.samples ?? 1000;
+    const N = o.samples ?? RANDOM_SAMPLES;
     return {
       train: new RandomDataset(N, o.features, o.classes, { seed, dtype: o.dtype }),
       test: new RandomDataset(Math.max(1, Math.floor(N / 5)), o.features, o.classes, { seed: seed + 1, dtype: o.dtype }),

@@ -371,6 +371,15 @@ describe('ffnn (spawned)', () => {
     expect(lines(done.stderr)).toEqual(['ffnn: --epochs: resumed.safetensors has trained 3 epochs of 3 already; pass --epochs greater than 3 to train on']);
   });
 
+  test('--samples past what MNIST holds is saved as typed, so the same command line with --resume continues', () => {
+    const flags = ['--samples', '100000', '--hidden', '8', '--schedule', 'none', '--no-plot', '--verbose', '0'];
+    expect(ffnn('train', ...flags, '--epochs', '1', '--save', 'big.safetensors').stderr).toBe('');
+    expect(loadModel(join(dir, 'big.safetensors')).progress).toMatchObject({ dataset: 'mnist', samples: 100000 });
+    const r = ffnn('train', ...flags, '--epochs', '2', '--resume', 'big.safetensors');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('mnist (60000 train, 10000 test)');
+  });
+
   test('MNIST on 2000 samples for one epoch, then eval of the saved model', async () => {
     const t = ffnn('train', '--samples', '2000', '--epochs', '1', '--no-plot', '--save', 'mnist.safetensors');
     expect(t.stderr).toBe('');
