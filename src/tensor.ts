@@ -89,9 +89,27 @@ function readDType(opts: unknown, fallback: DType = 'float32', keys: readonly st
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  // the array behind `data` (own and enumerable, so deep equality and JSON still see the values)
-  private _data: FloatArray;
+  // the elements: an own enumerable accessor (defined per instance, in this place among the
+  // properties) so that deep equality, JSON, spread and structuredClone see `data` as a plain field;
+  // its setter takes a replacement of the same type and length only
+  declare data: FloatArray;
+  #data: FloatArray;
   readonly #size: number;
+
+  static readonly #dataProperty: PropertyDescriptor = {
+    enumerable: true,
+    get(this: Tensor): FloatArray {
+      return this.#data;
+    },
+    // the array may be replaced (TrainStep and the modules follow it); a shorter one would leave the
+    // kernels reading past its end (stale wasm memory, NaN in js)
+    set(this: Tensor, v: FloatArray): void {
+      const Want = this.dtype === 'float64' ? Float64Array : Float32Array;
+      if (!(v instanceof Want)) throw typeError('data', `a ${Want.name} (the tensor's dtype)`, v);
+      if (v.length !== this.#size) throw rangeError('data', `${this.#size} elements for shape [${this.shape.join(', ')}]`, v);
+      this.#data = v;
+    },
+  };
 
   // wraps `data` without copying; its length must equal the product of `shape`
   constructor(data: FloatArray, shape: readonly number[]) {
@@ -104,26 +122,14 @@ export class Tensor {
     }
     this.shape = Object.freeze([...shape]);
     this.dtype = dtypeOf(data);
-    this._data = data;
+    this.#data = data;
     this.#size = n;
+    Object.defineProperty(this, 'data', Tensor.#dataProperty);
   }
 
   // the product of the shape, fixed for the tensor's life
   get size(): number {
     return this.#size;
-  }
-
-  get data(): FloatArray {
-    return this._data;
-  }
-
-  // the array may be replaced (TrainStep and the modules follow it), by one of the same type and
-  // length: a shorter one would leave the kernels reading past its end (stale wasm memory, NaN in js)
-  set data(v: FloatArray) {
-    const Want = this.dtype === 'float64' ? Float64Array : Float32Array;
-    if (!(v instanceof Want)) throw typeError('data', `a ${Want.name} (the tensor's dtype)`, v);
-    if (v.length !== this.#size) throw rangeError('data', `${this.#size} elements for shape [${this.shape.join(', ')}]`, v);
-    this._data = v;
   }
 
   get ndim(): number {

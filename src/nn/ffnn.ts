@@ -195,7 +195,9 @@ export class FFNN extends Module {
 
   private run(x: Tensor): Tensor {
     const B = x.shape[0];
-    let h: FloatArray = x.data;
+    // x may be this network's own last output (net.forward(net.forward(x)) when F = C): the softmax
+    // would write over it while the first layer keeps it for backward, so the pass runs on a copy
+    let h: FloatArray = this.probs !== null && x.data.buffer === this.probs.data.buffer ? x.data.slice() : x.data;
     for (let l = 0; l < this.layers.length; l++) h = this.layers[l].forwardAct(h, B, this.activations[l]).data;
     const logits = this.output.forwardAct(h, B, null);
     const probs = this.ws.get('probs', B, this.C, this.dtype);

@@ -8,7 +8,6 @@ import type { Tensor } from '../tensor.js';
 import { describe, rangeError, typeError } from '../util/check.js';
 import { Activation, activation, type ActivationSpec } from './activation.js';
 import { Dropout } from './dropout.js';
-import { FFNN } from './ffnn.js';
 import { Linear } from './linear.js';
 import { Softmax } from './softmax.js';
 import { Module, isUnchecked } from './module.js';
@@ -31,15 +30,17 @@ export class Sequential extends Module {
       throw typeError(`modules[${i}]`, 'a Module or an activation name', m);
     });
     const { device, dtype } = agree(list);
-    super();
-    // each module once in the whole network, inside nested containers too: a module keeps one forward
-    // for its backward, so a second use would give the first one's gradient the second one's inputs
-    // (an FFNN's layers are its own: it runs them, sharing one activation among them by design)
+    // no options of its own: placement comes from the modules (the class is named for isPlainBuiltin)
+    super(undefined, { cls: Sequential, keys: [] });
+    // each module once in the whole network, inside nested Sequentials too: a module keeps one forward
+    // for its backward, so a second use would give the first one's gradient the second one's inputs.
+    // other modules with children (an FFNN, a user's container) run them as they choose: an FFNN
+    // shares one activation among its layers by design
     const seen = new Set<Module>();
     const visit = (m: Module, at: string): void => {
-      if (seen.has(m)) throw rangeError(at, 'each module once in a network, nested containers included (a module keeps one forward for its backward)', m);
+      if (seen.has(m)) throw rangeError(at, 'each module once in a network, nested Sequentials included (a module keeps one forward for its backward)', m);
       seen.add(m);
-      if (!(m instanceof FFNN)) m.children().forEach((c, j) => visit(c, `${at}.children()[${j}]`));
+      if (m instanceof Sequential) m.modules.forEach((c, j) => visit(c, `${at}.modules[${j}]`));
     };
     list.forEach((m, i) => visit(m, `modules[${i}]`));
     list.forEach((m) => m.adopt(device, dtype, this));
@@ -61,7 +62,9 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inWidth, this.dtype, 'the first layer');
     checkFinite('x', x);
-    let h = x;
+    // x may be this network's own last output (seq.forward(seq.forward(x))): its last module would
+    // write over it while the first keeps it for backward, so the pass runs on a copy
+    let h = this.out !== null && x.data.buffer === this.out.data.buffer ? x.clone() : x;
     for (const s of this.steps) {
       if (s.kind === 'dense') h = s.linear.forwardAct(h.data, h.shape[0], s.act);
       else h = isUnchecked(s.module) ? s.module.uncheckedForward(h) : s.module.forward(h);

@@ -98,14 +98,15 @@ export class TrainStep {
     this.planV = new Array<FloatArray | null>(n).fill(null);
     this.loss = net instanceof FFNN ? (given ?? null) : (given ?? new CrossEntropyLoss({ device: net.device }));
 
-    let why: string | null = null;
+    // a user's subclass of the network that overrides forward or backward runs its own methods
+    let why: string | null = net.isPlainBuiltin() ? null : `a subclass of ${net instanceof FFNN ? 'FFNN' : 'Sequential'} with its own forward or backward`;
     const layers: Layer[] = [];
-    if (net instanceof FFNN) {
+    if (why === null && net instanceof FFNN) {
       if (given !== undefined) why = 'an FFNN with a loss module (its module form)';
       net.layers.forEach((linear, l) => layers.push({ linear, act: net.activations[l] }));
       layers.push({ linear: net.output, act: null });
-    } else {
-      const mods = net.modules;
+    } else if (why === null) {
+      const mods = (net as Sequential).modules;
       for (let i = 0; i < mods.length && why === null; i++) {
         const m = mods[i];
         if (!(m instanceof Linear)) {

@@ -281,7 +281,7 @@ describe('shared modules and user subclasses', () => {
     const lin = new Linear(3, 3, { ...o, seed: 1 });
     // torch's lin(tanh(lin(x))): ffnn's Linear keeps one forward, so the first use's gradient was wrong
     expect(() => new Sequential(new Sequential(lin), new Tanh(), new Sequential(lin))).toThrow(
-      /^modules\[2\]\.children\(\)\[0\]: expected each module once in a network, nested containers included/,
+      /^modules\[2\]\.modules\[0\]: expected each module once in a network, nested Sequentials included/,
     );
     expect(() => new Sequential(new Sequential(lin, 'tanh'), lin)).toThrow(RangeError);
     // an FFNN's activations are its own to share
@@ -331,6 +331,78 @@ describe('shared modules and user subclasses', () => {
     expect(() => new FFNN(4, [3], new Leaky(o), 2, o)).toThrow(/^activations: expected a built-in activation/);
   });
 
+  test("a user's container may run one activation in several places; only Sequentials are walked", () => {
+    class Pair extends Module {
+      readonly a = new Linear(3, 3, { ...o, seed: 11 });
+      readonly b = new Linear(3, 3, { ...o, seed: 12 });
+      readonly act = new Tanh(o);
+      forward(x: Tensor): Tensor {
+        return this.act.forward(this.b.forward(this.act.forward(this.a.forward(x)).clone()));
+      }
+      backward(g: Tensor): Tensor {
+        return g;
+      }
+      override children(): readonly Module[] {
+        return [this.a, this.act, this.b, this.act];
+      }
+    }
+    expect(() => new Sequential(new Pair(o), new Linear(3, 2, { ...o, seed: 13 }))).not.toThrow();
+  });
+
+  test('a network given its own output runs on a copy: the first layer keeps the input it saw', () => {
+    const x = Tensor.randn([2, 3], { dtype: 'float64', seed: 14 });
+    const grads = (copy: boolean): number[] => {
+      const seq = new Sequential(new Linear(3, 3, { ...o, seed: 15 }), 'tanh', new Linear(3, 3, { ...o, seed: 16 }));
+      const h = seq.forward(x);
+      seq.forward(copy ? h.clone() : h);
+      seq.zeroGrad();
+      seq.backward(Tensor.full([2, 3], 1, { dtype: 'float64' }));
+      return Array.from((seq.parameters()[0].grad as Tensor).data);
+    };
+    expect(grads(false)).toEqual(grads(true));
+    const net = new FFNN(3, [4], 'tanh', 3, { ...o, seed: 17 });
+    const fresh = new FFNN(3, [4], 'tanh', 3, { ...o, seed: 17 });
+    const q = net.forward(x);
+    const q0 = q.clone();
+    expect(Array.from(net.forward(q).data)).toEqual(Array.from(fresh.forward(q0).data));
+    const ones = Tensor.full([2, 3], 1, { dtype: 'float64' });
+    for (const n of [net, fresh]) {
+      n.zeroGrad();
+      n.backward(ones);
+    }
+    expect(Array.from((net.W[0].grad as Tensor).data)).toEqual(Array.from((fresh.W[0].grad as Tensor).data));
+  });
+
+  test('a subclass of FFNN or Sequential with its own forward or backward is not fused by TrainStep', () => {
+    let calls = 0;
+    class Counted extends FFNN {
+      override forward(x: Tensor): Tensor {
+        calls++;
+        return super.forward(x);
+      }
+    }
+    const net = new Counted(3, [4], 'relu', 2, { ...o, seed: 18 });
+    const ts = new TrainStep(net, new SGD(net.parameters(), { lr: 0.1, device: 'js' }));
+    expect(ts.fallback).toBe('a subclass of FFNN with its own forward or backward');
+    ts.run(Tensor.randn([2, 3], { dtype: 'float64', seed: 19 }), new Int32Array([0, 1]));
+    expect(calls).toBe(1);
+    class Logged extends Sequential {
+      override backward(g: Tensor): Tensor {
+        return super.backward(g);
+      }
+    }
+    const seq = new Logged(new Linear(3, 2, { ...o, seed: 20 }));
+    expect(new TrainStep(seq, new SGD(seq.parameters(), { lr: 0.1, device: 'js' })).fallback).toBe('a subclass of Sequential with its own forward or backward');
+    // one that only adds a method is still fused
+    class Named extends Sequential {
+      label(): string {
+        return 'named';
+      }
+    }
+    const plain = new Named(new Linear(3, 2, { ...o, seed: 21 }));
+    expect(new TrainStep(plain, new SGD(plain.parameters(), { lr: 0.1, device: 'js' })).fallback).toBeNull();
+  });
+
   test('a Linear given its own output (torch lin(lin(x))) computes it on every device', () => {
     for (const device of DEVICES) {
       const lin = new Linear(3, 3, { device, dtype: 'float64', seed: 7 });
@@ -339,5 +411,22 @@ describe('shared modules and user subclasses', () => {
       const twice = Array.from(lin.forward(lin.forward(x)).data);
       expect(twice, device).toEqual(Array.from(lin.forward(once).data));
     }
+  });
+});
+
+describe('Tensor as a value', () => {
+  test('JSON, spread and structuredClone see data, shape and dtype as plain fields; a replacement keeps type and length', () => {
+    const t = Tensor.from([[1, 2]], { dtype: 'float64' });
+    expect(JSON.parse(JSON.stringify(t))).toEqual({ shape: [1, 2], dtype: 'float64', data: { 0: 1, 1: 2 } });
+    expect({ ...t }.data).toBe(t.data);
+    expect(Array.from(structuredClone(t).data)).toEqual([1, 2]);
+    // deep equality compares the values
+    expect(t).not.toEqual(Tensor.from([[1, 3]], { dtype: 'float64' }));
+    expect(t).toEqual(Tensor.from([[1, 2]], { dtype: 'float64' }));
+    t.data = new Float64Array([5, 6]);
+    expect([t.size, ...t.data]).toEqual([2, 5, 6]);
+    expect(() => {
+      t.data = new Float64Array(3);
+    }).toThrow(RangeError);
   });
 });
