@@ -68,6 +68,19 @@ describe('fmaf (reference)', () => {
     expect(unfused).toBeGreaterThan(1000);
   });
 
+  it('keeps the largest float where the exact sum is below its midpoint with 2^128 (a double rounding overflows)', () => {
+    const FMAX = 3.4028234663852886e38;
+    const a = 599479 * 2 ** 47;
+    const b = 14329 * 2 ** 23;
+    // a b = (2^33 - 1) 2^70: FMAX + a b = 2^128 - 2^103 - 2^70, which rounds to the double 2^128 - 2^103
+    expect(FMAX + a * b).toBe(2 ** 128 - 2 ** 103);
+    expect(Math.fround(FMAX + a * b)).toBe(Infinity);
+    expect(fmaf(a, b, FMAX)).toBe(FMAX);
+    expect(fmaf(-a, b, -FMAX)).toBe(-FMAX);
+    // at or past the midpoint it overflows, as fmaf does
+    expect(fmaf(2 ** 103, 1, FMAX)).toBe(Infinity);
+  });
+
   it('passes NaN and infinities through', () => {
     expect(fmaf(NaN, 1, 1)).toBeNaN();
     expect(fmaf(Infinity, 1, 1)).toBe(Infinity);

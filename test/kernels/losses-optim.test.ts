@@ -123,9 +123,23 @@ describe.each(backends)('losses and optimizers on $name', ({ kernels: k }: { ker
       // (1 - dampening) g = 2^-24 + 2^-60, plus m buf = 1: the buffer rounds once to 1 + 2^-23 (twice: to 1), p = 1 - it
       const keep = 2 ** -24 * (1 - a + a * a);
       expect(step(1, 1 + a, 1, { lr: 1, momentum: 1, dampening: 1 - keep, weightDecay: 0 })).toEqual([...Array(3).fill(-(2 ** -23)), ...Array(3).fill(1 + 2 ** -23)]);
+      // the largest float plus (2^33 - 1) 2^70 is below the midpoint of it and 2^128: C's fmaf keeps the
+      // largest float, a double rounding lands on that midpoint and rounds to infinity
+      const FMAX = 3.4028234663852886e38;
+      expect(step(FMAX, -(599479 * 2 ** 47), null, { lr: 14329 * 2 ** 23, momentum: 0, dampening: 0, weightDecay: 0 })).toEqual(Array(3).fill(FMAX));
       // nesterov on a first step (buf = g): g + m g = 1 + 2^-12 + 2^-24 + 2^-60 rounds once up to 1 + 2^-12 + 2^-23 (twice: down)
       expect(step(2, 1 + a, 0, { lr: 1, momentum: keep, dampening: 0, weightDecay: 0, nesterov: true, firstStep: true }))
         .toEqual([...Array(3).fill(1 - a - 2 ** -23), ...Array(3).fill(1 + a)]);
+    });
+
+    it.runIf(dtype === 'float32')('sgdStep float32: a float-subnormal result is the same in every element (native flushes it to zero)', () => {
+      // p - lr g = (2^22 + 1) 2^-149 - 2^-150 (1 - 2^-32): a double rounding lands on a subnormal midpoint
+      const p = new F(3).fill((2 ** 22 + 1) * 2 ** -149);
+      k.sgdStep(3, p, new F(3).fill(-(1 + 2 ** -16) * 2 ** -126), null, {
+        lr: (1 - 2 ** -16) * 2 ** -24, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true,
+      });
+      // one rounding gives 2^22 + 1 units of 2^-149; the flush-to-zero of the native kernels gives 0
+      expect(Array.from(p, (v) => v / 2 ** -149)).toEqual(Array(3).fill(p[0] === 0 ? 0 : 2 ** 22 + 1));
     });
 
     it('adamStep: torch.optim.Adam and AdamW transcribed, three steps', () => {

@@ -19,8 +19,12 @@ export function fmaf(a: number, b: number, c: number): number {
   const r = Math.fround(s);
   const d = s - r;
   if (d === 0 || d !== d) return r;
-  const t = r + 2 * d;
-  if (Math.fround(t) !== t) return r;
+  // (r infinite with s finite: s at or past the midpoint of the largest float and 2^128, where C's
+  // fmaf still gives the largest float for an exact sum below that midpoint: on to the exact error)
+  if (r !== Infinity && r !== -Infinity) {
+    const t = r + 2 * d;
+    if (Math.fround(t) !== t) return r;
+  }
   // the error of s, exactly (TwoSum)
   const bb = s - p;
   const e = p - (s - bb) + (c - bb);

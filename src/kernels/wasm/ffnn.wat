@@ -868,9 +868,12 @@
     (local.set $d (f64.sub (local.get $s) (local.get $r)))
     (if (i32.or (f64.eq (local.get $d) (f64.const 0)) (f64.ne (local.get $d) (local.get $d)))
       (then (return (local.get $r))))
-    (local.set $t (f64.add (local.get $r) (f64.add (local.get $d) (local.get $d))))
-    (if (f64.ne (f64.promote_f32 (f32.demote_f64 (local.get $t))) (local.get $t))
-      (then (return (local.get $r))))
+    ;; (r infinite with s finite: s at or past the midpoint of the largest float and 2^128: on to the error)
+    (if (f64.ne (f64.abs (local.get $r)) (f64.const inf))
+      (then
+        (local.set $t (f64.add (local.get $r) (f64.add (local.get $d) (local.get $d))))
+        (if (f64.ne (f64.promote_f32 (f32.demote_f64 (local.get $t))) (local.get $t))
+          (then (return (local.get $r))))))
     (local.set $bb (f64.sub (local.get $s) (local.get $p)))
     (local.set $e (f64.add (f64.sub (local.get $p) (f64.sub (local.get $s) (local.get $bb)))
                            (f64.sub (local.get $c) (local.get $bb))))
@@ -912,11 +915,11 @@
   ;; g = F(p, wd, g) (wd != 0); b = first ? g : F(g, 1 - d, R(m buf)); g = nesterov ? F(b, m, g) : b;
   ;; p = F(g, -lr, p), with -lr, wd, m and 1 - d rounded to float.
   ;; two elements at a time, each F as R(a b + c) in doubles (a b exact), which is F unless the double
-  ;; landed on a float midpoint: the 29 bits below a float's 24 exactly a half. the step stores nothing
-  ;; until all its sums are checked, and where any may be a midpoint (about one sum in 2^29) both
-  ;; elements go through $sgd1_f32. float subnormal results are not checked (the native kernels flush
-  ;; them to zero, so the devices differ there anyway). a call per F, or $fma1's own test inline, made
-  ;; the update 3.6x and 2.8x slower
+  ;; landed on a float midpoint: for a normal float, the 29 bits below its 24 exactly a half. the step
+  ;; stores nothing until all its sums are checked, and where any may be a midpoint (about one sum in
+  ;; 2^29), or is below the smallest normal float, 0 included (its midpoints lie elsewhere; native
+  ;; flushes such results to zero, the reference does not), both go through $sgd1_f32, as the tail does.
+  ;; a call per F, or $fma1's own test inline, made the update 3.6x and 2.8x slower
   (func (export "sgd_f32") (param $n i32) (param $p i32) (param $g i32) (param $buf i32) (param $hasBuf i32)
                            (param $lr f64) (param $wd f64) (param $m f64) (param $damp f64)
                            (param $nesterov i32) (param $first i32)
@@ -924,8 +927,10 @@
     (local $vlr v128) (local $vwd v128) (local $vm v128) (local $vd v128) (local $o i32)
     (local $flr f64) (local $fwd f64) (local $fm f64) (local $fd f64)
     (local $s v128) (local $mid v128) (local $low29 v128) (local $half v128)
+    (local $minNormal v128)
     (local.set $low29 (i64x2.splat (i64.const 0x1fffffff)))
     (local.set $half (i64x2.splat (i64.const 0x10000000)))
+    (local.set $minNormal (f64x2.splat (f64.const 0x1p-126)))
     (local.set $flr (f64.promote_f32 (f32.demote_f64 (f64.neg (local.get $lr)))))
     (local.set $fwd (f64.promote_f32 (f32.demote_f64 (local.get $wd))))
     (local.set $fm (f64.promote_f32 (f32.demote_f64 (local.get $m))))
@@ -944,7 +949,8 @@
       (if (f64.ne (local.get $wd) (f64.const 0))
         (then
           (local.set $s (f64x2.add (f64x2.mul (local.get $vp) (local.get $vwd)) (local.get $vg)))
-          (local.set $mid (v128.or (local.get $mid) (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))))
+          (local.set $mid (v128.or (local.get $mid) (v128.or (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))
+              (f64x2.lt (f64x2.abs (local.get $s)) (local.get $minNormal)))))
           (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $s))))))
       (if (local.get $hasBuf)
         (then
@@ -954,16 +960,19 @@
               (local.set $vb (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $vm)
                 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $buf) (local.get $o))))))))
               (local.set $s (f64x2.add (f64x2.mul (local.get $vg) (local.get $vd)) (local.get $vb)))
-              (local.set $mid (v128.or (local.get $mid) (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))))
+              (local.set $mid (v128.or (local.get $mid) (v128.or (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))
+              (f64x2.lt (f64x2.abs (local.get $s)) (local.get $minNormal)))))
               (local.set $vb (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $s))))))
           (if (local.get $nesterov)
             (then
               (local.set $s (f64x2.add (f64x2.mul (local.get $vb) (local.get $vm)) (local.get $vg)))
-              (local.set $mid (v128.or (local.get $mid) (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))))
+              (local.set $mid (v128.or (local.get $mid) (v128.or (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))
+              (f64x2.lt (f64x2.abs (local.get $s)) (local.get $minNormal)))))
               (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $s)))))
             (else (local.set $vg (local.get $vb))))))
       (local.set $s (f64x2.add (f64x2.mul (local.get $vg) (local.get $vlr)) (local.get $vp)))
-      (local.set $mid (v128.or (local.get $mid) (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))))
+      (local.set $mid (v128.or (local.get $mid) (v128.or (i64x2.eq (v128.and (local.get $s) (local.get $low29)) (local.get $half))
+              (f64x2.lt (f64x2.abs (local.get $s)) (local.get $minNormal)))))
       (local.set $vg (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (local.get $s))))
       (if (v128.any_true (local.get $mid))
         (then
