@@ -18,10 +18,11 @@ export interface CELossOptions {
 
 // the options object, or the problem statement's positional form (stable, epsilon): CELoss(Q, P, false, 1e-8)
 function ceOptions(opts: unknown, epsilonArg?: unknown): { stable: boolean; epsilon: number; k: Kernels } {
-  if (typeof opts === 'boolean') {
+  // CELoss(Q, P, undefined, 1e-3): the positional form with stable left at its default
+  if (typeof opts === 'boolean' || (opts === undefined && epsilonArg !== undefined)) {
     const epsilon = epsilonArg === undefined ? 1e-8 : checkNumber('epsilon', epsilonArg);
     if (epsilon <= 0) throw rangeError('epsilon', 'a number > 0', epsilon);
-    return { stable: opts, epsilon, k: backend('native') };
+    return { stable: opts ?? true, epsilon, k: backend('native') };
   }
   if (epsilonArg !== undefined) throw typeError('epsilon', 'no fourth argument after an options object', epsilonArg);
   const o = checkObject('options', opts);

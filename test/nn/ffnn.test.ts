@@ -126,6 +126,7 @@ describe.each(DEVICES)('FFNN on %s', (device) => {
       // the problem's positional form, CELoss(Q, P, estable, epsilon)
       expect(CELoss(z, t, false)).toBe(Infinity);
       expect(CELoss(z, t, true, 1e-3)).toBe(CELoss(z, t, { epsilon: 1e-3 }));
+      expect(CELoss(z, t, undefined, 1e-3)).toBe(CELoss(z, t, { epsilon: 1e-3 }));
       expect(CategoricalCELoss(z, [0], true, 1e-3)).toBe(CELoss(z, t, { epsilon: 1e-3 }));
       expect(CELoss(z, [0], false)).toBe(Infinity);
     });
