@@ -322,7 +322,7 @@ describe('shared modules and user subclasses', () => {
     const ts = new TrainStep(seq, new SGD(seq.parameters(), { lr: 0.1, device: 'js' }), { loss: new MSELoss({ device: 'js' }) });
     expect(ts.fallback).toMatch(/modules\[1\] is a subclass of relu with its own forward or backward/);
     class DoubleMSE extends MSELoss {
-      override forward(pred: Tensor, target: unknown): number {
+      override forward(pred: Tensor, target: Tensor): number {
         return 2 * super.forward(pred, target);
       }
     }
