@@ -159,16 +159,12 @@ export class FFNN extends Module {
     // the hidden activations must be those of x: recompute unless x is what forward saw last
     if (this.lastX !== x.data || this.probs === null || this.probs.shape[0] !== B) this.run(x);
     // d loss / d u(L+1) = (yHat S - y) / B, S the row's target sum: CELoss's gradient for any
-    // target rows; yHat - y where a row sums to 1 (one-hot, a distribution), with the same bits
+    // target rows; yHat - y where a row sums to 1 (one-hot, a distribution), with the same bits;
+    // for class indices, 1 / B taken off yHat / B at the target
     const du = this.ws.get('duOut', B, C, this.dtype);
     const d = du.data;
     const p = yp.data;
-    if (t instanceof Tensor) {
-      ceProbsGrad(B, C, p, t.data, d);
-    } else {
-      for (let i = 0; i < d.length; i++) d[i] = p[i] / B;
-      for (let i = 0; i < B; i++) d[i * C + t[i]] -= 1 / B;
-    }
+    ceProbsGrad(B, C, p, t instanceof Tensor ? t.data : t, d);
     this.backpropFrom(du, false);
   }
 

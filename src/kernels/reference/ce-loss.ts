@@ -34,8 +34,14 @@ export function categoricalCELoss(
 
 // grad := (q S - p) / B with S the row's target sum (in double, in column order): the gradient of
 // -sum p log softmax(logits) / B for any target rows; q - p where a row sums to exactly 1 (one-hot),
-// with the same bits, since q * 1 is q. grad may alias q, not p
-export function ceProbsGrad(B: number, C: number, q: FloatArray, p: FloatArray, grad: FloatArray): void {
+// with the same bits, since q * 1 is q. p may be class indices (B): q / B, less 1 / B at each target.
+// grad may alias q, not p
+export function ceProbsGrad(B: number, C: number, q: FloatArray, p: FloatArray | Int32Array, grad: FloatArray): void {
+  if (p instanceof Int32Array) {
+    for (let i = 0; i < B * C; i++) grad[i] = q[i] / B;
+    for (let i = 0; i < B; i++) grad[i * C + p[i]] -= 1 / B;
+    return;
+  }
   for (let i = 0; i < B; i++) {
     const row = i * C;
     let S = 0;

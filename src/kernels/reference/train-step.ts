@@ -165,12 +165,7 @@ export function stepLoss(
     loss = idx !== null ? categoricalCELoss(B, C, probs, idx, true, 1e-8) : ceLoss(B, C, probs, dense as FloatArray, true, 1e-8);
     if (!Number.isFinite(loss)) return loss;
     // FFNN.backward's d loss / d logits
-    if (idx !== null) {
-      for (let i = 0; i < B * C; i++) dout[i] = probs[i] / B;
-      for (let i = 0; i < B; i++) dout[i * C + idx[i]] -= 1 / B;
-    } else {
-      ceProbsGrad(B, C, probs, dense as FloatArray, dout);
-    }
+    ceProbsGrad(B, C, probs, idx ?? (dense as FloatArray), dout);
   } else {
     if (firstNonFinite(B * C, h) >= 0) return NaN;
     if (spec.loss === 'cross-entropy') {
