@@ -104,7 +104,7 @@ export class Tensor {
     // the array may be replaced (TrainStep and the modules follow it); a shorter one would leave the
     // kernels reading past its end (stale wasm memory, NaN in js)
     set(this: Tensor, v: FloatArray): void {
-      const Want = this.dtype === 'float64' ? Float64Array : Float32Array;
+      const Want = arrayCtor(this.dtype);
       if (!(v instanceof Want)) throw typeError('data', `a ${Want.name} (the tensor's dtype)`, v);
       if (v.length !== this.#size) throw rangeError('data', `${this.#size} elements for shape [${this.shape.join(', ')}]`, v);
       this.#data = v;
