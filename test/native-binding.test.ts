@@ -2,6 +2,7 @@
 // every bad argument throws TypeError (wrong type) or RangeError (wrong value or length) whose
 // message names the function and the argument; nothing crashes or reads out of bounds.
 import { describe, it, expect } from 'vitest';
+import { sep } from 'node:path';
 
 const skip = process.env.FFNN_SKIP_NATIVE === '1';
 // loaded here, not at the top level, so a missing build fails these tests with the loader's message
@@ -477,17 +478,19 @@ describe.skipIf(skip)('native addon data access', () => {
 });
 
 describe('native addon loader', () => {
-  it('tries $FFNN_ADDON first, then build/Release and build/Debug under the package root', async () => {
-    const { addonCandidates } = await import('../src/kernels/native.js');
+  it('tries $FFNN_ADDON first, then build/Release and build/Debug, then prebuilds/<platform>', async () => {
+    const { addonCandidates, platformKey } = await import('../src/kernels/native.js');
     const saved = process.env.FFNN_ADDON;
     try {
       process.env.FFNN_ADDON = '/nowhere/ffnn.node';
       const paths = addonCandidates();
-      expect(paths[0]).toBe('/nowhere/ffnn.node');
-      expect(paths[1]).toMatch(/build[\\/]Release[\\/]ffnn\.node$/);
-      expect(paths[2]).toMatch(/build[\\/]Debug[\\/]ffnn\.node$/);
+      expect(paths.map((c) => c.source)).toEqual(['FFNN_ADDON', 'local build', 'local build', 'prebuild']);
+      expect(paths[0].path).toBe('/nowhere/ffnn.node');
+      expect(paths[1].path).toMatch(/build[\\/]Release[\\/]ffnn\.node$/);
+      expect(paths[2].path).toMatch(/build[\\/]Debug[\\/]ffnn\.node$/);
+      expect(paths[3].path.endsWith(['prebuilds', platformKey(), 'ffnn.node'].join(sep))).toBe(true);
       delete process.env.FFNN_ADDON;
-      expect(addonCandidates()).toHaveLength(2);
+      expect(addonCandidates()).toHaveLength(3);
     } finally {
       if (saved === undefined) delete process.env.FFNN_ADDON;
       else process.env.FFNN_ADDON = saved;

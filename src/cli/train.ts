@@ -5,7 +5,7 @@ import { dirname, extname, resolve, sep } from 'node:path';
 import { Standardizer } from '../data/standardize.js';
 import { RandomDataset, type Dataset, type TensorDataset } from '../data/dataset.js';
 import { loadMNIST } from '../data/mnist.js';
-import { backend } from '../kernels/index.js';
+import { backend, defaultDevice, type Device } from '../kernels/index.js';
 import { FFNN } from '../nn/ffnn.js';
 import type { ActivationName } from '../nn/activation.js';
 import { SGD } from '../optim/sgd.js';
@@ -42,7 +42,8 @@ export interface TrainCommandOptions {
   standardize: boolean;
   shuffle: boolean;
   stratified: boolean;
-  device: 'native' | 'js' | 'wasm';
+  // left out: the default device (native, or wasm where the addon cannot load)
+  device?: Device;
   dtype: 'float32' | 'float64';
   threads?: number;
   // undefined: TRAIN_DEFAULTS.seed, or on --resume the saved run's seed
@@ -76,7 +77,8 @@ export const TRAIN_DEFAULTS = {
 const RANDOM_SAMPLES = 1000;
 
 // given: the options typed on the command line (the others hold defaults)
-export async function runTrain(opts: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
+export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
+  const opts = { ...typed, device: typed.device ?? defaultDevice().device };
   checkOutputs(opts);
   const resumed = opts.resume === undefined ? null : loadModel(opts.resume, { device: opts.device });
   // with --resume the file decides what it holds: a typed flag must agree with it, a default gives way

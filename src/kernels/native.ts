@@ -1,9 +1,11 @@
-// the native backend: the only place that calls the C++ addon. the addon loads on first use
-// and is cached; the kernels forward to it unchanged (the addon re-checks every argument, and
-// src/kernels/checked.ts validates fully before that).
+// the native backend: the only place that calls the C++ addon. the addon loads on first use and is
+// cached; the kernels forward to it unchanged (the addon re-checks every argument, and
+// src/kernels/checked.ts validates fully before that). loading never throws: nativeStatus() says
+// what was tried and why it failed, nativeAddon() throws that as an Error for an explicit 'native'.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { familySync } from 'detect-libc';
 import type { Kernels } from './types.js';
 import { packageRoot } from '../util/package-root.js';
 
@@ -22,47 +24,110 @@ export interface NativeAddon extends Omit<Kernels, 'name'> {
   addressMod64(buffer: ArrayBuffer): number;
 }
 
-function rebuildHint(root: string): string {
-  return (
-    `rebuild it in ${root} with \`npm run build:native\` (that is \`npx cmake-js compile\`), ` +
-    'or with `npx node-gyp rebuild`'
-  );
+// where a loaded addon came from
+export type AddonSource = 'FFNN_ADDON' | 'local build' | 'prebuild';
+
+export interface AddonCandidate {
+  path: string;
+  source: AddonSource;
 }
 
+export interface NativeStatus {
+  loaded: boolean;
+  // the file that loaded, and from where (when loaded)
+  path?: string;
+  source?: AddonSource;
+  // every path tried, in order, with what happened to it
+  tried: string[];
+  // why native is unavailable, in a few words (when not loaded)
+  reason?: string;
+}
 
-// the paths tried, in order: $FFNN_ADDON, then the cmake-js / node-gyp Release and Debug builds
-export function addonCandidates(): string[] {
+// the exports a loaded file must have: a build of older sources is refused, not half-used
+const REQUIRED = [
+  'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas', 'gemm', 'biasAct',
+  'actBackward', 'linearForward', 'linearBackward', 'softmax', 'softmaxCrossEntropy', 'ceLoss',
+  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'createStepPlan', 'trainStep',
+  'nativeAllocations', 'addressMod64',
+] as const;
+
+// the one command that builds native from source in the installed package
+export const BUILD_COMMAND = 'npx ffnn build-native';
+
+// the prebuilds/ folder name of this platform: linux-x64, linux-x64-musl, darwin-arm64, win32-x64
+export function platformKey(): string {
+  const musl = process.platform === 'linux' && familySync() === 'musl';
+  return `${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
+}
+
+export function prebuildPath(root = packageRoot()): string {
+  return join(root, 'prebuilds', platformKey(), 'ffnn.node');
+}
+
+// the paths tried, in order: $FFNN_ADDON, the local source build (cmake-js / node-gyp Release, then
+// Debug), the prebuilt binary of this platform
+export function addonCandidates(): AddonCandidate[] {
   const root = packageRoot();
-  const paths: string[] = [];
+  const paths: AddonCandidate[] = [];
   const explicit = process.env.FFNN_ADDON;
-  if (explicit) paths.push(resolve(explicit));
-  paths.push(join(root, 'build', 'Release', 'ffnn.node'), join(root, 'build', 'Debug', 'ffnn.node'));
+  if (explicit) paths.push({ path: resolve(explicit), source: 'FFNN_ADDON' });
+  paths.push(
+    { path: join(root, 'build', 'Release', 'ffnn.node'), source: 'local build' },
+    { path: join(root, 'build', 'Debug', 'ffnn.node'), source: 'local build' },
+    { path: prebuildPath(root), source: 'prebuild' },
+  );
   return paths;
 }
 
 let addon: NativeAddon | undefined;
+let status: NativeStatus | undefined;
 
-// the raw addon object, loaded on first call and cached; throws with every path tried and why
-export function nativeAddon(): NativeAddon {
-  if (addon) return addon;
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+function load(): NativeStatus {
+  if (status) return status;
   const require = createRequire(import.meta.url);
-  const failures: string[] = [];
-  for (const path of addonCandidates()) {
-    if (!existsSync(path)) {
-      failures.push(`  ${path}: not found`);
+  const tried: string[] = [];
+  const why: string[] = [];
+  for (const c of addonCandidates()) {
+    if (!existsSync(c.path)) {
+      tried.push(`${c.path} (${c.source}): not found`);
+      if (c.source === 'prebuild') why.push(`no prebuilt binary for ${platformKey()}`);
       continue;
     }
     try {
-      addon = require(path) as NativeAddon;
-      return addon;
+      const a = require(c.path) as NativeAddon;
+      const missing = REQUIRED.filter((k) => typeof (a as unknown as Record<string, unknown>)[k] !== 'function');
+      if (missing.length > 0) throw new Error(`built from older sources: no ${missing.join(', ')}`);
+      addon = a;
+      tried.push(`${c.path} (${c.source}): loaded`);
+      status = { loaded: true, path: c.path, source: c.source, tried };
+      return status;
     } catch (e) {
-      failures.push(`  ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      tried.push(`${c.path} (${c.source}): ${message(e)}`);
+      why.push(`${c.source} ${c.path} failed to load: ${message(e)}`);
     }
   }
+  status = { loaded: false, tried, reason: why.join('; ') || 'no addon found' };
+  return status;
+}
+
+// what loading the addon found; never throws
+export function nativeStatus(): NativeStatus {
+  return load();
+}
+
+// the raw addon object, loaded on first call and cached; throws with every path tried and why
+export function nativeAddon(): NativeAddon {
+  const s = load();
+  if (addon) return addon;
   throw new Error(
-    `ffnn: the native addon could not be loaded; tried:\n${failures.join('\n')}\n` +
-      `${rebuildHint(packageRoot())}; set FFNN_ADDON to load a .node file from elsewhere, ` +
-      `or use device 'js' for the reference kernels.`,
+    `ffnn: the native addon could not be loaded; tried:\n${s.tried.map((t) => `  ${t}`).join('\n')}\n` +
+      `build it from source with \`${BUILD_COMMAND}\` (node-gyp, no cmake needed), ` +
+      `set FFNN_ADDON to load a .node file from elsewhere, or use device 'wasm' (the same kernels ` +
+      `compiled to WebAssembly) or 'js' (the reference kernels).`,
   );
 }
 

@@ -121,6 +121,14 @@ export interface BackendInfo {
   compiler: string;
   // native only, when FFNN_ISA asked for an instruction set this cpu lacks: what was used instead
   isaNote?: string;
+  // backendInfo() only: where the kernels came from ('FFNN_ADDON', 'local build', 'prebuild' for
+  // native; 'wasm fallback' or 'js fallback' for a default device that could not be native;
+  // 'requested' for wasm or js asked by name; 'unavailable' for a device that does not load),
+  // the file that loaded, why the default device is not native, and every addon path tried
+  source?: 'FFNN_ADDON' | 'local build' | 'prebuild' | 'wasm fallback' | 'js fallback' | 'requested' | 'unavailable';
+  path?: string;
+  reason?: string;
+  tried?: string[];
 }
 
 export interface Kernels {

@@ -2,7 +2,7 @@
 // CrossEntropyLoss (on logits, fused softmax) and MSELoss are loss modules: forward(pred, target)
 // returns the loss and keeps d loss / d pred for backward().
 // q, p, logits, grad are (B, C); target is (B, C) or (B) class indices; pred, target of MSE any shape.
-import { backend, DEVICES, type Device } from '../kernels/index.js';
+import { backend, defaultDevice, deviceOption, type Device } from '../kernels/index.js';
 import type { DType, FloatArray, Kernels, Reduction } from '../kernels/types.js';
 import { DTYPES, Tensor } from '../tensor.js';
 import { checkBool, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
@@ -22,7 +22,7 @@ function ceOptions(opts: unknown, epsilonArg?: unknown): { stable: boolean; epsi
   if (typeof opts === 'boolean' || (opts === undefined && epsilonArg !== undefined)) {
     const epsilon = epsilonArg === undefined ? 1e-8 : checkNumber('epsilon', epsilonArg);
     if (epsilon <= 0) throw rangeError('epsilon', 'a number > 0', epsilon);
-    return { stable: opts ?? true, epsilon, k: backend('native') };
+    return { stable: opts ?? true, epsilon, k: backend(defaultDevice().device) };
   }
   if (epsilonArg !== undefined) throw typeError('epsilon', 'no fourth argument after an options object', epsilonArg);
   const o = checkObject('options', opts);
@@ -30,7 +30,7 @@ function ceOptions(opts: unknown, epsilonArg?: unknown): { stable: boolean; epsi
   const stable = o.stable === undefined ? true : checkBool('options.stable', o.stable);
   const epsilon = o.epsilon === undefined ? 1e-8 : checkNumber('options.epsilon', o.epsilon);
   if (epsilon <= 0) throw rangeError('options.epsilon', 'a number > 0', epsilon);
-  const device = o.device === undefined ? 'native' : checkOneOf('options.device', o.device, DEVICES);
+  const device = deviceOption('options.device', o.device);
   return { stable, epsilon, k: backend(device) };
 }
 
@@ -91,7 +91,7 @@ abstract class LossBase implements LossModule {
   // keys: the loss's own options besides device and dtype
   constructor(o: Record<string, unknown>, keys: readonly string[]) {
     checkKeys('options', o, ['device', 'dtype', ...keys]);
-    this.device = o.device === undefined ? 'native' : checkOneOf('options.device', o.device, DEVICES);
+    this.device = deviceOption('options.device', o.device);
     this.dtype = o.dtype === undefined ? undefined : checkOneOf('options.dtype', o.dtype, DTYPES);
     this.k = backend(this.device);
   }

@@ -1,5 +1,5 @@
 // module options shared by every layer: { device, dtype, seed }, validated once at construction
-import { DEVICES, type Device } from '../kernels/index.js';
+import { deviceOption, type Device } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import { DTYPES } from '../tensor.js';
 import { randomSeed } from '../random.js';
@@ -30,7 +30,7 @@ export function resolveOptions(
 ): ResolvedOptions & { raw: Record<string, unknown> } {
   const o = checkObject(name, opts);
   if (keys !== undefined) checkKeys(name, o, keys);
-  const device = o.device === undefined ? 'native' : checkOneOf(`${name}.device`, o.device, DEVICES);
+  const device = deviceOption(`${name}.device`, o.device);
   const dtype = o.dtype === undefined ? 'float32' : checkOneOf(`${name}.dtype`, o.dtype, DTYPES);
   const seed = o.seed === undefined ? randomSeed() : checkInt(`${name}.seed`, o.seed, 0);
   return { device, dtype, seed, explicitDevice: o.device !== undefined, explicitDtype: o.dtype !== undefined, raw: o };

@@ -2,7 +2,7 @@
 // (gemm + biasAct forward, actBackward + two gemms backward) on the Linear's buffers.
 // activations may be given by name. modules without parameters or explicit options take the
 // device and dtype of the ones that have them; a mix of devices or dtypes is a TypeError.
-import type { Device } from '../kernels/index.js';
+import { defaultDevice, type Device } from '../kernels/index.js';
 import type { DType } from '../kernels/types.js';
 import type { Tensor } from '../tensor.js';
 import { describe, rangeError, typeError } from '../util/check.js';
@@ -117,7 +117,7 @@ function agree(list: readonly Module[]): { device: Device; dtype: DType } {
       }
     }
   });
-  return { device: dev < 0 ? 'native' : list[dev].device, dtype: dt < 0 ? 'float32' : list[dt].dtype };
+  return { device: dev < 0 ? defaultDevice().device : list[dev].device, dtype: dt < 0 ? 'float32' : list[dt].dtype };
 }
 
 function plan(list: readonly Module[]): Step[] {

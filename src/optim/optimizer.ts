@@ -1,8 +1,8 @@
 // the shared part of SGD and Adam: the parameter list, the device whose kernels run the update,
 // the l1 penalty, zeroGrad and the state-dict plumbing. one parameter group per optimizer.
-import { backend, DEVICES, type Device, type Kernels } from '../kernels/index.js';
+import { backend, deviceOption, type Device, type Kernels } from '../kernels/index.js';
 import { allocFloat, Parameter, Tensor, type FloatArray } from '../tensor.js';
-import { checkBool, checkKeys, checkNonNegative, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkKeys, checkNonNegative, checkObject, rangeError, typeError } from '../util/check.js';
 
 export type { Device } from '../kernels/index.js';
 
@@ -73,7 +73,7 @@ export abstract class Optimizer {
   // lrName: 'lr' when the lr came as a bare number, 'options.lr' when in the options object
   protected constructor(params: Iterable<Parameter>, lr: unknown, lrName: string, opts: Record<string, unknown>) {
     this.params = Object.freeze(checkParams(params));
-    this.device = opts.device === undefined ? 'native' : checkOneOf('options.device', opts.device, DEVICES);
+    this.device = deviceOption('options.device', opts.device);
     this._lr = checkLr(lrName, lr);
     this._l1 = opts.l1 === undefined ? 0 : checkNonNegative('options.l1', opts.l1);
     this.l1Scratch = this.params.map(() => null);

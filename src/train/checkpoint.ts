@@ -7,7 +7,7 @@
 import { Standardizer } from '../data/standardize.js';
 import { FormatError } from '../errors.js';
 import { loadSafetensors, saveSafetensors, type SaveEntry } from '../io/safetensors.js';
-import { DEVICES, type Device } from '../kernels/index.js';
+import { deviceOption, type Device } from '../kernels/index.js';
 import { activation, type Activation } from '../nn/activation.js';
 import { FFNN } from '../nn/ffnn.js';
 import { checkFinite } from '../nn/validate.js';
@@ -123,7 +123,7 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
   const o = checkObject('options', opts);
   checkKeys('options', o, LOAD_KEYS);
-  const device = o.device === undefined ? 'native' : checkOneOf('options.device', o.device, DEVICES);
+  const device = deviceOption('options.device', o.device);
   const { tensors, metadata } = loadSafetensors(file);
   if (metadata['ffnn.format'] !== MODEL_FORMAT) {
     throw new FormatError(`not an ffnn model: metadata ffnn.format is ${JSON.stringify(metadata['ffnn.format'])}, expected "${MODEL_FORMAT}"`, file);
