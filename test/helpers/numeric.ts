@@ -165,23 +165,31 @@ export function gradRelError(g: ArrayLike<number>, a: ArrayLike<number>): number
   return den === 0 ? 0 : num / den;
 }
 
-// the largest difference per kernel and dtype, and the number of cases, for the summary table
+// the largest difference per kernel and dtype (one column per backend when record names one), and
+// the number of cases, for the summary table
 export class DiffStats {
-  private readonly rows = new Map<string, { kernel: string; dtype: string; cases: number; maxRel: number; tol: number }>();
+  private readonly rows = new Map<string, { kernel: string; dtype: string; cases: number; maxRel: Map<string, number>; tol: number }>();
+  private readonly backends: string[] = [];
 
-  record(kernel: string, dtype: string, rel: number, tol: number): void {
+  record(kernel: string, dtype: string, rel: number, tol: number, backend = ''): void {
     const key = `${kernel}\u0000${dtype}`;
-    const row = this.rows.get(key) ?? { kernel, dtype, cases: 0, maxRel: 0, tol: 0 };
+    const row = this.rows.get(key) ?? { kernel, dtype, cases: 0, maxRel: new Map<string, number>(), tol: 0 };
     row.cases++;
-    row.maxRel = Math.max(row.maxRel, rel);
+    row.maxRel.set(backend, Math.max(row.maxRel.get(backend) ?? 0, rel));
     row.tol = Math.max(row.tol, tol);
     this.rows.set(key, row);
+    if (!this.backends.includes(backend)) this.backends.push(backend);
   }
 
   table(title: string): string {
     const rows = [...this.rows.values()];
-    const head = ['kernel', 'dtype', 'cases', 'max rel diff', 'max tol'];
-    const body = rows.map((r) => [r.kernel, r.dtype, String(r.cases), r.maxRel.toExponential(2), r.tol.toExponential(2)]);
+    const cols = this.backends.map((b) => (b === '' ? 'max rel diff' : `${b} max rel diff`));
+    const head = ['kernel', 'dtype', 'cases', ...cols, 'max tol'];
+    const body = rows.map((r) => [
+      r.kernel, r.dtype, String(r.cases),
+      ...this.backends.map((b) => (r.maxRel.has(b) ? (r.maxRel.get(b) as number).toExponential(2) : '-')),
+      r.tol.toExponential(2),
+    ]);
     const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
     const line = (cells: string[]): string => cells.map((s, c) => s.padEnd(widths[c])).join('  ');
     return [title, line(head), ...body.map(line)].join('\n');

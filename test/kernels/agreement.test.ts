@@ -1,11 +1,15 @@
-// every non-gemm kernel: native against the reference in float32 and float64, with extreme inputs
+// every non-gemm kernel: native and wasm (each its own C++ build) against the reference in float32 and float64, with extreme inputs
 // mixed into the random ones. tolerances (u = 2^-53 or 2^-24):
 // - elementwise outputs: |a - b| <= tol * max(1, |b|); float64 1e-12 (both sides use a correctly
 //   rounded add and a <= 1 ulp libm); float32 16u (the native side rounds b x, exp and the products
 //   in float, a few ulps each, while the reference rounds once on store).
 // - sums over n terms (losses, the param gradient, gradBias): |a - b| <= gamma_{n+slack} * sum |terms|,
 //   valid for any summation order; the slack covers per-term float rounding (32 in float32).
-import { afterAll, describe, it } from 'vitest';
+// - denormals: native flushes them to zero (fpenv.h, x86), wasm cannot (no such mode) and keeps them
+//   as the reference does; a flushed value is off by less than 1.2e-38 (float) or 2.2e-308, far
+//   below every floor above (max(1, |ref|) tol), so both pass the same tolerances (the table shows
+//   native's biasAct/softmax float32 differences of ~1e-38 where wasm's are 0).
+import { afterAll, beforeEach, describe, it } from 'vitest';
 import { ACT_CODE, type ActName, type DType, type FloatArray, type Kernels } from '../../src/kernels/types.js';
 import { referenceKernels as ref, actParamDerivative } from '../../src/kernels/reference/index.js';
 import { nonReferenceBackends } from '../helpers/backends.js';
@@ -15,9 +19,12 @@ import {
 } from '../helpers/numeric.js';
 import type { Rng } from '../../src/random.js';
 
+// the largest native-vs-reference and wasm-vs-reference difference per kernel and dtype, printed
+// after the suite; `backendName` is the backend of the running case
 const stats = new DiffStats();
+let backendName = '';
 afterAll(() => {
-  if (stats.size > 0) console.log(stats.table('kernels: native vs reference (elementwise max(1,|ref|)-relative; sums relative to sum|terms|)'));
+  if (stats.size > 0) console.log(stats.table('kernels: native and wasm vs reference (elementwise max(1,|ref|)-relative; sums relative to sum|terms|)'));
 });
 
 const ACTS = Object.keys(ACT_CODE) as ActName[];
@@ -46,18 +53,21 @@ function paramsOf(act: ActName): number[] {
 
 function elem(kernel: string, dtype: DType, label: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
   const tol = elemTol(dtype);
-  stats.record(kernel, dtype, assertClose(`${kernel} ${dtype} ${label}`, got, want, tol), tol);
+  stats.record(kernel, dtype, assertClose(`${kernel} ${dtype} ${label}`, got, want, tol), tol, backendName);
 }
 
 function sum(kernel: string, dtype: DType, label: string, got: number, want: number, n: number, scale: number): void {
   const tol = sumTol(n, dtype);
-  stats.record(kernel, dtype, assertScalarClose(`${kernel} ${dtype} ${label}`, got, want, tol, Math.max(scale, Number.MIN_VALUE)), tol);
+  stats.record(kernel, dtype, assertScalarClose(`${kernel} ${dtype} ${label}`, got, want, tol, Math.max(scale, Number.MIN_VALUE)), tol, backendName);
 }
 
 // FFNN_SKIP_NATIVE=1 leaves nothing to compare: say so instead of an empty file
-if (nonReferenceBackends.length === 0) it.skip('native backend skipped (FFNN_SKIP_NATIVE=1)', () => {});
+if (nonReferenceBackends.length === 0) it.skip('native and wasm backends skipped (FFNN_SKIP_NATIVE=1, FFNN_SKIP_WASM=1)', () => {});
 
-describe.each(nonReferenceBackends)('$name against the reference', ({ kernels: k }: { kernels: Kernels }) => {
+describe.each(nonReferenceBackends)('$name against the reference', ({ name, kernels: k }: { name: string; kernels: Kernels }) => {
+  beforeEach(() => {
+    backendName = name;
+  });
   describe.each(DTYPES)('%s', (dtype) => {
     const F = ctorOf(dtype);
 
@@ -123,7 +133,7 @@ describe.each(nonReferenceBackends)('$name against the reference', ({ kernels: k
         ref.softmax(B, C, x, y0);
         k.softmax(B, C, x.slice(), y1);
         const tol = dtype === 'float64' ? 1e-12 : gammaTol(C, dtype, 32);
-        stats.record('softmax', dtype, assertClose(`softmax ${dtype} B=${B} C=${C}`, y1, y0, tol), tol);
+        stats.record('softmax', dtype, assertClose(`softmax ${dtype} B=${B} C=${C}`, y1, y0, tol), tol, backendName);
         const inPlace = x.slice();
         k.softmax(B, C, inPlace, inPlace);
         assertClose(`softmax ${dtype} B=${B} C=${C} in place`, inPlace, y0, tol);
@@ -161,7 +171,7 @@ describe.each(nonReferenceBackends)('$name against the reference', ({ kernels: k
           sum('softmaxCrossEntropy', dtype, `${label} loss`, l1, l0, B * C, scale);
           sum('softmaxCrossEntropy', dtype, `${label} loss without outputs`, l2, l0, B * C, scale);
           const tol = dtype === 'float64' ? 1e-12 : gammaTol(C, dtype, 32);
-          stats.record('softmaxCrossEntropy', dtype, assertClose(`softmaxCrossEntropy ${dtype} ${label} probs`, p1, p0, tol), tol);
+          stats.record('softmaxCrossEntropy', dtype, assertClose(`softmaxCrossEntropy ${dtype} ${label} probs`, p1, p0, tol), tol, backendName);
           // the gradient is (p S - t) / B, S the row's target sum: error relative to max(S, 1) / B
           const rowScale = (i: number): number => {
             if (target instanceof Int32Array) return 1 / B;
@@ -171,7 +181,7 @@ describe.each(nonReferenceBackends)('$name against the reference', ({ kernels: k
             return Math.max(S, 1) / B;
           };
           const rel = assertClose(`softmaxCrossEntropy ${dtype} ${label} grad`, g1, g0, tol, rowScale);
-          stats.record('softmaxCrossEntropy', dtype, rel, tol);
+          stats.record('softmaxCrossEntropy', dtype, rel, tol, backendName);
         }
       }
     });

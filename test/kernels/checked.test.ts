@@ -274,14 +274,14 @@ describe.skipIf(wasm === null)('the raw wasm kernels, behind the checked door', 
     // an earlier call leaves its operands in linear memory
     k.gemm(false, false, 2, 3, 4, 1, f32(8, 1000), f32(12, 1000), 0, f32(6));
     expect(() => k.gemm(false, false, 2, 3, 4, 1, f32(7), f32(12), 0, f32(6))).toThrow(
-      new RangeError('wasm kernels: an argument of 7 elements where the call reads 8'),
+      new RangeError('gemm: a has 7 elements where M*K = 8 are read'),
     );
   });
 
-  it('a call past 4 GiB, or one the engine cannot grow memory for, is a RangeError that says so', () => {
-    const memory = { buffer: new ArrayBuffer(65536), grow: () => { throw new RangeError('WebAssembly.Memory.grow(): Unable to grow instance memory'); } };
-    const m = new WasmMemory({ memory, gemm_workspace: () => 0 } as unknown as WasmExports);
-    expect(() => m.reserve(2 ** 32 + 64)).toThrow(/^wasm kernels: a call needs 4294967360 bytes of WebAssembly memory \(over the 4 GiB a wasm module can address\); use device 'native' or 'js'/);
-    expect(() => m.reserve(3 * 65536)).toThrow(/^wasm kernels: a call needs 196608 bytes of WebAssembly memory \(the engine refused to grow it: WebAssembly\.Memory\.grow\(\): Unable/);
+  it('a call past 4 GiB, or one the module cannot grow memory for, is a RangeError that says so', () => {
+    const memory = { buffer: new ArrayBuffer(65536) };
+    const m = new WasmMemory({ memory, ffnn_malloc: () => 0, ffnn_free: () => {} } as unknown as WasmExports);
+    expect(() => m.scratch('gemm', 2 ** 32 + 64)).toThrow(/^gemm: the call needs 4294967360 bytes of WebAssembly memory \(over the 4 GiB a wasm module can address\); use device 'native' or 'js'/);
+    expect(() => m.scratch('gemm', 3 * 65536)).toThrow(/^gemm: the call needs 196608 bytes of WebAssembly memory \(the module could not grow its memory to hold it\)/);
   });
 });

@@ -1,8 +1,18 @@
-// the reference's fmaf (src/kernels/reference/fmaf.ts): one rounding of a * b + c to float32, checked
-// against exact integer arithmetic and on sums that a double rounding gets wrong
+// the reference's fmaf (src/kernels/reference/fmaf.ts) and the wasm module's (native/wasm/fmaf.cpp, the
+// one its float32 optimizers link: wasi-libc's rounds twice): one rounding of a * b + c to float32,
+// checked against exact integer arithmetic and on sums that a double rounding gets wrong
 import { describe, expect, it } from 'vitest';
 import { fmaf } from '../../src/kernels/reference/fmaf.js';
 import { Rng } from '../../src/random.js';
+import { wasm } from '../helpers/backends.js';
+import { wasmMemory } from '../../src/kernels/wasm/memory.js';
+
+type Fmaf = (a: number, b: number, c: number) => number;
+const IMPLS: [string, Fmaf][] = [['reference', fmaf]];
+if (wasm !== null) {
+  wasm.kernels.info(); // loads the module, or throws why it did not
+  IMPLS.push(['wasm', wasmMemory().fn('ffnn_fmaf')]);
+}
 
 // a normal float as mantissa * 2^exponent with an integer mantissa
 function split(x: number): [bigint, number] {
@@ -36,15 +46,15 @@ function exactFmaf(a: number, b: number, c: number): number {
   return (neg ? -1 : 1) * Number(q) * 2 ** (shift + base);
 }
 
-describe('fmaf (reference)', () => {
+describe.each(IMPLS)('fmaf (%s)', (_name, impl) => {
   it('rounds once where rounding to double, then to float, is off by an ulp', () => {
     // a * b + c = 1 + 2^-24 + 2^-70: just above the midpoint of 1 and 1 + 2^-23
     const a = 1 + 2 ** -23;
     const b = 1 - 2 ** -24;
     const c = 2 ** -47 * (1 + 2 ** -23);
     expect(Math.fround(a * b + c)).toBe(1); // the double rounding lands on the midpoint
-    expect(fmaf(a, b, c)).toBe(1 + 2 ** -23);
-    expect(fmaf(-a, b, -c)).toBe(-(1 + 2 ** -23));
+    expect(impl(a, b, c)).toBe(1 + 2 ** -23);
+    expect(impl(-a, b, -c)).toBe(-(1 + 2 ** -23));
     expect(exactFmaf(a, b, c)).toBe(1 + 2 ** -23);
   });
 
@@ -58,9 +68,9 @@ describe('fmaf (reference)', () => {
       // c near -a b half of the time: cancellation, where the rounding matters most
       const c = i % 2 === 0 ? f() : Math.fround(-a * b * (1 + (rng.uniform() - 0.5) * 2 ** -10));
       const want = exactFmaf(a, b, c);
-      const got = fmaf(a, b, c);
+      const got = impl(a, b, c);
       if (!Object.is(got, want) && !(got === 0 && want === 0)) {
-        throw new Error(`fmaf(${a}, ${b}, ${c}) = ${got}, exact ${want}`);
+        throw new Error(`impl(${a}, ${b}, ${c}) = ${got}, exact ${want}`);
       }
       if (Math.fround(Math.fround(a * b) + c) !== want) unfused++;
     }
@@ -75,16 +85,16 @@ describe('fmaf (reference)', () => {
     // a b = (2^33 - 1) 2^70: FMAX + a b = 2^128 - 2^103 - 2^70, which rounds to the double 2^128 - 2^103
     expect(FMAX + a * b).toBe(2 ** 128 - 2 ** 103);
     expect(Math.fround(FMAX + a * b)).toBe(Infinity);
-    expect(fmaf(a, b, FMAX)).toBe(FMAX);
-    expect(fmaf(-a, b, -FMAX)).toBe(-FMAX);
+    expect(impl(a, b, FMAX)).toBe(FMAX);
+    expect(impl(-a, b, -FMAX)).toBe(-FMAX);
     // at or past the midpoint it overflows, as fmaf does
-    expect(fmaf(2 ** 103, 1, FMAX)).toBe(Infinity);
+    expect(impl(2 ** 103, 1, FMAX)).toBe(Infinity);
   });
 
   it('passes NaN and infinities through', () => {
-    expect(fmaf(NaN, 1, 1)).toBeNaN();
-    expect(fmaf(Infinity, 1, 1)).toBe(Infinity);
-    expect(fmaf(Infinity, 0, 1)).toBeNaN();
-    expect(fmaf(1, 1, -Infinity)).toBe(-Infinity);
+    expect(impl(NaN, 1, 1)).toBeNaN();
+    expect(impl(Infinity, 1, 1)).toBe(Infinity);
+    expect(impl(Infinity, 0, 1)).toBeNaN();
+    expect(impl(1, 1, -Infinity)).toBe(-Infinity);
   });
 });

@@ -12,7 +12,7 @@ import { DTYPES, DiffStats, assertClose, ctorOf, gammaTol, rng, uniformArray } f
 
 const stats = new DiffStats();
 afterAll(() => {
-  if (stats.size > 0) console.log(stats.table('gemm: native vs reference, |c - ref| / (|alpha| sum|a||b| + |beta||c|)'));
+  if (stats.size > 0) console.log(stats.table('gemm: native and wasm vs reference, |c - ref| / (|alpha| sum|a||b| + |beta||c|)'));
 });
 
 const EDGE_SIZES = [1, 2, 3, 5, 7, 13, 15, 16, 17, 31, 32, 33, 61, 63, 64, 65, 127, 128, 129, 255, 256, 257];
@@ -187,7 +187,7 @@ describe.each(backends)('gemm on $name', ({ kernels }) => {
   });
 });
 
-describe.each(nonReferenceBackends)('gemm: $name against the reference', ({ kernels }) => {
+describe.each(nonReferenceBackends)('gemm: $name against the reference', ({ name, kernels }) => {
   describe.each(DTYPES)('%s', (dtype) => {
     function check(cs: Case, seed: number): void {
       const x = inputs(dtype, cs, seed);
@@ -195,7 +195,7 @@ describe.each(nonReferenceBackends)('gemm: $name against the reference', ({ kern
       const got = run(kernels, dtype, cs, x);
       const s = errorScale(cs, x);
       const tol = gammaTol(cs.K, dtype);
-      stats.record('gemm', dtype, assertClose(label(cs, dtype), got, want, tol, (i) => s[i]), tol);
+      stats.record('gemm', dtype, assertClose(label(cs, dtype), got, want, tol, (i) => s[i]), tol, name);
     }
 
     it('agrees on M, N, K swept over edge sizes, all transposes, several alpha and beta', () => {

@@ -10,7 +10,7 @@ import { DTYPES, DiffStats, assertClose, assertScalarClose, ctorOf, gammaTol, no
 
 const stats = new DiffStats();
 afterAll(() => {
-  if (stats.size > 0) console.log(stats.table('layer kernels: native vs reference, |a - ref| / max(1, sum|terms|)'));
+  if (stats.size > 0) console.log(stats.table('layer kernels: native and wasm vs reference, |a - ref| / max(1, sum|terms|)'));
 });
 
 const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [16, 17, 15], [33, 64, 65], [128, 129, 10], [7, 257, 31]];
@@ -30,7 +30,7 @@ function absProduct(rows: number, inner: number, cols: number, a: (r: number, k:
 // FFNN_SKIP_NATIVE=1 leaves nothing to compare: say so instead of an empty file
 if (nonReferenceBackends.length === 0) it.skip('native backend skipped (FFNN_SKIP_NATIVE=1)', () => {});
 
-describe.each(nonReferenceBackends)('$name layer kernels against the reference', ({ kernels: k }) => {
+describe.each(nonReferenceBackends)('$name layer kernels against the reference', ({ name, kernels: k }) => {
   describe.each(DTYPES)('%s', (dtype) => {
     const F = ctorOf(dtype);
 
@@ -47,8 +47,8 @@ describe.each(nonReferenceBackends)('$name layer kernels against the reference',
           const s = absProduct(B, IN, OUT, (i, q) => x[i * IN + q], (q, j) => w[q * OUT + j]);
           const tol = gammaTol(IN, dtype, 32);
           const label = `linearForward ${dtype} B=${B} IN=${IN} OUT=${OUT} ${act}`;
-          stats.record('linearForward', dtype, assertClose(`${label} pre`, p1, p0, tol, (i) => s[i]), tol);
-          stats.record('linearForward', dtype, assertClose(`${label} y`, y1, y0, tol, (i) => s[i]), tol);
+          stats.record('linearForward', dtype, assertClose(`${label} pre`, p1, p0, tol, (i) => s[i]), tol, name);
+          stats.record('linearForward', dtype, assertClose(`${label} y`, y1, y0, tol, (i) => s[i]), tol, name);
         }
       }
     });
@@ -76,14 +76,14 @@ describe.each(nonReferenceBackends)('$name layer kernels against the reference',
             const tolB = gammaTol(B, dtype, 32);
             const tolO = gammaTol(OUT, dtype, 32);
             const eTol = dtype === 'float64' ? 1e-12 : 16 * 2 ** -24;
-            stats.record('linearBackward', dtype, assertClose(`${label} gradZ`, out[1].gz, gz, eTol), eTol);
-            stats.record('linearBackward', dtype, assertClose(`${label} gradW`, out[1].gw, out[0].gw, tolB, acc(gw, sW)), tolB);
-            stats.record('linearBackward', dtype, assertClose(`${label} gradBias`, out[1].gb, out[0].gb, tolB, acc(gb, sB)), tolB);
-            stats.record('linearBackward', dtype, assertClose(`${label} gradX`, out[1].gx, out[0].gx, tolO, (i) => sX[i]), tolO);
+            stats.record('linearBackward', dtype, assertClose(`${label} gradZ`, out[1].gz, gz, eTol), eTol, name);
+            stats.record('linearBackward', dtype, assertClose(`${label} gradW`, out[1].gw, out[0].gw, tolB, acc(gw, sW)), tolB, name);
+            stats.record('linearBackward', dtype, assertClose(`${label} gradBias`, out[1].gb, out[0].gb, tolB, acc(gb, sB)), tolB, name);
+            stats.record('linearBackward', dtype, assertClose(`${label} gradX`, out[1].gx, out[0].gx, tolO, (i) => sX[i]), tolO, name);
             let dScale = 1;
             for (let i = 0; i < B * OUT; i++) dScale += Math.abs(g[i]) * (act === 'swish' ? z[i] * z[i] : act === 'celu' ? Math.abs(z[i]) + 1 : 0);
             const tolD = gammaTol(B * OUT, dtype, 32);
-            stats.record('linearBackward', dtype, assertScalarClose(`${label} d/dparam`, out[1].d, out[0].d, tolD, dScale), tolD);
+            stats.record('linearBackward', dtype, assertScalarClose(`${label} d/dparam`, out[1].d, out[0].d, tolD, dScale), tolD, name);
           }
         }
       }

@@ -46,9 +46,8 @@ describe.each(DEVICES)('notebook flow on %s', (device) => {
           const got = p.data[j];
           if (got !== want) worstUlps = Math.max(worstUlps, Math.abs(got - want) / ulp(want, dtype));
         }
-        // js and native are exact; wasm has no fused multiply-add (simd128) and rounds the exact
-        // product plus p to double, then to float: at most one unit in the last place off
-        expect(worstUlps).toBeLessThanOrEqual(device === 'wasm' ? 1 : 0);
+        // exact on every device: wasm links a correctly rounded fmaf (native/wasm/fmaf.cpp)
+        expect(worstUlps).toBe(0);
         // the gradient is left as it was
         expect(Array.from((p.grad as Tensor).data)).toEqual(Array.from(grads[i]));
       });

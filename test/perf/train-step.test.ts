@@ -16,6 +16,7 @@ import type { LossModule } from '../../src/nn/loss.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import type { Parameter } from '../../src/tensor.js';
 import { TrainStep } from '../../src/train/step.js';
+import { wasmMemory } from '../../src/kernels/wasm/memory.js';
 import { DEVICES } from '../nn/common.js';
 
 const hasNative = DEVICES.includes('native');
@@ -312,11 +313,12 @@ describe('TrainStep falls back to the module calls (same numbers) for what one c
   });
 });
 
-describe.skipIf(!hasNative)('native vs js', () => {
+// each compiled build of the C++ step (the addon, the wasm module) against the reference's step
+describe.each(DEVICES.filter((d) => d !== 'js'))('%s vs js', (compiled: Device) => {
   test('FFNN and Sequential, float32 and float64: 5 steps agree to float tolerance', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       const tol = dtype === 'float32' ? 2e-4 : 1e-10;
-      const nets = (['native', 'js'] as const).map((device) => {
+      const nets = ([compiled, 'js'] as const).map((device) => {
         const net = makeFFNN('swish-learnable', device, dtype);
         return { net, ts: new TrainStep(net, makeOpt('momentum', net.parameters(), device)) };
       });
@@ -472,5 +474,43 @@ describe.skipIf(!hasNative)('steady state allocates nothing', () => {
     // a smaller batch reuses the workspaces; a larger one grows them once
     ts.run(Tensor.randn([8, 64], { seed: 3 }), Tensor.randn([8, 10], { seed: 4 }));
     expect(addon.nativeAllocations() - before).toBe(0);
+  });
+});
+
+describe.skipIf(!DEVICES.includes('wasm'))('wasm steady state allocates nothing', () => {
+  test('the module\'s scratch count, its memory and typed-array constructors unchanged after the first steps', () => {
+    const o = { device: 'wasm' as const };
+    const net = new Sequential(new Linear(64, 48, { ...o, seed: 1 }), new ReLU(), new Linear(48, 10, { ...o, seed: 2 }));
+    const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9, ...o });
+    const ts = new TrainStep(net, opt, { loss: new MSELoss({ reduction: 'sum', ...o }) });
+    expect(ts.fallback).toBeNull();
+    const x = Tensor.randn([32, 64], { seed: 1 });
+    const y = Tensor.randn([32, 10], { seed: 2 });
+    ts.run(x, y);
+    ts.run(x, y);
+    const m = wasmMemory();
+    const allocations = m.fn('ffnn_allocations');
+    const before = allocations();
+    const buffer = m.x.memory.buffer;
+    const ctors = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array'] as const;
+    const g = globalThis as Record<string, unknown>;
+    const saved = ctors.map((n) => g[n]);
+    let made = 0;
+    ctors.forEach((n, i) => {
+      g[n] = new Proxy(saved[i] as object, {
+        construct(t, args) {
+          made++;
+          return Reflect.construct(t as new (...a: unknown[]) => object, args);
+        },
+      });
+    });
+    try {
+      for (let i = 0; i < 20; i++) ts.run(x, y);
+    } finally {
+      ctors.forEach((n, i) => (g[n] = saved[i]));
+    }
+    expect(allocations() - before).toBe(0);
+    expect(m.x.memory.buffer).toBe(buffer);
+    expect(made).toBe(0);
   });
 });

@@ -1,11 +1,14 @@
-// the wasm backend: the reference kernels with the hot ones (gemm, the relu / identity layer epilogues,
-// the sgd update, the whole training step) run as WebAssembly 128-bit simd on one thread. the module
-// loads on first use and needs no compiler on the machine: the fallback where the addon cannot build.
+// the wasm backend: the C++ kernels of native/kernels compiled by clang to wasm32 with simd128
+// (tools/build-wasm.mjs), on one thread. every Kernels function runs in the module; nothing falls
+// back to the reference. the module loads on first use and needs no compiler on the machine: the
+// fallback where the addon cannot load.
 import type { BackendInfo, Kernels } from '../types.js';
-import { referenceKernels } from '../reference/index.js';
 import { wasmMemory } from './memory.js';
-import { actBackward, biasAct, gemm, linearBackward, linearForward, sgdStep } from './kernels.js';
-import { createStepPlan, trainStep } from './train-step.js';
+import {
+  actBackward, adamStep, biasAct, categoricalCELoss, ceLoss, gemm, linearBackward, linearForward,
+  mseLoss, sgdStep, softmax, softmaxCrossEntropy,
+} from './kernels.js';
+import { createStepPlan, trainStep } from './step.js';
 
 let numThreads = 1;
 let kernels: Kernels | undefined;
@@ -13,17 +16,12 @@ let kernels: Kernels | undefined;
 // the wasm Kernels; loads the module (throws with the paths tried when it cannot)
 export function loadWasmKernels(): Kernels {
   if (kernels) return kernels;
-  wasmMemory();
+  const m = wasmMemory();
+  const compiler = m.cstring(m.x.ffnn_compiler());
   kernels = Object.freeze({
-    ...referenceKernels,
     name: 'wasm',
     info(): BackendInfo {
-      return {
-        backend: 'wasm',
-        isa: 'wasm simd128',
-        threads: 1,
-        compiler: `V8 ${process.versions.v8}`,
-      };
+      return { backend: 'wasm', isa: 'wasm simd128', threads: 1, compiler };
     },
     // stored only: the wasm kernels run on one thread
     setNumThreads(n: number): void {
@@ -37,9 +35,15 @@ export function loadWasmKernels(): Kernels {
     actBackward,
     linearForward,
     linearBackward,
+    softmax,
+    softmaxCrossEntropy,
+    ceLoss,
+    categoricalCELoss,
+    mseLoss,
     sgdStep,
+    adamStep,
     createStepPlan,
     trainStep,
-  });
+  } satisfies Kernels);
   return kernels;
 }

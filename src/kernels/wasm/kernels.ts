@@ -1,74 +1,29 @@
-// the per-call wasm kernels: each copies its arguments into the arena of linear memory, runs the wasm
-// code and copies its outputs back (a copy is a memcpy; the work it feeds is O(M N K) or a pass over
-// the same data). biasAct / actBackward of the transcendental activations run the reference loops on
-// the caller's arrays, as do the small kernels (softmax, losses, adam) that no profile shows.
-// shapes as in ../types.ts: x is (B, IN), w is (IN, OUT), bias is (OUT), y, pre, z are (B, OUT)
-import type { FloatArray, SgdOptions } from '../types.js';
-import { biasAct as refBiasAct } from '../reference/bias-act.js';
-import { actBackward as refActBackward } from '../reference/act-backward.js';
-import { align, wasmMemory, type WasmMemory } from './memory.js';
-import { actBackwardAt, biasActAt, gemmAt, sgdAt, wasmAct } from './ops.js';
+// the per-call wasm kernels: each lays its arguments out in wasm memory (call.ts), runs the C++
+// kernel of native/kernels through the C ABI of native/wasm/ffnn_wasm.cpp and copies its outputs
+// back. the C++ trusts its caller: these check what would make it read or write past an argument.
+// shapes as in ../types.ts
+import type { AdamOptions, FloatArray, Reduction, SgdOptions } from '../types.js';
+import { Call } from './call.js';
+import { wasmMemory } from './memory.js';
 
-// a bump allocator over the arena, restarted by every call
-class Layout {
-  top: number;
-  constructor(readonly m: WasmMemory, readonly es: number) {
-    this.top = m.arena;
-  }
-  // n elements; returns the byte offset
-  take(n: number): number {
-    const o = this.top;
-    this.top = align(o + n * this.es);
-    return o;
-  }
-  // an array of n elements, or -1 when it is null
-  maybe(a: FloatArray | null, n: number): number {
-    return a === null ? -1 : this.take(n);
-  }
-  done(): WasmMemory {
-    this.m.reserve(this.top);
-    return this.m;
-  }
-}
-
-function layout(a: FloatArray): Layout {
-  return new Layout(wasmMemory(), a.BYTES_PER_ELEMENT);
-}
-
-// the first n elements of src into memory at byte offset off. a shorter src is an error, never a
-// silent clamp: the rest of the region would hold whatever an earlier call (another model's) left
-export function put(m: WasmMemory, off: number, src: FloatArray, n: number): void {
-  if (n === 0 || off < 0) return;
-  if (src.length < n) throw new RangeError(`wasm kernels: an argument of ${src.length} elements where the call reads ${n}`);
-  const s = src.length === n ? src : src.subarray(0, n);
-  if (src instanceof Float64Array) m.f64.set(s, off / 8);
-  else m.f32.set(s, off / 4);
-}
-
-// n elements at byte offset off into the start of dst
-export function get(m: WasmMemory, off: number, dst: FloatArray, n: number): void {
-  if (n === 0 || off < 0) return;
-  if (dst instanceof Float64Array) dst.set(m.f64.subarray(off / 8, off / 8 + n));
-  else dst.set(m.f32.subarray(off / 4, off / 4 + n));
-}
+const sfx = (a: FloatArray): string => (a instanceof Float64Array ? 'f64' : 'f32');
+const call = (kernel: string): Call => new Call(wasmMemory(), kernel);
+const fn = (name: string, like: FloatArray) => wasmMemory().fn(`ffnn_${name}_${sfx(like)}`);
+const b = (v: boolean): number => (v ? 1 : 0);
 
 // c is (M, N); a is (M, K), or (K, M) when transA; b is (K, N), or (N, K) when transB
 export function gemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number,
-  alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
+  alpha: number, a: FloatArray, bm: FloatArray, beta: number, c: FloatArray,
 ): void {
   if (M === 0 || N === 0) return;
-  const l = layout(c);
-  const oa = l.take(M * K);
-  const ob = l.take(K * N);
-  const oc = l.take(M * N);
-  const m = l.done();
-  put(m, oa, a, M * K);
-  put(m, ob, b, K * N);
+  const k = call('gemm');
+  const pa = k.in('a', a, M * K, 'M*K');
+  const pb = k.in('b', bm, K * N, 'K*N');
   // beta 0: c is written, never read
-  if (beta !== 0) put(m, oc, c, M * N);
-  gemmAt(m, l.es, transA, transB, M, N, K, alpha, oa, ob, beta, oc);
-  get(m, oc, c, M * N);
+  const pc = beta !== 0 ? k.inout('c', c, M * N, 'M*N') : k.out('c', c, M * N, 'M*N');
+  const f = fn('gemm', c);
+  k.run(() => f(b(transA), b(transB), M, N, K, alpha, pa.off, pb.off, beta, pc.off));
 }
 
 // x is (B, N), bias is (N) or null, y is (B, N), pre is (B, N) or null; y may alias x
@@ -76,20 +31,14 @@ export function biasAct(
   B: number, N: number, x: FloatArray, bias: FloatArray | null,
   act: number, param: number, y: FloatArray, pre: FloatArray | null,
 ): void {
-  if (!wasmAct(act)) {
-    refBiasAct(B, N, x, bias, act, param, y, pre);
-    return;
-  }
-  const l = layout(x);
-  const ox = l.take(B * N);
-  const ob = l.maybe(bias, N);
-  const op = l.maybe(pre, B * N);
-  const m = l.done();
-  put(m, ox, x, B * N);
-  if (bias !== null) put(m, ob, bias, N);
-  biasActAt(m, l.es, B, N, ox, ob, act, ox, op);
-  get(m, ox, y, B * N);
-  if (pre !== null) get(m, op, pre, B * N);
+  if (B * N === 0) return;
+  const k = call('biasAct');
+  const px = k.in('x', x, B * N, 'B*N');
+  const pb = k.in('bias', bias, N, 'N');
+  const py = k.out('y', y, B * N, 'B*N');
+  const pp = k.out('pre', pre, B * N, 'B*N');
+  const f = fn('bias_act', x);
+  k.run(() => f(B, N, px.off, pb.off, act, param, py.off, pp.off));
 }
 
 // z, gradOut, gradIn are (B, N), gradBias is (N) or null; gradIn may alias gradOut
@@ -97,105 +46,126 @@ export function actBackward(
   B: number, N: number, z: FloatArray, gradOut: FloatArray,
   act: number, param: number, gradIn: FloatArray, gradBias: FloatArray | null,
 ): number {
-  if (!wasmAct(act)) return refActBackward(B, N, z, gradOut, act, param, gradIn, gradBias);
-  const l = layout(z);
-  const oz = l.take(B * N);
-  const og = l.take(B * N);
-  const ob = l.maybe(gradBias, N);
-  const sums = l.take(N * (8 / l.es));
-  const m = l.done();
-  put(m, oz, z, B * N);
-  put(m, og, gradOut, B * N);
-  if (gradBias !== null) put(m, ob, gradBias, N);
-  const dParam = actBackwardAt(m, l.es, B, N, oz, og, act, og, ob, sums);
-  get(m, og, gradIn, B * N);
-  if (gradBias !== null) get(m, ob, gradBias, N);
-  return dParam;
+  const k = call('actBackward');
+  const pz = k.in('z', z, B * N, 'B*N');
+  const pg = k.in('gradOut', gradOut, B * N, 'B*N');
+  const pi = k.out('gradIn', gradIn, B * N, 'B*N');
+  const pb = k.inout('gradBias', gradBias, N, 'N');
+  const f = fn('act_backward', z);
+  return k.run(() => f(B, N, pz.off, pg.off, act, param, pi.off, pb.off));
 }
 
-// x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y and pre are (B, OUT): gemm, then biasAct
+// x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y and pre are (B, OUT) or null
 export function linearForward(
   B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
   act: number, param: number, y: FloatArray, pre: FloatArray | null,
 ): void {
   if (B === 0 || OUT === 0) return;
-  const l = layout(x);
-  const ox = l.take(B * IN);
-  const ow = l.take(IN * OUT);
-  const ob = l.maybe(bias, OUT);
-  const oy = l.take(B * OUT);
-  const op = l.maybe(pre, B * OUT);
-  const m = l.done();
-  put(m, ox, x, B * IN);
-  put(m, ow, w, IN * OUT);
-  gemmAt(m, l.es, false, false, B, OUT, IN, 1, ox, ow, 0, oy);
-  if (wasmAct(act)) {
-    if (bias !== null) put(m, ob, bias, OUT);
-    biasActAt(m, l.es, B, OUT, oy, ob, act, oy, op);
-    get(m, oy, y, B * OUT);
-    if (pre !== null) get(m, op, pre, B * OUT);
-  } else {
-    get(m, oy, y, B * OUT);
-    refBiasAct(B, OUT, y, bias, act, param, y, pre);
-  }
+  const k = call('linearForward');
+  const px = k.in('x', x, B * IN, 'B*IN');
+  const pw = k.in('w', w, IN * OUT, 'IN*OUT');
+  const pb = k.in('bias', bias, OUT, 'OUT');
+  const py = k.out('y', y, B * OUT, 'B*OUT');
+  const pp = k.out('pre', pre, B * OUT, 'B*OUT');
+  const f = fn('linear_forward', x);
+  k.run(() => f(B, IN, OUT, px.off, pw.off, pb.off, act, param, py.off, pp.off));
 }
 
-// gradZ := gradOut * act'(z); gradW := x^T gradZ (+= when accumulate); gradBias := column sums
-// (+= when accumulate); gradX := gradZ w^T when not null. gradZ may alias gradOut
+// x is (B, IN), w is (IN, OUT), z, gradOut, gradZ are (B, OUT), gradW is (IN, OUT), gradBias is (OUT)
+// or null, gradX is (B, IN) or null; gradW and gradBias += when accumulate; gradZ may alias gradOut
 export function linearBackward(
   B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
   gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
   gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
 ): number {
-  if (gradBias !== null && !accumulate) gradBias.fill(0, 0, OUT);
-  const inWasm = wasmAct(act);
-  // the transcendental derivatives first, on the caller's arrays; gradZ then goes in like an input
-  const dRef = inWasm ? 0 : refActBackward(B, OUT, z, gradOut, act, param, gradZ, gradBias);
-  const l = layout(x);
-  const ox = l.take(B * IN);
-  const ow = gradX !== null ? l.take(IN * OUT) : -1;
-  const oz = inWasm ? l.take(B * OUT) : -1;
-  const og = l.take(B * OUT);
-  const ob = inWasm ? l.maybe(gradBias, OUT) : -1;
-  const sums = l.take(OUT * (8 / l.es));
-  const ogw = l.take(IN * OUT);
-  const ogx = l.maybe(gradX, B * IN);
-  const m = l.done();
-  let dParam = dRef;
-  if (inWasm) {
-    put(m, oz, z, B * OUT);
-    put(m, og, gradOut, B * OUT);
-    if (gradBias !== null) put(m, ob, gradBias, OUT);
-    dParam = actBackwardAt(m, l.es, B, OUT, oz, og, act, og, ob, sums);
-    if (gradBias !== null) get(m, ob, gradBias, OUT);
-  } else {
-    put(m, og, gradZ, B * OUT);
-  }
-  put(m, ox, x, B * IN);
-  if (accumulate) put(m, ogw, gradW, IN * OUT);
-  gemmAt(m, l.es, true, false, IN, OUT, B, 1, ox, og, accumulate ? 1 : 0, ogw);
-  get(m, ogw, gradW, IN * OUT);
-  if (gradX !== null) {
-    put(m, ow, w, IN * OUT);
-    gemmAt(m, l.es, false, true, B, IN, OUT, 1, og, ow, 0, ogx);
-    get(m, ogx, gradX, B * IN);
-  }
-  if (inWasm) get(m, og, gradZ, B * OUT);
-  return dParam;
+  const k = call('linearBackward');
+  const px = k.in('x', x, B * IN, 'B*IN');
+  const pw = k.in('w', gradX === null ? null : w, IN * OUT, 'IN*OUT');
+  const pz = k.in('z', z, B * OUT, 'B*OUT');
+  const pg = k.in('gradOut', gradOut, B * OUT, 'B*OUT');
+  const pgz = k.out('gradZ', gradZ, B * OUT, 'B*OUT');
+  const acc = accumulate ? k.inout.bind(k) : k.out.bind(k);
+  const pgw = acc('gradW', gradW, IN * OUT, 'IN*OUT');
+  const pgb = acc('gradBias', gradBias, OUT, 'OUT');
+  const pgx = k.out('gradX', gradX, B * IN, 'B*IN');
+  const f = fn('linear_backward', x);
+  return k.run(() => f(B, IN, OUT, px.off, pw.off, pz.off, pg.off, act, param, pgz.off, pgw.off, pgb.off, pgx.off, b(accumulate)));
+}
+
+// x, y are (B, C); y may alias x
+export function softmax(B: number, C: number, x: FloatArray, y: FloatArray): void {
+  if (B * C === 0) return;
+  const k = call('softmax');
+  const px = k.in('x', x, B * C, 'B*C');
+  const py = k.out('y', y, B * C, 'B*C');
+  const f = fn('softmax', x);
+  k.run(() => f(B, C, px.off, py.off));
+}
+
+// logits, probs, grad are (B, C); target is (B, C) floats or (B) class indices
+export function softmaxCrossEntropy(
+  B: number, C: number, logits: FloatArray, target: FloatArray | Int32Array,
+  probs: FloatArray | null, grad: FloatArray | null,
+): number {
+  const k = call('softmaxCrossEntropy');
+  const pl = k.in('logits', logits, B * C, 'B*C');
+  const idx = target instanceof Int32Array;
+  const pt = idx ? k.in('target', target, B, 'B') : k.in('target', target, B * C, 'B*C');
+  const pp = k.out('probs', probs, B * C, 'B*C');
+  const pg = k.out('grad', grad, B * C, 'B*C');
+  const f = fn(idx ? 'softmax_ce_index' : 'softmax_ce', logits);
+  return k.run(() => f(B, C, pl.off, pt.off, pp.off, pg.off));
+}
+
+// q, p are (B, C)
+export function ceLoss(B: number, C: number, q: FloatArray, p: FloatArray, stable: boolean, epsilon: number): number {
+  const k = call('ceLoss');
+  const pq = k.in('q', q, B * C, 'B*C');
+  const pp = k.in('p', p, B * C, 'B*C');
+  const f = fn('ce_loss', q);
+  return k.run(() => f(B, C, pq.off, pp.off, b(stable), epsilon));
+}
+
+// q is (B, C), target is (B) class indices
+export function categoricalCELoss(
+  B: number, C: number, q: FloatArray, target: Int32Array, stable: boolean, epsilon: number,
+): number {
+  const k = call('categoricalCELoss');
+  const pq = k.in('q', q, B * C, 'B*C');
+  const pt = k.in('target', target, B, 'B');
+  const f = fn('categorical_ce_loss', q);
+  return k.run(() => f(B, C, pq.off, pt.off, b(stable), epsilon));
+}
+
+// pred, target, grad are (n)
+export function mseLoss(n: number, pred: FloatArray, target: FloatArray, reduction: Reduction, grad: FloatArray | null): number {
+  const k = call('mseLoss');
+  const pp = k.in('pred', pred, n, 'n');
+  const pt = k.in('target', target, n, 'n');
+  const pg = k.out('grad', grad, n, 'n');
+  const f = fn('mse_loss', pred);
+  return k.run(() => f(n, pp.off, pt.off, b(reduction === 'mean'), pg.off));
 }
 
 // param, grad, buf are (n); buf may be null when momentum is 0
 export function sgdStep(n: number, param: FloatArray, grad: FloatArray, buf: FloatArray | null, o: SgdOptions): void {
-  const l = layout(param);
-  const op = l.take(n);
-  const og = l.take(n);
-  const useBuf = o.momentum !== 0 && buf !== null;
-  const ob = useBuf ? l.take(n) : -1;
-  const m = l.done();
-  put(m, op, param, n);
-  put(m, og, grad, n);
-  if (useBuf) put(m, ob, buf, n);
-  sgdAt(m, l.es, n, op, og, ob, o.lr, o.weightDecay, o.momentum, o.dampening, o.nesterov, o.firstStep);
-  get(m, op, param, n);
-  if (useBuf) get(m, ob, buf, n);
+  if (n === 0) return;
+  const k = call('sgdStep');
+  const pp = k.inout('param', param, n, 'n');
+  const pg = k.in('grad', grad, n, 'n');
+  const pb = k.inout('buf', buf, n, 'n');
+  const f = fn('sgd_step', param);
+  k.run(() => f(n, pp.off, pg.off, pb.off, o.lr, o.momentum, o.dampening, b(o.nesterov), o.weightDecay, b(o.firstStep)));
+}
+
+// param, grad, m, v are (n)
+export function adamStep(n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, o: AdamOptions): void {
+  if (n === 0) return;
+  const k = call('adamStep');
+  const pp = k.inout('param', param, n, 'n');
+  const pg = k.in('grad', grad, n, 'n');
+  const pm = k.inout('m', m, n, 'n');
+  const pv = k.inout('v', v, n, 'n');
+  const f = fn('adam_step', param);
+  k.run(() => f(n, pp.off, pg.off, pm.off, pv.off, o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, b(o.decoupled), o.step));
 }
