@@ -116,7 +116,7 @@ export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): voi
     metadata['ffnn.standardizer'] = JSON.stringify({ mode: st.mode, mean: [...st.mean], std: [...st.std] });
   }
   if (o.progress !== undefined) metadata['ffnn.progress'] = JSON.stringify(checkObject('options.progress', o.progress));
-  saveSafetensors(file, tensors, metadata);
+  saveSafetensors(file, tensors, metadata, 'saveModel');
 }
 
 export function loadModel(file: string, opts?: { device?: Device }): LoadedModel {
