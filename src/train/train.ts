@@ -17,7 +17,7 @@ import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { allFinite, checkBool, checkInt, checkKeys, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
-import { evaluate, firstNonFinite, type Evaluation } from './evaluate.js';
+import { checkLogits, evaluate, firstNonFinite, type Evaluation } from './evaluate.js';
 import { moduleCallsStep, TrainStep } from './step.js';
 
 export interface StepInfo {
@@ -138,6 +138,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     if (typeof lossFn.forward !== 'function' || typeof lossFn.backward !== 'function') {
       throw typeError('options.loss', 'a loss module with forward(pred, target) and backward()', lossFn);
     }
+    checkLogits('trainFFNN', net, lossFn);
   } else if (o.loss !== undefined) {
     throw rangeError('options.loss', 'no loss for an FFNN (it trains on CELoss of its probabilities)', o.loss);
   }
