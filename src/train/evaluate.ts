@@ -60,7 +60,7 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
   let correct = 0;
   let n = 0;
   try {
-    for (const [x, y] of new DataLoader(dataset, { batchSize })) {
+    for (const [x, y] of new DataLoader(dataset, { batchSize, reuseBuffers: true })) {
       const B = x.shape[0];
       const out = net.forward(x);
       if (!allFinite(out.data)) {

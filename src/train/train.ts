@@ -148,6 +148,8 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     seed,
     stratified: o.stratified === undefined ? false : checkBool('options.stratified', o.stratified),
     dropLast: o.dropLast === undefined ? false : checkBool('options.dropLast', o.dropLast),
+    // each batch is used once, in its step
+    reuseBuffers: true,
   });
   // an FFNN or Sequential with SGD / Adam: each step one kernel call (TrainStep makes the module calls
   // itself for what it cannot fuse), the same numbers as moduleCallsStep
