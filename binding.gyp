@@ -9,6 +9,7 @@
     "defines": [
       "NAPI_VERSION=8",
       "NAPI_CPP_EXCEPTIONS",
+      "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
       "FFNN_COMPILER=\"GNU node-gyp\""
     ],
     "cflags!": ["-fno-exceptions", "-O2", "-O0"],

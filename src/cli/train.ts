@@ -218,8 +218,11 @@ function checkOutputPath(flag: string, file: string, exts?: readonly string[]): 
   } catch {
     throw new RangeError(`${flag}: expected a path in a writable directory, received ${got} (${parent} is not writable)`);
   }
-  if (statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) {
-    throw new RangeError(`${flag}: expected a file path, received ${got} (a directory)`);
+  // the write renames a new file over the path: a fifo or a device there would be destroyed
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st?.isDirectory() === true) throw new RangeError(`${flag}: expected a file path, received ${got} (a directory)`);
+  if (st !== undefined && !st.isFile()) {
+    throw new RangeError(`${flag}: expected a path to a regular file or to nothing, received ${got} (not a regular file: it would be replaced)`);
   }
 }
 

@@ -1,6 +1,7 @@
 // DataLoader: mini-batches over a Dataset. x is (B, F), y is (B) class indices or (B, K) targets.
-// batches reuse the loader's buffers: a batch is valid until the next one is produced (copy it to keep
-// it). the last, smaller batch has its own cached buffers, so a full batch is never reshaped.
+// every batch is fresh tensors, safe to keep ([...loader] holds every batch). with reuseBuffers
+// (trainFFNN and evaluate, which use each batch once) batches reuse the loader's buffers: a batch is
+// valid until the next one is produced; the last, smaller batch has its own cached buffers.
 import { Rng, randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { DType } from '../tensor.js';
@@ -22,6 +23,9 @@ export interface DataLoaderOptions {
   // interleave classes (round robin over per-class queues) so every batch holds several classes;
   // needs class-index labels (default false)
   stratified?: boolean;
+  // fill the same two buffers for every batch instead of fresh tensors: no allocation per batch, but
+  // a batch is overwritten by the next one (default false)
+  reuseBuffers?: boolean;
 }
 
 interface BatchBuffers {
@@ -38,6 +42,7 @@ export class DataLoader implements Iterable<Batch> {
   readonly seed: number;
   private readonly rng: Rng;
   private epochs = 0;
+  private readonly reuse: boolean;
   private full: BatchBuffers | null = null;
   private last: BatchBuffers | null = null;
   private layout: { F: number; dtype: DType; K: number; yDType: DType } | null = null;
@@ -45,7 +50,8 @@ export class DataLoader implements Iterable<Batch> {
   constructor(dataset: Dataset, opts?: DataLoaderOptions) {
     checkDataset('dataset', dataset);
     const o = checkObject('options', opts);
-    checkKeys('options', o, ['batchSize', 'shuffle', 'seed', 'dropLast', 'stratified']);
+    checkKeys('options', o, ['batchSize', 'shuffle', 'seed', 'dropLast', 'stratified', 'reuseBuffers']);
+    this.reuse = o.reuseBuffers === undefined ? false : checkBool('options.reuseBuffers', o.reuseBuffers);
     this.dataset = dataset;
     this.batchSize = o.batchSize === undefined ? 1 : checkInt('options.batchSize', o.batchSize, 1);
     this.shuffle = o.shuffle === undefined ? false : checkBool('options.shuffle', o.shuffle);
@@ -181,7 +187,7 @@ export class DataLoader implements Iterable<Batch> {
 
   private buffers(n: number, src: DatasetRows | null): BatchBuffers {
     const full = n === this.batchSize;
-    const cached = full ? this.full : this.last;
+    const cached = !this.reuse ? null : full ? this.full : this.last;
     if (cached !== null && cached.x.shape[0] === n) return cached;
     const L = this.layout ?? (this.layout = src !== null ? layoutOfRows(src) : layoutOfItem(this.dataset));
     const x = Tensor.zeros([n, L.F], { dtype: L.dtype });

@@ -1,21 +1,73 @@
 // atomic file replacement: write a temp file in the target's folder, fsync it, rename it over the
 // target, fsync the folder. a reader sees the old file or the new one, never half of one.
+// the rename replaces whatever has the name, so a target that exists and is not a regular file (a
+// fifo, /dev/null, a socket, a folder) is refused first: replacing it would destroy it. a symbolic
+// link to a regular file is followed: the file it points to is replaced, the link stays
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-// calls write(fd) on a temp file, then moves it to `file`; the temp file is removed on failure
-export function writeAtomic(file: string, write: (fd: number) => void): void {
-  const dir = dirname(file);
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o644);
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+// an fs error about `file` (not the temp file), with the caller's name and the fs error's code
+function fileError(who: string, file: string, what: string, cause: unknown): Error {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const e = new Error(`${who}: cannot write ${JSON.stringify(file)}: ${what}${code === undefined ? '' : ` (${code})`}`, { cause });
+  if (code !== undefined) (e as NodeJS.ErrnoException).code = code;
+  return e;
+}
+
+// the path the write goes to: `file`, or the file a symbolic link points to. throws a RangeError
+// naming `who` and the file when it exists and is not a regular file, an Error when its folder is
+// missing. callers that write late (the CLI after training) call it up front as well
+export function checkWriteTarget(file: string, who: string): string {
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    const dir = dirname(file);
+    const d = statSync(dir, { throwIfNoEntry: false });
+    if (d === undefined) throw fileError(who, file, `its folder ${JSON.stringify(dir)} does not exist`, e);
+    if (!d.isDirectory()) throw fileError(who, file, `${JSON.stringify(dir)} is not a folder`, e);
+    return file;
+  }
+  if (!st.isFile()) {
+    throw new RangeError(
+      `${who}: expected a path to a regular file or to nothing (it is replaced), received ${JSON.stringify(file)}, ${kindOf(st)}; ` +
+        'refusing to replace it',
+    );
+  }
+  return realpathSync(file);
+}
+
+// calls write(fd) on a temp file, then moves it to `file`; the temp file is removed on failure.
+// `who` (the public function) names errors
+export function writeAtomic(file: string, write: (fd: number) => void, who = 'writeAtomic'): void {
+  const target = checkWriteTarget(file, who);
+  const dir = dirname(target);
+  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+  } catch (e) {
+    throw fileError(who, file, `cannot create a temporary file in ${JSON.stringify(dir)}`, e);
+  }
   let done = false;
   try {
     write(fd);
     fsyncSync(fd);
     closeSync(fd);
     done = true;
-    renameSync(tmp, file);
+    // the target is checked again right before the rename: it may have become a fifo meanwhile
+    checkWriteTarget(target, who);
+    renameSync(tmp, target);
   } catch (e) {
     if (!done) closeSync(fd);
     try {
@@ -34,9 +86,9 @@ export function writeAll(fd: number, data: Uint8Array): void {
   while (off < data.length) off += writeSync(fd, data, off, data.length - off);
 }
 
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+export function writeFileAtomic(file: string, data: Uint8Array | string, who = 'writeFileAtomic'): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  writeAtomic(file, (fd) => writeAll(fd, bytes));
+  writeAtomic(file, (fd) => writeAll(fd, bytes), who);
 }
 
 // makes the rename durable; some platforms (Windows) cannot open a folder, which is not an error

@@ -86,7 +86,8 @@ function headerDigest(entries: Entry[], metadata: Record<string, string>): strin
 
 // writes tensors in the given order, atomically (temp file, fsync, rename, fsync of the folder);
 // adds ffnn.sha256 (data bytes) and ffnn.header_sha256 (entries and metadata) to the metadata
-export function saveSafetensors(file: string, tensors: Record<string, SaveEntry>, metadata: Record<string, string> = {}): void {
+// `who` names the public function in file errors (saveModel passes its own name)
+export function saveSafetensors(file: string, tensors: Record<string, SaveEntry>, metadata: Record<string, string> = {}, who = 'saveSafetensors'): void {
   checkLittleEndian();
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path (non-empty string)', file);
   if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
@@ -157,7 +158,7 @@ export function saveSafetensors(file: string, tensors: Record<string, SaveEntry>
     writeAll(fd, prefix);
     writeAll(fd, json);
     for (const c of chunks) writeAll(fd, c);
-  });
+  }, who);
 }
 
 // reads and validates a whole file; any problem is a FormatError naming the file and what is wrong.

@@ -139,11 +139,19 @@ abstract class ParamActivation extends Activation {
     return this.learned;
   }
 
+  // a learnable alpha is kept on the side of zero it started on, at least ALPHA_MIN away (a projection
+  // after each update, done before every forward and training step): alpha reaching 0 made exp(x /
+  // alpha) overflow and the loss NaN, blamed on a later layer. a non-finite value names the parameter
   override paramValue(): number {
     if (this.learned === null) return this.fixed;
     const v = this.learned.data[0];
-    if (!Number.isFinite(v) || (this.paramName === 'alpha' && v === 0)) {
-      throw new RangeError(`${this.paramName}: expected a finite number${this.paramName === 'alpha' ? ' other than 0' : ''}, received ${v}`);
+    if (!Number.isFinite(v)) {
+      throw new RangeError(`${this.toString().split('(')[0]} learnable ${this.paramName}: expected a finite number, received ${v} (training diverged)`);
+    }
+    if (this.paramName === 'alpha') {
+      const sign = this.fixed > 0 ? 1 : -1;
+      if (v * sign < ALPHA_MIN) this.learned.data[0] = sign * ALPHA_MIN;
+      return this.learned.data[0];
     }
     return v;
   }
@@ -156,6 +164,9 @@ abstract class ParamActivation extends Activation {
     return `${this.paramName}=${this.learned === null ? this.fixed : this.learned.data[0]}${this.learned === null ? '' : ', learnable'}`;
   }
 }
+
+// the smallest |alpha| a learnable CELU alpha is clamped to: celu and its alpha gradient divide by alpha
+export const ALPHA_MIN = 1e-3;
 
 // swish(x; beta) = x sigmoid(beta x)
 export class Swish extends ParamActivation {

@@ -13,18 +13,18 @@ export interface OwnOptions {
 }
 
 export abstract class Module {
-  private dev: Device;
-  private dt: DType;
-  private k: Kernels;
+  #dev: Device;
+  #dt: DType;
+  #k: Kernels;
   // device / dtype given by the caller; otherwise a container may change them (adopt)
-  private readonly explicitDevice: boolean;
-  private readonly explicitDtype: boolean;
+  readonly #explicitDevice: boolean;
+  readonly #explicitDtype: boolean;
   readonly seed: number;
   training = true;
   // the built-in class this module is (a user's subclass of one keeps it), undefined for a user's Module
-  private readonly builtin: OwnOptions['cls'] | undefined;
+  readonly #builtin: OwnOptions['cls'] | undefined;
   // the container that placed this module (adopt), null while none has
-  private placedBy: Module | null = null;
+  #placedBy: Module | null = null;
 
   // own: the option names a built-in module takes, checked (others are a TypeError) only when that
   // class itself is constructed: a user's subclass, of Module or of a built-in, passes its own
@@ -32,34 +32,34 @@ export abstract class Module {
   constructor(opts?: ModuleOptions, own?: OwnOptions) {
     const keys = own !== undefined && new.target === own.cls ? own.keys : undefined;
     const o = resolveOptions(`${new.target.name} options`, opts, keys);
-    this.dev = o.device;
-    this.dt = o.dtype;
+    this.#dev = o.device;
+    this.#dt = o.dtype;
     this.seed = o.seed;
-    this.explicitDevice = o.explicitDevice;
-    this.explicitDtype = o.explicitDtype;
-    this.k = backend(o.device);
-    this.builtin = own?.cls;
+    this.#explicitDevice = o.explicitDevice;
+    this.#explicitDtype = o.explicitDtype;
+    this.#k = backend(o.device);
+    this.#builtin = own?.cls;
   }
 
   // whether this module runs its built-in class's own forward and backward: only then do containers
   // and TrainStep fuse it or skip its checks. a subclass that overrides either is a user's layer,
   // called through its own methods
   isPlainBuiltin(): boolean {
-    const proto = (this.builtin as { prototype?: Module } | undefined)?.prototype;
+    const proto = (this.#builtin as { prototype?: Module } | undefined)?.prototype;
     return proto !== undefined && this.forward === proto.forward && this.backward === proto.backward;
   }
 
   get device(): Device {
-    return this.dev;
+    return this.#dev;
   }
 
   get dtype(): DType {
-    return this.dt;
+    return this.#dt;
   }
 
   // the raw kernels of this module's device; arguments are checked by the module, not by them
   protected get kernels(): Kernels {
-    return this.k;
+    return this.#k;
   }
 
   abstract forward(x: Tensor): Tensor;
@@ -112,32 +112,32 @@ export abstract class Module {
 
   // whether the device is fixed: given explicitly, or a parameter (here or in a child) lives on it
   hasFixedDevice(): boolean {
-    return this.explicitDevice || this.ownParameters().length > 0 || this.children().some((m) => m.hasFixedDevice());
+    return this.#explicitDevice || this.ownParameters().length > 0 || this.children().some((m) => m.hasFixedDevice());
   }
 
   // whether the dtype is fixed: given explicitly, or parameters already allocated in it
   hasFixedDtype(): boolean {
-    return this.explicitDtype || this.ownParameters().length > 0 || this.children().some((m) => m.hasFixedDtype());
+    return this.#explicitDtype || this.ownParameters().length > 0 || this.children().some((m) => m.hasFixedDtype());
   }
 
   // a container (by) moves a module whose device / dtype are not fixed to its own; a fixed one that
   // differs is a TypeError, and so is one that another container placed elsewhere (moving it would
   // change that container's network under it; the same placement may be shared)
   adopt(device: Device, dtype: DType, by?: Module): void {
-    const moves = device !== this.dev || dtype !== this.dt;
-    if (moves && by !== undefined && this.placedBy !== null && this.placedBy !== by) {
+    const moves = device !== this.#dev || dtype !== this.#dt;
+    if (moves && by !== undefined && this.#placedBy !== null && this.#placedBy !== by) {
       throw new TypeError(
         `${this.toString()}: expected device '${device}' and dtype '${dtype}' like the rest of the network, received a ` +
-          `module that ${this.placedBy.constructor.name} already runs on device '${this.dev}' with dtype '${this.dt}' (give each network its own instance)`,
+          `module that ${this.#placedBy.constructor.name} already runs on device '${this.#dev}' with dtype '${this.#dt}' (give each network its own instance)`,
       );
     }
-    if (moves && ((device !== this.dev && this.hasFixedDevice()) || (dtype !== this.dt && this.hasFixedDtype()))) {
+    if (moves && ((device !== this.#dev && this.hasFixedDevice()) || (dtype !== this.#dt && this.hasFixedDtype()))) {
       throw new TypeError(
         `${this.toString()}: expected device '${device}' and dtype '${dtype}' like the rest of the network, ` +
-          `received device '${this.dev}' and dtype '${this.dt}'`,
+          `received device '${this.#dev}' and dtype '${this.#dt}'`,
       );
     }
-    if (by !== undefined) this.placedBy = by;
+    if (by !== undefined) this.#placedBy = by;
     if (!moves) return;
     for (const m of this.children()) m.adopt(device, dtype, this);
     this.setPlacement(device, dtype);
@@ -146,14 +146,14 @@ export abstract class Module {
   // a parameter-free module without an explicit dtype takes the dtype of its input, as torch's do,
   // unless a container placed it (then its input must have the container's dtype)
   protected followDtype(x: unknown): void {
-    if (x instanceof Tensor && x.dtype !== this.dt && this.placedBy === null && !this.hasFixedDtype()) this.setPlacement(this.dev, x.dtype);
+    if (x instanceof Tensor && x.dtype !== this.#dt && this.#placedBy === null && !this.hasFixedDtype()) this.setPlacement(this.#dev, x.dtype);
   }
 
   // for containers, which take their children's placement
   protected setPlacement(device: Device, dtype: DType): void {
-    this.dev = device;
-    this.dt = dtype;
-    this.k = backend(device);
+    this.#dev = device;
+    this.#dt = dtype;
+    this.#k = backend(device);
   }
 
   toString(): string {

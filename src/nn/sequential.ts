@@ -22,6 +22,8 @@ export class Sequential extends Module {
   private readonly steps: readonly Step[];
   private readonly inWidth: number | undefined;
   private out: Tensor | null = null;
+  // the input of every step in the last forward (a user module's gradient must match its input)
+  private inputs: Tensor[] = [];
 
   constructor(...modules: Array<Module | ActivationSpec>) {
     const list = modules.map((m, i) => {
@@ -65,10 +67,21 @@ export class Sequential extends Module {
     // x may be this network's own last output (seq.forward(seq.forward(x))): its last module would
     // write over it while the first keeps it for backward, so the pass runs on a copy
     let h = this.out !== null && x.data.buffer === this.out.data.buffer ? x.clone() : x;
-    for (const s of this.steps) {
+    const inputs: Tensor[] = [];
+    this.steps.forEach((s, i) => {
+      inputs.push(h);
       if (s.kind === 'dense') h = s.linear.forwardAct(h.data, h.shape[0], s.act);
-      else h = isUnchecked(s.module) ? s.module.uncheckedForward(h) : s.module.forward(h);
-    }
+      else if (isUnchecked(s.module)) h = s.module.uncheckedForward(h);
+      else {
+        // a user's module: its output is read as [B, width of the next layer], so it is checked
+        const B = h.shape[0];
+        const next = this.steps[i + 1];
+        const out = checkMatrix(`${s.module.toString()}.forward(x)`, s.module.forward(h), next?.kind === 'dense' ? next.linear.inFeatures : undefined, this.dtype, next?.kind === 'dense' ? next.linear : 'the network');
+        if (out.shape[0] !== B) throw rangeError(`${s.module.toString()}.forward(x)`, `a tensor of ${B} rows (one per row of its input)`, out);
+        h = out;
+      }
+    });
+    this.inputs = inputs;
     this.out = h;
     return h;
   }
@@ -88,7 +101,12 @@ export class Sequential extends Module {
         if (p !== null) p.ensureGrad().data[0] += dParam;
         g = s.linear.lastInputGrad as Tensor;
       } else {
-        g = isUnchecked(s.module) ? s.module.uncheckedBackward(g) : s.module.backward(g);
+        if (isUnchecked(s.module)) g = s.module.uncheckedBackward(g);
+        else {
+          // a user's module: d loss / d its input, of its input's shape
+          const x = this.inputs[i];
+          g = checkLike(`${s.module.toString()}.backward(gradOut)`, s.module.backward(g), x.shape[0], x.shape[1], this.dtype, 'the shape of its input');
+        }
       }
     }
     return g;

@@ -13,6 +13,13 @@ export type Target = Tensor | Int32Array | readonly number[];
 
 export function checkTensor(name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) throw typeError(name, 'a Tensor', v);
+  // a detached (transferred) or shrunk buffer: the js kernels would read undefined as NaN
+  if (v.data.length < v.size) {
+    throw new RangeError(
+      `${name}: expected a Tensor whose data holds its ${v.size} elements, received a ${v.dtype} tensor of shape ` +
+        `[${v.shape.join(', ')}] over ${v.data.length} elements (a detached or transferred buffer?)`,
+    );
+  }
   return v;
 }
 

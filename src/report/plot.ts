@@ -105,9 +105,9 @@ export async function plotLosses(runs: Record<string, LossCurve>, file: string, 
 
   const svg = await renderSVG(spec(values, names, { title, xLabel, yLabel, logScale, width, height, smoothing }));
   if (ext === '.svg') {
-    writeFileAtomic(file, svg);
+    writeFileAtomic(file, svg, 'plotLosses');
   } else {
-    writeFileAtomic(file, renderPNG(svg, width, fontFiles));
+    writeFileAtomic(file, renderPNG(svg, width, fontFiles), 'plotLosses');
   }
   return svg;
 }

@@ -145,6 +145,10 @@ function workerUrl(): URL {
 // options that are objects or functions are handled here; every other option goes to trainFFNN as is
 const SPECIAL = new Set(['schedule', 'onStep', 'onEpoch', 'validation', 'loss', 'stream', 'signal', 'progressInterval']);
 
+// the networks of the runs not yet settled: a second run on one of them would be overwritten by (or
+// overwrite) the first when they copy back, so it is refused (an optimizer trains only its own net)
+const inFlight = new WeakSet<object>();
+
 export function trainFFNNAsync(net: FFNN, dataset: Dataset, optimizer: Optimizer, opts?: TrainAsyncOptions): Promise<number[]> {
   return new Promise<number[]>((resolve, reject) => start(net, dataset, optimizer, opts, resolve, reject));
 }
@@ -201,6 +205,12 @@ function start(
     resolve([]);
     return;
   }
+  if (inFlight.has(net)) {
+    throw new Error(
+      'trainFFNNAsync: net is already being trained by a trainFFNNAsync run that has not settled; ' +
+        'await that run (or abort it) before starting another on the same network',
+    );
+  }
   const abortFlag = new SharedArrayBuffer(4);
   const input: WorkerInput = {
     config: modelConfig(net),
@@ -225,6 +235,7 @@ function start(
     ...(input.validation === null ? [] : rowArrays(input.validation)),
   ]);
   const worker = new Worker(workerUrl(), { workerData: input, transferList: transfer });
+  inFlight.add(net);
   const flag = new Int32Array(abortFlag);
   const stop = (): void => {
     Atomics.store(flag, 0, 1);
@@ -244,13 +255,15 @@ function start(
   let settled = false;
   const finish = (): void => {
     settled = true;
+    inFlight.delete(net);
     signal?.removeEventListener('abort', stop);
   };
   worker.on('message', (m: WorkerMessage) => {
     if (settled) return;
     switch (m.type) {
       case 'write':
-        stream.write(m.text);
+        // a stream that throws stops training and rejects, as onStep's exceptions do
+        call(() => stream.write(m.text));
         return;
       case 'steps':
         for (const s of m.steps) call(() => onStep?.(s));

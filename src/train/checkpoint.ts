@@ -116,7 +116,26 @@ export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): voi
     metadata['ffnn.standardizer'] = JSON.stringify({ mode: st.mode, mean: [...st.mean], std: [...st.std] });
   }
   if (o.progress !== undefined) metadata['ffnn.progress'] = JSON.stringify(checkObject('options.progress', o.progress));
-  saveSafetensors(file, tensors, metadata);
+  saveSafetensors(file, tensors, metadata, 'saveModel');
+}
+
+// the weight matrices the config implies (W1 [F, h1] ... U [hL, C]) against the file's tensors, before
+// a network is built: a config that claims huge layers and holds no tensors is refused at once
+function checkWeightShapes(file: string, config: ModelConfig, tensors: Record<string, unknown>): void {
+  const { F, hidden, C } = config;
+  if (!Array.isArray(hidden)) return;
+  const widths = [F, ...hidden, C];
+  // a bad width is the FFNN constructor's to name
+  if (!widths.every((w) => Number.isInteger(w) && w >= 1)) return;
+  for (let l = 0; l + 1 < widths.length; l++) {
+    const name = l + 1 < widths.length - 1 ? `W${l + 1}` : 'U';
+    const t = tensors[name];
+    const want = [widths[l], widths[l + 1]];
+    if (!(t instanceof Tensor)) throw new FormatError(`missing float tensor "${name}" for parameter ${name} (of shape [${want.join(', ')}] in ffnn.config)`, file);
+    if (t.dtype !== config.dtype || t.shape.join(',') !== want.join(',')) {
+      throw new FormatError(`tensor "${name}": expected ${config.dtype} of shape [${want.join(', ')}], found ${t.dtype} of shape [${t.shape.join(', ')}]`, file);
+    }
+  }
 }
 
 export function loadModel(file: string, opts?: { device?: Device }): LoadedModel {
@@ -135,6 +154,7 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
     if (!Array.isArray(config.activations)) throw new TypeError('activations: expected an array');
     const acts: Activation[] = [];
     config.activations.forEach((a, i) => {
+      if (a === null || typeof a !== 'object') throw new TypeError(`activations[${i}]: expected an object { kind, param?, learnable? }, received ${String(a)}`);
       if (a.sameAs !== undefined) {
         if (!Number.isInteger(a.sameAs) || a.sameAs < 0 || a.sameAs >= i) throw new RangeError(`activations[${i}].sameAs: expected an earlier layer, received ${a.sameAs}`);
         acts.push(acts[a.sameAs]);
@@ -143,8 +163,10 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
       const param = a.kind === 'swish' ? { beta: a.param } : a.kind === 'celu' ? { alpha: a.param } : {};
       acts.push(activation(a.kind, { device, dtype: config.dtype, ...param, ...(a.learnable ? { learnable: true } : {}) }));
     });
+    checkWeightShapes(file, config, tensors);
     net = new FFNN(config.F, config.hidden, acts, config.C, { device, dtype: config.dtype, seed: 0 });
   } catch (e) {
+    if (e instanceof FormatError) throw e;
     throw new FormatError(`ffnn.config does not describe a valid FFNN: ${(e as Error).message}`, file);
   }
   for (const [name, p] of net.namedParameters()) {

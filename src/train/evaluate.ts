@@ -5,6 +5,8 @@ import { DataLoader } from '../data/loader.js';
 import { FFNN } from '../nn/ffnn.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { Module } from '../nn/module.js';
+import { Sequential } from '../nn/sequential.js';
+import { Softmax } from '../nn/softmax.js';
 import { NonFiniteError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { allFinite, checkInt, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
@@ -25,6 +27,19 @@ export interface EvaluateOptions {
   loss?: LossModule;
 }
 
+// CrossEntropyLoss takes logits and applies its own softmax: a Sequential that ends in Softmax
+// would have it applied twice (a wrong loss and a wrong gradient, silently), so it is refused
+export function checkLogits(who: string, net: Module, lossFn: LossModule | null): void {
+  if (!(lossFn instanceof CrossEntropyLoss) || !(net instanceof Sequential)) return;
+  const last = net.modules[net.modules.length - 1];
+  if (last instanceof Softmax) {
+    throw new RangeError(
+      `${who}: expected a network that outputs logits for CrossEntropyLoss (it applies softmax itself), received a Sequential ` +
+        `whose last module is Softmax; remove the Softmax (or pass options.loss that takes probabilities)`,
+    );
+  }
+}
+
 export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions): Evaluation {
   if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
   checkDataset('dataset', dataset);
@@ -34,6 +49,7 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
   const batchSize = o.batchSize === undefined ? 1000 : checkInt('options.batchSize', o.batchSize, 1);
   const isFFNN = net instanceof FFNN;
   const lossFn = isFFNN ? null : ((o.loss as LossModule | undefined) ?? new CrossEntropyLoss({ device: net.device }));
+  checkLogits('evaluate', net, lossFn);
   const summed = (lossFn as { reduction?: unknown } | null)?.reduction === 'sum';
   // every module's own mode, put back afterwards (a child the caller set apart keeps its mode)
   const modes = trainingModes(net);
@@ -44,7 +60,7 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
   let correct = 0;
   let n = 0;
   try {
-    for (const [x, y] of new DataLoader(dataset, { batchSize })) {
+    for (const [x, y] of new DataLoader(dataset, { batchSize, reuseBuffers: true })) {
       const B = x.shape[0];
       const out = net.forward(x);
       if (!allFinite(out.data)) {

@@ -17,7 +17,7 @@ import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { allFinite, checkBool, checkInt, checkKeys, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
-import { evaluate, firstNonFinite, type Evaluation } from './evaluate.js';
+import { checkLogits, evaluate, firstNonFinite, type Evaluation } from './evaluate.js';
 import { moduleCallsStep, TrainStep } from './step.js';
 
 export interface StepInfo {
@@ -138,6 +138,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     if (typeof lossFn.forward !== 'function' || typeof lossFn.backward !== 'function') {
       throw typeError('options.loss', 'a loss module with forward(pred, target) and backward()', lossFn);
     }
+    checkLogits('trainFFNN', net, lossFn);
   } else if (o.loss !== undefined) {
     throw rangeError('options.loss', 'no loss for an FFNN (it trains on CELoss of its probabilities)', o.loss);
   }
@@ -147,6 +148,8 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     seed,
     stratified: o.stratified === undefined ? false : checkBool('options.stratified', o.stratified),
     dropLast: o.dropLast === undefined ? false : checkBool('options.dropLast', o.dropLast),
+    // each batch is used once, in its step
+    reuseBuffers: true,
   });
   // an FFNN or Sequential with SGD / Adam: each step one kernel call (TrainStep makes the module calls
   // itself for what it cannot fuse), the same numbers as moduleCallsStep

@@ -95,8 +95,8 @@ describe('DataLoader', () => {
     expect([...new DataLoader(ds, { batchSize: 4, dropLast: true })].length).toBe(2);
   });
 
-  it('reuses its buffers; the last, smaller batch has its own', () => {
-    const dl = new DataLoader(ds, { batchSize: 4, shuffle: true, seed: 3 });
+  it('with reuseBuffers it reuses its buffers; the last, smaller batch has its own', () => {
+    const dl = new DataLoader(ds, { batchSize: 4, shuffle: true, seed: 3, reuseBuffers: true });
     const seen: Tensor[] = [];
     for (const [x] of dl) seen.push(x);
     for (const [x] of dl) seen.push(x);

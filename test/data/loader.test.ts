@@ -21,7 +21,7 @@ describe('DataLoader options', () => {
     const ds = items([0, 1, 0, 1, 0, 1, 0]);
     expect(() => new DataLoader(ds, { batch_size: 5 } as never)).toThrow(TypeError);
     expect(() => new DataLoader(ds, { batch_size: 5 } as never)).toThrow(
-      /^options\.batch_size: expected no such option \(one of batchSize, shuffle, seed, dropLast, stratified\), received 5$/,
+      /^options\.batch_size: expected no such option \(one of batchSize, shuffle, seed, dropLast, stratified, reuseBuffers\), received 5$/,
     );
     expect(() => new DataLoader(ds, { batchSize: 2, suffle: true } as never)).toThrow(/^options\.suffle: /);
     const dl = new DataLoader(ds, { batchSize: 5, shuffle: undefined, seed: 1, dropLast: false, stratified: false });
@@ -160,5 +160,30 @@ describe('DataLoader stratified order', () => {
     const first = order.slice(0, 301).map((i) => labels[i]);
     expect(new Set(first).size).toBe(301);
     for (const i of order.slice(301)) expect(labels[i]).toBe(300);
+  });
+});
+
+describe('batches are safe to keep', () => {
+  it('[...new DataLoader(ds, {batchSize: 4})] holds distinct batches (they were one reused buffer)', async () => {
+    const { RandomDataset } = await import('../../src/data/dataset.js');
+    const { DataLoader } = await import('../../src/data/loader.js');
+    const ds = new RandomDataset(12, 3, 2, { seed: 5 });
+    const kept = [...new DataLoader(ds, { batchSize: 4 })];
+    expect(kept).toHaveLength(3);
+    kept.forEach(([x, y], b) => {
+      for (let r = 0; r < 4; r++) {
+        const [xi, yi] = ds.get(b * 4 + r);
+        expect(Array.from(x.data.subarray(r * 3, r * 3 + 3))).toEqual(Array.from(xi.data));
+        expect((y as Int32Array)[r]).toBe(yi);
+      }
+    });
+    expect(kept[0][0]).not.toBe(kept[1][0]);
+  });
+  it('reuseBuffers: true reuses one buffer (opt-in, as trainFFNN does)', async () => {
+    const { RandomDataset } = await import('../../src/data/dataset.js');
+    const { DataLoader } = await import('../../src/data/loader.js');
+    const kept = [...new DataLoader(new RandomDataset(12, 3, 2, { seed: 5 }), { batchSize: 4, reuseBuffers: true })];
+    expect(kept[0][0]).toBe(kept[1][0]);
+    expect(() => new DataLoader(new RandomDataset(4, 3, 2), { reuseBuffers: 1 as unknown as boolean })).toThrow(/^options.reuseBuffers: expected a boolean/);
   });
 });

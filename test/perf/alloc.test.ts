@@ -110,7 +110,7 @@ describe.each(devices)('steady-state allocations (%s)', (device: Device) => {
 
   it('a DataLoader epoch reuses its batch buffers', () => {
     const ds = new RandomDataset(64, 10, 3, { seed: 1 });
-    const loader = new DataLoader(ds, { batchSize: 16, shuffle: true, seed: 2 });
+    const loader = new DataLoader(ds, { batchSize: 16, shuffle: true, seed: 2, reuseBuffers: true });
     const it0 = loader[Symbol.iterator]();
     it0.next();
     it0.next();

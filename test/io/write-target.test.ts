@@ -1,0 +1,73 @@
+// writes that rename a temp file over PATH (saveModel, plotLosses, ffnn train --save) refuse a PATH
+// that exists and is not a regular file (before: a fifo or a device node was replaced by a regular
+// file), and errors name the user's path, not the temp file. each case runs in a child process:
+// opening a fifo can block
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync, symlinkSync, readFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSnippet } from '../helpers/child.js';
+import { ensureDist, ROOT } from '../reliability/fixtures/dist.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ffnn-target-'));
+const fifo = join(dir, 'pipe');
+beforeAll(async () => {
+  await ensureDist();
+  execFileSync('mkfifo', [fifo]);
+  execFileSync('mkfifo', [join(dir, 'pipe.svg')]);
+  mkdirSync(join(dir, 'folder'));
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SAVE = (p: string): string => `
+const net = new ffnn.FFNN(4, [3], 'relu', 2, { seed: 1, device: 'js' });
+try { ffnn.saveModel(${JSON.stringify(p)}, net); console.log('saved'); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }`;
+const PLOT = (p: string): string => `
+try { await ffnn.plotLosses({ a: [1, 0.5, 0.25] }, ${JSON.stringify(p)}); console.log('saved'); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }`;
+
+describe('a write target that exists and is not a regular file is refused, named', () => {
+  it.each([
+    ['saveModel', 'a FIFO', SAVE(join(dir, 'pipe'))],
+    ['saveModel', 'a directory', SAVE(join(dir, 'folder'))],
+    ['plotLosses', 'a FIFO', PLOT(join(dir, 'pipe.svg'))],
+  ])('%s onto %s', async (who, kind, code) => {
+    const r = await runSnippet(code, { timeoutMs: 15_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.stdout.trim()).toMatch(new RegExp(`^RangeError: ${who}: expected a path to a regular file or to nothing .*, ${kind}; refusing`));
+  });
+
+  it('the FIFO is still a FIFO and the folder still a folder', () => {
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(statSync(join(dir, 'folder')).isDirectory()).toBe(true);
+  });
+
+  it('ffnn train --save FIFO is refused before training', async () => {
+    const r = await runSnippet(`
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync(process.execPath, [${JSON.stringify(join(ROOT, 'bin', 'ffnn.js'))}, 'train', '--dataset', 'random', '--samples', '64', '--epochs', '1', '--no-plot', '--save', ${JSON.stringify(fifo)}], { encoding: 'utf8', timeout: 15000 });
+      console.log(r.status, r.stderr.trim().split('\\n')[0]);`);
+    expect(r.stdout).toMatch(/^[1-9]\d* .*--save: expected a path to a regular file or to nothing/);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('a missing folder names the path given, not the temp file', async () => {
+    const p = join(dir, 'nope', 'm.safetensors');
+    const r = await runSnippet(SAVE(p));
+    expect(r.stdout.trim()).toBe(`Error: saveModel: cannot write ${JSON.stringify(p)}: its folder ${JSON.stringify(join(dir, 'nope'))} does not exist (ENOENT)`);
+    const q = join(dir, 'nope', 'p.svg');
+    const r2 = await runSnippet(PLOT(q));
+    expect(r2.stdout.trim()).toMatch(/^Error: plotLosses: cannot write .*nope\/p\.svg.*does not exist \(ENOENT\)$/);
+  });
+
+  it('a symbolic link to a regular file: the file it points to is replaced, the link stays', async () => {
+    const real = join(dir, 'real.safetensors');
+    writeFileSync(real, 'old');
+    const link = join(dir, 'link.safetensors');
+    symlinkSync(real, link);
+    const r = await runSnippet(SAVE(link));
+    expect(r.stdout.trim()).toBe('saved');
+    expect(readFileSync(real).length).toBeGreaterThan(100);
+    expect(statSync(link, { bigint: false }).isFile()).toBe(true);
+  });
+});
