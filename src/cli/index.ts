@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { runTrain, TRAIN_DEFAULTS, type TrainCommandOptions } from './train.js';
 import { runEval, type EvalCommandOptions } from './eval.js';
 import { runBench, type BenchCommandOptions } from './bench.js';
+import { runBuildNative, runDoctor } from './doctor.js';
 
 export class UsageError extends Error {}
 
@@ -127,6 +128,21 @@ export function buildProgram(): Command {
       runBench(opts);
     });
 
+  program
+    .command('doctor')
+    .description('what the kernels run on and where they came from, then every kernel on each instruction-set path (and wasm) checked against the reference; exit 1 on a mismatch')
+    .option('--json', 'print the result as JSON', false)
+    .action((opts: { json: boolean }) => {
+      process.exitCode = runDoctor(opts);
+    });
+
+  program
+    .command('build-native')
+    .description('build the native addon from source in the installed package with node-gyp (no cmake needed; python3, make and a C++17 compiler are)')
+    .action(() => {
+      process.exitCode = runBuildNative();
+    });
+
   return program;
 }
 
@@ -135,8 +151,11 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: () => undefined });
   try {
+    process.exitCode = undefined;
     await program.parseAsync(argv);
-    return 0;
+    const code = Number(process.exitCode ?? 0);
+    process.exitCode = undefined;
+    return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and `help` exit 0; no command at all prints the help on stderr and exits 1
