@@ -23,3 +23,21 @@ describe.each(backends.map((b) => [b.name]))('predict on a table (%s)', (device)
     expect(a.probabilities!.every((r) => Math.abs(r[0] + r[1] - 1) < 1e-5)).toBe(true);
   });
 });
+
+describe('saveModel with a schema', () => {
+  it('round-trips the schema and standardizer; predict on the loaded model gives the same labels', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { saveModel, loadModel } = await import('../../src/train/checkpoint.js');
+    const ds = loadTable('test/fixtures/tables/mini.csv', { target: 'label' });
+    const st = new Standardizer().fit(ds);
+    const net = new FFNN(ds.features, [4], ['tanh'], 2, { device: 'js', seed: 1 });
+    const file = join(mkdtempSync(join(tmpdir(), 'ffnn-pred-')), 'm.safetensors');
+    saveModel(file, net, { schema: ds.schema, standardizer: st });
+    const m = loadModel(file, { device: 'js' });
+    expect(m.schema).toEqual(ds.schema);
+    const opts = { schema: m.schema!, standardizer: m.standardizer! };
+    expect(predict(m.net, ds.x, opts)).toEqual(predict(net, ds.x, { schema: ds.schema, standardizer: st }));
+  });
+});
