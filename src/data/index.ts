@@ -6,3 +6,6 @@ export { Standardizer } from './standardize.js';
 export type { StandardizerMode, StandardizerOptions } from './standardize.js';
 export { defaultMNISTDir, loadMNIST, readIdx } from './mnist.js';
 export type { LoadMNISTOptions, MNISTSplit } from './mnist.js';
+export { TableDataset, loadTable, readTable, encodeRows } from './table.js';
+export type { TableOptions, TableSchema, TableRecord, TableTask, TableValue } from './table.js';
+export { Subset, randomSplit } from './split.js';

@@ -5,6 +5,7 @@
 // "optim.<param index>.<buffer>". metadata (strings): ffnn.format, ffnn.config (JSON), and when
 // given ffnn.optimizer, ffnn.schedule, ffnn.standardizer, ffnn.progress (JSON).
 import { Standardizer } from '../data/standardize.js';
+import type { TableSchema } from '../data/table.js';
 import { FormatError } from '../errors.js';
 import { loadSafetensors, saveSafetensors, type SaveEntry } from '../io/safetensors.js';
 import { deviceOption, type Device } from '../kernels/index.js';
@@ -41,9 +42,11 @@ export interface SaveModelOptions {
   standardizer?: Standardizer;
   // where training stands (epochs done, seed, ...): stored as JSON, returned by loadModel
   progress?: Record<string, number | string | boolean>;
+  // the table schema the model was trained on (a TableDataset's), for predict on new records
+  schema?: TableSchema;
 }
 
-const SAVE_KEYS = ['optimizer', 'schedule', 'standardizer', 'progress'] as const;
+const SAVE_KEYS = ['optimizer', 'schedule', 'standardizer', 'progress', 'schema'] as const;
 const LOAD_KEYS = ['device'] as const;
 
 export interface LoadedModel {
@@ -53,6 +56,7 @@ export interface LoadedModel {
   scheduleState: SchedulerStateDict | null;
   standardizer: Standardizer | null;
   progress: Record<string, number | string | boolean> | null;
+  schema: TableSchema | null;
 }
 
 export function modelConfig(net: FFNN): ModelConfig {
@@ -115,6 +119,7 @@ export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): voi
     }
     metadata['ffnn.standardizer'] = JSON.stringify({ mode: st.mode, mean: [...st.mean], std: [...st.std] });
   }
+  if (o.schema !== undefined) metadata['ffnn.schema'] = JSON.stringify(checkObject('options.schema', o.schema));
   if (o.progress !== undefined) metadata['ffnn.progress'] = JSON.stringify(checkObject('options.progress', o.progress));
   saveSafetensors(file, tensors, metadata, 'saveModel');
 }
@@ -224,7 +229,8 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
     }
   }
   const progress = metadata['ffnn.progress'] === undefined ? null : (parseJson(file, 'ffnn.progress', metadata['ffnn.progress']) as LoadedModel['progress']);
-  return { net, config, optimizerState, scheduleState, standardizer, progress };
+  const schema = metadata['ffnn.schema'] === undefined ? null : (parseJson(file, 'ffnn.schema', metadata['ffnn.schema']) as TableSchema);
+  return { net, config, optimizerState, scheduleState, standardizer, progress, schema };
 }
 
 function parseJson(file: string, key: string, s: string | undefined): unknown {

@@ -19,6 +19,10 @@ export interface Evaluation {
   // confusion[t][p]: samples of true class t predicted as p
   confusion: number[][];
   samples: number;
+  // a non-FFNN network on tensor targets (regression): over every output value
+  mae?: number;
+  rmse?: number;
+  r2?: number;
 }
 
 export interface EvaluateOptions {
@@ -59,6 +63,8 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
   let lossSum = 0;
   let correct = 0;
   let n = 0;
+  // regression sums: |e|, e^2, t, t^2 and the count of values
+  const reg = { abs: 0, sq: 0, t: 0, t2: 0, m: 0 };
   try {
     for (const [x, y] of new DataLoader(dataset, { batchSize, reuseBuffers: true })) {
       const B = x.shape[0];
@@ -80,6 +86,16 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
         : (lossFn as LossModule).forward(out, y);
       // a summed loss module already adds over the batch
       lossSum += summed ? batchLoss : batchLoss * B;
+      if (!isFFNN && y instanceof Tensor && y.size === out.size) {
+        for (let k = 0; k < out.size; k++) {
+          const e = out.data[k] - y.data[k];
+          reg.abs += Math.abs(e);
+          reg.sq += e * e;
+          reg.t += y.data[k];
+          reg.t2 += y.data[k] * y.data[k];
+        }
+        reg.m += out.size;
+      }
       for (let i = 0; i < B; i++) {
         const p = argmaxRow(out, i);
         const t = y instanceof Int32Array ? y[i] : argmaxRow(y, i);
@@ -91,7 +107,14 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
   } finally {
     for (const [m, training] of modes) m.training = training;
   }
-  return { loss: lossSum / n, accuracy: correct / n, confusion, samples: n };
+  const result: Evaluation = { loss: lossSum / n, accuracy: correct / n, confusion, samples: n };
+  if (reg.m > 0) {
+    const ssTot = reg.t2 - (reg.t * reg.t) / reg.m;
+    result.mae = reg.abs / reg.m;
+    result.rmse = Math.sqrt(reg.sq / reg.m);
+    result.r2 = ssTot > 0 ? 1 - reg.sq / ssTot : NaN;
+  }
+  return result;
 }
 
 // the name of the first parameter holding a non-finite value, or null

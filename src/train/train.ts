@@ -16,7 +16,8 @@ import { SGD } from '../optim/sgd.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { allFinite, checkBool, checkInt, checkKeys, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkBool, checkInt, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { randomSplit } from '../data/split.js';
 import { checkLogits, evaluate, firstNonFinite, type Evaluation } from './evaluate.js';
 import { moduleCallsStep, TrainStep } from './step.js';
 
@@ -77,11 +78,23 @@ export interface TrainOptions {
   // model holds the last completed step; the schedule and onEpoch skip the unfinished epoch). the loop is
   // synchronous, so abort from onStep/onEpoch or run training in a worker.
   signal?: AbortSignal;
+  // a seeded fraction of the dataset held out as the validation set (not with validation)
+  validationSplit?: number;
+  // stop after `patience` epochs without a validation improvement of more than minDelta; restoreBest
+  // puts back the weights of the best epoch when training ends
+  earlyStopping?: EarlyStopping;
+}
+
+export interface EarlyStopping {
+  monitor?: 'loss' | 'accuracy';
+  patience?: number;
+  minDelta?: number;
+  restoreBest?: boolean;
 }
 
 const TRAIN_KEYS = [
   'epochs', 'initialEpoch', 'batchSize', 'device', 'verbose', 'shuffle', 'seed', 'schedule', 'onStep', 'onEpoch', 'validation',
-  'regularizeFrom', 'loss', 'stratified', 'dropLast', 'stream', 'signal',
+  'regularizeFrom', 'loss', 'stratified', 'dropLast', 'stream', 'signal', 'validationSplit', 'earlyStopping',
 ] as const;
 
 interface Regularized {
@@ -122,7 +135,15 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
   }
   const onStep = optionalFunction('options.onStep', o.onStep) as TrainOptions['onStep'];
   const onEpoch = optionalFunction('options.onEpoch', o.onEpoch) as TrainOptions['onEpoch'];
-  const validation = o.validation === undefined ? undefined : checkDataset('options.validation', o.validation);
+  let validation = o.validation === undefined ? undefined : checkDataset('options.validation', o.validation);
+  if (o.validationSplit !== undefined) {
+    const f = checkNumber('options.validationSplit', o.validationSplit);
+    if (!(f > 0 && f < 1)) throw rangeError('options.validationSplit', 'a fraction in (0, 1)', f);
+    if (validation !== undefined) throw rangeError('options.validationSplit', 'not given with options.validation', f);
+    [dataset, validation] = randomSplit(dataset, [1 - f, f], { seed });
+    if (dataset.length === 0 || validation.length === 0) throw rangeError('options.validationSplit', 'a fraction leaving samples on both sides', f);
+  }
+  const stop = earlyStoppingOf(o.earlyStopping, validation !== undefined);
   const regularizeFrom = o.regularizeFrom === undefined ? 1 : checkInt('options.regularizeFrom', o.regularizeFrom, 1);
   const signal = o.signal as AbortSignal | undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
@@ -239,11 +260,52 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
       // between epochs the optimizer shows its own weightDecay and l1 (a checkpoint saved here keeps them)
       setRegularization(reg, saved, true);
       onEpoch?.(info);
+      if (stop !== null && stop.update(net, info.validation as Evaluation)) break;
     }
+    stop?.restore(net);
   } finally {
     setRegularization(reg, saved, true);
   }
   return losses;
+}
+
+interface Stopper {
+  update(net: Module, v: Evaluation): boolean;
+  restore(net: Module): void;
+}
+
+// early stopping on the validation loss (lower is better) or accuracy (higher is better); the best
+// epoch's weights are copied so that restoreBest gives them back bit for bit
+function earlyStoppingOf(v: unknown, hasValidation: boolean): Stopper | null {
+  if (v === undefined) return null;
+  const o = checkObject('options.earlyStopping', v);
+  checkKeys('options.earlyStopping', o, ['monitor', 'patience', 'minDelta', 'restoreBest']);
+  if (!hasValidation) throw rangeError('options.earlyStopping', 'options.validation or options.validationSplit beside it', v);
+  const monitor = o.monitor === undefined ? 'loss' : checkOneOf('options.earlyStopping.monitor', o.monitor, ['loss', 'accuracy'] as const);
+  const patience = o.patience === undefined ? 5 : checkInt('options.earlyStopping.patience', o.patience, 1);
+  const minDelta = o.minDelta === undefined ? 0 : checkNumber('options.earlyStopping.minDelta', o.minDelta);
+  const restoreBest = o.restoreBest === undefined ? true : checkBool('options.earlyStopping.restoreBest', o.restoreBest);
+  let best = monitor === 'loss' ? Infinity : -Infinity;
+  let bad = 0;
+  let weights: Float32Array[] | Float64Array[] | null = null;
+  return {
+    update(net, ev) {
+      const value = monitor === 'loss' ? ev.loss : ev.accuracy;
+      const better = monitor === 'loss' ? value < best - minDelta : value > best + minDelta;
+      if (better) {
+        best = value;
+        bad = 0;
+        if (restoreBest) weights = net.parameters().map((p) => p.data.slice()) as Float32Array[];
+        return false;
+      }
+      return ++bad >= patience;
+    },
+    restore(net) {
+      if (weights === null) return;
+      const w = weights;
+      net.parameters().forEach((p, i) => p.data.set(w[i]));
+    },
+  };
 }
 
 function setRegularization(reg: Regularized, saved: { weightDecay?: number; l1: number }, on: boolean): void {

@@ -277,7 +277,7 @@ describe('checkpoint files that are not right', () => {
     const file = tmp('options');
     expect(() => saveModel(file, net, { optimiser: opt } as never)).toThrow(TypeError);
     expect(() => saveModel(file, net, { optimiser: opt } as never)).toThrow(
-      /^options\.optimiser: expected no such option \(one of optimizer, schedule, standardizer, progress\)/,
+      /^options\.optimiser: expected no such option \(one of optimizer, schedule, standardizer, progress, schema\)/,
     );
     expect(existsSync(file)).toBe(false);
     saveModel(file, net);

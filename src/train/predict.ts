@@ -1,0 +1,65 @@
+// predict: a network's outputs on new data, decoded: probabilities and labels (class names when a
+// schema has them) for a classifier, numbers for a regression network
+import { encodeRows, type TableRecord, type TableSchema } from '../data/table.js';
+import { Standardizer } from '../data/standardize.js';
+import { FFNN } from '../nn/ffnn.js';
+import { Module } from '../nn/module.js';
+import { Sequential } from '../nn/sequential.js';
+import { Softmax } from '../nn/softmax.js';
+import { Tensor } from '../tensor.js';
+import { checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
+
+export interface PredictOptions {
+  // encodes records and names classes (a TableDataset's schema)
+  schema?: TableSchema;
+  // the training set's standardizer, applied to the encoded features
+  standardizer?: Standardizer;
+}
+
+export interface Prediction {
+  // classification: (N, C) probabilities, the argmax index and label of each row
+  probabilities?: number[][];
+  indices?: number[];
+  labels?: Array<string | number>;
+  // regression: one number per row
+  values?: number[];
+}
+
+export function predict(net: Module, data: Tensor | readonly TableRecord[], opts?: PredictOptions): Prediction {
+  if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
+  const o = checkObject('options', opts);
+  checkKeys('options', o, ['schema', 'standardizer']);
+  const schema = o.schema as TableSchema | undefined;
+  let x: Tensor;
+  if (data instanceof Tensor) x = data;
+  else if (Array.isArray(data)) {
+    if (schema === undefined) throw rangeError('options.schema', 'a schema to encode records', undefined);
+    x = encodeRows(schema, data);
+  } else throw typeError('data', 'a Tensor [N, F] or an array of records', data);
+  if (x.ndim !== 2) throw rangeError('data', 'a Tensor of shape [N, F]', x);
+  const st = o.standardizer as Standardizer | undefined;
+  if (st !== undefined) x = st.transform(x);
+  const modes = net.training;
+  net.eval();
+  let out: Tensor;
+  try {
+    out = net.forward(x);
+  } finally {
+    if (modes) net.train();
+  }
+  const [N, C] = out.shape;
+  const rows = Array.from({ length: N }, (_, i) => Array.from(out.data.subarray(i * C, (i + 1) * C)));
+  if (schema?.task === 'regression' || (schema === undefined && C === 1)) return { values: rows.map((r) => r[0]) };
+  // a network ending in logits (a Sequential without Softmax) gets its softmax here
+  const probs = net instanceof FFNN || (net instanceof Sequential && net.modules[net.modules.length - 1] instanceof Softmax);
+  if (!probs) {
+    for (const r of rows) {
+      const m = Math.max(...r);
+      let z = 0;
+      for (let j = 0; j < C; j++) z += r[j] = Math.exp(r[j] - m);
+      for (let j = 0; j < C; j++) r[j] /= z;
+    }
+  }
+  const indices = rows.map((r) => r.indexOf(Math.max(...r)));
+  return { probabilities: rows, indices, labels: indices.map((k) => schema?.classes?.[k] ?? k) };
+}
