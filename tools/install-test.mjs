@@ -13,11 +13,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const modes = process.argv.slice(2).length ? process.argv.slice(2) : ['npm', 'npm12', 'pnpm10'];
 const work = mkdtempSync(join(tmpdir(), 'ffnn-install-'));
 
-// a PATH with node, npm and npx only: no cmake, no cc, no g++
+// a PATH with node, npm, npx and sh only: no cmake, no cc, no g++
 const bin = join(work, 'bin');
 mkdirSync(bin);
 const nodeBin = dirname(process.execPath);
 for (const t of ['node', 'npm', 'npx']) symlinkSync(join(nodeBin, t), join(bin, t));
+// npx runs its command through sh
+symlinkSync('/bin/sh', join(bin, 'sh'));
 const env = { ...process.env, PATH: bin, FFNN_QUIET: '', FFNN_ADDON: '', npm_config_update_notifier: 'false' };
 delete env.FFNN_QUIET;
 delete env.FFNN_ADDON;
