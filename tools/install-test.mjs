@@ -62,6 +62,12 @@ for (const mode of modes) {
   let r = run();
   let out = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()) : null;
   check(mode, 'native from the prebuilt binary trains, no notice', out?.backend === 'native' && out.source === 'prebuild' && out.finite && out.steps === 8 && r.stderr === '', `${r.stdout} ${r.stderr}`);
+  // a corrupt binary (a truncated download, another architecture's file) is reported, not a crash
+  const pre = join(dir, 'node_modules', 'ffnn', 'prebuilds', 'linux-x64', 'ffnn.node');
+  writeFileSync(pre, 'not an ELF file');
+  r = run();
+  out = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()) : null;
+  check(mode, 'a corrupt binary: wasm trains, the notice names the failure', out?.backend === 'wasm' && out.finite && /prebuild .*ffnn\.node failed to load/.test(r.stderr), `${r.stdout} ${r.stderr}`);
   rmSync(join(dir, 'node_modules', 'ffnn', 'prebuilds'), { recursive: true, force: true });
   r = run();
   out = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()) : null;
