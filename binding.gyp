@@ -48,6 +48,28 @@
       ]
     },
     {
+      "target_name": "ffnn_bf16_avx512",
+      "type": "static_library",
+      "sources": ["native/kernels/gemm_bf16_avx512.cpp"],
+      "conditions": [
+        ["target_arch=='x64' and OS!='win'", {
+          "cflags": ["-mavx512f", "-mavx512bw", "-mavx512bf16", "-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512bf16", "-mavx2", "-mfma"] }
+        }]
+      ]
+    },
+    {
+      "target_name": "ffnn_amx",
+      "type": "static_library",
+      "sources": ["native/kernels/gemm_amx.cpp"],
+      "conditions": [
+        ["target_arch=='x64' and OS!='win'", {
+          "cflags": ["-mamx-tile", "-mamx-bf16"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-mamx-tile", "-mamx-bf16"] }
+        }]
+      ]
+    },
+    {
       "target_name": "ffnn_optim_avx512",
       "type": "static_library",
       "sources": ["native/kernels/optim_avx512.cpp"],
@@ -60,12 +82,13 @@
     },
     {
       "target_name": "ffnn",
-      "dependencies": ["ffnn_avx2", "ffnn_avx512", "ffnn_optim_avx512"],
+      "dependencies": ["ffnn_avx2", "ffnn_avx512", "ffnn_bf16_avx512", "ffnn_amx", "ffnn_optim_avx512"],
       "sources": [
         "native/kernels/cpu.cpp",
         "native/kernels/threads.cpp",
         "native/kernels/gemm.cpp",
         "native/kernels/gemm_portable.cpp",
+        "native/kernels/gemm_bf16.cpp",
         "native/kernels/activation.cpp",
         "native/kernels/linear.cpp",
         "native/kernels/losses.cpp",

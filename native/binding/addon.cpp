@@ -51,6 +51,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<b::SetIsa>(env, exports, "setIsa");
   add<b::GetIsa>(env, exports, "getIsa");
   add<b::SupportedIsas>(env, exports, "supportedIsas");
+  add<b::SetBf16Isa>(env, exports, "setBf16Isa");
+  add<b::GetBf16Isa>(env, exports, "getBf16Isa");
+  add<b::SupportedBf16Isas>(env, exports, "supportedBf16Isas");
   add<b::Gemm>(env, exports, "gemm");
   add<b::BiasAct>(env, exports, "biasAct");
   add<b::ActBackward>(env, exports, "actBackward");

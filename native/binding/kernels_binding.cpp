@@ -22,6 +22,22 @@ T* as(void* p) {
   return static_cast<T*>(p);
 }
 
+// the optional trailing precision of gemm, linearForward, linearBackward: undefined or "float32"
+// (false), or "bf16" (true; float32 arrays only)
+bool bf16_precision(const Args& a, std::size_t i) {
+  const Napi::Value v = a.at(i);
+  if (v.IsUndefined()) return false;
+  const std::string expected = "\"float32\" or \"bf16\"";
+  if (!v.IsString()) a.type_error("precision", expected, v);
+  const std::string p = v.As<Napi::String>().Utf8Value();
+  if (p == "float32") return false;
+  if (p != "bf16") a.range_error("precision", expected, describe(v));
+  if (a.dtype() != DType::F32) {
+    a.range_error("precision", "\"bf16\" with Float32Array arrays only", "\"bf16\" with Float64Array arrays");
+  }
+  return true;
+}
+
 }  // namespace
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -29,6 +45,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("backend", "native");
   o.Set("isa", ffnn::isa_name());
+  o.Set("bf16Isa", ffnn::bf16_isa_name());
   o.Set("threads", ffnn::get_num_threads());
   o.Set("compiler", FFNN_COMPILER);
   // FFNN_ISA asked for a path this cpu lacks (or an unknown name): the fallback, said here
@@ -68,6 +85,37 @@ Napi::Value SupportedIsas(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// setBf16Isa(name): the path of the bf16 products, one this cpu supports
+Napi::Value SetBf16Isa(const Napi::CallbackInfo& info) {
+  Args a(info, "setBf16Isa");
+  std::string expected = "one of the bf16 paths this cpu supports:";
+  for (ffnn::Bf16Isa isa : {ffnn::Bf16Isa::Amx, ffnn::Bf16Isa::Avx512Bf16, ffnn::Bf16Isa::Portable}) {
+    if (ffnn::bf16_isa_supported(isa)) expected += std::string(" \"") + ffnn::bf16_isa_to_name(isa) + "\"";
+  }
+  const Napi::Value v = a.at(0);
+  if (!v.IsString()) a.type_error("name", expected, v);
+  const std::string name = v.As<Napi::String>().Utf8Value();
+  ffnn::Bf16Isa isa;
+  if (!ffnn::bf16_isa_from_name(name.c_str(), &isa) || !ffnn::set_bf16_isa(isa)) {
+    a.range_error("name", expected, describe(v));
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value GetBf16Isa(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), ffnn::bf16_isa_name());
+}
+
+// the bf16 paths this cpu supports, best first
+Napi::Value SupportedBf16Isas(const Napi::CallbackInfo& info) {
+  Napi::Array out = Napi::Array::New(info.Env());
+  std::uint32_t n = 0;
+  for (ffnn::Bf16Isa isa : {ffnn::Bf16Isa::Amx, ffnn::Bf16Isa::Avx512Bf16, ffnn::Bf16Isa::Portable}) {
+    if (ffnn::bf16_isa_supported(isa)) out.Set(n++, ffnn::bf16_isa_to_name(isa));
+  }
+  return out;
+}
+
 // n is an integer in [1, MAX_THREADS]
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Args a(info, "setNumThreads");
@@ -80,7 +128,7 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), ffnn::get_num_threads());
 }
 
-// gemm(transA, transB, M, N, K, alpha, a, b, beta, c)
+// gemm(transA, transB, M, N, K, alpha, a, b, beta, c, precision)
 // c is (M, N); a is (M, K), or (K, M) when transA; b is (K, N), or (N, K) when transB
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Args a(info, "gemm");
@@ -96,7 +144,10 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   void* pc = a.floats(a.at(9), "c", M * N);
   a.disjoint(a.at(9), "c", pc, M * N, "a", pa, M * K);
   a.disjoint(a.at(9), "c", pc, M * N, "b", pb, K * N);
-  if (a.dtype() == DType::F32) {
+  if (bf16_precision(a, 10)) {
+    ffnn::gemm_bf16(ta, tb, M, N, K, static_cast<float>(alpha), as<float>(pa), as<float>(pb),
+                    static_cast<float>(beta), as<float>(pc));
+  } else if (a.dtype() == DType::F32) {
     ffnn::gemm<float>(ta, tb, M, N, K, static_cast<float>(alpha), as<float>(pa), as<float>(pb),
                       static_cast<float>(beta), as<float>(pc));
   } else {
@@ -151,7 +202,7 @@ Napi::Value ActBackward(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r);
 }
 
-// linearForward(B, IN, OUT, x, w, bias, act, param, y, pre)
+// linearForward(B, IN, OUT, x, w, bias, act, param, y, pre, precision)
 // x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y is (B, OUT), pre is (B, OUT) or null;
 // the outputs are written tile by tile while the inputs are still read, so neither may overlap an
 // input; pre may be y itself (then y ends as act(pre), as gemm then biasAct would leave it)
@@ -176,9 +227,10 @@ Napi::Value LinearForward(const Napi::CallbackInfo& info) {
     a.disjoint(a.at(k), name, out, BO, "bias", bias, OUT);
   }
   if (pre != y) a.disjoint(a.at(9), "pre", pre, BO, "y (unless it is y itself)", y, BO);
+  const bool bf16 = bf16_precision(a, 10);
   if (a.dtype() == DType::F32) {
     ffnn::linear_forward<float>(B, IN, OUT, as<float>(x), as<float>(w), as<float>(bias), act,
-                                param, as<float>(y), as<float>(pre));
+                                param, as<float>(y), as<float>(pre), 0, bf16);
   } else {
     ffnn::linear_forward<double>(B, IN, OUT, as<double>(x), as<double>(w), as<double>(bias), act,
                                  param, as<double>(y), as<double>(pre));
@@ -187,7 +239,7 @@ Napi::Value LinearForward(const Napi::CallbackInfo& info) {
 }
 
 // linearBackward(B, IN, OUT, x, w, z, gradOut, act, param, gradZ, gradW, gradBias, gradX,
-// accumulate) -> d loss / d param
+// accumulate, precision) -> d loss / d param
 // x is (B, IN), w is (IN, OUT), z, gradOut, gradZ are (B, OUT), gradW is (IN, OUT), gradBias is
 // (OUT) or null, gradX is (B, IN) or null. no output overlaps an input or another output, except
 // gradZ, which may be gradOut or z itself (read element by element before it is written)
@@ -227,11 +279,12 @@ Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
       a.disjoint(a.at(out.k), out.name, out.p, out.n, outs[q].name, outs[q].p, outs[q].n);
     }
   }
+  const bool bf16 = bf16_precision(a, 14);
   double r;
   if (a.dtype() == DType::F32) {
     r = ffnn::linear_backward<float>(B, IN, OUT, as<float>(x), as<float>(w), as<float>(z),
                                      as<float>(go), act, param, as<float>(gz), as<float>(gw),
-                                     as<float>(gb), as<float>(gx), accumulate);
+                                     as<float>(gb), as<float>(gx), accumulate, bf16);
   } else {
     r = ffnn::linear_backward<double>(B, IN, OUT, as<double>(x), as<double>(w), as<double>(z),
                                       as<double>(go), act, param, as<double>(gz),

@@ -5,12 +5,19 @@
 #include <cstring>
 #include <string>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace ffnn {
 
 namespace {
 
 struct IsaState {
   std::atomic<int> active;
+  std::atomic<int> bf16;
   std::string note;
 };
 
@@ -19,20 +26,31 @@ IsaState& state() {
   static IsaState* s = [] {
     auto* st = new IsaState();
     Isa chosen = best_isa();
+    Bf16Isa chosen_bf16 = best_bf16_isa();
     const char* env = std::getenv("FFNN_ISA");
     if (env != nullptr && *env != '\0') {
       Isa want;
-      if (!isa_from_name(env, &want)) {
-        st->note = std::string("FFNN_ISA=") + env + " is not avx512, avx2 or portable; using " +
-                   isa_to_name(chosen);
+      Bf16Isa want_bf16;
+      if (bf16_isa_from_name(env, &want_bf16) && want_bf16 != Bf16Isa::Portable) {
+        if (bf16_isa_supported(want_bf16)) {
+          chosen_bf16 = want_bf16;
+        } else {
+          st->note = std::string("FFNN_ISA=") + env + " is not supported by this cpu; using " +
+                     isa_to_name(chosen) + " (bf16: " + bf16_isa_to_name(chosen_bf16) + ")";
+        }
+      } else if (!isa_from_name(env, &want)) {
+        st->note = std::string("FFNN_ISA=") + env +
+                   " is not avx512, avx2, portable, amx or avx512bf16; using " + isa_to_name(chosen);
       } else if (!isa_supported(want)) {
         st->note = std::string("FFNN_ISA=") + env + " is not supported by this cpu; using " +
                    isa_to_name(chosen);
       } else {
         chosen = want;
+        chosen_bf16 = Bf16Isa::Portable;
       }
     }
     st->active.store(static_cast<int>(chosen));
+    st->bf16.store(static_cast<int>(chosen_bf16));
     return st;
   }();
   return *s;
@@ -85,5 +103,96 @@ bool set_isa(Isa isa) {
 const char* isa_note() { return state().note.c_str(); }
 
 const char* isa_name() { return isa_to_name(active_isa()); }
+
+const char* bf16_isa_to_name(Bf16Isa isa) {
+  switch (isa) {
+    case Bf16Isa::Amx: return "amx";
+    case Bf16Isa::Avx512Bf16: return "avx512bf16";
+    default: return "portable";
+  }
+}
+
+bool bf16_isa_from_name(const char* name, Bf16Isa* out) {
+  if (std::strcmp(name, "amx") == 0) *out = Bf16Isa::Amx;
+  else if (std::strcmp(name, "avx512bf16") == 0) *out = Bf16Isa::Avx512Bf16;
+  else if (std::strcmp(name, "portable") == 0) *out = Bf16Isa::Portable;
+  else return false;
+  return true;
+}
+
+namespace {
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// xcr0, read only after cpuid says the os enabled xsave
+unsigned long long xcr0() {
+  unsigned eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<unsigned long long>(edx) << 32) | eax;
+}
+
+bool osxsave() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  return (c & (1u << 27)) != 0;
+}
+
+// avx512bw (vpermw in the packing) and avx512_bf16 (cpuid 7.1 eax bit 5)
+bool cpu_avx512bf16() {
+  if (!isa_supported(Isa::Avx512) || !__builtin_cpu_supports("avx512bw")) return false;
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
+  return (a & (1u << 5)) != 0;
+}
+
+// amx-tile and amx-bf16 (cpuid 7.0 edx bits 24, 22), tile state enabled by the os (xcr0 bits 17,
+// 18), and the kernel's grant of the tile data to this process, asked once
+bool cpu_amx() {
+  if (!cpu_avx512bf16()) return false;
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  if ((d & (1u << 24)) == 0 || (d & (1u << 22)) == 0) return false;
+  if (!osxsave() || (xcr0() & (3ull << 17)) != (3ull << 17)) return false;
+#if defined(__linux__)
+  static const bool granted = [] {
+    constexpr long ARCH_REQ_XCOMP_PERM = 0x1023;
+    constexpr long XFEATURE_XTILEDATA = 18;
+    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+  }();
+  return granted;
+#else
+  return false;
+#endif
+}
+#endif
+
+}  // namespace
+
+bool bf16_isa_supported(Bf16Isa isa) {
+  if (isa == Bf16Isa::Portable) return true;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (isa == Bf16Isa::Avx512Bf16) return cpu_avx512bf16();
+  if (isa == Bf16Isa::Amx) return cpu_amx();
+#endif
+  return false;
+}
+
+Bf16Isa best_bf16_isa() {
+  if (bf16_isa_supported(Bf16Isa::Amx)) return Bf16Isa::Amx;
+  if (bf16_isa_supported(Bf16Isa::Avx512Bf16)) return Bf16Isa::Avx512Bf16;
+  return Bf16Isa::Portable;
+}
+
+Bf16Isa active_bf16_isa() {
+  return static_cast<Bf16Isa>(state().bf16.load(std::memory_order_relaxed));
+}
+
+bool set_bf16_isa(Bf16Isa isa) {
+  if (!bf16_isa_supported(isa)) return false;
+  state().bf16.store(static_cast<int>(isa), std::memory_order_relaxed);
+  return true;
+}
+
+const char* bf16_isa_name() { return bf16_isa_to_name(active_bf16_isa()); }
 
 }  // namespace ffnn

@@ -13,6 +13,8 @@
 #endif
 
 #include "alloc_count.h"
+#include "bf16.h"
+#include "buffer.h"
 #include "blocking.h"
 #include "cpu.h"
 #include "fpenv.h"
@@ -40,31 +42,6 @@ const GemmArch<double>& gemm_arch<double>(Isa isa) {
 }
 
 namespace {
-
-// a grow-only 64-byte aligned buffer, one per thread and element type (never shared)
-template <typename T>
-class Buffer {
- public:
-  ~Buffer() { release(); }
-  T* get(std::size_t n) {
-    if (n > cap_) {
-      release();
-      count_allocation();
-      p_ = static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
-      cap_ = n;
-    }
-    return p_;
-  }
-
- private:
-  void release() {
-    if (p_) ::operator delete(p_, std::align_val_t(64));
-    p_ = nullptr;
-    cap_ = 0;
-  }
-  T* p_ = nullptr;
-  std::size_t cap_ = 0;
-};
 
 template <typename T>
 struct Workspace {
@@ -529,6 +506,29 @@ template <typename T>
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha,
           const T* a, const T* b, T beta, T* c) {
   gemm_epilogue<T>(trans_a, trans_b, M, N, K, alpha, a, b, beta, c, nullptr, 0);
+}
+
+void gemm_bf16(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+               float alpha, const float* a, const float* b, float beta, float* c,
+               const Epilogue<float>* epi, const RowsDone* done, int parts) {
+  if (M <= 0 || N <= 0) return;
+  const Bf16Isa isa = active_bf16_isa();
+  const Bf16Arch* arch = isa == Bf16Isa::Amx          ? bf16_arch_amx()
+                         : isa == Bf16Isa::Avx512Bf16 ? bf16_arch_avx512bf16()
+                                                      : nullptr;
+  if (arch && K > 0 && alpha != 0.0f) {
+    FlushDenormals ftz;
+    gemm_bf16_tiles(*arch, trans_a, trans_b, M, N, K, alpha, a, b, beta, c, epi, done);
+    return;
+  }
+  // portable: the operands rounded once into this thread's copies (their layout kept), then the
+  // float32 gemm, whose products of bf16 values are exact
+  thread_local Buffer<float> ra, rb;
+  float* qa = ra.get(static_cast<std::size_t>(std::max<std::int64_t>(M * K, 1)));
+  float* qb = rb.get(static_cast<std::size_t>(std::max<std::int64_t>(K * N, 1)));
+  for (std::int64_t i = 0; i < M * K; ++i) qa[i] = round_bf16(a[i]);
+  for (std::int64_t i = 0; i < K * N; ++i) qb[i] = round_bf16(b[i]);
+  gemm_impl<float>(trans_a, trans_b, M, N, K, alpha, qa, qb, beta, c, epi, done, parts);
 }
 
 template std::int64_t gemm_part_start<float>(std::int64_t, int, int);

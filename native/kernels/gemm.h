@@ -57,4 +57,15 @@ void gemm_rows_done(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, 
                     T alpha, const T* a, const T* b, T beta, T* c, const RowsDone* done,
                     int parts = 0);
 
+// the same products with bf16 operands and float32 accumulation (the mixed-precision product of
+// src/kernels/reference/gemm-bf16.ts): op(a) and op(b) rounded to bf16 (bf16.h), their products
+// (exact in float32) summed in float32, on the active bf16 path (cpu.h). portable: the rounded
+// operands through gemm_epilogue / gemm_rows_done, parts as there; amx, avx512bf16: each element's
+// sum over all of K in a fixed order whatever the threads and parts (parts only hints), epilogue on
+// each finished tile, `done` once for all rows. every path gives the same numbers at every call
+void gemm_bf16(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+               float alpha, const float* a, const float* b, float beta, float* c,
+               const Epilogue<float>* epilogue = nullptr, const RowsDone* done = nullptr,
+               int parts = 0);
+
 }  // namespace ffnn

@@ -198,13 +198,28 @@ BackwardRows<T> backward_rows_for(int act) {
 
 }  // namespace
 
+// a layer's product: float32, or bf16 operands when bf16 (float only; double ignores it)
+template <typename T>
+void product(bool bf16, bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K,
+             const T* a, const T* b, T beta, T* c, const Epilogue<T>* epi = nullptr,
+             const RowsDone* done = nullptr, int parts = 0) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (bf16) {
+      gemm_bf16(ta, tb, M, N, K, 1.0f, a, b, beta, c, epi, done, parts);
+      return;
+    }
+  }
+  if (done) gemm_rows_done<T>(ta, tb, M, N, K, T(1), a, b, beta, c, done, parts);
+  else gemm_epilogue<T>(ta, tb, M, N, K, T(1), a, b, beta, c, epi, parts);
+}
+
 template <typename T>
 void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
-                    const T* bias, int act, double param, T* y, T* pre, int parts) {
+                    const T* bias, int act, double param, T* y, T* pre, int parts, bool bf16) {
   FlushDenormals ftz;
   const ForwardCtx<T> ctx{bias, act, param, pre};
   const Epilogue<T> epi = forward_epilogue<T>(act, &ctx);
-  gemm_epilogue<T>(false, false, B, OUT, IN, T(1), x, w, T(0), y, &epi, parts);
+  product<T>(bf16, false, false, B, OUT, IN, x, w, T(0), y, &epi, nullptr, parts);
 }
 
 namespace {
@@ -257,12 +272,12 @@ double backward_act(std::int64_t B, std::int64_t OUT, const T* z, const T* grad_
 template <typename T>
 double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
                        const T* z, const T* grad_out, int act, double param, T* grad_z,
-                       T* grad_w, T* grad_bias, T* grad_x, bool accumulate) {
+                       T* grad_w, T* grad_bias, T* grad_x, bool accumulate, bool bf16) {
   FlushDenormals ftz;
   const double dparam =
       backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate);
-  gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, accumulate ? T(1) : T(0), grad_w);
-  if (grad_x) gemm<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x);
+  product<T>(bf16, true, false, IN, OUT, B, x, grad_z, accumulate ? T(1) : T(0), grad_w);
+  if (grad_x) product<T>(bf16, false, true, B, IN, OUT, grad_z, w, T(0), grad_x);
   return dparam;
 }
 
@@ -281,15 +296,16 @@ template <typename T>
 double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
                               const T* w, const T* z, const T* grad_out, int act, double param,
                               T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
-                              bool accumulate_bias, const RangeUpdate* w_update, int parts) {
+                              bool accumulate_bias, const RangeUpdate* w_update, int parts,
+                              bool bf16) {
   FlushDenormals ftz;
   const double dparam =
       backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate_bias);
   // grad_x reads w: before any element of w is updated; with parts, each thread reads only its
   // own rows of w
-  if (grad_x) gemm_epilogue<T>(false, true, B, IN, OUT, T(1), grad_z, w, T(0), grad_x, nullptr, parts);
+  if (grad_x) product<T>(bf16, false, true, B, IN, OUT, grad_z, w, T(0), grad_x, nullptr, nullptr, parts);
   const T beta = accumulate ? T(1) : T(0);
-  if (w_update && w_update->outer && B == 1 && !accumulate) {
+  if (w_update && w_update->outer && B == 1 && !accumulate && !bf16) {
     // batch 1: grad_w = x gz^T and the update in one pass (no tile of depth 1 stored, then read
     // back by the update), by the rows of the parts (the rows the forward product read there)
     const int n = parts >= 1 ? parts : 1;
@@ -300,7 +316,7 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
     return dparam;
   }
   if (!w_update || (parts < 1 && B > ROWS_DONE_SHALLOW_K)) {
-    gemm<T>(true, false, IN, OUT, B, T(1), x, grad_z, beta, grad_w);
+    product<T>(bf16, true, false, IN, OUT, B, x, grad_z, beta, grad_w);
     if (w_update) update_chunks(IN * OUT, w_update);
     return dparam;
   }
@@ -316,29 +332,29 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
   };
   const Rows rows{w_update, OUT};
   const RowsDone done{Rows::fn, &rows};
-  gemm_rows_done<T>(true, false, IN, OUT, B, T(1), x, grad_z, beta, grad_w, &done, parts);
+  product<T>(bf16, true, false, IN, OUT, B, x, grad_z, beta, grad_w, nullptr, &done, parts);
   return dparam;
 }
 
 template void linear_forward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
-                                    const float*, const float*, int, double, float*, float*, int);
+                                    const float*, const float*, int, double, float*, float*, int, bool);
 template void linear_forward<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
                                      const double*, const double*, int, double, double*,
-                                     double*, int);
+                                     double*, int, bool);
 template double linear_backward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
                                        const float*, const float*, const float*, int, double,
-                                       float*, float*, float*, float*, bool);
+                                       float*, float*, float*, float*, bool, bool);
 template double linear_backward<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
                                         const double*, const double*, const double*, int, double,
-                                        double*, double*, double*, double*, bool);
+                                        double*, double*, double*, double*, bool, bool);
 template double linear_backward_update<float>(std::int64_t, std::int64_t, std::int64_t,
                                               const float*, const float*, const float*,
                                               const float*, int, double, float*, float*, float*,
-                                              float*, bool, bool, const RangeUpdate*, int);
+                                              float*, bool, bool, const RangeUpdate*, int, bool);
 template double linear_backward_update<double>(std::int64_t, std::int64_t, std::int64_t,
                                                const double*, const double*, const double*,
                                                const double*, int, double, double*, double*,
                                                double*, double*, bool, bool,
-                                               const RangeUpdate*, int);
+                                               const RangeUpdate*, int, bool);
 
 }  // namespace ffnn

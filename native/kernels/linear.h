@@ -6,13 +6,17 @@
 
 namespace ffnn {
 
+// bf16 (float only): every product with bf16 operands and float32 accumulation (gemm_bf16), the
+// rest (bias, activation, sums, updates) as without it
+//
 // x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y is (B, OUT), pre is (B, OUT) or null.
 // pre := x w + bias; y := act(pre; param); the same numbers as gemm then bias_act.
 // y and pre must not overlap x, w or bias; pre may be y itself. parts: gemm_epilogue's (0: the
 // gemm picks its threads; >= 1: OUT split into that many column parts, one per pool thread)
 template <typename T>
 void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
-                    const T* bias, int act, double param, T* y, T* pre, int parts = 0);
+                    const T* bias, int act, double param, T* y, T* pre, int parts = 0,
+                    bool bf16 = false);
 
 // x is (B, IN), w is (IN, OUT), z is (B, OUT) pre-activation, grad_out is (B, OUT), grad_z is
 // (B, OUT), grad_w is (IN, OUT), grad_bias is (OUT) or null, grad_x is (B, IN) or null.
@@ -23,7 +27,8 @@ void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* 
 template <typename T>
 double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
                        const T* z, const T* grad_out, int act, double param, T* grad_z,
-                       T* grad_w, T* grad_bias, T* grad_x, bool accumulate);
+                       T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
+                       bool bf16 = false);
 
 // an in-place update of elements [offset, offset + n) of a parameter (the optimizer's step on them);
 // called from any pool thread, on disjoint ranges
@@ -45,6 +50,7 @@ template <typename T>
 double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
                               const T* w, const T* z, const T* grad_out, int act, double param,
                               T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
-                              bool accumulate_bias, const RangeUpdate* w_update, int parts = 0);
+                              bool accumulate_bias, const RangeUpdate* w_update, int parts = 0,
+                              bool bf16 = false);
 
 }  // namespace ffnn

@@ -33,6 +33,29 @@ FFNN_EXPORT(ffnn_isa) const char* ffnn_isa() { return ffnn::isa_name(); }
 // the fmaf the float32 optimizers call (native/wasm/fmaf.cpp), for the tests
 FFNN_EXPORT(ffnn_fmaf) float ffnn_fmaf(float a, float b, float c) { return std::fma(a, b, c); }
 
+// the kernels with products once more with bf16 operands (float arrays, suffix bf16): gemm_bf16 on
+// the portable path, the rounded operands through the simd128 float32 kernels
+/* c is (M, N); a is (M, K) or (K, M) when ta; b is (K, N) or (N, K) when tb */
+FFNN_EXPORT(ffnn_gemm_bf16) void ffnn_gemm_bf16(i32 ta, i32 tb, double M, double N, double K,
+                                                double alpha, const float* a, const float* b,
+                                                double beta, float* c) {
+  ffnn::gemm_bf16(ta != 0, tb != 0, i64(M), i64(N), i64(K), float(alpha), a, b, float(beta), c);
+}
+/* x is (B, IN), w is (IN, OUT), bias is (OUT), y and pre are (B, OUT) */
+FFNN_EXPORT(ffnn_linear_forward_bf16) void ffnn_linear_forward_bf16(
+    double B, double IN, double OUT, const float* x, const float* w, const float* bias, i32 act,
+    double param, float* y, float* pre) {
+  ffnn::linear_forward<float>(i64(B), i64(IN), i64(OUT), x, w, bias, act, param, y, pre, 0, true);
+}
+/* x is (B, IN), w is (IN, OUT), z, grad_out, grad_z are (B, OUT), grad_w is (IN, OUT) */
+FFNN_EXPORT(ffnn_linear_backward_bf16) double ffnn_linear_backward_bf16(
+    double B, double IN, double OUT, const float* x, const float* w, const float* z,
+    const float* go, i32 act, double param, float* gz, float* gw, float* gb, float* gx,
+    i32 accumulate) {
+  return ffnn::linear_backward<float>(i64(B), i64(IN), i64(OUT), x, w, z, go, act, param, gz, gw,
+                                      gb, gx, accumulate != 0, true);
+}
+
 // each kernel twice, T float (suffix f32) and double (f64); dims arrive as doubles (exact integers)
 #define FFNN_KERNELS(T, S)                                                                        \
   /* c is (M, N); a is (M, K) or (K, M) when ta; b is (K, N) or (N, K) when tb */                \

@@ -6,7 +6,10 @@ import {
   ACT_CODE,
   type AdamOptions,
   type BackendInfo,
+  type DType,
   type FloatArray,
+  PRECISIONS,
+  type Precision,
   type Kernels,
   type Reduction,
   type SgdOptions,
@@ -31,6 +34,19 @@ type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 const ACT_CODES: readonly number[] = Object.values(ACT_CODE);
 const REDUCTIONS: readonly Reduction[] = ['sum', 'mean'];
+
+// the one rule of a precision, for the kernels' argument and the modules' option: 'float32' (the
+// default, when undefined) or 'bf16', which needs float32 arrays (bf16 products round float32 values)
+export function checkPrecision(name: string, value: unknown, dtype: DType): Precision {
+  if (value === undefined) return 'float32';
+  const p = checkOneOf(name, value, PRECISIONS);
+  if (p === 'bf16' && dtype !== 'float32') {
+    throw rangeError(name, `'float32' with dtype ${dtype} ('bf16' rounds float32 values: it needs dtype 'float32')`, value);
+  }
+  return p;
+}
+
+const dtypeOf = (ctor: FloatCtor): DType => (ctor === Float64Array ? 'float64' : 'float32');
 
 // the element type of a call, from its first float array
 function floatCtor(name: string, v: unknown): FloatCtor {
@@ -175,7 +191,7 @@ export function checked(k: Kernels): Kernels {
     // c is (M, N); a is (M, K) or (K, M); b is (K, N) or (N, K)
     gemm(
       transA: boolean, transB: boolean, M: number, N: number, K: number,
-      alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
+      alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray, precision?: Precision,
     ): void {
       const g = 'gemm';
       checkBool(`${g}: transA`, transA);
@@ -191,7 +207,8 @@ export function checked(k: Kernels): Kernels {
       arr(g, 'c', c, M * N, ctor);
       if (overlaps(c, a)) throw rangeError(`${g}: c`, 'an array that does not overlap a', c);
       if (overlaps(c, b)) throw rangeError(`${g}: c`, 'an array that does not overlap b', c);
-      k.gemm(transA, transB, M, N, K, alpha, a, b, beta, c);
+      const p = checkPrecision(`${g}: precision`, precision, dtypeOf(ctor));
+      k.gemm(transA, transB, M, N, K, alpha, a, b, beta, c, p);
     },
 
     // x, y, pre are (B, N); bias is (N)
@@ -231,7 +248,7 @@ export function checked(k: Kernels): Kernels {
     // x is (B, IN), w is (IN, OUT), bias is (OUT), y and pre are (B, OUT)
     linearForward(
       B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
-      code: number, param: number, y: FloatArray, pre: FloatArray | null,
+      code: number, param: number, y: FloatArray, pre: FloatArray | null, precision?: Precision,
     ): void {
       const g = 'linearForward';
       dim(g, 'B', B);
@@ -246,7 +263,8 @@ export function checked(k: Kernels): Kernels {
       optArr(g, 'pre', pre, B * OUT, ctor);
       if (overlaps(y, x)) throw rangeError(`${g}: y`, 'an array that does not overlap x', y);
       if (overlaps(y, w)) throw rangeError(`${g}: y`, 'an array that does not overlap w', y);
-      k.linearForward(B, IN, OUT, x, w, bias, code, param, y, pre);
+      const p = checkPrecision(`${g}: precision`, precision, dtypeOf(ctor));
+      k.linearForward(B, IN, OUT, x, w, bias, code, param, y, pre, p);
     },
 
     // x is (B, IN), w is (IN, OUT), z, gradOut, gradZ are (B, OUT), gradW is (IN, OUT),
@@ -255,6 +273,7 @@ export function checked(k: Kernels): Kernels {
       B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
       gradOut: FloatArray, code: number, param: number, gradZ: FloatArray,
       gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+      precision?: Precision,
     ): number {
       const g = 'linearBackward';
       dim(g, 'B', B);
@@ -277,7 +296,8 @@ export function checked(k: Kernels): Kernels {
       if (gradX !== null && (overlaps(gradX, gradZ) || overlaps(gradX, w))) {
         throw rangeError(`${g}: gradX`, 'an array that overlaps neither w nor gradZ', gradX);
       }
-      return k.linearBackward(B, IN, OUT, x, w, z, gradOut, code, param, gradZ, gradW, gradBias, gradX, accumulate);
+      const p = checkPrecision(`${g}: precision`, precision, dtypeOf(ctor));
+      return k.linearBackward(B, IN, OUT, x, w, z, gradOut, code, param, gradZ, gradW, gradBias, gradX, accumulate, p);
     },
 
     // x, y are (B, C)

@@ -17,6 +17,10 @@ export interface NativeAddon extends Omit<Kernels, 'name'> {
   getIsa(): string;
   // the paths this cpu supports, best first
   supportedIsas(): string[];
+  // the bf16 products' path: 'amx' | 'avx512bf16' | 'portable', only one this cpu supports
+  setBf16Isa(name: string): void;
+  getBf16Isa(): string;
+  supportedBf16Isas(): string[];
   // the kernels' scratch allocations so far (grow-only buffers, step workspaces): a training step at
   // a fixed batch shape leaves it unchanged
   nativeAllocations(): number;
@@ -45,7 +49,8 @@ export interface NativeStatus {
 
 // the exports a loaded file must have: a build of older sources is refused, not half-used
 const REQUIRED = [
-  'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas', 'gemm', 'biasAct',
+  'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas', 'setBf16Isa',
+  'getBf16Isa', 'supportedBf16Isas', 'gemm', 'biasAct',
   'actBackward', 'linearForward', 'linearBackward', 'softmax', 'softmaxCrossEntropy', 'ceLoss',
   'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'createStepPlan', 'trainStep',
   'nativeAllocations', 'addressMod64',

@@ -21,6 +21,14 @@ export const ACT_CODE: Readonly<Record<ActName, number>> = Object.freeze({
 
 export type Reduction = 'sum' | 'mean';
 
+// the operands of the matrix products: 'float32' (the element type, float32 or float64), or 'bf16'
+// (float32 arrays only): each operand rounded to bfloat16 (round to nearest even), the products
+// summed in float32 (src/kernels/reference/gemm-bf16.ts), everything else float32. a trailing
+// argument of the three kernels with products (gemm, linearForward, linearBackward) rather than
+// entries of their own: the same kernel, the same checks and epilogues, one more operand rule
+export type Precision = 'float32' | 'bf16';
+export const PRECISIONS: readonly Precision[] = ['float32', 'bf16'];
+
 export interface SgdOptions {
   lr: number;
   momentum: number;
@@ -117,6 +125,8 @@ export interface StepPlan {
 export interface BackendInfo {
   backend: 'native' | 'js' | 'wasm';
   isa: string;
+  // native: the path of the bf16 products ('amx' | 'avx512bf16' | 'portable'); wasm: 'portable'
+  bf16Isa?: string;
   threads: number;
   compiler: string;
   // native only, when FFNN_ISA asked for an instruction set this cpu lacks: what was used instead
@@ -140,9 +150,10 @@ export interface Kernels {
 
   // c is (M, N); a is (M, K), or (K, M) when transA; b is (K, N), or (N, K) when transB
   // c := alpha * op(a) * op(b) + beta * c; when beta is 0, c is written and never read
+  // precision 'bf16' (float32 only): op(a), op(b) rounded to bf16, float32 accumulation
   gemm(
     transA: boolean, transB: boolean, M: number, N: number, K: number,
-    alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
+    alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray, precision?: Precision,
   ): void;
 
   // x is (B, N), bias is (N) or null, y is (B, N), pre is (B, N) or null
@@ -163,10 +174,10 @@ export interface Kernels {
 
   // a whole Linear + activation layer forward: gemm with the bias + activation epilogue
   // x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y is (B, OUT), pre is (B, OUT) or null
-  // pre := x w + bias; y := act(pre; param); same numbers as gemm then biasAct
+  // pre := x w + bias; y := act(pre; param); same numbers as gemm then biasAct (with the precision)
   linearForward(
     B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
-    act: number, param: number, y: FloatArray, pre: FloatArray | null,
+    act: number, param: number, y: FloatArray, pre: FloatArray | null, precision?: Precision,
   ): void;
 
   // a whole Linear + activation layer backward: the activation derivative on the way in, then the
@@ -175,11 +186,12 @@ export interface Kernels {
   // gradX is (B, IN) or null.
   // gradZ := gradOut * act'(z); gradW := x^T gradZ (+= when accumulate); gradBias := column sums of
   // gradZ (+= when accumulate); gradX := gradZ w^T when not null;
-  // returns sum(gradOut * d act / d param); gradZ may alias gradOut
+  // returns sum(gradOut * d act / d param); gradZ may alias gradOut; the two products with the precision
   linearBackward(
     B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
     gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
     gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+    precision?: Precision,
   ): number;
 
   // x is (B, C), y is (B, C); y := softmax of each row (row max subtracted first); y may alias x

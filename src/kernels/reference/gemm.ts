@@ -3,15 +3,20 @@
 // without reading it. the loops are ordered so the innermost one walks memory contiguously (a row
 // accumulator when b is (K, N), dot products when b is (N, K)): the same sums in the same order as
 // the textbook triple loop, without striding through b.
-import type { FloatArray } from '../types.js';
+import type { FloatArray, Precision } from '../types.js';
+import { gemmBf16 } from './gemm-bf16.js';
 
 // one row of c in doubles; kept between calls (grow-only) so a training step allocates nothing
 let acc = new Float64Array(0);
 
 export function gemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number,
-  alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
+  alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray, precision: Precision = 'float32',
 ): void {
+  if (precision === 'bf16') {
+    gemmBf16(transA, transB, M, N, K, alpha, a, b, beta, c as Float32Array);
+    return;
+  }
   if (acc.length < N) acc = new Float64Array(N);
   for (let i = 0; i < M; i++) {
     if (transB) {

@@ -17,7 +17,7 @@ let numThreads = 1;
 export const referenceKernels: Kernels = Object.freeze({
   name: 'js' as const,
   info(): BackendInfo {
-    return { backend: 'js', isa: 'js', threads: 1, compiler: `V8 ${process.versions.v8}` };
+    return { backend: 'js', isa: 'js', bf16Isa: 'js', threads: 1, compiler: `V8 ${process.versions.v8}` };
   },
   // stored only: the reference runs on one thread
   setNumThreads(n: number): void {

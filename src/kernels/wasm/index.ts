@@ -21,7 +21,7 @@ export function loadWasmKernels(): Kernels {
   kernels = Object.freeze({
     name: 'wasm',
     info(): BackendInfo {
-      return { backend: 'wasm', isa: 'wasm simd128', threads: 1, compiler };
+      return { backend: 'wasm', isa: 'wasm simd128', bf16Isa: 'portable', threads: 1, compiler };
     },
     // stored only: the wasm kernels run on one thread
     setNumThreads(n: number): void {

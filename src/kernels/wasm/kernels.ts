@@ -2,19 +2,22 @@
 // kernel of native/kernels through the C ABI of native/wasm/ffnn_wasm.cpp and copies its outputs
 // back. the C++ trusts its caller: these check what would make it read or write past an argument.
 // shapes as in ../types.ts
-import type { AdamOptions, FloatArray, Reduction, SgdOptions } from '../types.js';
+import type { AdamOptions, FloatArray, Precision, Reduction, SgdOptions } from '../types.js';
 import { Call } from './call.js';
 import { wasmMemory } from './memory.js';
 
 const sfx = (a: FloatArray): string => (a instanceof Float64Array ? 'f64' : 'f32');
 const call = (kernel: string): Call => new Call(wasmMemory(), kernel);
 const fn = (name: string, like: FloatArray) => wasmMemory().fn(`ffnn_${name}_${sfx(like)}`);
+// a kernel with products: its float32 export, or its bf16 one (float32 arrays with bf16 operands)
+const fnp = (name: string, like: FloatArray, precision: Precision | undefined) =>
+  precision === 'bf16' ? wasmMemory().fn(`ffnn_${name}_bf16`) : fn(name, like);
 const b = (v: boolean): number => (v ? 1 : 0);
 
 // c is (M, N); a is (M, K), or (K, M) when transA; b is (K, N), or (N, K) when transB
 export function gemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number,
-  alpha: number, a: FloatArray, bm: FloatArray, beta: number, c: FloatArray,
+  alpha: number, a: FloatArray, bm: FloatArray, beta: number, c: FloatArray, precision?: Precision,
 ): void {
   if (M === 0 || N === 0) return;
   const k = call('gemm');
@@ -22,7 +25,7 @@ export function gemm(
   const pb = k.in('b', bm, K * N, 'K*N');
   // beta 0: c is written, never read
   const pc = beta !== 0 ? k.inout('c', c, M * N, 'M*N') : k.out('c', c, M * N, 'M*N');
-  const f = fn('gemm', c);
+  const f = fnp('gemm', c, precision);
   k.run(() => f(b(transA), b(transB), M, N, K, alpha, pa.off, pb.off, beta, pc.off));
 }
 
@@ -58,7 +61,7 @@ export function actBackward(
 // x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y and pre are (B, OUT) or null
 export function linearForward(
   B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
-  act: number, param: number, y: FloatArray, pre: FloatArray | null,
+  act: number, param: number, y: FloatArray, pre: FloatArray | null, precision?: Precision,
 ): void {
   if (B === 0 || OUT === 0) return;
   const k = call('linearForward');
@@ -67,7 +70,7 @@ export function linearForward(
   const pb = k.in('bias', bias, OUT, 'OUT');
   const py = k.out('y', y, B * OUT, 'B*OUT');
   const pp = k.out('pre', pre, B * OUT, 'B*OUT');
-  const f = fn('linear_forward', x);
+  const f = fnp('linear_forward', x, precision);
   k.run(() => f(B, IN, OUT, px.off, pw.off, pb.off, act, param, py.off, pp.off));
 }
 
@@ -77,6 +80,7 @@ export function linearBackward(
   B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
   gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
   gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+  precision?: Precision,
 ): number {
   const k = call('linearBackward');
   const px = k.in('x', x, B * IN, 'B*IN');
@@ -88,7 +92,7 @@ export function linearBackward(
   const pgw = acc('gradW', gradW, IN * OUT, 'IN*OUT');
   const pgb = acc('gradBias', gradBias, OUT, 'OUT');
   const pgx = k.out('gradX', gradX, B * IN, 'B*IN');
-  const f = fn('linear_backward', x);
+  const f = fnp('linear_backward', x, precision);
   return k.run(() => f(B, IN, OUT, px.off, pw.off, pz.off, pg.off, act, param, pgz.off, pgw.off, pgb.off, pgx.off, b(accumulate)));
 }
 

@@ -1,0 +1,168 @@
+// the avx-512 bf16 path: packing to bf16 with vcvtne2ps2bf16 (once per operand and call, for this
+// path and amx) and an 8 x 32 vdpbf16ps micro-kernel; compiled with -mavx512f -mavx512bw
+// -mavx512bf16 for this file only, called only when cpu.cpp says the cpu has avx512_bf16.
+// everything here has internal linkage (gemm_arch.h says why).
+#include "bf16.h"
+
+#if defined(__x86_64__) && defined(__AVX512BF16__)
+
+#include <immintrin.h>
+
+namespace ffnn {
+
+namespace {
+
+inline __mmask16 mask16(std::int64_t n) {
+  if (n <= 0) return 0;
+  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
+}
+
+// 16 floats of r0 and 16 of r1 as 16 bf16 pairs (r0[j], r1[j]): lane j of a vdpbf16ps operand.
+// vcvtne2ps2bf16 rounds to nearest even, quiets NaN and flushes subnormal inputs (bf16.h's rule)
+inline __m512i pairs(__m512 r0, __m512 r1) {
+  const __m512i v = (__m512i)(_mm512_cvtne2ps_pbh(r1, r0));
+  const __m512i idx = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24,
+                                       8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  return _mm512_permutexvar_epi16(idx, v);
+}
+
+// 32 consecutive floats (n of them exist) as 32 bf16 in order
+inline __m512i row32(const float* p, std::int64_t n) {
+  const __m512 lo = _mm512_maskz_loadu_ps(mask16(n), p);
+  const __m512 hi = _mm512_maskz_loadu_ps(mask16(n - 16), p + 16);
+  return (__m512i)(_mm512_cvtne2ps_pbh(hi, lo));
+}
+
+void pack_a(bool trans, const float* a, std::int64_t M, std::int64_t K, std::int64_t i0,
+            std::int64_t mc, std::int64_t Kp, std::uint16_t* dst, int MR) {
+  const std::int64_t mp = (mc + MR - 1) / MR * MR;
+  if (!trans) {
+    // a is (M, K): each row converted in runs of 32
+    for (std::int64_t i = 0; i < mp; ++i) {
+      std::uint16_t* d = dst + i * Kp;
+      const bool exists = i < mc;
+      const float* src = a + (i0 + i) * K;
+      for (std::int64_t k = 0; k < Kp; k += 32) {
+        const __m512i v = exists ? row32(src + k, K - k) : _mm512_setzero_si512();
+        _mm512_storeu_si512(d + k, v);
+      }
+    }
+    return;
+  }
+  // a is (K, M): 16 rows of op(a) at a time, k pairs converted together, then scattered a pair
+  // (one 32-bit lane) per row
+  const __m512i rows = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
+                                                           4, 3, 2, 1, 0),
+                                          _mm512_set1_epi32(static_cast<int>(Kp / 2)));
+  for (std::int64_t ib = 0; ib < mp; ib += 16) {
+    const __mmask16 m = mask16(mc - ib);
+    const __mmask16 store = mask16(mp - ib);
+    for (std::int64_t k = 0; k < Kp; k += 2) {
+      const __m512 r0 = k < K ? _mm512_maskz_loadu_ps(m, a + k * M + i0 + ib) : _mm512_setzero_ps();
+      const __m512 r1 =
+          k + 1 < K ? _mm512_maskz_loadu_ps(m, a + (k + 1) * M + i0 + ib) : _mm512_setzero_ps();
+      _mm512_mask_i32scatter_epi32(dst + ib * Kp + k, store, rows, pairs(r0, r1), 4);
+    }
+  }
+}
+
+void pack_b(bool trans, const float* b, std::int64_t K, std::int64_t N, std::int64_t s0,
+            std::int64_t s1, std::int64_t Kp, std::uint16_t* dst) {
+  const std::int64_t kp2 = Kp / 2;
+  for (std::int64_t s = s0; s < s1; ++s) {
+    std::uint16_t* d = dst + (s - s0) * Kp * BF16_SLIVER;
+    const std::int64_t j0 = s * BF16_SLIVER;
+    if (!trans) {
+      // b is (K, N): rows k and k + 1 of 16 columns make one 64-byte row of the sliver
+      const __mmask16 m = mask16(N - j0);
+      for (std::int64_t p = 0; p < kp2; ++p) {
+        const std::int64_t k = 2 * p;
+        const __m512 r0 = k < K ? _mm512_maskz_loadu_ps(m, b + k * N + j0) : _mm512_setzero_ps();
+        const __m512 r1 =
+            k + 1 < K ? _mm512_maskz_loadu_ps(m, b + (k + 1) * N + j0) : _mm512_setzero_ps();
+        _mm512_storeu_si512(d + p * 32, pairs(r0, r1));
+      }
+      continue;
+    }
+    // b is (N, K): column j of op(b) is row j of b, whose k pairs are already side by side: 32 of
+    // its floats (16 pairs) converted at once, scattered a pair per sliver row
+    const __m512i step = _mm512_mullo_epi32(
+        _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(16));
+    for (std::int64_t j = 0; j < BF16_SLIVER; ++j) {
+      const bool exists = j0 + j < N;
+      const float* src = b + (j0 + j) * K;
+      for (std::int64_t k = 0; k < Kp; k += 32) {
+        const __m512i v = exists ? row32(src + k, K - k) : _mm512_setzero_si512();
+        _mm512_i32scatter_epi32(d + (k / 2) * 32 + 2 * j, step, v, 4);
+      }
+    }
+  }
+}
+
+void pack_a8(bool trans, const float* a, std::int64_t M, std::int64_t K, std::int64_t i0,
+             std::int64_t mc, std::int64_t Kp, std::uint16_t* dst) {
+  pack_a(trans, a, M, K, i0, mc, Kp, dst, 8);
+}
+
+void pack_a32(bool trans, const float* a, std::int64_t M, std::int64_t K, std::int64_t i0,
+              std::int64_t mc, std::int64_t Kp, std::uint16_t* dst) {
+  pack_a(trans, a, M, K, i0, mc, Kp, dst, 32);
+}
+
+// 8 x 32: 16 zmm accumulators, 2 b loads and 8 broadcast pairs per 16 vdpbf16ps (the float32
+// kernel's shape, each instruction two multiply-adds per lane)
+constexpr int MR = 8;
+void kernel(std::int64_t Kp, const std::uint16_t* a, const std::uint16_t* b,
+            std::int64_t sliver_stride, float* acc) {
+  __m512 c[MR][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) c[i][0] = c[i][1] = _mm512_setzero_ps();
+  const std::uint16_t* b1 = b + sliver_stride;
+  for (std::int64_t p = 0; p < Kp / 2; ++p) {
+    const __m512bh v0 = (__m512bh)(_mm512_loadu_si512(b + p * 32));
+    const __m512bh v1 = (__m512bh)(_mm512_loadu_si512(b1 + p * 32));
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      std::int32_t pair;
+      __builtin_memcpy(&pair, a + i * Kp + 2 * p, sizeof pair);
+      const __m512bh ai = (__m512bh)(_mm512_set1_epi32(pair));
+      c[i][0] = _mm512_dpbf16_ps(c[i][0], ai, v0);
+      c[i][1] = _mm512_dpbf16_ps(c[i][1], ai, v1);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    _mm512_storeu_ps(acc + i * 32, c[i][0]);
+    _mm512_storeu_ps(acc + i * 32 + 16, c[i][1]);
+  }
+}
+
+const Bf16Arch ARCH{MR, 32, pack_a8, pack_b, kernel, nullptr};
+
+}  // namespace
+
+const Bf16Arch* bf16_arch_avx512bf16() { return &ARCH; }
+
+// the amx path's packing (the same layouts, 32-row tiles of a); its kernel is gemm_amx.cpp's
+void bf16_pack_a32(bool trans, const float* a, std::int64_t M, std::int64_t K, std::int64_t i0,
+                   std::int64_t mc, std::int64_t Kp, std::uint16_t* dst) {
+  pack_a32(trans, a, M, K, i0, mc, Kp, dst);
+}
+void bf16_pack_b(bool trans, const float* b, std::int64_t K, std::int64_t N, std::int64_t s0,
+                 std::int64_t s1, std::int64_t Kp, std::uint16_t* dst) {
+  pack_b(trans, b, K, N, s0, s1, Kp, dst);
+}
+
+}  // namespace ffnn
+
+#else
+
+namespace ffnn {
+const Bf16Arch* bf16_arch_avx512bf16() { return nullptr; }
+void bf16_pack_a32(bool, const float*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
+                   std::int64_t, std::uint16_t*) {}
+void bf16_pack_b(bool, const float*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
+                 std::int64_t, std::uint16_t*) {}
+}  // namespace ffnn
+
+#endif
