@@ -89,6 +89,7 @@ export function buildProgram(): Command {
     .option('--stratified', 'every batch holds several classes', false)
     .addOption(new Option('--device <device>', 'kernels: native (C++), js (reference TypeScript) or wasm (the same C++ as WebAssembly); default native, or wasm where the addon cannot load').choices(['native', 'js', 'wasm']))
     .addOption(new Option('--dtype <dtype>', 'floating-point type').choices(['float32', 'float64']).default('float32'))
+    .addOption(new Option('--precision <p>', 'matrix products: float32, or bf16 operands with float32 accumulation (weights stay float32; --dtype float32 only)').choices(['float32', 'bf16']).default('float32'))
     .option('--threads <n>', 'native threads (default: all cores)', int('--threads', 1, 256))
     // the random test set is drawn with seed + 1, which must stay a safe integer
     .option('--seed <n>', `seed of initialization, data and shuffling (default: ${TRAIN_DEFAULTS.seed}; with --resume, the saved one)`, int('--seed', 0, Number.MAX_SAFE_INTEGER - 1))

@@ -45,6 +45,8 @@ export interface TrainCommandOptions {
   // left out: the default device (native, or wasm where the addon cannot load)
   device?: Device;
   dtype: 'float32' | 'float64';
+  // the products' operands (FFNN's precision option); a resumed model keeps its own
+  precision?: 'float32' | 'bf16';
   threads?: number;
   // undefined: TRAIN_DEFAULTS.seed, or on --resume the saved run's seed
   seed?: number;
@@ -118,7 +120,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     if (acts.length !== o.hidden.length) {
       throw new RangeError(`--act: expected one activation or ${o.hidden.length} (one per hidden layer), received ${o.act.length}`);
     }
-    net = new FFNN(featureCount(train), o.hidden, acts, classCount(o), { device: o.device, dtype: o.dtype, seed, init: o.init });
+    net = new FFNN(featureCount(train), o.hidden, acts, classCount(o), { device: o.device, dtype: o.dtype, seed, init: o.init, precision: o.precision });
     if (o.standardize) standardizer = o.dataset === 'mnist' ? Standardizer.mnist() : new Standardizer().fit(train);
   }
   const trainSet: Dataset = standardizer ? standardizer.transform(train) : train;
@@ -137,7 +139,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     `ffnn train: ${o.dataset} (${trainSet.length} train, ${testSet.length} test), ${net.toString()}, ` +
       `${o.optimizer} lr ${optimizer.lr}${optimizer instanceof SGD ? ` momentum ${optimizer.momentum}` : ''}, schedule ${o.schedule}, ` +
       `batch ${o.batchSize}, ${resumed !== null ? `epochs ${done + 1}..${total} (resumed from ${o.resume})` : `${total} epochs`}, ` +
-      `device ${o.device} (${net.dtype}), seed ${seed}\n`,
+      `device ${o.device} (${net.dtype}${net.precision === 'bf16' ? ', bf16 products' : ''}), seed ${seed}\n`,
   );
   // stdout fails with EPIPE once its reader is gone (`ffnn train | head`): stop, bin/ffnn.js exits quietly
   if (out.errored !== null) return;

@@ -5,7 +5,8 @@
 // backward(x, y, yPred) stores fresh gradients (the assignment's loop: forward, backward, step);
 // backward(gradOut) is the Module form and adds, as torch.
 import { ceProbsGrad } from '../kernels/reference/ce-loss.js';
-import type { FloatArray } from '../kernels/types.js';
+import type { FloatArray, Precision } from '../kernels/types.js';
+import { checkPrecision } from '../kernels/checked.js';
 import { Rng } from '../random.js';
 import { Tensor, type Parameter } from '../tensor.js';
 import { checkInt, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
@@ -26,6 +27,8 @@ export interface FFNNOptions extends ModuleOptions {
   beta?: number;
   alpha?: number;
   learnable?: boolean;
+  // 'bf16' (dtype float32 only): every layer's products with bf16 operands (Linear's precision)
+  precision?: Precision;
 }
 
 // intermediate gradients of the last backward, for teaching and debugging (buffers reused by the next one)
@@ -52,7 +55,7 @@ export class FFNN extends Module {
   private duOut: Tensor | null = null;
 
   constructor(F: number, hidden: readonly number[], activations: ActivationSpec | readonly ActivationSpec[], C: number, opts?: FFNNOptions) {
-    super(opts, { cls: FFNN, keys: [...MODULE_KEYS, 'init', 'beta', 'alpha', 'learnable'] });
+    super(opts, { cls: FFNN, keys: [...MODULE_KEYS, 'init', 'beta', 'alpha', 'learnable', 'precision'] });
     this.F = checkInt('F', F, 1);
     this.C = checkInt('C', C, 1);
     if (!Array.isArray(hidden)) throw typeError('hidden', 'an array of layer widths', hidden);
@@ -63,6 +66,7 @@ export class FFNN extends Module {
     if (specs.length !== L) throw rangeError('activations', `${L} activations (one per hidden layer)`, activations);
     const o = checkObject('FFNN options', opts);
     const init = o.init === undefined ? 'auto' : checkOneOf('options.init', o.init, [...INITS, 'auto'] as const);
+    const precision = checkPrecision('options.precision', o.precision, this.dtype);
     const actOpts = { beta: o.beta as number | undefined, alpha: o.alpha as number | undefined, learnable: o.learnable as boolean | undefined };
     this.activations = Object.freeze(
       specs.map((s, i) => {
@@ -82,14 +86,14 @@ export class FFNN extends Module {
     for (let l = 0; l < L; l++) {
       const kind = this.activations[l].kind;
       const li = init === 'auto' ? (kind === 'sigmoid' || kind === 'tanh' ? 'xavier' : 'kaiming') : init;
-      const lin = new Linear(dims[l], dims[l + 1], { device: this.device, dtype: this.dtype, init: li, seed: rng.nextU32() });
+      const lin = new Linear(dims[l], dims[l + 1], { device: this.device, dtype: this.dtype, init: li, seed: rng.nextU32(), precision });
       lin.weight.name = `W${l + 1}`;
       (lin.bias as Parameter).name = `b${l + 1}`;
       layers.push(lin);
     }
     this.layers = Object.freeze(layers);
     const oi = init === 'auto' ? 'xavier' : init;
-    this.output = new Linear(dims[L], this.C, { device: this.device, dtype: this.dtype, init: oi, seed: rng.nextU32() });
+    this.output = new Linear(dims[L], this.C, { device: this.device, dtype: this.dtype, init: oi, seed: rng.nextU32(), precision });
     this.output.weight.name = 'U';
     (this.output.bias as Parameter).name = 'c';
     const learn: Parameter[] = [];
@@ -101,6 +105,11 @@ export class FFNN extends Module {
       }
     });
     this.learnables = Object.freeze(learn);
+  }
+
+  // the layers' products: 'float32' or 'bf16' (the option)
+  get precision(): Precision {
+    return this.output.precision;
   }
 
   get W(): Parameter[] {

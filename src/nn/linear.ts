@@ -3,7 +3,8 @@
 // an activation can ride along (Sequential and FFNN fuse Linear + activation):
 // forward is gemm + biasAct into a kept pre-activation, backward is actBackward (which also sums the
 // bias gradient) + two gemms, so a fused native call can replace the pair without an API change.
-import { ACT_CODE, type FloatArray } from '../kernels/types.js';
+import { ACT_CODE, type FloatArray, type Precision } from '../kernels/types.js';
+import { checkPrecision } from '../kernels/checked.js';
 import { Parameter, Tensor, allocFloat } from '../tensor.js';
 import { Rng } from '../random.js';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/check.js';
@@ -18,6 +19,9 @@ export interface LinearOptions extends ModuleOptions {
   bias?: boolean;
   // default 'torch' (torch.nn.Linear's own init), what a PyTorch user expects of Linear
   init?: InitName;
+  // 'bf16' (dtype float32 only): the layer's three products take bf16 operands with float32
+  // accumulation; weights, gradients and optimizer state stay float32 (default 'float32')
+  precision?: Precision;
 }
 
 export class Linear extends Module implements Unchecked {
@@ -26,6 +30,7 @@ export class Linear extends Module implements Unchecked {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   private readonly ws = new Workspace();
+  #precision: Precision;
   // what forward kept for backward
   private x: FloatArray | null = null;
   private B = 0;
@@ -37,18 +42,28 @@ export class Linear extends Module implements Unchecked {
   private dx: Tensor | null = null;
 
   constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions) {
-    super(opts, { cls: Linear, keys: [...MODULE_KEYS, 'bias', 'init'] });
+    super(opts, { cls: Linear, keys: [...MODULE_KEYS, 'bias', 'init', 'precision'] });
     const IN = checkInt('inFeatures', inFeatures, 1);
     const OUT = checkInt('outFeatures', outFeatures, 1);
     const o = checkObject('Linear options', opts);
     const hasBias = o.bias === undefined ? true : checkBool('options.bias', o.bias);
     const init = o.init === undefined ? 'torch' : checkOneOf('options.init', o.init, INITS);
+    this.#precision = checkPrecision('options.precision', o.precision, this.dtype);
     if (IN * OUT > 2 ** 31 - 1) throw new RangeError(`inFeatures * outFeatures: expected at most 2^31 - 1 weights, received ${IN * OUT}`);
     this.inFeatures = IN;
     this.outFeatures = OUT;
     this.weight = new Parameter(allocFloat(this.dtype, IN * OUT), [IN, OUT], 'weight');
     this.bias = hasBias ? new Parameter(allocFloat(this.dtype, OUT), [OUT], 'bias') : null;
     initLinear(init, IN, OUT, this.weight.data, this.bias === null ? null : this.bias.data, new Rng(this.seed));
+  }
+
+  // the products' operands: 'float32' or 'bf16' (a container's precision option sets it)
+  get precision(): Precision {
+    return this.#precision;
+  }
+
+  set precision(p: Precision) {
+    this.#precision = checkPrecision(`${this.toString()}.precision`, p, this.dtype);
   }
 
   protected override ownParameters(): Array<[string, Parameter]> {
@@ -94,11 +109,11 @@ export class Linear extends Module implements Unchecked {
       // pre := x w + b, y := act(pre)
       const pre = this.ws.get('pre', B, OUT, this.dtype);
       const p = act.paramValue();
-      k.linearForward(B, this.inFeatures, OUT, x, this.weight.data, b, act.code, p, y.data, pre.data);
+      k.linearForward(B, this.inFeatures, OUT, x, this.weight.data, b, act.code, p, y.data, pre.data, this.#precision);
       this.pre = pre;
       this.actParam = p;
     } else {
-      k.linearForward(B, this.inFeatures, OUT, x, this.weight.data, b, ACT_CODE.identity, 0, y.data, null);
+      k.linearForward(B, this.inFeatures, OUT, x, this.weight.data, b, ACT_CODE.identity, 0, y.data, null, this.#precision);
     }
     this.x = x;
     this.B = B;
@@ -125,7 +140,7 @@ export class Linear extends Module implements Unchecked {
     const dParam = k.linearBackward(
       B, IN, OUT, this.x, this.weight.data, fused ? (this.pre as Tensor).data : gradOut, gradOut,
       fused ? (this.act as Activation).code : ACT_CODE.identity, fused ? this.actParam : 0,
-      du.data, wGrad, bGrad, dx === null ? null : dx.data, accumulate,
+      du.data, wGrad, bGrad, dx === null ? null : dx.data, accumulate, this.#precision,
     );
     this.du = du;
     this.dx = dx;

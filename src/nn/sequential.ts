@@ -2,16 +2,23 @@
 // (gemm + biasAct forward, actBackward + two gemms backward) on the Linear's buffers.
 // activations may be given by name. modules without parameters or explicit options take the
 // device and dtype of the ones that have them; a mix of devices or dtypes is a TypeError.
+// a plain object after the modules holds options: {precision} sets every Linear's (nested ones too).
 import { defaultDevice, type Device } from '../kernels/index.js';
-import type { DType } from '../kernels/types.js';
+import type { DType, Precision } from '../kernels/types.js';
+import { checkPrecision } from '../kernels/checked.js';
 import type { Tensor } from '../tensor.js';
-import { describe, rangeError, typeError } from '../util/check.js';
+import { checkKeys, describe, rangeError, typeError } from '../util/check.js';
 import { Activation, activation, type ActivationSpec } from './activation.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Softmax } from './softmax.js';
 import { Module, isUnchecked } from './module.js';
 import { checkFinite, checkLike, checkMatrix } from './validate.js';
+
+export interface SequentialOptions {
+  // 'bf16' (dtype float32 only): every Linear's products with bf16 operands (Linear's precision)
+  precision?: Precision;
+}
 
 type Step =
   | { kind: 'dense'; linear: Linear; act: Activation | null }
@@ -25,7 +32,11 @@ export class Sequential extends Module {
   // the input of every step in the last forward (a user module's gradient must match its input)
   private inputs: Tensor[] = [];
 
-  constructor(...modules: Array<Module | ActivationSpec>) {
+  constructor(...args: Array<Module | ActivationSpec | SequentialOptions>) {
+    const last = args[args.length - 1];
+    const opts = last !== null && typeof last === 'object' && Object.getPrototypeOf(last) === Object.prototype
+      ? (last as Record<string, unknown>) : null;
+    const modules = opts === null ? args : args.slice(0, -1);
     const list = modules.map((m, i) => {
       if (m instanceof Module) return m;
       if (typeof m === 'string') return activation(m, undefined, `modules[${i}]`);
@@ -48,6 +59,17 @@ export class Sequential extends Module {
     list.forEach((m) => m.adopt(device, dtype, this));
     this.modules = Object.freeze(list);
     this.setPlacement(device, dtype);
+    if (opts !== null) {
+      checkKeys('Sequential options', opts, ['precision']);
+      if (opts.precision !== undefined) {
+        const p = checkPrecision('Sequential options.precision', opts.precision, dtype);
+        const visitLinear = (m: Module): void => {
+          if (m instanceof Linear) m.precision = p;
+          m.children().forEach(visitLinear);
+        };
+        list.forEach(visitLinear);
+      }
+    }
     this.steps = plan(list);
     this.inWidth = checkWidths(list);
   }

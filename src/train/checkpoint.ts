@@ -9,6 +9,7 @@ import type { TableSchema } from '../data/table.js';
 import { FormatError } from '../errors.js';
 import { loadSafetensors, saveSafetensors, type SaveEntry } from '../io/safetensors.js';
 import { deviceOption, type Device } from '../kernels/index.js';
+import type { Precision } from '../kernels/types.js';
 import { activation, type Activation } from '../nn/activation.js';
 import { FFNN } from '../nn/ffnn.js';
 import { checkFinite } from '../nn/validate.js';
@@ -34,6 +35,8 @@ export interface ModelConfig {
   activations: ActivationConfig[];
   C: number;
   dtype: DType;
+  // the products' precision; absent means 'float32' (files written before the option)
+  precision?: Precision;
 }
 
 export interface SaveModelOptions {
@@ -69,6 +72,7 @@ export function modelConfig(net: FFNN): ModelConfig {
     }),
     C: net.C,
     dtype: net.dtype,
+    ...(net.precision === 'float32' ? {} : { precision: net.precision }),
   };
 }
 
@@ -169,7 +173,7 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
       acts.push(activation(a.kind, { device, dtype: config.dtype, ...param, ...(a.learnable ? { learnable: true } : {}) }));
     });
     checkWeightShapes(file, config, tensors);
-    net = new FFNN(config.F, config.hidden, acts, config.C, { device, dtype: config.dtype, seed: 0 });
+    net = new FFNN(config.F, config.hidden, acts, config.C, { device, dtype: config.dtype, seed: 0, precision: config.precision });
   } catch (e) {
     if (e instanceof FormatError) throw e;
     throw new FormatError(`ffnn.config does not describe a valid FFNN: ${(e as Error).message}`, file);
