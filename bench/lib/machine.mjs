@@ -20,7 +20,7 @@ export function machine(ffnn) {
     cpu: cpuModel(),
     cores: availableParallelism(),
     node: process.version,
-    backend: `${b.backend}: ${b.isa}, ${b.threads} threads by default, ${b.compiler}`,
+    backend: `${b.backend}: ${b.isa} (bf16 products: ${b.bf16Isa ?? 'n/a'}), ${b.threads} threads by default, ${b.compiler}`,
   };
 }
 

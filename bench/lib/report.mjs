@@ -67,7 +67,7 @@ export function render({ results, tasks, meta, notes }) {
     line();
   }
 
-  const train = tasks.filter((t) => t.workload !== 'GEMM');
+  const train = tasks.filter((t) => t.workload !== 'GEMM' && t.workload !== 'BF16');
   if (train.length) {
     line('## Training (float32; forward, loss, backward and SGD update)');
     line();
@@ -121,6 +121,9 @@ export function render({ results, tasks, meta, notes }) {
     }
   }
 
+  const bf = tasks.filter((t) => t.workload === 'BF16');
+  if (bf.length) renderBf16(line, results, bf, meta);
+
   line('## Every figure: median (min-max) over the repeats');
   line();
   line('| task | contender | median (min-max) | IQR | repeats | check before timing / notes |');
@@ -140,4 +143,64 @@ export function render({ results, tasks, meta, notes }) {
     line();
   }
   return out.join('\n');
+}
+
+// the bf16 rows: ffnn's bf16 products against torch's bf16 matmul (GEMM) and against PyTorch's best of
+// autocast bf16 and float32 (training), with ffnn's own float32 of the same run beside them
+function renderBf16(line, results, tasks, meta) {
+  const med = (id, name) => results[id]?.[name]?.summary ?? null;
+  const better = (unit, a, b) => (a === null ? b : b === null ? a : (higher(unit) ? a.summary.median >= b.summary.median : a.summary.median <= b.summary.median) ? a : b);
+  const ratioOf = (unit, x, y) => (x && y ? (higher(unit) ? x / y : y / x) : NaN);
+  const path = /bf16 products: ([a-z0-9]+)/.exec(meta.machine.backend)?.[1] ?? 'n/a';
+  const amx = path === 'amx';
+  line('## bf16 (bf16 operands rounded to nearest even, float32 accumulation; weights, gradients and updates float32)');
+  line();
+  line(`Native bf16 path of this run: ${path}. torch.mm bf16 multiplies bf16 tensors converted before timing; ffnn converts its float32 operands at every call.`);
+  line();
+  const gemm = tasks.filter((t) => t.p.kind === 'gemm');
+  if (gemm.length) {
+    line('| shape | ffnn bf16 1T | ffnn bf16 2T | torch.mm bf16 1T | torch.mm bf16 2T | ffnn/torch 1T | target | | ffnn float32 1T | bf16/float32 1T | ffnn wasm bf16 |');
+    line('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const t of gemm) {
+      const f1 = med(t.id, 'ffnn native 1T');
+      const f2 = med(t.id, 'ffnn native 2T');
+      const p1 = best(results, t.id, t.unit, 'peer bf16 1T');
+      const p2 = best(results, t.id, t.unit, 'peer bf16 2T');
+      const fp = med(`gemm ${t.p.id}`, 'ffnn native 1T');
+      const r1 = f1 && p1 ? f1.median / p1.summary.median : NaN;
+      const target = t.p.target;
+      line(
+        `| ${t.p.id} | ${fmtSummary(f1)} | ${fmtSummary(f2)} | ${p1 ? fmt(p1.summary.median) : reason(results, t.id, 'peer bf16 1T')} | ${p2 ? fmt(p2.summary.median) : 'n/a'} | ${fmt(r1)} | ` +
+          `${target ? `>= ${target}${amx ? '' : ' (amx)'}` : '-'} | ${target && amx ? verdict(r1, target) : ''} | ${fmtSummary(fp)} | ${fmt(f1 && fp ? f1.median / fp.median : NaN)} | ${fmtSummary(med(t.id, 'ffnn wasm'))} |`,
+      );
+    }
+    line();
+  }
+  const train = tasks.filter((t) => t.p.kind !== 'gemm');
+  if (train.length) {
+    line('| workload | ffnn bf16 native (best) | ffnn bf16 wasm | torch autocast bf16 (best) | torch float32 (best) | ffnn bf16 / PyTorch best | target | | ffnn float32 native (best) | bf16 / float32 | target without amx | |');
+    line('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const t of train) {
+      const base = t.id.replace(' bf16', '');
+      const f = best(results, t.id, t.unit, 'ffnn native');
+      const w = best(results, t.id, t.unit, 'ffnn wasm');
+      const ta = best(results, t.id, t.unit, 'torch bf16');
+      const tf = best(results, t.id, t.unit, 'torch');
+      const tb = better(t.unit, ta, tf);
+      const fp = best(results, base, t.unit, 'ffnn native');
+      const r = ratioOf(t.unit, f?.summary.median, tb?.summary.median);
+      const rs = ratioOf(t.unit, f?.summary.median, fp?.summary.median);
+      const w4 = base === 'W4';
+      line(
+        `| ${t.id} | ${f ? cell(f) : reason(results, t.id, 'ffnn native')} | ${w ? fmt(w.summary.median) : reason(results, t.id, 'ffnn wasm')} | ${ta ? cell(ta) : reason(results, t.id, 'torch bf16')} | ` +
+          `${tf ? cell(tf) : reason(results, t.id, 'torch')} | ${fmt(r)} | ${w4 ? '>= 2 (amx)' : '-'} | ${w4 && amx ? verdict(r, 2) : ''} | ${fp ? cell(fp) : `n/a (run ${base} too)`} | ${fmt(rs)} | ${w4 ? '>= 1.3' : '-'} | ${w4 && !amx ? verdict(rs, 1.3) : ''} |`,
+      );
+    }
+    line();
+    const w3 = Object.entries(results['W3 bf16'] ?? {}).filter(([, r]) => r.extra?.accuracy !== undefined);
+    if (w3.length) {
+      line(`W3 bf16 test accuracy: ${w3.map(([n, r]) => `${n} ${(r.extra.accuracy * 100).toFixed(2)}% after ${r.extra.epochs} epochs`).join('; ')}.`);
+      line();
+    }
+  }
 }

@@ -12,6 +12,14 @@ export const GEMM_SHAPES = [
   { id: 'M256 K1024 N1024', M: 256, K: 1024, N: 1024, target: 1.2 },
 ];
 
+// bf16 products (bf16 operands, float32 accumulation): GEMM 1024^2 and the MLP shapes, W3 and W4,
+// against PyTorch's bf16 matmul and torch.autocast('cpu', dtype=torch.bfloat16) in the same run.
+// targets with AMX: GEMM 1024 >= 0.9x torch's bf16 matmul on one thread; W4 >= 2x PyTorch's best
+// (autocast or float32); without AMX (avx512bf16): W4 >= 1.3x ffnn's own float32
+export const BF16_GEMM_IDS = ['1024', 'M16 K784 N256', 'M64 K784 N256', 'M256 K1024 N1024'];
+const W3P = { kind: 'mnist', sizes: [784, 256, 128, 10], batch: 64, lr: 0.05, momentum: 0.9 };
+const W4P = { kind: 'mlp', sizes: [784, 1024, 1024, 10], loss: 'ce', batch: 256, lr: 0.01, momentum: 0 };
+
 const W1 = { kind: 'mlp', sizes: [784, 256, 10], loss: 'mse-sum', batch: 16, lr: 1e-3, momentum: 0 };
 
 // every task: id, workload, unit ('samples/s' higher is better, 's/epoch' lower is better), params
@@ -24,9 +32,9 @@ export function trainingTasks(only) {
     },
     {
       id: 'W3', workload: 'W3', unit: 's/epoch',
-      p: { kind: 'mnist', sizes: [784, 256, 128, 10], batch: 64, lr: 0.05, momentum: 0.9 },
+      p: W3P,
     },
-    { id: 'W4', workload: 'W4', unit: 'samples/s', p: { kind: 'mlp', sizes: [784, 1024, 1024, 10], loss: 'ce', batch: 256, lr: 0.01, momentum: 0 } },
+    { id: 'W4', workload: 'W4', unit: 'samples/s', p: W4P },
     // the summed loss grows with the batch: above 16, lr scaled by 16 / batch (W1's lr diverges at 512)
     ...W5_BATCHES.map((b) => ({ id: `W5 b${b}`, workload: 'W5', unit: 'samples/s', p: { ...W1, batch: b, lr: W1.lr * Math.min(1, 16 / b) } })),
   ];
@@ -36,6 +44,18 @@ export function trainingTasks(only) {
 export function gemmTasks(only) {
   if (only !== null && !only.includes('GEMM')) return [];
   return GEMM_SHAPES.map((s) => ({ id: `gemm ${s.id}`, workload: 'GEMM', unit: 'GFLOP/s', p: { kind: 'gemm', ...s } }));
+}
+
+// the bf16 rows (--only BF16 selects them alone)
+export function bf16Tasks(only) {
+  if (only !== null && !only.includes('BF16')) return [];
+  return [
+    ...GEMM_SHAPES.filter((s) => BF16_GEMM_IDS.includes(s.id)).map((s) => ({
+      id: `gemm bf16 ${s.id}`, workload: 'BF16', unit: 'GFLOP/s', p: { kind: 'gemm', ...s, precision: 'bf16', target: s.id === '1024' ? 0.9 : null },
+    })),
+    { id: 'W3 bf16', workload: 'BF16', unit: 's/epoch', p: { ...W3P, precision: 'bf16' } },
+    { id: 'W4 bf16', workload: 'BF16', unit: 'samples/s', p: { ...W4P, precision: 'bf16' } },
+  ];
 }
 
 // what the issue measured for PyTorch 1.13 on these machines (shown beside this run's figures)

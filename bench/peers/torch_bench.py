@@ -54,12 +54,15 @@ def mlp(sizes, acts):
     return nn.Sequential(*mods)
 
 
-def trainer(net, loss_fn, p):
+def trainer(net, loss_fn, p, autocast=False):
+    # autocast: torch's mixed precision on cpu (bf16 matmuls, float32 weights), forward and loss under
+    # it, backward outside, as its documentation prescribes
     opt = torch.optim.SGD(net.parameters(), lr=p['lr'], momentum=p['momentum'])
 
     def step(x, y):
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(x), y)
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
+            loss = loss_fn(net(x), y)
         loss.backward()
         opt.step()
         return loss
@@ -93,6 +96,7 @@ def start(task, cfg, seconds):
     p = task['p']
     kind = p['kind']
     set_threads(cfg['threads'])
+    autocast = bool(cfg.get('autocast'))
     torch.manual_seed(SEED)
     g = torch.Generator().manual_seed(SEED)
     if kind == 'gemm':
@@ -101,6 +105,24 @@ def start(task, cfg, seconds):
         b = torch.randn(K, N, generator=g)
         c = torch.empty(M, N)
         an, bn, cn = a.numpy(), b.numpy(), c.numpy()
+        if cfg['impl'] == 'mm-bf16':
+            # bf16 tensors converted once, before timing (torch's bf16 matmul; its output is bf16)
+            ab, bb = a.bfloat16(), b.bfloat16()
+            cb = torch.empty(M, N, dtype=torch.bfloat16)
+
+            def run(n):
+                for _ in range(n):
+                    torch.mm(ab, bb, out=cb)
+
+            run(1)
+            ref = ab.double() @ bb.double()
+            err = float((cb.double() - ref).abs().max())
+            # the bf16 output itself is rounded: 2^-8 of the largest element, plus the float32 sums
+            if not err <= 2 ** -8 * float(ref.abs().max()) + 1e-5 * K:
+                raise RuntimeError(f'bf16 gemm differs from float64 of its bf16 operands by {err}')
+            n = calibrate(run, seconds)
+            return {'rep': lambda: 2 * M * N * K * n / timed(lambda: run(n)) / 1e9,
+                    'note': f'bf16 tensors, max abs err vs float64 of them {err:.1e}'}
         if cfg['impl'] == 'numpy':
             def run(n):
                 for _ in range(n):
@@ -120,7 +142,7 @@ def start(task, cfg, seconds):
         sizes = p['sizes']
         net = mlp(sizes, ['relu'] * len(sizes))
         loss_fn = nn.CrossEntropyLoss() if p['loss'] == 'ce' else nn.MSELoss(reduction='sum')
-        step = trainer(net, loss_fn, p)
+        step = trainer(net, loss_fn, p, autocast)
         B, C = p['batch'], sizes[-1]
         pool = []
         for i in range(min(64, max(2, -(-4096 // B)))):
@@ -158,7 +180,7 @@ def start(task, cfg, seconds):
         xtr, ytr = mnist(task['mnistDir'], 'train')
         xte, yte = mnist(task['mnistDir'], 'test')
         net = mlp(p['sizes'], ['relu'] * len(p['sizes']))
-        step = trainer(net, nn.CrossEntropyLoss(), p)
+        step = trainer(net, nn.CrossEntropyLoss(), p, autocast)
         B = p['batch']
         N = xtr.shape[0]
 

@@ -13,14 +13,15 @@ namespace ffnn {
 static inline std::uint16_t round_bf16_bits(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
-  const std::uint32_t exp = u & 0x7f800000u;
-  if (exp == 0x7f800000u) {
-    if ((u & 0x7fffffu) != 0) u |= 0x400000u;
-    return static_cast<std::uint16_t>(u >> 16);
-  }
-  if (exp == 0) return static_cast<std::uint16_t>((u & 0x80000000u) >> 16);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return static_cast<std::uint16_t>(u >> 16);
+  // selects rather than branches, so the portable path's rounding loop vectorizes. Inf rounds to
+  // itself through the general case (its low bits are 0); a carry past the largest bf16 gives Inf
+  const std::uint32_t rounded = u + 0x7fffu + ((u >> 16) & 1u);
+  const std::uint32_t quiet = u | 0x400000u;
+  const std::uint32_t zero = u & 0x80000000u;
+  const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+  const bool subnormal = (u & 0x7f800000u) == 0;
+  const std::uint32_t r = nan ? quiet : subnormal ? zero : rounded;
+  return static_cast<std::uint16_t>(r >> 16);
 }
 
 // x rounded to bf16, as the float32 of that value

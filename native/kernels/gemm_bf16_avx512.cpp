@@ -69,21 +69,32 @@ void pack_a(bool trans, const float* a, std::int64_t M, std::int64_t K, std::int
 void pack_b(bool trans, const float* b, std::int64_t K, std::int64_t N, std::int64_t s0,
             std::int64_t s1, std::int64_t Kp, std::uint16_t* dst) {
   const std::int64_t kp2 = Kp / 2;
+  if (!trans) {
+    // b is (K, N): rows k and k + 1 of 16 columns make one 64-byte row of a sliver. slivers in
+    // groups of PACK_B_GROUP, row pairs outer: each pass reads 2 x 512 contiguous bytes of b and
+    // writes 8 streams (one sliver at a time down all of K, reading b at a stride of N, packed
+    // 1024 x 1024 in 0.48 ms against 0.33, one thread)
+    constexpr std::int64_t PACK_B_GROUP = 8;
+    for (std::int64_t g = s0; g < s1; g += PACK_B_GROUP) {
+      const std::int64_t g1 = g + PACK_B_GROUP < s1 ? g + PACK_B_GROUP : s1;
+      for (std::int64_t p = 0; p < kp2; ++p) {
+        const std::int64_t k = 2 * p;
+        const float* r0p = b + k * N;
+        const float* r1p = r0p + N;
+        for (std::int64_t s = g; s < g1; ++s) {
+          const std::int64_t j0 = s * BF16_SLIVER;
+          const __mmask16 m = mask16(N - j0);
+          const __m512 r0 = k < K ? _mm512_maskz_loadu_ps(m, r0p + j0) : _mm512_setzero_ps();
+          const __m512 r1 = k + 1 < K ? _mm512_maskz_loadu_ps(m, r1p + j0) : _mm512_setzero_ps();
+          _mm512_storeu_si512(dst + (s - s0) * Kp * BF16_SLIVER + p * 32, pairs(r0, r1));
+        }
+      }
+    }
+    return;
+  }
   for (std::int64_t s = s0; s < s1; ++s) {
     std::uint16_t* d = dst + (s - s0) * Kp * BF16_SLIVER;
     const std::int64_t j0 = s * BF16_SLIVER;
-    if (!trans) {
-      // b is (K, N): rows k and k + 1 of 16 columns make one 64-byte row of the sliver
-      const __mmask16 m = mask16(N - j0);
-      for (std::int64_t p = 0; p < kp2; ++p) {
-        const std::int64_t k = 2 * p;
-        const __m512 r0 = k < K ? _mm512_maskz_loadu_ps(m, b + k * N + j0) : _mm512_setzero_ps();
-        const __m512 r1 =
-            k + 1 < K ? _mm512_maskz_loadu_ps(m, b + (k + 1) * N + j0) : _mm512_setzero_ps();
-        _mm512_storeu_si512(d + p * 32, pairs(r0, r1));
-      }
-      continue;
-    }
     // b is (N, K): column j of op(b) is row j of b, whose k pairs are already side by side: 32 of
     // its floats (16 pairs) converted at once, scattered a pair per sliver row
     const __m512i step = _mm512_mullo_epi32(
