@@ -296,6 +296,24 @@ describe.skipIf(skipNative)('native bf16 paths this cpu supports', () => {
         checkLayer(path, addon as unknown as Kernels);
       });
 
+      it('propagates NaN and Inf as the reference does (padding never turns Inf into NaN)', () => {
+        addon!.setBf16Isa(path);
+        addon!.setNumThreads(2);
+        for (const [M, N, K] of [[5, 7, 3], [33, 40, 70], [64, 17, 257]] as [number, number, number][]) {
+          const cs: Case = { transA: false, transB: false, M, N, K, alpha: 1, beta: 0 };
+          const x = inputs(cs, 55);
+          x.a[2] = NaN;
+          x.a[K + 1] = Infinity;
+          x.b[N * (K - 1) + 1] = -Infinity;
+          const got = run(addon as unknown as Kernels, cs, x);
+          const want = reference(cs, x);
+          for (let i = 0; i < M * N; i++) {
+            expect(Number.isNaN(got[i]), `${path} ${M}x${N}x${K} element ${i} NaN`).toBe(Number.isNaN(want[i]));
+            if (!Number.isFinite(want[i])) expect(got[i], `${path} element ${i}`).toBe(want[i]);
+          }
+        }
+      });
+
       it('gives the same bits on 1, 2 and 3 threads', () => {
         addon!.setBf16Isa(path);
         for (const cs of cases().slice(-12)) {
