@@ -45,7 +45,7 @@ export interface TrainCommandOptions {
   // left out: the default device (native, or wasm where the addon cannot load)
   device?: Device;
   dtype: 'float32' | 'float64';
-  // the products' operands (FFNN's precision option); a resumed model keeps its own
+  // the products' operands (FFNN's precision option); with --resume the file's, which a typed flag must match
   precision?: 'float32' | 'bf16';
   threads?: number;
   // undefined: TRAIN_DEFAULTS.seed, or on --resume the saved run's seed
@@ -281,10 +281,10 @@ function runOptions(o: TrainCommandOptions, seed: number): RunOptions {
 
 // what a file given to --resume decides, as the flags that would have made it (only what it holds)
 type Saved = Partial<Pick<TrainCommandOptions,
-  'hidden' | 'act' | 'dtype' | 'standardize' | 'optimizer' | 'lr' | 'weightDecay' | 'l1' | 'momentum' | 'nesterov' | 'schedule' | 'gamma' | 'stepSize'> & RunOptions>;
+  'hidden' | 'act' | 'dtype' | 'precision' | 'standardize' | 'optimizer' | 'lr' | 'weightDecay' | 'l1' | 'momentum' | 'nesterov' | 'schedule' | 'gamma' | 'stepSize'> & RunOptions>;
 
 function savedOptions(m: LoadedModel, file: string): Saved {
-  const s: Saved = { hidden: [...m.config.hidden], act: m.net.activations.map((a) => a.kind), dtype: m.config.dtype, standardize: m.standardizer !== null };
+  const s: Saved = { hidden: [...m.config.hidden], act: m.net.activations.map((a) => a.kind), dtype: m.config.dtype, precision: m.config.precision ?? 'float32', standardize: m.standardizer !== null };
   const opt = m.optimizerState;
   const sch = m.scheduleState;
   // a value of the wrong type is left to loadStateDict, which names it
