@@ -8,6 +8,12 @@
 
 #include <immintrin.h>
 
+// gcc 12's unpack intrinsics pass _mm512_undefined_epi32() as the unused merge operand, which
+// -Wmaybe-uninitialized reports at every inlined call
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace ffnn {
 
 namespace {
@@ -33,6 +39,36 @@ inline __m512i row32(const float* p, std::int64_t n) {
   return (__m512i)(_mm512_cvtne2ps_pbh(hi, lo));
 }
 
+// r[i][j] := r[j][i] for 16 x 16 32-bit elements: unpacks of 32 and 64 bits within 128-bit lanes,
+// then two rounds of lane shuffles (the transposed packings move bf16 pairs as 32-bit elements)
+inline void transpose16(__m512i r[16]) {
+  __m512i t[16], u[16];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4 g + c], 128-bit lane q: column 4 q + c of rows 4 g .. 4 g + 3
+#pragma GCC unroll 4
+  for (int g = 0; g < 4; ++g) {
+    u[4 * g] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+    u[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+    u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; ++c) {
+    const __m512i x0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x88);
+    const __m512i x1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xdd);
+    const __m512i y0 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x88);
+    const __m512i y1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xdd);
+    r[c] = _mm512_shuffle_i32x4(x0, y0, 0x88);
+    r[8 + c] = _mm512_shuffle_i32x4(x0, y0, 0xdd);
+    r[4 + c] = _mm512_shuffle_i32x4(x1, y1, 0x88);
+    r[12 + c] = _mm512_shuffle_i32x4(x1, y1, 0xdd);
+  }
+}
+
 void pack_a(bool trans, const float* a, std::int64_t M, std::int64_t K, std::int64_t i0,
             std::int64_t mc, std::int64_t Kp, std::uint16_t* dst, int MR) {
   const std::int64_t mp = (mc + MR - 1) / MR * MR;
@@ -49,19 +85,23 @@ void pack_a(bool trans, const float* a, std::int64_t M, std::int64_t K, std::int
     }
     return;
   }
-  // a is (K, M): 16 rows of op(a) at a time, k pairs converted together, then scattered a pair
-  // (one 32-bit lane) per row
-  const __m512i rows = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
-                                                           4, 3, 2, 1, 0),
-                                          _mm512_set1_epi32(static_cast<int>(Kp / 2)));
+  // a is (K, M): 16 rows of op(a) by 16 k pairs at a time: each pair of rows of a converted to 16
+  // bf16 pairs (one per row of op(a)), then the 16 x 16 block of pairs transposed into 16 rows of
+  // 64 bytes (1024 x 1024, one thread: 0.61 ms scattering each pair, 0.49 ms so)
   for (std::int64_t ib = 0; ib < mp; ib += 16) {
     const __mmask16 m = mask16(mc - ib);
-    const __mmask16 store = mask16(mp - ib);
-    for (std::int64_t k = 0; k < Kp; k += 2) {
-      const __m512 r0 = k < K ? _mm512_maskz_loadu_ps(m, a + k * M + i0 + ib) : _mm512_setzero_ps();
-      const __m512 r1 =
-          k + 1 < K ? _mm512_maskz_loadu_ps(m, a + (k + 1) * M + i0 + ib) : _mm512_setzero_ps();
-      _mm512_mask_i32scatter_epi32(dst + ib * Kp + k, store, rows, pairs(r0, r1), 4);
+    const std::int64_t rows = mp - ib < 16 ? mp - ib : 16;
+    for (std::int64_t k0 = 0; k0 < Kp; k0 += 32) {
+      __m512i v[16];
+#pragma GCC unroll 16
+      for (int l = 0; l < 16; ++l) {
+        const std::int64_t k = k0 + 2 * l;
+        const __m512 r0 = k < K ? _mm512_maskz_loadu_ps(m, a + k * M + i0 + ib) : _mm512_setzero_ps();
+        const __m512 r1 = k + 1 < K ? _mm512_maskz_loadu_ps(m, a + (k + 1) * M + i0 + ib) : _mm512_setzero_ps();
+        v[l] = pairs(r0, r1);
+      }
+      transpose16(v);
+      for (std::int64_t i = 0; i < rows; ++i) _mm512_storeu_si512(dst + (ib + i) * Kp + k0, v[i]);
     }
   }
 }
@@ -96,16 +136,17 @@ void pack_b(bool trans, const float* b, std::int64_t K, std::int64_t N, std::int
     std::uint16_t* d = dst + (s - s0) * Kp * BF16_SLIVER;
     const std::int64_t j0 = s * BF16_SLIVER;
     // b is (N, K): column j of op(b) is row j of b, whose k pairs are already side by side: 32 of
-    // its floats (16 pairs) converted at once, scattered a pair per sliver row
-    const __m512i step = _mm512_mullo_epi32(
-        _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(16));
-    for (std::int64_t j = 0; j < BF16_SLIVER; ++j) {
-      const bool exists = j0 + j < N;
-      const float* src = b + (j0 + j) * K;
-      for (std::int64_t k = 0; k < Kp; k += 32) {
-        const __m512i v = exists ? row32(src + k, K - k) : _mm512_setzero_si512();
-        _mm512_i32scatter_epi32(d + (k / 2) * 32 + 2 * j, step, v, 4);
+    // its floats (16 pairs) converted at once for each of the sliver's 16 columns, then the 16 x 16
+    // block of pairs transposed into 16 sliver rows (1024 x 1024: 0.27 ms scattering, 0.22 ms so)
+    for (std::int64_t k0 = 0; k0 < Kp; k0 += 32) {
+      __m512i v[16];
+#pragma GCC unroll 16
+      for (int j = 0; j < BF16_SLIVER; ++j) {
+        v[j] = j0 + j < N ? row32(b + (j0 + j) * K + k0, K - k0) : _mm512_setzero_si512();
       }
+      transpose16(v);
+#pragma GCC unroll 16
+      for (int l = 0; l < 16; ++l) _mm512_storeu_si512(d + (k0 / 2 + l) * 32, v[l]);
     }
   }
 }
