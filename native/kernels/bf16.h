@@ -51,10 +51,12 @@ struct Bf16Arch {
   // op(b) slivers [s0, s1) into dst (sliver s at dst + (s - s0) * Kp * BF16_SLIVER)
   void (*pack_b)(bool trans, const float* b, std::int64_t K, std::int64_t N, std::int64_t s0,
                  std::int64_t s1, std::int64_t Kp, std::uint16_t* dst);
-  // acc (MR, NR), row-major, := the sums over Kp of a (MR rows at stride Kp) times NR / 16
-  // slivers of b (the first at b, the next ones sliver_stride elements on); float32 accumulation
+  // c (mr, nr) with row stride ldc := alpha acc + beta c (beta 0: c written, never read), acc the
+  // (MR, NR) sums over Kp of a (MR rows at stride Kp) times NR / 16 slivers of b (the first at b,
+  // the next ones sliver_stride elements on), float32 accumulation; mr <= MR, nr <= NR
   void (*kernel)(std::int64_t Kp, const std::uint16_t* a, const std::uint16_t* b,
-                 std::int64_t sliver_stride, float* acc);
+                 std::int64_t sliver_stride, float alpha, float beta, float* c, std::int64_t ldc,
+                 std::int64_t mr, std::int64_t nr);
   // once per thread and call before its first kernel (the amx tile configuration), or null
   void (*begin)();
 };

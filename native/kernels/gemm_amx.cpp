@@ -14,6 +14,8 @@ void bf16_pack_a32(bool trans, const float* a, std::int64_t M, std::int64_t K, s
                    std::int64_t mc, std::int64_t Kp, std::uint16_t* dst);
 void bf16_pack_b(bool trans, const float* b, std::int64_t K, std::int64_t N, std::int64_t s0,
                  std::int64_t s1, std::int64_t Kp, std::uint16_t* dst);
+void bf16_store_tile(const float* acc, std::int64_t lda, float alpha, float beta, float* c,
+                     std::int64_t ldc, std::int64_t mr, std::int64_t nr);
 
 namespace {
 
@@ -47,7 +49,9 @@ constexpr int MR = 32;
 constexpr int NR = 32;
 
 void kernel(std::int64_t Kp, const std::uint16_t* a, const std::uint16_t* b,
-            std::int64_t sliver_stride, float* acc) {
+            std::int64_t sliver_stride, float alpha, float beta, float* c, std::int64_t ldc,
+            std::int64_t mr, std::int64_t nr) {
+  alignas(64) float acc[MR * NR];
   // gcc's tileloadd asm names no memory operand: the packed operands must be written before here
   __asm__ volatile("" ::: "memory");
   const std::int64_t lda = Kp * 2;  // bytes per packed row of a
@@ -71,6 +75,7 @@ void kernel(std::int64_t Kp, const std::uint16_t* a, const std::uint16_t* b,
   _tile_stored(1, acc + 16, NR * 4);
   _tile_stored(2, acc + 16 * NR, NR * 4);
   _tile_stored(3, acc + 16 * NR + 16, NR * 4);
+  bf16_store_tile(acc, NR, alpha, beta, c, ldc, mr, nr);
 }
 
 const Bf16Arch ARCH{MR, NR, bf16_pack_a32, bf16_pack_b, kernel, begin};

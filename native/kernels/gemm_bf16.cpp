@@ -60,7 +60,6 @@ void gemm_bf16_tiles(const Bf16Arch& arch, bool trans_a, bool trans_b, std::int6
     const std::int64_t it0 = split_n ? 0 : lo, it1 = split_n ? mtiles : hi;
     const std::int64_t jt0 = split_n ? lo : 0, jt1 = split_n ? hi : ntiles;
     if (arch.begin) arch.begin();
-    alignas(64) float acc[MAX_BF16_MR * MAX_BF16_NR];
     for (std::int64_t jb = jt0; jb < jt1; jb += BF16_NC_TILES) {
       const std::int64_t jb1 = std::min(jt1, jb + BF16_NC_TILES);
       for (std::int64_t it = it0; it < it1; ++it) {
@@ -70,16 +69,8 @@ void gemm_bf16_tiles(const Bf16Arch& arch, bool trans_a, bool trans_b, std::int6
           const std::int64_t j0 = jt * NR;
           const std::int64_t nr = std::min<std::int64_t>(NR, N - j0);
           if (nr <= 0) continue;
-          arch.kernel(Kp, pa + i0 * Kp, pb + (j0 / BF16_SLIVER) * sliver_len, sliver_len, acc);
-          for (std::int64_t i = 0; i < mr; ++i) {
-            float* cr = c + (i0 + i) * N + j0;
-            const float* ar = acc + i * NR;
-            if (beta == 0.0f) {
-              for (std::int64_t j = 0; j < nr; ++j) cr[j] = alpha * ar[j];
-            } else {
-              for (std::int64_t j = 0; j < nr; ++j) cr[j] = alpha * ar[j] + beta * cr[j];
-            }
-          }
+          arch.kernel(Kp, pa + i0 * Kp, pb + (j0 / BF16_SLIVER) * sliver_len, sliver_len, alpha,
+                      beta, c + i0 * N + j0, N, mr, nr);
           if (epi) epi->fn(epi->ctx, c, N, i0, j0, mr, nr);
         }
       }

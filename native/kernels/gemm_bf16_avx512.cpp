@@ -161,14 +161,33 @@ void pack_a32(bool trans, const float* a, std::int64_t M, std::int64_t K, std::i
   pack_a(trans, a, M, K, i0, mc, Kp, dst, 32);
 }
 
+// c (mr, nr) := alpha acc + beta c from 16-lane accumulators (masked past nr; beta 0: c not read):
+// alpha acc, or fma(alpha, acc, beta c)
+inline void store_row(const __m512* acc, int nv, float alpha, float beta, float* c, std::int64_t nr) {
+  const __m512 va = _mm512_set1_ps(alpha);
+  for (int v = 0; v < nv; ++v) {
+    const __mmask16 m = mask16(nr - 16 * v);
+    if (m == 0) break;
+    __m512 r;
+    if (beta == 0.0f) {
+      r = _mm512_mul_ps(va, acc[v]);
+    } else {
+      const __m512 old = _mm512_maskz_loadu_ps(m, c + 16 * v);
+      r = _mm512_fmadd_ps(va, acc[v], _mm512_mul_ps(_mm512_set1_ps(beta), old));
+    }
+    _mm512_mask_storeu_ps(c + 16 * v, m, r);
+  }
+}
+
 // 8 x 32: 16 zmm accumulators, 2 b loads and 8 broadcast pairs per 16 vdpbf16ps (the float32
 // kernel's shape, each instruction two multiply-adds per lane)
 constexpr int MR = 8;
 void kernel(std::int64_t Kp, const std::uint16_t* a, const std::uint16_t* b,
-            std::int64_t sliver_stride, float* acc) {
-  __m512 c[MR][2];
+            std::int64_t sliver_stride, float alpha, float beta, float* c, std::int64_t ldc,
+            std::int64_t mr, std::int64_t nr) {
+  __m512 acc[MR][2];
 #pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) c[i][0] = c[i][1] = _mm512_setzero_ps();
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   const std::uint16_t* b1 = b + sliver_stride;
   for (std::int64_t p = 0; p < Kp / 2; ++p) {
     const __m512bh v0 = (__m512bh)(_mm512_loadu_si512(b + p * 32));
@@ -178,15 +197,11 @@ void kernel(std::int64_t Kp, const std::uint16_t* a, const std::uint16_t* b,
       std::int32_t pair;
       __builtin_memcpy(&pair, a + i * Kp + 2 * p, sizeof pair);
       const __m512bh ai = (__m512bh)(_mm512_set1_epi32(pair));
-      c[i][0] = _mm512_dpbf16_ps(c[i][0], ai, v0);
-      c[i][1] = _mm512_dpbf16_ps(c[i][1], ai, v1);
+      acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, v0);
+      acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, v1);
     }
   }
-#pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) {
-    _mm512_storeu_ps(acc + i * 32, c[i][0]);
-    _mm512_storeu_ps(acc + i * 32 + 16, c[i][1]);
-  }
+  for (std::int64_t i = 0; i < mr; ++i) store_row(acc[i], 2, alpha, beta, c + i * ldc, nr);
 }
 
 const Bf16Arch ARCH{MR, 32, pack_a8, pack_b, kernel, nullptr};
@@ -195,7 +210,15 @@ const Bf16Arch ARCH{MR, 32, pack_a8, pack_b, kernel, nullptr};
 
 const Bf16Arch* bf16_arch_avx512bf16() { return &ARCH; }
 
-// the amx path's packing (the same layouts, 32-row tiles of a); its kernel is gemm_amx.cpp's
+// the amx path's packing (the same layouts, 32-row tiles of a) and its store of the tile sums
+// (acc (mr, nr) at row stride lda, c as the kernels' contract); its kernel is gemm_amx.cpp's
+void bf16_store_tile(const float* acc, std::int64_t lda, float alpha, float beta, float* c,
+                     std::int64_t ldc, std::int64_t mr, std::int64_t nr) {
+  for (std::int64_t i = 0; i < mr; ++i) {
+    __m512 row[2] = {_mm512_loadu_ps(acc + i * lda), _mm512_loadu_ps(acc + i * lda + 16)};
+    store_row(row, 2, alpha, beta, c + i * ldc, nr);
+  }
+}
 void bf16_pack_a32(bool trans, const float* a, std::int64_t M, std::int64_t K, std::int64_t i0,
                    std::int64_t mc, std::int64_t Kp, std::uint16_t* dst) {
   pack_a32(trans, a, M, K, i0, mc, Kp, dst);
@@ -211,6 +234,8 @@ void bf16_pack_b(bool trans, const float* b, std::int64_t K, std::int64_t N, std
 
 namespace ffnn {
 const Bf16Arch* bf16_arch_avx512bf16() { return nullptr; }
+void bf16_store_tile(const float*, std::int64_t, float, float, float*, std::int64_t, std::int64_t,
+                     std::int64_t) {}
 void bf16_pack_a32(bool, const float*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
                    std::int64_t, std::uint16_t*) {}
 void bf16_pack_b(bool, const float*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
