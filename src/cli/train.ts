@@ -13,7 +13,7 @@ import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CosineAnnealingLR, ExponentialLR, StepLR, type LRScheduler } from '../optim/lr-scheduler.js';
 import { FormatError } from '../errors.js';
-import { loadModel, saveModel, type LoadedModel } from '../train/checkpoint.js';
+import { loadModel, saveModel, type LoadedFFNN } from '../train/checkpoint.js';
 import { trainFFNN } from '../train/train.js';
 import { evaluate, type Evaluation } from '../train/evaluate.js';
 
@@ -80,7 +80,7 @@ const RANDOM_SAMPLES = 1000;
 export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
   const opts = { ...typed, device: typed.device ?? defaultDevice().device };
   checkOutputs(opts);
-  const resumed = opts.resume === undefined ? null : loadModel(opts.resume, { device: opts.device });
+  const resumed = opts.resume === undefined ? null : loadRun(opts.resume, opts.device);
   // with --resume the file decides what it holds: a typed flag must agree with it, a default gives way
   const saved = resumed === null ? {} : savedOptions(resumed, opts.resume as string);
   const o = resumed === null ? opts : resumeOptions(opts, given, saved, opts.resume as string);
@@ -281,7 +281,7 @@ function runOptions(o: TrainCommandOptions, seed: number): RunOptions {
 type Saved = Partial<Pick<TrainCommandOptions,
   'hidden' | 'act' | 'dtype' | 'standardize' | 'optimizer' | 'lr' | 'weightDecay' | 'l1' | 'momentum' | 'nesterov' | 'schedule' | 'gamma' | 'stepSize'> & RunOptions>;
 
-function savedOptions(m: LoadedModel, file: string): Saved {
+function savedOptions(m: LoadedFFNN, file: string): Saved {
   const s: Saved = { hidden: [...m.config.hidden], act: m.net.activations.map((a) => a.kind), dtype: m.config.dtype, standardize: m.standardizer !== null };
   const opt = m.optimizerState;
   const sch = m.scheduleState;
@@ -371,7 +371,14 @@ function restore(file: string, key: string, load: () => void): void {
   }
 }
 
-function savedNumber(m: LoadedModel | null, key: string): number | undefined {
+// the model of a run saved by --save: an FFNN
+function loadRun(file: string, device: Device): LoadedFFNN {
+  const m = loadModel(file, { device });
+  if (!(m.net instanceof FFNN)) throw new RangeError(`--resume: expected a model saved by ffnn train (an FFNN), received ${file} holding ${m.net.toString()}`);
+  return m as LoadedFFNN;
+}
+
+function savedNumber(m: LoadedFFNN | null, key: string): number | undefined {
   const v = m?.progress?.[key];
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { main } from '../../src/cli/index.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
-import { loadModel } from '../../src/train/checkpoint.js';
+import { loadModel, type LoadedFFNN } from '../../src/train/checkpoint.js';
 import { EpochProgress } from '../../src/report/progress.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -343,7 +343,7 @@ describe('ffnn (spawned)', () => {
     expect(out).toContain('loss plot written to random.svg');
     expect(out).toContain('model written to random.safetensors');
     expect(readFileSync(join(dir, 'random.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
-    const m = loadModel(join(dir, 'random.safetensors'));
+    const m = loadModel(join(dir, 'random.safetensors')) as LoadedFFNN;
     expect([m.net.F, [...m.net.hidden], m.net.C]).toEqual([20, [256, 128], 4]);
     expect(m.optimizerState?.optimizer).toBe('SGD');
     expect(m.scheduleState?.scheduler).toBe('CosineAnnealingLR');
