@@ -25,3 +25,4 @@ export {
   saveModel, loadModel, modelConfig, type ModelConfig, type SequentialConfig, type ModuleConfig, type SavableNet, type LoadedModel, type SaveModelOptions,
 } from './train/checkpoint.js';
 export { predict, type PredictOptions, type Prediction } from './train/predict.js';
+export { exportONNX, type ExportONNXOptions } from './io/onnx.js';

@@ -49,10 +49,9 @@ export function predict(net: Module, data: Tensor | readonly TableRecord[], opts
   }
   const [N, C] = out.shape;
   const rows = Array.from({ length: N }, (_, i) => Array.from(out.data.subarray(i * C, (i + 1) * C)));
-  if (schema?.task === 'regression' || (schema === undefined && C === 1)) return { values: rows.map((r) => r[0]) };
-  // a network ending in logits (a Sequential without Softmax) gets its softmax here
-  const probs = net instanceof FFNN || (net instanceof Sequential && net.modules[net.modules.length - 1] instanceof Softmax);
-  if (!probs) {
+  const kind = outputKind(net, C, schema);
+  if (kind === 'values') return { values: rows.map((r) => r[0]) };
+  if (kind === 'logits') {
     for (const r of rows) {
       const m = Math.max(...r);
       let z = 0;
@@ -62,4 +61,18 @@ export function predict(net: Module, data: Tensor | readonly TableRecord[], opts
   }
   const indices = rows.map((r) => r.indexOf(Math.max(...r)));
   return { probabilities: rows, indices, labels: indices.map((k) => schema?.classes?.[k] ?? k) };
+}
+
+// what a network's C outputs are: numbers (a regression schema, or one output and no schema),
+// probabilities (an FFNN, a Sequential ending in Softmax) or logits that predict (and the ONNX
+// export) turn into probabilities with a softmax
+export function outputKind(net: Module, C: number, schema?: TableSchema | null): 'values' | 'probabilities' | 'logits' {
+  if (schema?.task === 'regression' || ((schema === undefined || schema === null) && C === 1)) return 'values';
+  return net instanceof FFNN || (net instanceof Sequential && lastModule(net) instanceof Softmax) ? 'probabilities' : 'logits';
+}
+
+// the last module that runs, inside nested Sequentials too
+function lastModule(net: Sequential): Module | undefined {
+  const m = net.modules[net.modules.length - 1];
+  return m instanceof Sequential ? lastModule(m) : m;
 }
