@@ -7,6 +7,7 @@ import { RandomDataset, type Dataset, type TensorDataset } from '../data/dataset
 import { loadMNIST } from '../data/mnist.js';
 import { backend, defaultDevice, type Device } from '../kernels/index.js';
 import { FFNN } from '../nn/ffnn.js';
+import type { Module } from '../nn/module.js';
 import type { ActivationName } from '../nn/activation.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
@@ -52,6 +53,16 @@ export interface TrainCommandOptions {
   save?: string;
   resume?: string;
   verbose: 0 | 1 | 2;
+  // a table (CSV or JSON) instead of --dataset: see table.ts
+  data?: string;
+  target?: string;
+  task?: 'auto' | 'classification' | 'regression';
+  // feature columns of the table (default: every column but the target)
+  columns?: string[];
+  // the fraction of the training data held out for the per-epoch validation figures
+  valSplit?: number;
+  // patience (epochs) of early stopping on the validation loss; the best epoch's weights are restored
+  earlyStop?: number;
 }
 
 // the default run: 784-256-128-10 ReLU, SGD momentum 0.9, batch 64, lr 0.05 annealed to 0 by a
@@ -78,6 +89,16 @@ const RANDOM_SAMPLES = 1000;
 
 // given: the options typed on the command line (the others hold defaults)
 export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
+  if (typed.data !== undefined) {
+    checkTableConflicts(typed, given);
+    checkConflicts({ ...typed, device: typed.device ?? defaultDevice().device }, given, new Set());
+    if (typed.threads !== undefined && (typed.device ?? defaultDevice().device) === 'native') backend('native').setNumThreads(typed.threads);
+    const { runTrainTable } = await import('./table.js');
+    return runTrainTable(typed, given);
+  }
+  for (const k of ['target', 'task', 'columns'] as const) {
+    if (given.has(k)) throw new RangeError(`${flagOf(k)}: expected --data FILE (a table) beside it, received ${flagOf(k)} without --data`);
+  }
   const opts = { ...typed, device: typed.device ?? defaultDevice().device };
   checkOutputs(opts);
   const resumed = opts.resume === undefined ? null : loadRun(opts.resume, opts.device);
@@ -191,6 +212,13 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   if (o.save !== undefined) out.write(`model written to ${o.save}\n`);
 }
 
+// a table run takes its data, features and classes from the file
+function checkTableConflicts(o: TrainCommandOptions, given: ReadonlySet<string>): void {
+  for (const k of ['dataset', 'dataDir', 'samples', 'features', 'classes', 'resume'] as const) {
+    if (given.has(k)) throw new RangeError(`${flagOf(k)}: expected no ${flagOf(k)} with --data (the table ${o.data} is the data), received ${flagOf(k)} ${String(o[k])}`);
+  }
+}
+
 // the plot is written after training and the model after every epoch: a path that cannot be written
 // is refused before any work, not after it
 function checkOutputs(o: TrainCommandOptions): void {
@@ -203,7 +231,7 @@ function checkOutputs(o: TrainCommandOptions): void {
   }
 }
 
-function checkOutputPath(flag: string, file: string, exts?: readonly string[]): void {
+export function checkOutputPath(flag: string, file: string, exts?: readonly string[]): void {
   const got = JSON.stringify(file);
   if (file === '' || file.endsWith('/') || file.endsWith(sep)) throw new RangeError(`${flag}: expected a file path, received ${got}`);
   if (exts !== undefined && !exts.includes(extname(file).toLowerCase())) {
@@ -405,7 +433,7 @@ function classCount(o: TrainCommandOptions): number {
   return o.dataset === 'random' ? o.classes : 10;
 }
 
-function makeOptimizer(o: TrainCommandOptions, net: FFNN): Optimizer {
+export function makeOptimizer(o: TrainCommandOptions, net: Module): Optimizer {
   const params = net.parameters();
   if (o.optimizer === 'sgd') {
     return new SGD(params, {
@@ -421,7 +449,7 @@ function makeOptimizer(o: TrainCommandOptions, net: FFNN): Optimizer {
   return new Ctor(params, { lr: o.lr ?? 0.001, weightDecay: o.weightDecay, l1: o.l1, device: o.device });
 }
 
-function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: number): LRScheduler | null {
+export function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: number): LRScheduler | null {
   switch (o.schedule) {
     case 'cosine':
       return new CosineAnnealingLR(opt, { tMax: epochs });
