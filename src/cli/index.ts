@@ -111,13 +111,13 @@ export function buildProgram(): Command {
     .option('--no-plot', 'do not write a loss plot')
     .option('--save <file>', 'save the model with its optimizer and schedule state (safetensors) after every epoch')
     .option('--resume <file>', 'continue a run saved with --save: network, optimizer, schedule and their options, standardization, data, batching and seed come from the file (a flag given with --resume must agree with it), --epochs is the total')
-    .option('--verbose <level>', '0 quiet, 1 progress per epoch, 2 with test loss and accuracy', int('--verbose', 0, 2), 2)
+    .option('--verbose <level>', '0 quiet, 1 progress per epoch, 2 with validation loss and accuracy', int('--verbose', 0, 2), 2)
     .option('--data <file>', 'train on a table instead of --dataset: a CSV file with a header row or a JSON array of records')
     .option('--target <column>', 'with --data: the column to predict')
     .addOption(new Option('--task <task>', 'with --data: classification (class names), regression (a number) or auto (decided from the target column)').choices(['auto', 'classification', 'regression']))
     .option('--columns <names>', 'with --data: the feature columns, comma separated (default: every column but the target)', names)
-    .option('--val-split <fraction>', 'with --data: the fraction of rows held out (seeded, stratified for classes) for the validation figures of every epoch (default 0.2)', fraction('--val-split'))
-    .option('--early-stop <epochs>', 'with --data: stop after this many epochs without a lower validation loss and restore the best epoch\'s weights', int('--early-stop', 1))
+    .option('--val-split <fraction>', 'the fraction of the training data held out (seeded, stratified for classes) for the validation figures of every epoch; the test set is reported once at the end (default 0.2 with --data, 0.1 otherwise; 0 for none)', fraction('--val-split'))
+    .option('--early-stop <epochs>', 'stop after this many epochs without a lower validation loss and restore the best epoch\'s weights', int('--early-stop', 1))
     .action(async (opts: TrainCommandOptions, cmd: Command) => {
       await runTrain(opts, given(cmd));
     });

@@ -3,7 +3,9 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, extname, resolve, sep } from 'node:path';
 import { Standardizer } from '../data/standardize.js';
-import { RandomDataset, type Dataset, type TensorDataset } from '../data/dataset.js';
+import { RandomDataset, TensorDataset, gatherRows, type Dataset } from '../data/dataset.js';
+import { randomSplit } from '../data/split.js';
+import type { Tensor } from '../tensor.js';
 import { loadMNIST } from '../data/mnist.js';
 import { backend, defaultDevice, type Device } from '../kernels/index.js';
 import { FFNN } from '../nn/ffnn.js';
@@ -16,7 +18,7 @@ import { CosineAnnealingLR, ExponentialLR, StepLR, type LRScheduler } from '../o
 import { FormatError } from '../errors.js';
 import { loadModel, saveModel, type LoadedFFNN } from '../train/checkpoint.js';
 import { trainFFNN } from '../train/train.js';
-import { evaluate, type Evaluation } from '../train/evaluate.js';
+import { evaluate } from '../train/evaluate.js';
 
 export interface TrainCommandOptions {
   dataset: 'mnist' | 'random';
@@ -86,6 +88,19 @@ export const TRAIN_DEFAULTS = {
 
 // --dataset random without --samples
 const RANDOM_SAMPLES = 1000;
+// MNIST and random data without --val-split: 6000 of the 60000 MNIST training images
+export const DEFAULT_VAL_SPLIT = 0.1;
+
+// a seeded, stratified split of the training data into a training part and a validation part, each
+// a TensorDataset (contiguous rows, so the loader and the standardizer read them fast)
+function holdOut(ds: TensorDataset, fraction: number, seed: number): [TensorDataset, TensorDataset] {
+  const parts = randomSplit(ds, [1 - fraction, fraction], { seed, stratified: true });
+  if (parts.some((p) => p.length === 0)) throw new RangeError(`--val-split: expected a fraction leaving samples on both sides of ${ds.length}, received ${fraction}`);
+  return parts.map((p) => {
+    const { x, y } = gatherRows('data', p, true);
+    return new TensorDataset(x, y as Int32Array | Tensor);
+  }) as [TensorDataset, TensorDataset];
+}
 
 // given: the options typed on the command line (the others hold defaults)
 export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<string> = new Set()): Promise<void> {
@@ -125,7 +140,12 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   if (tMax !== undefined && tMax !== total) {
     throw new RangeError(`--epochs: expected ${tMax} (the span of the cosine schedule saved in ${o.resume}, which --resume continues), received ${total}`);
   }
-  const { train, test } = loadData(o, seed);
+  const { train: all, test } = loadData(o, seed);
+  // validation figures from a seeded, stratified hold-out of the training data; the test set is
+  // evaluated once, at the end
+  const valSplit = o.valSplit ?? DEFAULT_VAL_SPLIT;
+  const [train, val] = valSplit > 0 ? holdOut(all, valSplit, seed) : [all, null];
+  if (o.earlyStop !== undefined && val === null) throw new RangeError(`--early-stop: expected a validation set (--val-split above 0), received --val-split 0`);
   let standardizer: Standardizer | null = null;
   let net: FFNN;
   if (resumed !== null) {
@@ -144,6 +164,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   }
   const trainSet: Dataset = standardizer ? standardizer.transform(train) : train;
   const testSet: Dataset = standardizer ? standardizer.transform(test) : test;
+  const valSet: Dataset | null = val === null ? null : standardizer ? standardizer.transform(val) : val;
   const optimizer = makeOptimizer(o, net);
   const schedule = makeSchedule(o, optimizer, total);
   if (resumed !== null) {
@@ -155,7 +176,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   const epochs = total - done;
   const lr0 = optimizer.lr;
   out.write(
-    `ffnn train: ${o.dataset} (${trainSet.length} train, ${testSet.length} test), ${net.toString()}, ` +
+    `ffnn train: ${o.dataset} (${trainSet.length} train, ${valSet === null ? '' : `${valSet.length} validation, `}${testSet.length} test), ${net.toString()}, ` +
       `${o.optimizer} lr ${optimizer.lr}${optimizer instanceof SGD ? ` momentum ${optimizer.momentum}` : ''}, schedule ${o.schedule}, ` +
       `batch ${o.batchSize}, ${resumed !== null ? `epochs ${done + 1}..${total} (resumed from ${o.resume})` : `${total} epochs`}, ` +
       `device ${o.device} (${net.dtype}), seed ${seed}\n`,
@@ -172,7 +193,6 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
       progress: { epochs: epochsDone, plannedEpochs: total, ...runOptions(o, seed) },
     });
   };
-  let lastValidation: Evaluation | undefined;
   const t0 = performance.now();
   const losses = trainFFNN(net, trainSet, optimizer, {
     epochs,
@@ -184,18 +204,23 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     stratified: o.stratified,
     schedule: schedule ?? undefined,
     regularizeFrom: o.regularizeFrom,
-    validation: o.verbose >= 2 ? testSet : undefined,
+    validation: valSet !== null && (o.verbose >= 2 || o.earlyStop !== undefined) ? valSet : undefined,
+    earlyStopping: o.earlyStop === undefined ? undefined : { monitor: 'loss', patience: o.earlyStop, restoreBest: true },
     signal: readerGone.signal,
     // a checkpoint after every epoch: an interrupted run resumes from its last finished epoch
     onEpoch: (info) => {
-      lastValidation = info.validation;
       save(info.epoch);
       if (out.errored !== null) readerGone.abort();
     },
   });
   if (out.errored !== null) return;
   const seconds = (performance.now() - t0) / 1000;
-  const result = lastValidation ?? evaluate(net, testSet);
+  // the held-out part once more: after early stopping the weights are the best epoch's, not the last's
+  if (valSet !== null) {
+    const v = evaluate(net, valSet);
+    out.write(`validation accuracy ${(100 * v.accuracy).toFixed(2)}%  validation loss ${v.loss.toFixed(4)}  (${valSet.length} held-out training samples)\n`);
+  }
+  const result = evaluate(net, testSet);
   out.write(`test accuracy ${(100 * result.accuracy).toFixed(2)}%  test loss ${result.loss.toFixed(4)}  (${seconds.toFixed(1)} s)\n`);
   if (o.plot !== false) {
     // vega is loaded only when a plot is drawn: --help, a bad flag, eval and bench start faster
@@ -292,13 +317,13 @@ function flagOf(key: keyof TrainCommandOptions): string {
 
 // the data and batching of a run, saved with its progress so that --resume continues on the same
 // samples in the same batches (a file saved before these were kept holds only dataset and seed)
-type RunOptions = Pick<TrainCommandOptions, 'dataset' | 'batchSize' | 'shuffle' | 'stratified' | 'regularizeFrom' | 'seed'> &
+type RunOptions = Pick<TrainCommandOptions, 'dataset' | 'batchSize' | 'shuffle' | 'stratified' | 'regularizeFrom' | 'seed' | 'valSplit'> &
   Partial<Pick<TrainCommandOptions, 'samples' | 'features' | 'classes'>>;
 
 // --samples as the flag decides it (random data: 1000 by default; MNIST: every image when not given),
 // not as many as the data held, so that the run's own command line with --resume agrees with the file
 function runOptions(o: TrainCommandOptions, seed: number): RunOptions {
-  const r: RunOptions = { dataset: o.dataset, batchSize: o.batchSize, shuffle: o.shuffle, stratified: o.stratified, regularizeFrom: o.regularizeFrom, seed };
+  const r: RunOptions = { dataset: o.dataset, batchSize: o.batchSize, shuffle: o.shuffle, stratified: o.stratified, regularizeFrom: o.regularizeFrom, seed, valSplit: o.valSplit ?? DEFAULT_VAL_SPLIT };
   const samples = o.samples ?? (o.dataset === 'random' ? RANDOM_SAMPLES : undefined);
   if (samples !== undefined) r.samples = samples;
   if (o.dataset === 'random') Object.assign(r, { features: o.features, classes: o.classes });
@@ -331,6 +356,8 @@ function savedOptions(m: LoadedFFNN, file: string): Saved {
     count('classes', 2);
   }
   for (const k of ['shuffle', 'stratified'] as const) if (typeof p[k] === 'boolean') s[k] = p[k] as boolean;
+  // a run saved before the hold-out existed trained on every sample
+  s.valSplit = typeof p.valSplit === 'number' && p.valSplit >= 0 && p.valSplit < 1 ? p.valSplit : 0;
   if (opt !== null) {
     if (opt.optimizer !== 'SGD' && opt.optimizer !== 'Adam') {
       throw new FormatError(`metadata ffnn.optimizer: expected optimizer "SGD" or "Adam", found ${JSON.stringify(opt.optimizer)}`, file);

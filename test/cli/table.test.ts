@@ -156,6 +156,26 @@ describe('a regression table (cars, JSON)', () => {
   });
 });
 
+describe('MNIST and random data: validation from the training data, the test set once', () => {
+  test('a seeded, stratified hold-out of --val-split; --val-split 0 trains on everything; --early-stop restores the best epoch', () => {
+    let r = ffnn('train', '--dataset', 'random', '--samples', '300', '--epochs', '3', '--no-plot', '--hidden', '16', '--val-split', '0.2');
+    expect(r.code, r.stderr).toBe(0);
+    let lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ffnn train: random \(240 train, 60 validation, 60 test\)/);
+    expect(lines.filter((l) => l.startsWith('epoch ')).every((l) => / val loss \d\.\d{4}  val acc \d+\.\d\d%$/.test(l))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('validation accuracy'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('test accuracy'))).toHaveLength(1);
+    r = ffnn('train', '--dataset', 'random', '--samples', '300', '--epochs', '2', '--no-plot', '--hidden', '16', '--val-split', '0');
+    lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ffnn train: random \(300 train, 60 test\)/);
+    expect(lines.some((l) => l.startsWith('validation accuracy') || l.includes('val loss'))).toBe(false);
+    // random labels: the validation loss rises soon, and training stops
+    r = ffnn('train', '--dataset', 'random', '--samples', '300', '--epochs', '60', '--no-plot', '--hidden', '64', '--schedule', 'none', '--early-stop', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('epoch ')).length).toBeLessThan(60);
+  }, 60_000);
+});
+
 describe('bad command lines', () => {
   test.each([
     [['train', '--data', 'x.csv'], 2, /^ffnn: --target: expected the column to predict with --data x\.csv, received none$/],
