@@ -194,6 +194,8 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     });
   };
   const t0 = performance.now();
+  // the validation loss of every epoch, drawn beside the training loss
+  const valLosses: number[] = [];
   const losses = trainFFNN(net, trainSet, optimizer, {
     epochs,
     initialEpoch: done,
@@ -209,6 +211,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     signal: readerGone.signal,
     // a checkpoint after every epoch: an interrupted run resumes from its last finished epoch
     onEpoch: (info) => {
+      if (info.validation !== undefined) valLosses.push(info.validation.loss);
       save(info.epoch);
       if (out.errored !== null) readerGone.abort();
     },
@@ -227,10 +230,16 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     const { plotLosses } = await import('../report/plot.js');
     const kinds = [...new Set(net.activations.map((a) => a.kind))].join(',');
     const shape = `${[net.F, ...net.hidden, net.C].join('-')} ${kinds}`;
-    await plotLosses({ [shape]: losses }, o.plot, {
+    const runs: Record<string, number[]> = { [`${shape} training`]: losses };
+    if (valLosses.length > 0) runs[`${shape} validation`] = valLosses;
+    // iteration losses at their fraction of an epoch, validation losses at the end of each epoch
+    const perEpoch = Math.max(1, Math.round(losses.length / Math.max(1, valLosses.length || epochs)));
+    await plotLosses(runs, o.plot, {
       title: `ffnn train: ${o.dataset} ${shape}, ${o.optimizer} lr ${lr0}, ${o.schedule} schedule, batch ${o.batchSize}, epochs ${done + 1}..${total}`,
       // the loss falls by orders of magnitude; a log axis keeps the late epochs visible (needs every loss > 0)
-      logScale: losses.every((l) => l > 0),
+      logScale: [...losses, ...valLosses].every((l) => l > 0),
+      xAxis: 'epoch',
+      pointsPerEpoch: { [`${shape} training`]: perEpoch },
     });
     out.write(`loss plot written to ${o.plot}\n`);
   }

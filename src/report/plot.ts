@@ -22,6 +22,9 @@ export interface PlotOptions {
   smoothing?: number;
   // 'iteration' (default): values at 0, 1, ...; 'epoch': per-epoch values at epochs 1, 2, ...
   xAxis?: 'iteration' | 'epoch';
+  // on an epoch axis, the values per epoch of a run (default 1): a run of iteration losses with k
+  // batches an epoch has its value i at epoch (i + 1) / k, beside per-epoch validation losses
+  pointsPerEpoch?: Record<string, number>;
   // log-scale loss axis; needs every loss > 0 (default false)
   logScale?: boolean;
   // size of the whole image in pixels (default 800 x 450)
@@ -76,7 +79,14 @@ export async function plotLosses(runs: Record<string, LossCurve>, file: string, 
   const title = o.title === undefined ? 'training loss' : checkString('options.title', o.title);
   const xAxis = o.xAxis === undefined ? 'iteration' : checkOneOf('options.xAxis', o.xAxis, ['iteration', 'epoch'] as const);
   const xLabel = o.xLabel === undefined ? xAxis : checkString('options.xLabel', o.xLabel);
-  const x0 = xAxis === 'epoch' ? 1 : 0;
+  const ppe = o.pointsPerEpoch === undefined ? {} : checkObject('options.pointsPerEpoch', o.pointsPerEpoch);
+  for (const [k, v] of Object.entries(ppe)) {
+    if (!names.includes(k)) throw rangeError(`options.pointsPerEpoch[${JSON.stringify(k)}]`, 'the name of a run', k);
+    checkInt(`options.pointsPerEpoch[${JSON.stringify(k)}]`, v, 1);
+    if (xAxis !== 'epoch') throw rangeError('options.pointsPerEpoch', "options.xAxis 'epoch' beside it", ppe);
+  }
+  // the x of value i of run k
+  const xOf = (k: string, i: number): number => (xAxis === 'epoch' ? (i + 1) / ((ppe[k] as number | undefined) ?? 1) : i);
   const yLabel = o.yLabel === undefined ? 'loss' : checkString('options.yLabel', o.yLabel);
   const logScale = o.logScale === undefined ? false : checkBool('options.logScale', o.logScale);
   const width = o.width === undefined ? 800 : checkInt('options.width', o.width, 100, 10000);
@@ -101,16 +111,16 @@ export async function plotLosses(runs: Record<string, LossCurve>, file: string, 
   for (const k of names) {
     const r = runs[k];
     if (r.length === 1) {
-      values.push({ run: k, layer: 'lone', iteration: x0, loss: r[0] });
+      values.push({ run: k, layer: 'lone', iteration: xOf(k, 0), loss: r[0] });
       continue;
     }
     const smoothed = smoothing > 0 && r.length >= SMOOTH_MIN_POINTS;
-    for (const i of rawIndices(r)) values.push({ run: k, layer: smoothed ? 'raw' : 'plain', iteration: x0 + i, loss: r[i] });
+    for (const i of rawIndices(r)) values.push({ run: k, layer: smoothed ? 'raw' : 'plain', iteration: xOf(k, i), loss: r[i] });
     if (smoothed) {
       const s = ema(r, smoothing);
       const step = Math.ceil(s.length / MAX_SMOOTH_POINTS);
-      for (let i = 0; i < s.length; i += step) values.push({ run: k, layer: 'smooth', iteration: x0 + i, loss: s[i] });
-      if ((s.length - 1) % step !== 0) values.push({ run: k, layer: 'smooth', iteration: x0 + s.length - 1, loss: s[s.length - 1] });
+      for (let i = 0; i < s.length; i += step) values.push({ run: k, layer: 'smooth', iteration: xOf(k, i), loss: s[i] });
+      if ((s.length - 1) % step !== 0) values.push({ run: k, layer: 'smooth', iteration: xOf(k, s.length - 1), loss: s[s.length - 1] });
     }
   }
 
@@ -231,13 +241,14 @@ function spec(values: Point[], names: string[], o: SpecOptions): TopLevelSpec {
       legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2, labelLimit: 0, titleLimit: 0 },
     },
   } as const;
-  const layer: TopLevelSpec[] = [
-    {
+  const layer: TopLevelSpec[] = [];
+  if (values.some((v) => v.layer === 'raw')) {
+    layer.push({
       transform: [{ filter: "datum.layer === 'raw'" }],
       mark: { type: 'line', strokeWidth: 1, opacity: 0.3, clip: true },
       encoding,
-    } as unknown as TopLevelSpec,
-  ];
+    } as unknown as TopLevelSpec);
+  }
   if (values.some((v) => v.layer === 'plain')) {
     layer.push({
       transform: [{ filter: "datum.layer === 'plain'" }],
