@@ -53,4 +53,17 @@ describe('plotLosses on an epoch axis', () => {
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.join(' ')).toContain(title);
   });
+
+  it('iteration losses at their fraction of an epoch beside per-epoch validation losses', async () => {
+    const iters = Array.from({ length: 400 }, (_, i) => 2 / (1 + i / 40));
+    const svg = await plotLosses({ training: iters, validation: [1.2, 0.9, 0.8, 0.75] }, join(root, 'ppe.svg'), { xAxis: 'epoch', pointsPerEpoch: { training: 100 } });
+    const ticks = axisLabels(svg, 'epoch');
+    // 400 iterations of 100 an epoch span epochs 0.01 .. 4, as the 4 validation losses do
+    expect(ticks.at(-1)).toBe('4');
+    expect(ticks).not.toContain('400');
+    await expect(plotLosses({ a: [1, 2] }, join(root, 'bad.svg'), { xAxis: 'epoch', pointsPerEpoch: { b: 2 } })).rejects.toThrow(
+      /^options\.pointsPerEpoch\["b"\]: expected the name of a run, received "b"$/,
+    );
+    await expect(plotLosses({ a: [1, 2] }, join(root, 'bad.svg'), { pointsPerEpoch: { a: 2 } })).rejects.toThrow(/^options\.pointsPerEpoch: expected options\.xAxis 'epoch' beside it/);
+  });
 });
