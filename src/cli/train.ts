@@ -71,6 +71,8 @@ export interface TrainCommandOptions {
 // cosine over 10 epochs, standardized pixels. measured with the native kernels (float32, avx-512):
 // seeds 1..5 end at 98.26, 98.45, 98.26, 98.27, 98.28% test accuracy and pass 98.0% from epoch 6 on.
 // 8 epochs ended at 98.14-98.36%: enough, but with a margin that kernel changes had already moved.
+// since 6000 of the 60000 images are held out for validation (DEFAULT_VAL_SPLIT): 98.12, 98.27,
+// 98.12, 98.27, 98.18% test accuracy (validation 97.88, 98.22, 98.08, 98.47, 98.17%)
 export const TRAIN_DEFAULTS = {
   dataset: 'mnist' as const,
   features: 20,
@@ -206,7 +208,8 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     stratified: o.stratified,
     schedule: schedule ?? undefined,
     regularizeFrom: o.regularizeFrom,
-    validation: valSet !== null && (o.verbose >= 2 || o.earlyStop !== undefined) ? valSet : undefined,
+    // printed at --verbose 2, drawn in the plot, watched by --early-stop
+    validation: valSet !== null && (o.verbose >= 2 || o.earlyStop !== undefined || o.plot !== false) ? valSet : undefined,
     earlyStopping: o.earlyStop === undefined ? undefined : { monitor: 'loss', patience: o.earlyStop, restoreBest: true },
     signal: readerGone.signal,
     // a checkpoint after every epoch: an interrupted run resumes from its last finished epoch
