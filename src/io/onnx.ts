@@ -20,6 +20,7 @@ import { Sequential } from '../nn/sequential.js';
 import { Softmax } from '../nn/softmax.js';
 import { checkFinite, checkTensor } from '../nn/validate.js';
 import type { Parameter } from '../tensor.js';
+import { BUILT_IN_MODULES } from '../train/checkpoint.js';
 import { outputKind } from '../train/predict.js';
 import { checkKeys, checkObject, typeError, rangeError } from '../util/check.js';
 import { packageRoot } from '../util/package-root.js';
@@ -95,7 +96,7 @@ function flatten(net: FFNN | Sequential, at: string): Array<{ module: Module; wh
     const where = `${at}.modules[${i}]`;
     if (m instanceof Sequential) return flatten(m, where);
     if (!m.isPlainBuiltin() || !(m instanceof Linear || m instanceof Activation || m instanceof Dropout || m instanceof Softmax)) {
-      throw typeError(where, 'a built-in module (Linear, ReLU, Sigmoid, Tanh, Swish, CELU, Dropout, Softmax or a Sequential of them) to export', m);
+      throw typeError(where, `${BUILT_IN_MODULES} to export`, m);
     }
     return m instanceof Dropout ? [] : [{ module: m, where }];
   });

@@ -112,6 +112,9 @@ function activationConfig(a: Activation): ActivationConfig {
   return { kind: a.kind };
 }
 
+// what saveModel and exportONNX take inside a Sequential
+export const BUILT_IN_MODULES = 'a built-in module (Linear, ReLU, Sigmoid, Tanh, Swish, CELU, Dropout, Softmax or a Sequential of them)';
+
 // a user's module (or a subclass of a built-in one with its own forward or backward) has no config to
 // rebuild it from: refused, named by its place in the network
 function modulesConfig(seq: Sequential, at: string): ModuleConfig[] {
@@ -119,13 +122,13 @@ function modulesConfig(seq: Sequential, at: string): ModuleConfig[] {
     const where = `${at}.modules[${i}]`;
     if (m instanceof Sequential) return { kind: 'sequential', modules: modulesConfig(m, where) };
     if (!m.isPlainBuiltin()) {
-      throw typeError(where, 'a built-in module (Linear, ReLU, Sigmoid, Tanh, Swish, CELU, Dropout, Softmax or a Sequential of them) to save', m);
+      throw typeError(where, `${BUILT_IN_MODULES} to save`, m);
     }
     if (m instanceof Linear) return { kind: 'linear', inFeatures: m.inFeatures, outFeatures: m.outFeatures, bias: m.bias !== null };
     if (m instanceof Activation) return activationConfig(m);
     if (m instanceof Dropout) return { kind: 'dropout', p: m.p, seed: m.seed };
     if (m instanceof Softmax) return { kind: 'softmax' };
-    throw typeError(where, 'a built-in module (Linear, ReLU, Sigmoid, Tanh, Swish, CELU, Dropout, Softmax or a Sequential of them) to save', m);
+    throw typeError(where, `${BUILT_IN_MODULES} to save`, m);
   });
 }
 
