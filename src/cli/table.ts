@@ -94,7 +94,10 @@ export async function runTrainTable(typed: TrainCommandOptions, given: ReadonlyS
     verbose: 0,
     shuffle: o.shuffle,
     seed,
+    // batches holding several classes need class labels
+    stratified: o.stratified && classification,
     schedule: schedule ?? undefined,
+    regularizeFrom: o.regularizeFrom,
     loss,
     validation: valSet,
     earlyStopping: o.earlyStop === undefined ? undefined : { monitor: 'loss', patience: o.earlyStop, restoreBest: true },
