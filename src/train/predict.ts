@@ -1,6 +1,6 @@
 // predict: a network's outputs on new data, decoded: probabilities and labels (class names when a
 // schema has them) for a classifier, numbers for a regression network
-import { encodeRows, type TableRecord, type TableSchema } from '../data/table.js';
+import { encodeRows, TableDataset, type TableRecord, type TableSchema } from '../data/table.js';
 import { Standardizer } from '../data/standardize.js';
 import { FFNN } from '../nn/ffnn.js';
 import { Module } from '../nn/module.js';
@@ -25,17 +25,20 @@ export interface Prediction {
   values?: number[];
 }
 
-export function predict(net: Module, data: Tensor | readonly TableRecord[], opts?: PredictOptions): Prediction {
+// data: encoded features [N, F] (unstandardized when a standardizer is given), records (encoded with
+// options.schema), or a TableDataset (its encoded features; its schema unless options.schema is given)
+export function predict(net: Module, data: Tensor | readonly TableRecord[] | TableDataset, opts?: PredictOptions): Prediction {
   if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
   const o = checkObject('options', opts);
   checkKeys('options', o, ['schema', 'standardizer']);
-  const schema = o.schema as TableSchema | undefined;
+  const schema = (o.schema as TableSchema | undefined) ?? (data instanceof TableDataset ? data.schema : undefined);
   let x: Tensor;
   if (data instanceof Tensor) x = data;
+  else if (data instanceof TableDataset) x = data.x;
   else if (Array.isArray(data)) {
     if (schema === undefined) throw rangeError('options.schema', 'a schema to encode records', undefined);
     x = encodeRows(schema, data);
-  } else throw typeError('data', 'a Tensor [N, F] or an array of records', data);
+  } else throw typeError('data', 'a Tensor [N, F], an array of records or a TableDataset', data);
   if (x.ndim !== 2) throw rangeError('data', 'a Tensor of shape [N, F]', x);
   const st = o.standardizer as Standardizer | undefined;
   if (st !== undefined) x = st.transform(x);
