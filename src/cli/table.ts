@@ -7,7 +7,8 @@ import { basename } from 'node:path';
 import { randomSplit } from '../data/split.js';
 import { Standardizer } from '../data/standardize.js';
 import { loadTable, readTable, unencodableColumn, type TableDataset } from '../data/table.js';
-import type { Dataset } from '../data/dataset.js';
+import { gatherRows, TensorDataset, type Dataset } from '../data/dataset.js';
+import { Tensor } from '../tensor.js';
 import { exportONNX, ONNX_OPSET } from '../io/onnx.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { defaultDevice, type Device } from '../kernels/index.js';
@@ -58,7 +59,11 @@ export async function runTrainTable(typed: TrainCommandOptions, given: ReadonlyS
   }
   // fitted on the training rows only: the validation rows stay unseen
   const standardizer = o.standardize ? new Standardizer().fit(trainPart) : null;
-  const prep = (d: Dataset): Dataset => (standardizer === null ? d : standardizer.transform(d));
+  // contiguous rows in the network's dtype (a table is read as float32)
+  const prep = (d: Dataset): TensorDataset => {
+    const { x, y } = gatherRows('data', standardizer === null ? d : standardizer.transform(d), true);
+    return new TensorDataset(x.to(o.dtype), y instanceof Tensor ? y.to(o.dtype) : (y as Int32Array));
+  };
   const trainSet = prep(trainPart);
   const valSet = valPart === null ? undefined : prep(valPart);
   const F = schema.featureNames.length;

@@ -42,6 +42,8 @@ export function predict(net: Module, data: Tensor | readonly TableRecord[] | Tab
   if (x.ndim !== 2) throw rangeError('data', 'a Tensor of shape [N, F]', x);
   const st = o.standardizer as Standardizer | undefined;
   if (st !== undefined) x = st.transform(x);
+  // records and tables are encoded in float32: a float64 network gets them in float64
+  if (!(data instanceof Tensor) && x.dtype !== net.dtype) x = x.to(net.dtype);
   const modes = net.training;
   net.eval();
   let out: Tensor;

@@ -188,6 +188,18 @@ describe('a second classification table (weather, CSV without missing values, 5 
   }, 120_000);
 });
 
+describe('--dtype float64 on a table', () => {
+  test('trains, saves, predicts and exports (the float32 table is cast for the network)', () => {
+    const t = ffnn('train', '--data', join(TABLES, 'cars.json'), '--target', 'Miles_per_Gallon', '--columns', 'Cylinders,Horsepower,Origin', '--dtype', 'float64', '--epochs', '3', '--no-plot', '--save', 'cars64.safetensors', '--verbose', '0');
+    expect(t.code, t.stderr).toBe(0);
+    expect(loadModel(join(dir, 'cars64.safetensors'), { device: 'js' }).net.dtype).toBe('float64');
+    const p = ffnn('predict', 'cars64.safetensors', '--data', join(TABLES, 'cars.json'));
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout.split('\n')[1]).toMatch(/^-?\d+\.\d+/);
+    expect(ffnn('export', 'cars64.safetensors', '--onnx', 'cars64.onnx').code).toBe(0);
+  }, 60_000);
+});
+
 describe('MNIST and random data: validation from the training data, the test set once', () => {
   test('a seeded, stratified hold-out of --val-split; --val-split 0 trains on everything; --early-stop restores the best epoch', () => {
     let r = ffnn('train', '--dataset', 'random', '--samples', '300', '--epochs', '3', '--no-plot', '--hidden', '16', '--val-split', '0.2');
