@@ -84,12 +84,13 @@ function version(): string {
   }
 }
 
-// the modules that run in eval mode, in order, nested Sequentials flattened; an FFNN as its layers
-function flatten(net: FFNN | Sequential, at: string): Array<{ module: Module; where: string }> {
+// the modules that run in eval mode, in order, nested Sequentials flattened; an FFNN as its layers and
+// its softmax
+function flatten(net: FFNN | Sequential, at: string): Array<{ module: Module | 'softmax'; where: string }> {
   if (net instanceof FFNN) {
-    const out: Array<{ module: Module; where: string }> = [];
+    const out: Array<{ module: Module | 'softmax'; where: string }> = [];
     net.layers.forEach((l, i) => out.push({ module: l, where: `${at}.layers[${i}]` }, { module: net.activations[i], where: `${at}.activations[${i}]` }));
-    out.push({ module: net.output, where: `${at}.output` }, { module: new Softmax(), where: `${at} softmax` });
+    out.push({ module: net.output, where: `${at}.output` }, { module: 'softmax', where: at });
     return out;
   }
   return net.modules.flatMap((m, i) => {
@@ -153,7 +154,7 @@ export function onnxModel(net: FFNN | Sequential | Loaded, opts?: ExportONNXOpti
       const w = param(`layer${i}_weight`, m.weight, where);
       h = node('Gemm', m.bias === null ? [h, w] : [h, w, param(`layer${i}_bias`, m.bias, where)]);
       C = m.outFeatures;
-    } else if (m instanceof Softmax) {
+    } else if (m === 'softmax' || m instanceof Softmax) {
       h = node('Softmax', [h], [{ name: 'axis', type: ATTR_INT, i: 1 }]);
       endsInSoftmax = true;
     } else if (m instanceof Activation) {
