@@ -202,8 +202,11 @@ describe('--dtype float64 on a table', () => {
 
 describe('MNIST and random data: validation from the training data, the test set once', () => {
   test('a seeded, stratified hold-out of --val-split; --val-split 0 trains on everything; --early-stop restores the best epoch', () => {
-    let r = ffnn('train', '--dataset', 'random', '--samples', '300', '--epochs', '3', '--no-plot', '--hidden', '16', '--val-split', '0.2');
+    let r = ffnn('train', '--dataset', 'random', '--samples', '300', '--epochs', '3', '--plot', 'random-val.svg', '--hidden', '16', '--val-split', '0.2');
     expect(r.code, r.stderr).toBe(0);
+    // the iteration losses and the per-epoch validation losses together, on an epoch axis
+    const svg = readFileSync(join(dir, 'random-val.svg'), 'utf8');
+    for (const text of ['>20-16-4 relu training<', '>20-16-4 relu validation<', '>epoch<']) expect(svg).toContain(text);
     let lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^ffnn train: random \(240 train, 60 validation, 60 test\)/);
     expect(lines.filter((l) => l.startsWith('epoch ')).every((l) => / val loss \d\.\d{4}  val acc \d+\.\d\d%$/.test(l))).toBe(true);
