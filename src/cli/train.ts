@@ -243,6 +243,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
       logScale: [...losses, ...valLosses].every((l) => l > 0),
       xAxis: 'epoch',
       pointsPerEpoch: { [`${shape} training`]: perEpoch },
+      firstEpoch: done + 1,
     });
     out.write(`loss plot written to ${o.plot}\n`);
   }

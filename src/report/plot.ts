@@ -25,6 +25,8 @@ export interface PlotOptions {
   // on an epoch axis, the values per epoch of a run (default 1): a run of iteration losses with k
   // batches an epoch has its value i at epoch (i + 1) / k, beside per-epoch validation losses
   pointsPerEpoch?: Record<string, number>;
+  // on an epoch axis, the epoch of the first values (default 1; a resumed run's next epoch)
+  firstEpoch?: number;
   // log-scale loss axis; needs every loss > 0 (default false)
   logScale?: boolean;
   // size of the whole image in pixels (default 800 x 450)
@@ -85,8 +87,10 @@ export async function plotLosses(runs: Record<string, LossCurve>, file: string, 
     checkInt(`options.pointsPerEpoch[${JSON.stringify(k)}]`, v, 1);
     if (xAxis !== 'epoch') throw rangeError('options.pointsPerEpoch', "options.xAxis 'epoch' beside it", ppe);
   }
+  const firstEpoch = o.firstEpoch === undefined ? 1 : checkInt('options.firstEpoch', o.firstEpoch, 1);
+  if (o.firstEpoch !== undefined && xAxis !== 'epoch') throw rangeError('options.firstEpoch', "options.xAxis 'epoch' beside it", o.firstEpoch);
   // the x of value i of run k
-  const xOf = (k: string, i: number): number => (xAxis === 'epoch' ? (i + 1) / ((ppe[k] as number | undefined) ?? 1) : i);
+  const xOf = (k: string, i: number): number => (xAxis === 'epoch' ? firstEpoch - 1 + (i + 1) / ((ppe[k] as number | undefined) ?? 1) : i);
   const yLabel = o.yLabel === undefined ? 'loss' : checkString('options.yLabel', o.yLabel);
   const logScale = o.logScale === undefined ? false : checkBool('options.logScale', o.logScale);
   const width = o.width === undefined ? 800 : checkInt('options.width', o.width, 100, 10000);

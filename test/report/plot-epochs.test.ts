@@ -65,5 +65,10 @@ describe('plotLosses on an epoch axis', () => {
       /^options\.pointsPerEpoch\["b"\]: expected the name of a run, received "b"$/,
     );
     await expect(plotLosses({ a: [1, 2] }, join(root, 'bad.svg'), { pointsPerEpoch: { a: 2 } })).rejects.toThrow(/^options\.pointsPerEpoch: expected options\.xAxis 'epoch' beside it/);
+    // a resumed run: epochs 5..8
+    const resumed = await plotLosses({ training: iters.slice(0, 400), validation: [0.7, 0.6, 0.55, 0.5] }, join(root, 'resumed.svg'), { xAxis: 'epoch', pointsPerEpoch: { training: 100 }, firstEpoch: 5 });
+    const t = axisLabels(resumed, 'epoch');
+    expect(t.at(-1)).toBe('8');
+    expect(t).not.toContain('1');
   });
 });
