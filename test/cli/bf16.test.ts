@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/train/checkpoint.js';
+import { loadModel, type ModelConfig } from '../../src/train/checkpoint.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'ffnn.js');
@@ -30,7 +30,7 @@ describe('ffnn train --precision bf16', () => {
     const r = ffnn(...R, '--epochs', '1', '--schedule', 'none', '--precision', 'bf16', '--save', file);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/float32, bf16 products/);
-    expect(loadModel(file, { device: 'js' }).config.precision).toBe('bf16');
+    expect((loadModel(file, { device: 'js' }).config as ModelConfig).precision).toBe('bf16');
     const again = ffnn(...R, '--epochs', '2', '--resume', file);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/bf16 products/);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FFNN, Linear, ReLU, Sequential } from '../../src/nn/index.js';
-import { loadModel, saveModel } from '../../src/train/checkpoint.js';
+import { loadModel, saveModel, type ModelConfig, type SequentialConfig } from '../../src/train/checkpoint.js';
 import type { Device } from '../../src/kernels/index.js';
 import type { Precision } from '../../src/kernels/types.js';
 import { Tensor } from '../../src/tensor.js';
@@ -133,13 +133,21 @@ describe('the precision option', () => {
       const net = new FFNN(6, [5], 'tanh', 3, { device: 'js', seed: 2, precision: 'bf16' });
       saveModel(file, net);
       const back = loadModel(file, { device: 'js' });
-      expect(back.net.precision).toBe('bf16');
-      expect(back.config.precision).toBe('bf16');
+      expect((back.net as FFNN).precision).toBe('bf16');
+      expect((back.config as ModelConfig).precision).toBe('bf16');
       const x = Tensor.randn([4, 6], { seed: 3 });
       expect([...back.net.forward(x).data]).toEqual([...net.forward(x).data]);
       const f32 = join(dir, 'f32.safetensors');
       saveModel(f32, new FFNN(6, [5], 'tanh', 3, { device: 'js', seed: 2 }));
-      expect(loadModel(f32, { device: 'js' }).config.precision).toBeUndefined();
+      expect((loadModel(f32, { device: 'js' }).config as ModelConfig).precision).toBeUndefined();
+      // a Sequential keeps each Linear's
+      const seqFile = join(dir, 'seq.safetensors');
+      const seq = new Sequential(new Linear(6, 5, { device: 'js', seed: 1 }), 'relu', new Linear(5, 3, { device: 'js', seed: 2 }), { precision: 'bf16' });
+      saveModel(seqFile, seq);
+      const seqBack = loadModel(seqFile, { device: 'js' });
+      expect(((seqBack.config as SequentialConfig).modules[0] as { precision?: string }).precision).toBe('bf16');
+      expect(((seqBack.net as Sequential).modules[2] as Linear).precision).toBe('bf16');
+      expect([...(seqBack.net as Sequential).forward(x).data]).toEqual([...seq.forward(x).data]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
