@@ -1,10 +1,12 @@
 // TrainStep: a whole training step of an FFNN or a Sequential of Linear [+ activation] pairs as one
 // kernel call (forward, loss, backward, optimizer update) over workspaces sized once per batch
 // shape; the same numbers as the module calls, which run() makes itself for networks the plan
-// cannot express (Dropout, Softmax or custom modules, label smoothing, class weights, a loss or an
+// cannot express (Softmax or custom modules, label smoothing, class weights, a loss or an
 // optimizer on another device, an optimizer over other parameters than the network's).
 //   FFNN:       forward; CategoricalCELoss / CELoss; backward(x, y, yPred); optimizer.step()
 //   Sequential: forward; loss.forward; zeroGrad; backward(loss.backward()); optimizer.step()
+// Dropout layers anywhere in a Sequential's chain are drawn inside the step from their own
+// generators (the same masks as their forward); their training flags are read at every run.
 // as in trainFFNN, a non-finite output returns NaN and a non-finite loss returns it, with nothing
 // updated. each Parameter's .grad and the optimizer's state (its own buffers, shared with the plan,
 // and step counts) end as the module calls leave them; the modules' own forward / backward buffers
@@ -15,6 +17,7 @@ import {
   STEP_STATE, type DType, type FloatArray, type Kernels, type StepLoss, type StepPlan, type StepPlanSpec,
 } from '../kernels/types.js';
 import { Activation } from '../nn/activation.js';
+import { Dropout } from '../nn/dropout.js';
 import { FFNN } from '../nn/ffnn.js';
 import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
@@ -39,6 +42,12 @@ interface Layer {
   act: Activation | null;
 }
 
+// a Dropout on the input of layer `at` (at = the number of layers: on the output)
+interface Drop {
+  module: Dropout;
+  at: number;
+}
+
 export class TrainStep {
   readonly net: FFNN | Sequential;
   readonly optimizer: SGD | Adam;
@@ -47,6 +56,9 @@ export class TrainStep {
   // why run() makes the module calls rather than one fused call; null when it fuses
   readonly fallback: string | null;
   private readonly layers: readonly Layer[] = [];
+  private readonly drops: readonly Drop[] = [];
+  // which drops the plan draws (the others were in eval mode when it was built)
+  private readonly planDropOn: boolean[] = [];
   private readonly stepLoss: StepLoss = 'ffnn';
   private readonly mean: boolean = true;
   // the optimizer's parameters, in its order: the plan's slots
@@ -101,6 +113,7 @@ export class TrainStep {
     // a user's subclass of the network that overrides forward or backward runs its own methods
     let why: string | null = net.isPlainBuiltin() ? null : `a subclass of ${net instanceof FFNN ? 'FFNN' : 'Sequential'} with its own forward or backward`;
     const layers: Layer[] = [];
+    const drops: Drop[] = [];
     if (why === null && net instanceof FFNN) {
       if (given !== undefined) why = 'an FFNN with a loss module (its module form)';
       net.layers.forEach((linear, l) => layers.push({ linear, act: net.activations[l] }));
@@ -109,8 +122,17 @@ export class TrainStep {
       const mods = (net as Sequential).modules;
       for (let i = 0; i < mods.length && why === null; i++) {
         const m = mods[i];
+        if (m instanceof Dropout) {
+          // the step draws the masks forward would: only the class's own forward and backward
+          if (!m.isPlainBuiltin() || !runsOwnDropout(m)) {
+            why = `modules[${i}] is a subclass of Dropout with its own forward or backward`;
+            break;
+          }
+          drops.push({ module: m, at: layers.length });
+          continue;
+        }
         if (!(m instanceof Linear)) {
-          why = `modules[${i}] (${m.toString()}) is not a Linear or the activation after one`;
+          why = `modules[${i}] (${m.toString()}) is not a Linear, the activation after one or a Dropout`;
           break;
         }
         // a user's subclass that overrides forward or backward runs its own methods
@@ -131,6 +153,7 @@ export class TrainStep {
         }
       }
       const loss = this.loss as LossModule;
+      if (why === null && layers.length === 0) why = 'no Linear layer';
       if (why === null) {
         if (!runsOwnLoss(loss)) {
           why = 'a loss that overrides forward or backward';
@@ -164,6 +187,8 @@ export class TrainStep {
     this.fallback = why;
     if (why === null) {
       this.layers = Object.freeze(layers);
+      this.drops = Object.freeze(drops);
+      this.planDropOn = drops.map(() => false);
       this.scalars = Object.freeze(layers.map((l) => l.act).filter((a): a is Activation => a !== null && a.param !== null));
       this.inFeatures = layers[0].linear.inFeatures;
       this.outFeatures = layers[layers.length - 1].linear.outFeatures;
@@ -191,6 +216,10 @@ export class TrainStep {
     const n = params.length;
     const st = this.state;
     let rebuild = this.plan === null || net.device !== this.planDevice || dtype !== this.planDtype;
+    // a Dropout switched between train and eval mode: the plan draws exactly the training ones
+    for (let i = 0; i < this.drops.length; i++) {
+      if ((this.drops[i].module.fusedDrop() !== null) !== this.planDropOn[i]) rebuild = true;
+    }
     for (let i = 0; i < n; i++) {
       const p = params[i];
       // a data array replaced by assignment: the plan must hold the new one (as the modules use it)
@@ -306,6 +335,10 @@ export class TrainStep {
           b: linear.bias === null ? -1 : (slot.get(linear.bias) as number),
         };
       }),
+      drops: this.drops.flatMap(({ module, at }) => {
+        const d = module.fusedDrop();
+        return d === null ? [] : [{ at, p: d.p, state: d.state }];
+      }),
       params: params.map((p, i) => {
         const m = adam === null ? null : adam[i];
         return {
@@ -323,6 +356,9 @@ export class TrainStep {
     this.planKernels = k;
     this.planDevice = net.device;
     this.planDtype = net.dtype;
+    this.drops.forEach((d, i) => {
+      this.planDropOn[i] = d.module.fusedDrop() !== null;
+    });
     this.written = spec.params.flatMap((p, i) => {
       const named: Array<[string, FloatArray | null]> = [
         [`params[${i}] (${String(params[i])})`, p.data], [`params[${i}].grad`, p.grad],
@@ -394,6 +430,13 @@ export function moduleCallsStep(
   net.backward((lossFn as LossModule).backward());
   opt.step();
   return loss;
+}
+
+// whether a Dropout runs its class's own unchecked forward and backward (what Sequential calls) and
+// describes itself as the class does
+function runsOwnDropout(m: Dropout): boolean {
+  const P = Dropout.prototype;
+  return m.uncheckedForward === P.uncheckedForward && m.uncheckedBackward === P.uncheckedBackward && m.fusedDrop === P.fusedDrop;
 }
 
 // whether a CrossEntropyLoss or MSELoss runs its class's own forward and backward (the fused step

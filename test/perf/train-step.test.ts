@@ -2,10 +2,10 @@
 // weights, gradients and optimizer state bit for bit on each device, native within float tolerance of
 // js, batch-size changes, the plan's safety (detached or shrunk arrays, class indices out of range)
 // and no allocation in steady state (native scratch count and typed-array constructors).
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import {
   Adam, AdamW, CELU, CategoricalCELoss, CELoss, CrossEntropyLoss, Dropout, FFNN, Linear, MSELoss, ReLU, SGD, Sequential, Sigmoid, Swish,
-  Tanh, Tensor,
+  Tanh, Tensor, TensorDataset, DataLoader, getNumThreads, setNumThreads, trainFFNN,
 } from '../../src/index.js';
 import type { Device } from '../../src/index.js';
 import { nativeAddon } from '../../src/kernels/native.js';
@@ -287,9 +287,143 @@ describe.each(DEVICES)('TrainStep on %s: bitwise the module calls', (device: Dev
   });
 });
 
+// a Sequential with Dropout on the input, after an activation, two in a row between layers, after a
+// Linear without activation and on the output; the masks drawn inside the step from each Dropout's
+// own generator
+function dropNet(device: Device, dtype: DType, ps: readonly number[] = [0.2, 0.5, 0.3, 0.1, 0.25]): Sequential {
+  const o = { device, dtype };
+  return new Sequential(
+    new Dropout(ps[0], { seed: 11, ...o }), new Linear(F, 9, { seed: 1, ...o }), new ReLU(), new Dropout(ps[1], { seed: 12, ...o }),
+    new Linear(9, 7, { seed: 2, ...o }), new Dropout(ps[2], { seed: 13, ...o }), new Dropout(ps[3], { seed: 14, ...o }),
+    new Linear(7, 6, { seed: 3, ...o }), new Tanh(), new Linear(6, C, { seed: 4, ...o }), new Dropout(ps[4], { seed: 15, ...o }),
+  );
+}
+
+function dropouts(net: Sequential): Dropout[] {
+  return net.modules.filter((m): m is Dropout => m instanceof Dropout);
+}
+
+describe.each(DEVICES)('TrainStep on %s with Dropout: bitwise the module calls', (device: Device) => {
+  const threadCounts = device === 'native' ? [1, 2] : [1];
+  for (const dtype of ['float32', 'float64'] as const) {
+    test.each(['momentum', 'adam'] as const)(`%s, ${dtype}, CrossEntropyLoss and MSELoss, train and eval steps, threads ${threadCounts.join(' ')}`, (kind) => {
+      const saved = getNumThreads();
+      try {
+        for (const threads of threadCounts) {
+          setNumThreads(threads);
+          for (const lossKind of ['ce', 'mse'] as const) {
+            const a = dropNet(device, dtype);
+            const b = dropNet(device, dtype);
+            const oa = makeOpt(kind, a.parameters(), device);
+            const ob = makeOpt(kind, b.parameters(), device);
+            const makeLoss = (): LossModule => (lossKind === 'ce' ? new CrossEntropyLoss({ device }) : new MSELoss({ reduction: 'sum', device }));
+            const lossA = makeLoss();
+            const ts = new TrainStep(b, ob, { loss: makeLoss() });
+            expect(ts.fallback).toBeNull();
+            BATCHES.forEach((B, s) => {
+              // one dropout in eval mode for a step, then the whole network, then training again
+              if (s === 2) for (const n of [a, b]) dropouts(n)[1].eval();
+              if (s === 3) for (const n of [a, b]) n.eval();
+              if (s === 4) for (const n of [a, b]) n.train();
+              const [x, labels] = batch(s, B, dtype, 'index');
+              const y = lossKind === 'mse' ? Tensor.randn([B, C], { seed: 7 + s, dtype }) : labels;
+              const la = seqModuleStep(a, lossA, oa, x, y);
+              const lb = ts.run(x, y);
+              const what = `${kind} ${lossKind} threads ${threads} step ${s}`;
+              expect(Object.is(lb, la), `${what}: loss ${lb} vs ${la}`).toBe(true);
+              expectSameState(a, oa, b, ob, what);
+              // every generator where the module calls left its twin's
+              const da = dropouts(a);
+              dropouts(b).forEach((d, i) => {
+                d.train();
+                da[i].train();
+                expect(Array.from(d.fusedDrop()!.state), `${what}: dropout ${i} state`).toEqual(Array.from(da[i].fusedDrop()!.state));
+              });
+              if (s === 2) for (const n of [a, b]) dropouts(n)[1].eval();
+            });
+          }
+        }
+      } finally {
+        setNumThreads(saved);
+      }
+    });
+  }
+
+  test('p = 1 (all dropped) and p = 0 (the identity, nothing drawn), float32, SGD', () => {
+    const a = dropNet(device, 'float32', [1, 0, 0.5, 1, 0]);
+    const b = dropNet(device, 'float32', [1, 0, 0.5, 1, 0]);
+    const oa = new SGD(a.parameters(), { lr: 0.1, device });
+    const ob = new SGD(b.parameters(), { lr: 0.1, device });
+    const lossA = new CrossEntropyLoss({ device });
+    const ts = new TrainStep(b, ob, { loss: new CrossEntropyLoss({ device }) });
+    expect(ts.fallback).toBeNull();
+    for (let s = 0; s < 3; s++) {
+      const [x, y] = batch(s, 5, 'float32', 'index');
+      expect(Object.is(ts.run(x, y), seqModuleStep(a, lossA, oa, x, y)), `step ${s}`).toBe(true);
+      expectSameState(a, oa, b, ob, `step ${s}`);
+    }
+  });
+
+  test('the dropout paper\'s shape at width 256, batch 100 (the gemm tiles and threads), float32, SGD momentum', () => {
+    const make = (): Sequential => {
+      const o = { device };
+      return new Sequential(
+        new Dropout(0.2, { seed: 1, ...o }), new Linear(100, 256, { seed: 2, ...o }), new ReLU(), new Dropout(0.5, { seed: 3, ...o }),
+        new Linear(256, 256, { seed: 4, ...o }), new ReLU(), new Dropout(0.5, { seed: 5, ...o }), new Linear(256, 10, { seed: 6, ...o }),
+      );
+    };
+    const a = make();
+    const b = make();
+    const oa = new SGD(a.parameters(), { lr: 0.05, momentum: 0.9, device });
+    const ob = new SGD(b.parameters(), { lr: 0.05, momentum: 0.9, device });
+    const lossA = new CrossEntropyLoss({ device });
+    const ts = new TrainStep(b, ob);
+    expect(ts.fallback).toBeNull();
+    for (let s = 0; s < 3; s++) {
+      const x = Tensor.randn([100, 100], { seed: s });
+      const y = new Int32Array(100).map((_, i) => (i + s) % 10);
+      expect(Object.is(ts.run(x, y), seqModuleStep(a, lossA, oa, x, y)), `step ${s}`).toBe(true);
+      expectSameState(a, oa, b, ob, `step ${s}`);
+    }
+  });
+});
+
+describe.each(DEVICES)('trainFFNN on %s with a Dropout network', (device: Device) => {
+  test('runs the fused step (no module call) and gives the module calls\' losses and weights', () => {
+    const a = dropNet(device, 'float32');
+    const b = dropNet(device, 'float32');
+    const N = 23;
+    const ds = new TensorDataset(Tensor.randn([N, F], { seed: 3 }), new Int32Array(N).map((_, i) => (i * 7) % C));
+    const oa = new SGD(a.parameters(), { lr: 0.05, momentum: 0.9, device });
+    const ob = new SGD(b.parameters(), { lr: 0.05, momentum: 0.9, device });
+    expect(new TrainStep(b, ob).fallback).toBeNull();
+    const lossA = new CrossEntropyLoss({ device });
+    const want: number[] = [];
+    for (let e = 0; e < 2; e++) {
+      for (const [x, y] of new DataLoader(ds, { batchSize: 8, shuffle: false })) want.push(seqModuleStep(a, lossA, oa, x, y));
+    }
+    // the module path runs each Linear's forwardAct; the fused step none
+    const spy = vi.spyOn(Linear.prototype, 'forwardAct');
+    try {
+      const got = trainFFNN(b, ds, ob, { epochs: 2, batchSize: 8, shuffle: false, device });
+      expect(spy).not.toHaveBeenCalled();
+      expect(got).toEqual(want);
+    } finally {
+      spy.mockRestore();
+    }
+    expectSameState(a, oa, b, ob, 'after trainFFNN');
+  });
+});
+
+class MyDropout extends Dropout {
+  override forward(x: Tensor): Tensor {
+    return super.forward(x);
+  }
+}
+
 describe('TrainStep falls back to the module calls (same numbers) for what one call cannot express', () => {
   test.each([
-    ['Dropout', () => new Sequential(new Linear(F, 9, { seed: 1 }), new ReLU(), new Dropout(0), new Linear(9, C, { seed: 2 })), undefined],
+    ['a subclass of Dropout', () => new Sequential(new Linear(F, 9, { seed: 1 }), new ReLU(), new MyDropout(0.5, { seed: 3 }), new Linear(9, C, { seed: 2 })), undefined],
     ['label smoothing', () => new Sequential(new Linear(F, 9, { seed: 1 }), new ReLU(), new Linear(9, C, { seed: 2 })), () => new CrossEntropyLoss({ labelSmoothing: 0.1 })],
   ] as const)('%s', (_name, make, loss) => {
     const a = make();
