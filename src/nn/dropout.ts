@@ -67,6 +67,13 @@ export class Dropout extends Module implements Unchecked {
     return !this.training || this.p === 0 ? null : { p: this.p, state: this.rng.state };
   }
 
+  // whether a fused step stands for this module: it runs its class's own forward and backward (the
+  // unchecked ones Sequential calls included) and describes itself as the class does
+  get fusable(): boolean {
+    const P = Dropout.prototype;
+    return this.isPlainBuiltin() && this.uncheckedForward === P.uncheckedForward && this.uncheckedBackward === P.uncheckedBackward && this.fusedDrop === P.fusedDrop;
+  }
+
   override toString(): string {
     return `Dropout(p=${this.p})`;
   }

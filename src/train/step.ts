@@ -2,7 +2,9 @@
 // kernel call (forward, loss, backward, optimizer update) over workspaces sized once per batch
 // shape; the same numbers as the module calls, which run() makes itself for networks the plan
 // cannot express (Softmax or custom modules, label smoothing, class weights, a loss or an
-// optimizer on another device, an optimizer over other parameters than the network's).
+// optimizer on another device, an optimizer over other parameters than the network's). the
+// network describes its own chain (fusedPlan(), src/nn/fused.ts) or says why it has none; this
+// driver turns the description into a plan and reads no module's fields beyond it.
 //   FFNN:       forward; CategoricalCELoss / CELoss; backward(x, y, yPred); optimizer.step()
 //   Sequential: forward; loss.forward; zeroGrad; backward(loss.backward()); optimizer.step()
 // Dropout layers anywhere in a Sequential's chain are drawn inside the step from their own
@@ -16,10 +18,8 @@ import { backend } from '../kernels/index.js';
 import {
   STEP_STATE, type DType, type FloatArray, type Kernels, type StepLoss, type StepPlan, type StepPlanSpec,
 } from '../kernels/types.js';
-import { Activation } from '../nn/activation.js';
-import { Dropout } from '../nn/dropout.js';
 import { FFNN } from '../nn/ffnn.js';
-import { Linear } from '../nn/linear.js';
+import type { FusedDrop, FusedLayer } from '../nn/fused.js';
 import type { Module } from '../nn/module.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, MSELoss, type LossModule } from '../nn/loss.js';
 import { Sequential } from '../nn/sequential.js';
@@ -37,16 +37,6 @@ export interface TrainStepOptions {
   loss?: LossModule;
 }
 
-interface Layer {
-  linear: Linear;
-  act: Activation | null;
-}
-
-// a Dropout on the input of layer `at` (at = the number of layers: on the output)
-interface Drop {
-  module: Dropout;
-  at: number;
-}
 
 export class TrainStep {
   readonly net: FFNN | Sequential;
@@ -55,15 +45,16 @@ export class TrainStep {
   readonly loss: LossModule | null;
   // why run() makes the module calls rather than one fused call; null when it fuses
   readonly fallback: string | null;
-  private readonly layers: readonly Layer[] = [];
-  private readonly drops: readonly Drop[] = [];
+  // the network's own description of its step (src/nn/fused.ts)
+  private readonly layers: readonly FusedLayer[] = [];
+  private readonly drops: readonly FusedDrop[] = [];
+  private readonly widest: number = 0;
   // which drops the plan draws (the others were in eval mode when it was built)
   private readonly planDropOn: boolean[] = [];
   private readonly stepLoss: StepLoss = 'ffnn';
   private readonly mean: boolean = true;
   // the optimizer's parameters, in its order: the plan's slots
   private readonly params: readonly Parameter[];
-  private readonly scalars: readonly Activation[] = [];
   private readonly inFeatures: number = 0;
   private readonly outFeatures: number = 0;
   private readonly state: Float64Array;
@@ -110,63 +101,23 @@ export class TrainStep {
     this.planV = new Array<FloatArray | null>(n).fill(null);
     this.loss = net instanceof FFNN ? (given ?? null) : (given ?? new CrossEntropyLoss({ device: net.device }));
 
-    // a user's subclass of the network that overrides forward or backward runs its own methods
-    let why: string | null = net.isPlainBuiltin() ? null : `a subclass of ${net instanceof FFNN ? 'FFNN' : 'Sequential'} with its own forward or backward`;
-    const layers: Layer[] = [];
-    const drops: Drop[] = [];
-    if (why === null && net instanceof FFNN) {
-      if (given !== undefined) why = 'an FFNN with a loss module (its module form)';
-      net.layers.forEach((linear, l) => layers.push({ linear, act: net.activations[l] }));
-      layers.push({ linear: net.output, act: null });
-    } else if (why === null) {
-      const mods = (net as Sequential).modules;
-      for (let i = 0; i < mods.length && why === null; i++) {
-        const m = mods[i];
-        if (m instanceof Dropout) {
-          // the step draws the masks forward would: only the class's own forward and backward
-          if (!m.isPlainBuiltin() || !runsOwnDropout(m)) {
-            why = `modules[${i}] is a subclass of Dropout with its own forward or backward`;
-            break;
-          }
-          drops.push({ module: m, at: layers.length });
-          continue;
-        }
-        if (!(m instanceof Linear)) {
-          why = `modules[${i}] (${m.toString()}) is not a Linear, the activation after one or a Dropout`;
-          break;
-        }
-        // a user's subclass that overrides forward or backward runs its own methods
-        if (!m.isPlainBuiltin()) {
-          why = `modules[${i}] is a subclass of Linear with its own forward or backward`;
-          break;
-        }
-        const next = mods[i + 1];
-        if (next instanceof Activation && !next.isPlainBuiltin()) {
-          why = `modules[${i + 1}] is a subclass of ${next.kind} with its own forward or backward`;
-          break;
-        }
-        if (next instanceof Activation) {
-          layers.push({ linear: m, act: next });
-          i++;
-        } else {
-          layers.push({ linear: m, act: null });
-        }
-      }
+    // the network describes its own step (its layers and dropouts) or says why it has none
+    const plan = net.fusedPlan();
+    let why: string | null = 'fallback' in plan ? plan.fallback : null;
+    if (why === null && net instanceof FFNN && given !== undefined) why = 'an FFNN with a loss module (its module form)';
+    if (why === null && !(net instanceof FFNN)) {
       const loss = this.loss as LossModule;
-      if (why === null && layers.length === 0) why = 'no Linear layer';
-      if (why === null) {
-        if (!runsOwnLoss(loss)) {
-          why = 'a loss that overrides forward or backward';
-        } else if (loss instanceof CrossEntropyLoss) {
-          if (loss.weight !== null || loss.labelSmoothing !== 0) why = 'CrossEntropyLoss with class weights or label smoothing';
-          this.stepLoss = 'cross-entropy';
-          this.mean = loss.reduction === 'mean';
-        } else if (loss instanceof MSELoss) {
-          this.stepLoss = 'mse';
-          this.mean = loss.reduction === 'mean';
-        } else {
-          why = 'a loss other than CrossEntropyLoss or MSELoss';
-        }
+      if (!runsOwnLoss(loss)) {
+        why = 'a loss that overrides forward or backward';
+      } else if (loss instanceof CrossEntropyLoss) {
+        if (loss.weight !== null || loss.labelSmoothing !== 0) why = 'CrossEntropyLoss with class weights or label smoothing';
+        this.stepLoss = 'cross-entropy';
+        this.mean = loss.reduction === 'mean';
+      } else if (loss instanceof MSELoss) {
+        this.stepLoss = 'mse';
+        this.mean = loss.reduction === 'mean';
+      } else {
+        why = 'a loss other than CrossEntropyLoss or MSELoss';
       }
       if (why === null) {
         const l = loss as CrossEntropyLoss | MSELoss;
@@ -185,13 +136,14 @@ export class TrainStep {
       }
     }
     this.fallback = why;
-    if (why === null) {
-      this.layers = Object.freeze(layers);
-      this.drops = Object.freeze(drops);
+    if (why === null && !('fallback' in plan)) {
+      const { layers, drops } = plan;
+      this.layers = Object.freeze([...layers]);
+      this.drops = Object.freeze([...drops]);
       this.planDropOn = drops.map(() => false);
-      this.scalars = Object.freeze(layers.map((l) => l.act).filter((a): a is Activation => a !== null && a.param !== null));
-      this.inFeatures = layers[0].linear.inFeatures;
-      this.outFeatures = layers[layers.length - 1].linear.outFeatures;
+      this.inFeatures = layers[0].IN;
+      this.outFeatures = layers[layers.length - 1].OUT;
+      this.widest = layers.reduce((w, l, k) => (l.OUT > layers[w].OUT ? k : w), 0);
     }
   }
 
@@ -205,10 +157,10 @@ export class TrainStep {
     const C = this.outFeatures;
     // the activations the module calls would allocate as tensors: each within a tensor's size (the
     // widest layer sets the bound)
-    const widest = this.layers.reduce((w, l) => (l.linear.outFeatures > w.outFeatures ? l.linear : w), this.layers[0].linear);
-    if (B * widest.outFeatures > MAX_ELEMENTS) {
-      const rows = Math.floor(MAX_ELEMENTS / widest.outFeatures);
-      throw rangeError('x', `at most ${rows} rows (${String(widest)}'s output of B rows must fit in ${MAX_ELEMENTS} elements)`, xt);
+    const widest = this.layers[this.widest];
+    if (B * widest.OUT > MAX_ELEMENTS) {
+      const rows = Math.floor(MAX_ELEMENTS / widest.OUT);
+      throw rangeError('x', `at most ${rows} rows (the output of layer ${this.widest + 1}, ${widest.OUT} wide, must fit in ${MAX_ELEMENTS} elements for B rows)`, xt);
     }
     const yd = this.target(y, B, C, dtype);
     const opt = this.optimizer;
@@ -218,7 +170,7 @@ export class TrainStep {
     let rebuild = this.plan === null || net.device !== this.planDevice || dtype !== this.planDtype;
     // a Dropout switched between train and eval mode: the plan draws exactly the training ones
     for (let i = 0; i < this.drops.length; i++) {
-      if ((this.drops[i].module.fusedDrop() !== null) !== this.planDropOn[i]) rebuild = true;
+      if ((this.drops[i].dropout.fusedDrop() !== null) !== this.planDropOn[i]) rebuild = true;
     }
     for (let i = 0; i < n; i++) {
       const p = params[i];
@@ -237,7 +189,8 @@ export class TrainStep {
         rebuild = true;
       }
     }
-    for (const a of this.scalars) a.paramValue();
+    // a learnable beta / alpha as its forward would read it (a bad value throws, an alpha is projected)
+    for (const l of this.layers) if (l.scalar !== null) l.paramValue();
     const S = STEP_STATE;
     st[S.lr] = opt.lr;
     st[S.weightDecay] = opt.weightDecay;
@@ -323,20 +276,17 @@ export class TrainStep {
       loss: this.stepLoss,
       reduction: this.mean ? 'mean' : 'sum',
       optimizer: sgd !== null ? 'sgd' : 'adam',
-      layers: this.layers.map(({ linear, act }) => {
-        const learned = act === null ? null : act.param;
-        return {
-          IN: linear.inFeatures,
-          OUT: linear.outFeatures,
-          act: act === null ? 0 : act.code,
-          param: act === null || learned !== null ? 0 : act.paramValue(),
-          scalar: learned === null ? -1 : (slot.get(learned) as number),
-          w: slot.get(linear.weight) as number,
-          b: linear.bias === null ? -1 : (slot.get(linear.bias) as number),
-        };
-      }),
-      drops: this.drops.flatMap(({ module, at }) => {
-        const d = module.fusedDrop();
+      layers: this.layers.map((l) => ({
+        IN: l.IN,
+        OUT: l.OUT,
+        act: l.act,
+        param: l.scalar !== null ? 0 : l.paramValue(),
+        scalar: l.scalar === null ? -1 : (slot.get(l.scalar) as number),
+        w: slot.get(l.weight) as number,
+        b: l.bias === null ? -1 : (slot.get(l.bias) as number),
+      })),
+      drops: this.drops.flatMap(({ dropout, at }) => {
+        const d = dropout.fusedDrop();
         return d === null ? [] : [{ at, p: d.p, state: d.state }];
       }),
       params: params.map((p, i) => {
@@ -357,7 +307,7 @@ export class TrainStep {
     this.planDevice = net.device;
     this.planDtype = net.dtype;
     this.drops.forEach((d, i) => {
-      this.planDropOn[i] = d.module.fusedDrop() !== null;
+      this.planDropOn[i] = d.dropout.fusedDrop() !== null;
     });
     this.written = spec.params.flatMap((p, i) => {
       const named: Array<[string, FloatArray | null]> = [
@@ -430,13 +380,6 @@ export function moduleCallsStep(
   net.backward((lossFn as LossModule).backward());
   opt.step();
   return loss;
-}
-
-// whether a Dropout runs its class's own unchecked forward and backward (what Sequential calls) and
-// describes itself as the class does
-function runsOwnDropout(m: Dropout): boolean {
-  const P = Dropout.prototype;
-  return m.uncheckedForward === P.uncheckedForward && m.uncheckedBackward === P.uncheckedBackward && m.fusedDrop === P.fusedDrop;
 }
 
 // whether a CrossEntropyLoss or MSELoss runs its class's own forward and backward (the fused step

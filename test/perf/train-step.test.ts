@@ -415,6 +415,40 @@ describe.each(DEVICES)('trainFFNN on %s with a Dropout network', (device: Device
   });
 });
 
+describe('each network describes its own fused step', () => {
+  test('Sequential: its Linear + activation pairs, the Dropouts by place; FFNN: its layers, then the output', () => {
+    const plan = dropNet('js', 'float64').fusedPlan();
+    if ('fallback' in plan) throw new Error(plan.fallback);
+    expect(plan.loss).toBe('module');
+    expect(plan.layers.map((l) => [l.IN, l.OUT, l.act])).toEqual([[F, 9, 1], [9, 7, 0], [7, 6, 3], [6, C, 0]]);
+    expect(plan.drops.map((d) => d.at)).toEqual([0, 1, 2, 2, 4]);
+    const ffnn = makeFFNN('shared-swish', 'js', 'float64');
+    const fp = ffnn.fusedPlan();
+    if ('fallback' in fp) throw new Error(fp.fallback);
+    expect(fp.loss).toBe('ffnn');
+    expect(fp.layers.map((l) => [l.IN, l.OUT, l.weight === ffnn.parameters()[0], l.scalar !== null])).toEqual([[F, 9, true, true], [9, 7, false, true], [7, C, false, false]]);
+    expect(fp.layers[0].scalar).toBe(fp.layers[1].scalar);
+  });
+
+  test('or says why it cannot', () => {
+    const o = { device: 'js' as const };
+    const why = (net: Sequential): string | null => {
+      const p = net.fusedPlan();
+      return 'fallback' in p ? p.fallback : null;
+    };
+    expect(why(new Sequential(new Linear(3, 2, o), new Sigmoid(), new Linear(2, 2, o)))).toBeNull();
+    expect(why(new Sequential(new ReLU(), new Linear(3, 2, o)))).toBe('modules[0] (ReLU()) is not a Linear, the activation after one or a Dropout');
+    expect(why(new Sequential(new Dropout(0.5, o)))).toBe('no Linear layer');
+    expect(why(new Sequential(new Linear(3, 2, o), new MyDropout(0.5, o)))).toBe('modules[1] is a subclass of Dropout with its own forward or backward');
+    class MyLinear extends Linear {
+      override forward(x: Tensor): Tensor {
+        return super.forward(x);
+      }
+    }
+    expect(why(new Sequential(new Dropout(0.1, o), new MyLinear(3, 2, o)))).toBe('modules[1] is a subclass of Linear with its own forward or backward');
+  });
+});
+
 class MyDropout extends Dropout {
   override forward(x: Tensor): Tensor {
     return super.forward(x);
