@@ -25,9 +25,7 @@ import { CategoricalCELoss, CELoss, CrossEntropyLoss, MSELoss, type LossModule }
 import { Sequential } from '../nn/sequential.js';
 import { checkLike, checkMatrix, readIndices, type Indices } from '../nn/validate.js';
 import { Workspace } from '../nn/workspace.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { SGD } from '../optim/sgd.js';
+import { Optimizer, type FusedOptimizer } from '../optim/optimizer.js';
 import { MAX_ELEMENTS, Tensor, type Parameter } from '../tensor.js';
 import { allFinite, checkObject, overlaps, rangeError, typeError } from '../util/check.js';
 
@@ -40,7 +38,7 @@ export interface TrainStepOptions {
 
 export class TrainStep {
   readonly net: FFNN | Sequential;
-  readonly optimizer: SGD | Adam;
+  readonly optimizer: Optimizer;
   // the loss module (Sequential, or an FFNN given one); null: FFNN's CELoss
   readonly loss: LossModule | null;
   // why run() makes the module calls rather than one fused call; null when it fuses
@@ -58,7 +56,6 @@ export class TrainStep {
   private readonly inFeatures: number = 0;
   private readonly outFeatures: number = 0;
   private readonly state: Float64Array;
-  private readonly created: Uint8Array;
   private readonly ws = new Workspace();
   private plan: StepPlan | null = null;
   private planKernels: Kernels | null = null;
@@ -75,13 +72,12 @@ export class TrainStep {
   private readonly planBufs: (FloatArray | null)[];
   private readonly planM: (FloatArray | null)[];
   private readonly planV: (FloatArray | null)[];
-  // the optimizer's live state arrays, as this run's fusedBuffers / fusedMoments returned them
-  private bufs: readonly (FloatArray | null)[] = [];
-  private moments: ReturnType<Adam['fusedMoments']> = [];
+  // the optimizer's state as it hands it to a fused step (null while run() makes the module calls)
+  private readonly fused: FusedOptimizer | null = null;
 
-  constructor(net: FFNN | Sequential, optimizer: SGD | Adam, opts?: TrainStepOptions) {
+  constructor(net: FFNN | Sequential, optimizer: Optimizer, opts?: TrainStepOptions) {
     if (!(net instanceof FFNN) && !(net instanceof Sequential)) throw typeError('net', 'an FFNN or a Sequential', net);
-    if (!(optimizer instanceof SGD) && !(optimizer instanceof Adam)) throw typeError('optimizer', 'an SGD or Adam optimizer', optimizer);
+    if (!(optimizer instanceof Optimizer)) throw typeError('optimizer', 'an optimizer (SGD, Adam, AdamW)', optimizer);
     const o = checkObject('options', opts);
     for (const key of Object.keys(o)) if (key !== 'loss') throw typeError(`options.${key}`, 'no such option (loss)', o[key]);
     const given = o.loss as LossModule | undefined;
@@ -93,7 +89,6 @@ export class TrainStep {
     this.params = optimizer.params;
     const n = this.params.length;
     this.state = new Float64Array(STEP_STATE.count + n);
-    this.created = new Uint8Array(n);
     this.planData = new Array<FloatArray | null>(n).fill(null);
     this.planGrads = new Array<FloatArray | null>(n).fill(null);
     this.planBufs = new Array<FloatArray | null>(n).fill(null);
@@ -125,6 +120,9 @@ export class TrainStep {
         else if (l.dtype !== undefined && l.dtype !== net.dtype) why = `the loss has dtype '${l.dtype}', the network '${net.dtype}'`;
       }
     }
+    // the optimizer hands over its state, or says why it cannot
+    const fo = optimizer.fusedOptimizer();
+    if (why === null && 'fallback' in fo) why = fo.fallback;
     if (why === null && optimizer.device !== net.device) {
       why = `the optimizer runs on device '${optimizer.device}', the network on '${net.device}'`;
     }
@@ -136,7 +134,8 @@ export class TrainStep {
       }
     }
     this.fallback = why;
-    if (why === null && !('fallback' in plan)) {
+    if (why === null && !('fallback' in plan) && !('fallback' in fo)) {
+      this.fused = fo;
       const { layers, drops } = plan;
       this.layers = Object.freeze([...layers]);
       this.drops = Object.freeze([...drops]);
@@ -163,7 +162,6 @@ export class TrainStep {
       throw rangeError('x', `at most ${rows} rows (the output of layer ${this.widest + 1}, ${widest.OUT} wide, must fit in ${MAX_ELEMENTS} elements for B rows)`, xt);
     }
     const yd = this.target(y, B, C, dtype);
-    const opt = this.optimizer;
     const params = this.params;
     const n = params.length;
     const st = this.state;
@@ -191,33 +189,12 @@ export class TrainStep {
     }
     // a learnable beta / alpha as its forward would read it (a bad value throws, an alpha is projected)
     for (const l of this.layers) if (l.scalar !== null) l.paramValue();
-    const S = STEP_STATE;
-    st[S.lr] = opt.lr;
-    st[S.weightDecay] = opt.weightDecay;
-    st[S.l1] = opt.l1;
-    if (opt instanceof SGD) {
-      st[S.momentum] = opt.momentum;
-      st[S.dampening] = opt.dampening;
-      st[S.nesterov] = opt.nesterov ? 1 : 0;
-      const bufs = opt.fusedBuffers(this.created);
-      this.bufs = bufs;
-      for (let i = 0; i < n; i++) {
-        st[S.count + i] = this.created[i];
-        if (bufs[i] !== this.planBufs[i]) rebuild = true;
-      }
-    } else {
-      const betas = opt.betas;
-      st[S.beta1] = betas[0];
-      st[S.beta2] = betas[1];
-      st[S.eps] = opt.eps;
-      st[S.decoupled] = opt.decoupled ? 1 : 0;
-      const ms = opt.fusedMoments();
-      this.moments = ms;
-      for (let i = 0; i < n; i++) {
-        const s = ms[i] as NonNullable<(typeof ms)[number]>;
-        st[S.count + i] = s.step + 1;
-        if (s.m !== this.planM[i] || s.v !== this.planV[i]) rebuild = true;
-      }
+    // the optimizer's state made ready and its hyper-parameters written, as its step() would
+    const fo = this.fused as FusedOptimizer;
+    fo.begin(st);
+    for (let i = 0; i < n; i++) {
+      const a = fo.arrays(i);
+      if (a.buf !== this.planBufs[i] || a.m !== this.planM[i] || a.v !== this.planV[i]) rebuild = true;
     }
     // gradients the step creates; a step that does not happen leaves them null, as the module calls do
     const fresh: Parameter[] = [];
@@ -238,12 +215,8 @@ export class TrainStep {
       this.undo(fresh);
       throw e;
     }
-    if (!Number.isFinite(loss)) {
-      this.undo(fresh);
-    } else if (opt instanceof Adam) {
-      const ms = opt.fusedMoments();
-      for (let i = 0; i < n; i++) (ms[i] as NonNullable<(typeof ms)[number]>).step += 1;
-    }
+    if (!Number.isFinite(loss)) this.undo(fresh);
+    else fo.end(true);
     return loss;
   }
 
@@ -265,17 +238,15 @@ export class TrainStep {
   // a new plan over the current arrays (first run, or an array was replaced)
   private build(): void {
     const net = this.net;
-    const opt = this.optimizer;
     const params = this.params;
     const slot = new Map<Parameter, number>();
     params.forEach((p, i) => slot.set(p, i));
-    const sgd = opt instanceof SGD ? this.bufs : null;
-    const adam = opt instanceof Adam ? this.moments : null;
+    const fo = this.fused as FusedOptimizer;
     const spec: StepPlanSpec = {
       dtype: net.dtype,
       loss: this.stepLoss,
       reduction: this.mean ? 'mean' : 'sum',
-      optimizer: sgd !== null ? 'sgd' : 'adam',
+      optimizer: fo.rule,
       layers: this.layers.map((l) => ({
         IN: l.IN,
         OUT: l.OUT,
@@ -290,14 +261,8 @@ export class TrainStep {
         return d === null ? [] : [{ at, p: d.p, state: d.state }];
       }),
       params: params.map((p, i) => {
-        const m = adam === null ? null : adam[i];
-        return {
-          data: p.data,
-          grad: (p.grad as Tensor).data,
-          buf: sgd === null ? null : sgd[i],
-          m: m === null ? null : m.m,
-          v: m === null ? null : m.v,
-        };
+        const a = fo.arrays(i);
+        return { data: p.data, grad: (p.grad as Tensor).data, buf: a.buf, m: a.m, v: a.v };
       }),
       state: this.state,
     };
@@ -330,13 +295,7 @@ export class TrainStep {
   // path creates none)
   private undo(fresh: readonly Parameter[]): void {
     for (const p of fresh) p.grad = null;
-    const opt = this.optimizer;
-    if (opt instanceof SGD) {
-      for (let i = 0; i < this.created.length; i++) if (this.created[i] === 1) opt.fusedDrop(i);
-    } else {
-      const ms = opt.fusedMoments();
-      for (let i = 0; i < ms.length; i++) if ((ms[i] as NonNullable<(typeof ms)[number]>).step === 0) opt.fusedDrop(i);
-    }
+    (this.fused as FusedOptimizer).end(false);
   }
 
   // the module calls the fused step stands for

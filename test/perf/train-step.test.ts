@@ -474,6 +474,30 @@ describe('TrainStep falls back to the module calls (same numbers) for what one c
     }
   });
 
+  test('an optimizer subclass with its own step runs that step (the optimizer says it cannot hand over)', () => {
+    let calls = 0;
+    class CountedSGD extends SGD {
+      override step(): void {
+        calls++;
+        super.step();
+      }
+    }
+    class CountedAdam extends Adam {
+      override step(): void {
+        calls++;
+        super.step();
+      }
+    }
+    const net = new FFNN(F, [9], 'relu', C, { seed: 1 });
+    const ts = new TrainStep(net, new CountedSGD(net.parameters(), 0.1));
+    expect(ts.fallback).toBe('a subclass of SGD with its own step');
+    const [x, y] = batch(0, 4, 'float32', 'index');
+    ts.run(x, y);
+    expect(calls).toBe(1);
+    expect(new TrainStep(net, new CountedAdam(net.parameters())).fallback).toBe('a subclass of Adam with its own step');
+    expect(() => new TrainStep(net, {} as SGD)).toThrow(/optimizer: expected an optimizer/);
+  });
+
   test('an optimizer over part of the network, or on another device', () => {
     const net = new FFNN(F, [9], 'relu', C, { seed: 1 });
     expect(new TrainStep(net, new SGD([net.U], 0.1)).fallback).toMatch(/parameters/);
