@@ -3,7 +3,8 @@
 // be one. the networks build it from their modules (Sequential from its own Linear + activation
 // pairing, FFNN from its layers), so the driver reads no module's internals and decides nothing by
 // class
-import { ACT_CODE } from '../kernels/types.js';
+import type { Device } from '../kernels/index.js';
+import { ACT_CODE, type DType, type Reduction } from '../kernels/types.js';
 import type { Parameter } from '../tensor.js';
 import type { Activation } from './activation.js';
 import type { Dropout } from './dropout.js';
@@ -39,6 +40,15 @@ export interface FusedNet {
 }
 
 export type FusedPlan = FusedNet | { fallback: string };
+
+// a loss module's description for a fused step: its kernel, reduction and placement (dtype undefined:
+// the prediction's)
+export interface FusedLoss {
+  loss: 'cross-entropy' | 'mse';
+  reduction: Reduction;
+  device: Device;
+  dtype: DType | undefined;
+}
 
 // a Linear and the activation its forward fuses (null: none) as one layer of a fused step
 export function fusedLayer(linear: Linear, act: Activation | null): FusedLayer {

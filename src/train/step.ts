@@ -21,7 +21,7 @@ import {
 import { FFNN } from '../nn/ffnn.js';
 import type { FusedDrop, FusedLayer } from '../nn/fused.js';
 import type { Module } from '../nn/module.js';
-import { CategoricalCELoss, CELoss, CrossEntropyLoss, MSELoss, type LossModule } from '../nn/loss.js';
+import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkLike, checkMatrix, readIndices, type Indices } from '../nn/validate.js';
 import { Workspace } from '../nn/workspace.js';
@@ -101,23 +101,16 @@ export class TrainStep {
     let why: string | null = 'fallback' in plan ? plan.fallback : null;
     if (why === null && net instanceof FFNN && given !== undefined) why = 'an FFNN with a loss module (its module form)';
     if (why === null && !(net instanceof FFNN)) {
+      // the loss describes itself too
       const loss = this.loss as LossModule;
-      if (!runsOwnLoss(loss)) {
-        why = 'a loss that overrides forward or backward';
-      } else if (loss instanceof CrossEntropyLoss) {
-        if (loss.weight !== null || loss.labelSmoothing !== 0) why = 'CrossEntropyLoss with class weights or label smoothing';
-        this.stepLoss = 'cross-entropy';
-        this.mean = loss.reduction === 'mean';
-      } else if (loss instanceof MSELoss) {
-        this.stepLoss = 'mse';
-        this.mean = loss.reduction === 'mean';
+      const fl = typeof loss.fusedLoss === 'function' ? loss.fusedLoss() : { fallback: 'a loss module with no fused form (CrossEntropyLoss and MSELoss have one)' };
+      if ('fallback' in fl) {
+        why = fl.fallback;
       } else {
-        why = 'a loss other than CrossEntropyLoss or MSELoss';
-      }
-      if (why === null) {
-        const l = loss as CrossEntropyLoss | MSELoss;
-        if (l.device !== net.device) why = `the loss runs on device '${l.device}', the network on '${net.device}'`;
-        else if (l.dtype !== undefined && l.dtype !== net.dtype) why = `the loss has dtype '${l.dtype}', the network '${net.dtype}'`;
+        this.stepLoss = fl.loss;
+        this.mean = fl.reduction === 'mean';
+        if (fl.device !== net.device) why = `the loss runs on device '${fl.device}', the network on '${net.device}'`;
+        else if (fl.dtype !== undefined && fl.dtype !== net.dtype) why = `the loss has dtype '${fl.dtype}', the network '${net.dtype}'`;
       }
     }
     // the optimizer hands over its state, or says why it cannot
@@ -339,13 +332,4 @@ export function moduleCallsStep(
   net.backward((lossFn as LossModule).backward());
   opt.step();
   return loss;
-}
-
-// whether a CrossEntropyLoss or MSELoss runs its class's own forward and backward (the fused step
-// computes those; a user's subclass that overrides either is called through its methods)
-function runsOwnLoss(loss: LossModule): boolean {
-  for (const Cls of [CrossEntropyLoss, MSELoss]) {
-    if (loss instanceof Cls) return loss.forward === Cls.prototype.forward && loss.backward === Cls.prototype.backward;
-  }
-  return true;
 }

@@ -498,6 +498,16 @@ describe('TrainStep falls back to the module calls (same numbers) for what one c
     expect(() => new TrainStep(net, {} as SGD)).toThrow(/optimizer: expected an optimizer/);
   });
 
+  test('a loss describes itself (fusedLoss) or runs as module calls', () => {
+    const net = new Sequential(new Linear(F, C, { seed: 1 }));
+    const opt = new SGD(net.parameters(), 0.1);
+    const plain = { forward: (p: Tensor) => p.data[0], backward: () => Tensor.zeros([1, C]) };
+    expect(new TrainStep(net, opt, { loss: plain }).fallback).toBe('a loss module with no fused form (CrossEntropyLoss and MSELoss have one)');
+    expect(new TrainStep(net, opt, { loss: new CrossEntropyLoss({ weight: [1, 1, 1, 1, 2] }) }).fallback).toBe('CrossEntropyLoss with class weights or label smoothing');
+    if (net.device !== 'js') expect(new TrainStep(net, opt, { loss: new MSELoss({ device: 'js' }) }).fallback).toBe(`the loss runs on device 'js', the network on '${net.device}'`);
+    expect(new MSELoss({ reduction: 'sum', device: 'js' }).fusedLoss()).toEqual({ loss: 'mse', reduction: 'sum', device: 'js', dtype: undefined });
+  });
+
   test('an optimizer over part of the network, or on another device', () => {
     const net = new FFNN(F, [9], 'relu', C, { seed: 1 });
     expect(new TrainStep(net, new SGD([net.U], 0.1)).fallback).toMatch(/parameters/);
