@@ -568,6 +568,26 @@ describe.skipIf(!hasNative)('native plan safety', () => {
     return s;
   }
 
+  test('dropouts: a bad place, a short, untyped or detached state throws in the binding and at the checked door', () => {
+    const c = checked(k);
+    const state = () => new Uint32Array([1, 2, 3, 4]);
+    for (const [kk, name] of [[k, 'binding'], [c, 'checked']] as const) {
+      const bad = (d: unknown) => ({ ...spec(), drops: [d] }) as StepPlanSpec;
+      expect(() => kk.createStepPlan(bad({ at: 2, p: 0.5, state: state() })), name).toThrow(RangeError);
+      expect(() => kk.createStepPlan(bad({ at: -1, p: 0.5, state: state() })), name).toThrow(RangeError);
+      expect(() => kk.createStepPlan(bad({ at: 0, p: 0.5, state: new Uint32Array(3) })), name).toThrow(/state: expected at least 4 elements/);
+      expect(() => kk.createStepPlan(bad({ at: 0, p: 0.5, state: new Int32Array(4) })), name).toThrow(TypeError);
+      expect(() => kk.createStepPlan({ ...spec(), drops: [{ at: 1, p: 0.5, state: state() }, { at: 0, p: 0.5, state: state() }] }), name).toThrow(RangeError);
+    }
+    expect(() => c.createStepPlan({ ...spec(), drops: [{ at: 0, p: 1.5, state: state() }] })).toThrow(/p: expected a probability in \[0, 1\]/);
+    const st = state();
+    const plan = k.createStepPlan({ ...spec(), drops: [{ at: 0, p: 0.5, state: st }, { at: 1, p: 0.2, state: state() }] });
+    expect(Number.isFinite(k.trainStep(plan, 2, x, new Int32Array([0, 2])))).toBe(true);
+    expect(Array.from(st)).not.toEqual([1, 2, 3, 4]);
+    structuredClone(st.buffer, { transfer: [st.buffer as ArrayBuffer] });
+    expect(() => k.trainStep(plan, 2, x, new Int32Array([0, 2]))).toThrow(/drops\[0\]\.state: expected at least 4 elements/);
+  });
+
   test('a detached parameter array throws, never crashes', () => {
     const s = spec();
     const plan = k.createStepPlan(s);
