@@ -13,6 +13,11 @@ namespace ffnn {
 template <typename T>
 void dropout_forward(std::int64_t n, const T* x, double p, std::uint32_t* state, T* mask, T* y);
 
+// the mask alone, as dropout_forward draws it (the fused step draws every dropout's mask first, one
+// generator per task, then applies each with dropout_backward's product)
+template <typename T>
+void dropout_mask(std::int64_t n, double p, std::uint32_t* state, T* mask);
+
 // g, mask, gi are (n): gi := g * mask; gi may alias g
 template <typename T>
 void dropout_backward(std::int64_t n, const T* g, const T* mask, T* gi);

@@ -237,11 +237,15 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
   // input first, as the Dropout modules before it (masks drawn in their order, on this thread)
   const int threads = get_num_threads();
   const std::size_t D = cfg.drops.size();
+  // every mask first, one dropout per task: each is its own generator's stream in element order, so
+  // the bits do not depend on the thread that draws it or on the thread count
+  parallel_for(static_cast<int>(D), threads, [&](int q) {
+    dropout_mask<T>(B * drop_width(cfg, cfg.drops[q]), cfg.drops[q].p, drop_states[q], ws.mask[q]);
+  });
   std::size_t d = 0;
   const auto drop_at = [&](std::int64_t at, const T* h) {
     for (; d < D && cfg.drops[d].at == at; ++d) {
-      dropout_forward<T>(B * drop_width(cfg, cfg.drops[d]), h, cfg.drops[d].p, drop_states[d],
-                         ws.mask[d], ws.dy[d]);
+      dropout_backward<T>(B * drop_width(cfg, cfg.drops[d]), h, ws.mask[d], ws.dy[d]);
       h = ws.dy[d];
     }
     return h;

@@ -62,6 +62,25 @@ describe.each(backends)('dropout kernels on $name', ({ name, kernels }) => {
     });
   }
 
+  test('p whose 53-bit threshold shares the first draw\'s high 27 bits: the low bits decide', () => {
+    let dropped = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const hi = new Rng(seed).nextU32() >>> 5;
+      // the threshold hi 2^26 + 2^25: the first element is dropped when its low 26 bits are below 2^25
+      const p = (hi * 67108864 + 33554432) / 9007199254740992;
+      const x = new Float64Array(3).fill(1);
+      const want = loop(3, x, p, seed, Float64Array);
+      const rng = new Rng(seed);
+      const mask = new Float64Array(3);
+      kernels.dropoutForward(3, x, p, rng.state, mask, new Float64Array(3));
+      expect(same(mask, want.mask), `seed ${seed} p ${p}`).toBeNull();
+      if (want.mask[0] === 0) dropped++;
+    }
+    // both sides of the tie were met
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeLessThan(40);
+  });
+
   test('y may alias x', () => {
     const x = new Float32Array(50).map((_, i) => i - 20);
     const want = loop(50, x, 0.3, 9, Float32Array);
