@@ -1,7 +1,7 @@
 // the dropout kernels of every backend against a plain loop over Rng.uniform() (the module's own
 // generator): the same masks, outputs, gradients and generator state, for float32 and float64, sizes
 // around the SIMD widths, p in {0, 0.2, 0.5, 1}, and at every native thread count (the masks are drawn
-// sequentially); checked arguments refuse a p outside [0, 1] and a short state
+// as one stream, whether in order or in lanes that jump ahead); checked arguments refuse a p outside [0, 1] and a short state
 import { afterEach, describe, expect, test } from 'vitest';
 import { Rng } from '../../src/random.js';
 import { checked } from '../../src/kernels/checked.js';
@@ -37,7 +37,8 @@ describe.each(backends)('dropout kernels on $name', ({ name, kernels }) => {
       for (const t of name === 'native' ? [1, 2] : [1]) {
         kernels.setNumThreads(t);
         for (const p of [0, 0.2, 0.5, 1]) {
-          for (const n of [1, 7, 16, 17, 33, 1000]) {
+          // from 2^15 elements on the native and wasm kernels draw 8 lanes of the stream side by side
+          for (const n of [1, 7, 16, 17, 33, 1000, 32767, 32768, 40000, 65543]) {
             const seed = 31 * n + Math.round(p * 10);
             const x = new C(n).map((_, i) => Math.sin(i + 1) * 3 - (i % 3 === 0 ? 0.5 : 0));
             const want = loop(n, x, p, seed, C);

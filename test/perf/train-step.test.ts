@@ -364,7 +364,7 @@ describe.each(DEVICES)('TrainStep on %s with Dropout: bitwise the module calls',
     }
   });
 
-  test('the dropout paper\'s shape at width 256, batch 100 (the gemm tiles and threads), float32, SGD momentum', () => {
+  test('the dropout paper\'s shape at width 256, batch 100 and 200 (the gemm tiles and threads; masks of 2^15 elements and more drawn in lanes), float32, SGD momentum', () => {
     const make = (): Sequential => {
       const o = { device };
       return new Sequential(
@@ -380,8 +380,9 @@ describe.each(DEVICES)('TrainStep on %s with Dropout: bitwise the module calls',
     const ts = new TrainStep(b, ob);
     expect(ts.fallback).toBeNull();
     for (let s = 0; s < 3; s++) {
-      const x = Tensor.randn([100, 100], { seed: s });
-      const y = new Int32Array(100).map((_, i) => (i + s) % 10);
+      const B = s === 1 ? 200 : 100;
+      const x = Tensor.randn([B, 100], { seed: s });
+      const y = new Int32Array(B).map((_, i) => (i + s) % 10);
       expect(Object.is(ts.run(x, y), seqModuleStep(a, lossA, oa, x, y)), `step ${s}`).toBe(true);
       expectSameState(a, oa, b, ob, `step ${s}`);
     }
