@@ -665,17 +665,24 @@ describe.skipIf(!hasNative)('native plan safety', () => {
 });
 
 describe.skipIf(!hasNative)('steady state allocates nothing', () => {
-  test('native scratch count and typed-array constructors unchanged after the first steps at a fixed batch shape', () => {
-    const net = new Sequential(new Linear(64, 48, { seed: 1 }), new ReLU(), new Linear(48, 10, { seed: 2 }));
+  test.each([
+    ['Linear, ReLU, Linear', () => new Sequential(new Linear(64, 48, { seed: 1 }), new ReLU(), new Linear(48, 10, { seed: 2 }))],
+    // masks of 32 x 64 = 2^11 and 32 x 1100 > 2^15 elements: the element loop and the lanes
+    ['with Dropouts', () => new Sequential(
+      new Dropout(0.2, { seed: 3 }), new Linear(64, 1100, { seed: 1 }), new ReLU(), new Dropout(0.5, { seed: 4 }), new Linear(1100, 10, { seed: 2 }),
+    )],
+  ] as const)('%s: native scratch count and typed-array constructors unchanged after the first steps at a fixed batch shape', (_name, make) => {
+    const net = make();
     const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
     const ts = new TrainStep(net, opt, { loss: new MSELoss({ reduction: 'sum' }) });
     const x = Tensor.randn([32, 64], { seed: 1 });
     const y = Tensor.randn([32, 10], { seed: 2 });
+    expect(ts.fallback).toBeNull();
     ts.run(x, y);
     ts.run(x, y);
     const addon = nativeAddon();
     const before = addon.nativeAllocations();
-    const ctors = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array'] as const;
+    const ctors = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array', 'Uint32Array'] as const;
     const g = globalThis as Record<string, unknown>;
     const saved = ctors.map((n) => g[n]);
     let made = 0;
