@@ -450,6 +450,29 @@ describe('each network describes its own fused step', () => {
   });
 });
 
+describe.skipIf(!hasNative)('Dropout nets: a seed gives the same run at every thread count', () => {
+  test('native 1 and 2 threads, the same masks, losses and weights (masks over and under 2^15 elements)', () => {
+    const saved = getNumThreads();
+    const runs = [1, 2].map((threads) => {
+      setNumThreads(threads);
+      try {
+        const o = { device: 'native' as const };
+        const net = new Sequential(
+          new Dropout(0.2, { seed: 1, ...o }), new Linear(300, 256, { seed: 2, ...o }), new ReLU(), new Dropout(0.5, { seed: 3, ...o }),
+          new Linear(256, 10, { seed: 4, ...o }),
+        );
+        const ts = new TrainStep(net, new SGD(net.parameters(), { lr: 0.05, momentum: 0.9, ...o }));
+        const losses = [64, 200, 7].map((B, s) => ts.run(Tensor.randn([B, 300], { seed: s }), new Int32Array(B).map((_, i) => (i + s) % 10)));
+        return { losses, params: net.parameters().map((p) => Array.from(p.data)) };
+      } finally {
+        setNumThreads(saved);
+      }
+    });
+    expect(runs[1].losses).toEqual(runs[0].losses);
+    runs[0].params.forEach((p, i) => expect(firstDiff(runs[1].params[i], p), `param ${i}`).toBeNull());
+  });
+});
+
 class MyDropout extends Dropout {
   override forward(x: Tensor): Tensor {
     return super.forward(x);
