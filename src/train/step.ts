@@ -35,7 +35,6 @@ export interface TrainStepOptions {
   loss?: LossModule;
 }
 
-
 export class TrainStep {
   readonly net: FFNN | Sequential;
   readonly optimizer: Optimizer;
