@@ -128,7 +128,8 @@ export class Adam extends Optimizer {
   override fusedOptimizer(): FusedOptimizer | { fallback: string } {
     if (this.step !== Adam.prototype.step) return { fallback: `a subclass of ${this.decoupled ? 'AdamW' : 'Adam'} with its own step` };
     const S = STEP_STATE;
-    const none = { buf: null, m: null, v: null };
+    // one view per parameter, refreshed by begin (no allocation per step)
+    const views = this.params.map(() => ({ buf: null, m: null as FloatArray | null, v: null as FloatArray | null }));
     return {
       rule: 'adam',
       begin: (st) => {
@@ -147,12 +148,11 @@ export class Adam extends Optimizer {
             this.moments[i] = s;
           }
           st[S.count + i] = s.step + 1;
+          views[i].m = s.m;
+          views[i].v = s.v;
         }
       },
-      arrays: (i) => {
-        const s = this.moments[i];
-        return s === null ? none : { buf: null, m: s.m, v: s.v };
-      },
+      arrays: (i) => views[i],
       end: (ok) => {
         for (let i = 0; i < this.moments.length; i++) {
           const s = this.moments[i];

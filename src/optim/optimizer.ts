@@ -56,8 +56,9 @@ export interface FusedOptimizer {
   // STEP_STATE's layout (src/kernels/types.ts; SGD 1 where the buffer was just made, else 0; Adam the
   // parameter's 1-based step)
   begin(state: Float64Array): void;
-  // the live state arrays of params[i]: SGD's momentum buffer (null while momentum is 0); Adam's m, v
-  arrays(i: number): { buf: FloatArray | null; m: FloatArray | null; v: FloatArray | null };
+  // the live state arrays of params[i] as the last begin left them: SGD's momentum buffer (null while
+  // momentum is 0); Adam's m, v. one object per parameter, updated by begin (read it, do not keep it)
+  arrays(i: number): { readonly buf: FloatArray | null; readonly m: FloatArray | null; readonly v: FloatArray | null };
   // after the step: ok counts it (Adam's step counts); otherwise the state begin made is forgotten,
   // as a step that did not happen makes none
   end(ok: boolean): void;

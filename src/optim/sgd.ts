@@ -127,6 +127,8 @@ export class SGD extends Optimizer {
   override fusedOptimizer(): FusedOptimizer | { fallback: string } {
     if (this.step !== SGD.prototype.step) return { fallback: 'a subclass of SGD with its own step' };
     const created = new Uint8Array(this.params.length);
+    // one view per parameter, refreshed by begin (no allocation per step)
+    const views = this.params.map(() => ({ buf: null as FloatArray | null, m: null, v: null }));
     const S = STEP_STATE;
     return {
       rule: 'sgd',
@@ -147,9 +149,10 @@ export class SGD extends Optimizer {
             created[i] = 1;
           }
           st[S.count + i] = created[i];
+          views[i].buf = this.buffers[i];
         }
       },
-      arrays: (i) => ({ buf: this.buffers[i], m: null, v: null }),
+      arrays: (i) => views[i],
       end: (ok) => {
         if (ok) return;
         for (let i = 0; i < created.length; i++) if (created[i] === 1) this.buffers[i] = null;
