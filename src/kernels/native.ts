@@ -47,7 +47,7 @@ export interface NativeStatus {
 const REQUIRED = [
   'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas', 'gemm', 'biasAct',
   'actBackward', 'linearForward', 'linearBackward', 'softmax', 'softmaxCrossEntropy', 'ceLoss',
-  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'createStepPlan', 'trainStep',
+  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'dropoutForward', 'dropoutBackward', 'createStepPlan', 'trainStep',
   'nativeAllocations', 'addressMod64',
 ] as const;
 
@@ -152,6 +152,8 @@ export function loadNativeKernels(): Kernels {
     mseLoss: a.mseLoss,
     sgdStep: a.sgdStep,
     adamStep: a.adamStep,
+    dropoutForward: a.dropoutForward,
+    dropoutBackward: a.dropoutBackward,
     // fused in C++: gemm with the bias + activation epilogue; activation derivative then two gemms
     linearForward: a.linearForward,
     linearBackward: a.linearBackward,
