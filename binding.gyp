@@ -94,6 +94,7 @@
         "native/kernels/losses.cpp",
         "native/kernels/optim.cpp",
         "native/kernels/alloc_count.cpp",
+        "native/kernels/dropout.cpp",
         "native/kernels/train_step.cpp",
         "native/binding/addon.cpp",
         "native/binding/check.cpp",

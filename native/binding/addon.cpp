@@ -66,6 +66,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<b::MseLoss>(env, exports, "mseLoss");
   add<b::SgdStep>(env, exports, "sgdStep");
   add<b::AdamStep>(env, exports, "adamStep");
+  add<b::DropoutForward>(env, exports, "dropoutForward");
+  add<b::DropoutBackward>(env, exports, "dropoutBackward");
   add<b::CreateStepPlan>(env, exports, "createStepPlan");
   add<b::TrainStep>(env, exports, "trainStep");
   add<b::NativeAllocations>(env, exports, "nativeAllocations");

@@ -27,5 +27,7 @@ Napi::Value CategoricalCeLoss(const Napi::CallbackInfo& info);
 Napi::Value MseLoss(const Napi::CallbackInfo& info);
 Napi::Value SgdStep(const Napi::CallbackInfo& info);
 Napi::Value AdamStep(const Napi::CallbackInfo& info);
+Napi::Value DropoutForward(const Napi::CallbackInfo& info);
+Napi::Value DropoutBackward(const Napi::CallbackInfo& info);
 
 }  // namespace ffnn::binding

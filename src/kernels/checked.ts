@@ -25,6 +25,7 @@ import {
   checkNumber,
   checkOneOf,
   checkPositive,
+  checkProbability,
   overlaps,
   rangeError,
   typeError,
@@ -163,6 +164,20 @@ function checkStepSpec(spec: unknown): StepPlanSpec {
   role.forEach((r, i) => {
     if (r === 0) throw rangeError(`${g}: spec.params[${i}]`, 'a parameter some layer uses', 'an unused parameter');
   });
+  if (o.drops !== undefined) {
+    if (!Array.isArray(o.drops)) throw typeError(`${g}: spec.drops`, 'an array of dropouts', o.drops);
+    let last = 0;
+    (o.drops as unknown[]).forEach((dv, i) => {
+      const at = `spec.drops[${i}]`;
+      if (dv === null || typeof dv !== 'object') throw typeError(`${g}: ${at}`, 'a dropout object', dv);
+      const d = dv as Record<string, unknown>;
+      // ordered: at least the one before's place
+      last = checkInt(`${g}: ${at}.at`, d.at, last, (o.layers as unknown[]).length);
+      checkProbability(`${g}: ${at}.p`, d.p);
+      if (!(d.state instanceof Uint32Array)) throw typeError(`${g}: ${at}.state`, 'a Uint32Array of 4 generator words', d.state);
+      if (d.state.length < 4) throw rangeError(`${g}: ${at}.state`, 'at least 4 elements', d.state);
+    });
+  }
   if (!(o.state instanceof Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
   if (o.state.length < STEP_STATE.count + params.length) {
     throw rangeError(`${g}: spec.state`, `at least ${STEP_STATE.count + params.length} elements`, o.state);
@@ -414,6 +429,31 @@ export function checked(k: Kernels): Kernels {
       checkBool(`${g}: o.decoupled`, opts.decoupled);
       checkInt(`${g}: o.step`, opts.step, 1);
       k.adamStep(n, param, grad, m, v, o);
+    },
+
+    // x, mask, y are (n); state is 4 words
+    dropoutForward(n: number, x: FloatArray, p: number, state: Uint32Array, mask: FloatArray, y: FloatArray): void {
+      const g = 'dropoutForward';
+      dim(g, 'n', n);
+      const ctor = floatCtor(`${g}: x`, x);
+      arr(g, 'x', x, n, ctor);
+      checkProbability(`${g}: p`, p);
+      if (!(state instanceof Uint32Array)) throw typeError(`${g}: state`, 'a Uint32Array of 4 generator words', state);
+      if (state.length < 4) throw rangeError(`${g}: state`, 'at least 4 elements', state);
+      arr(g, 'mask', mask, n, ctor);
+      arr(g, 'y', y, n, ctor);
+      k.dropoutForward(n, x, p, state, mask, y);
+    },
+
+    // g, mask, gradIn are (n)
+    dropoutBackward(n: number, gv: FloatArray, mask: FloatArray, gradIn: FloatArray): void {
+      const g = 'dropoutBackward';
+      dim(g, 'n', n);
+      const ctor = floatCtor(`${g}: g`, gv);
+      arr(g, 'g', gv, n, ctor);
+      arr(g, 'mask', mask, n, ctor);
+      arr(g, 'gradIn', gradIn, n, ctor);
+      k.dropoutBackward(n, gv, mask, gradIn);
     },
 
     createStepPlan(spec: StepPlanSpec): StepPlan {

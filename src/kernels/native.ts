@@ -52,7 +52,7 @@ const REQUIRED = [
   'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas', 'setBf16Isa',
   'getBf16Isa', 'supportedBf16Isas', 'gemm', 'biasAct',
   'actBackward', 'linearForward', 'linearBackward', 'softmax', 'softmaxCrossEntropy', 'ceLoss',
-  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'createStepPlan', 'trainStep',
+  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'dropoutForward', 'dropoutBackward', 'createStepPlan', 'trainStep',
   'nativeAllocations', 'addressMod64',
 ] as const;
 
@@ -157,6 +157,8 @@ export function loadNativeKernels(): Kernels {
     mseLoss: a.mseLoss,
     sgdStep: a.sgdStep,
     adamStep: a.adamStep,
+    dropoutForward: a.dropoutForward,
+    dropoutBackward: a.dropoutBackward,
     // fused in C++: gemm with the bias + activation epilogue; activation derivative then two gemms
     linearForward: a.linearForward,
     linearBackward: a.linearBackward,

@@ -1,10 +1,10 @@
 // stochastic gradient descent with momentum, dampening, nesterov and weight decay, step for step as
 // torch.optim.SGD (1.13); the update runs in the device's sgdStep kernel.
 import { allocFloat, Tensor, type Parameter } from '../tensor.js';
-import type { FloatArray } from '../kernels/types.js';
+import { STEP_STATE, type FloatArray } from '../kernels/types.js';
 import { checkBool, checkKeys, checkNonNegative, checkNumber, checkObject, typeError } from '../util/check.js';
 import {
-  bufferTensor, Optimizer, type OptimizerOptions, type OptimizerStateDict, type ParamState,
+  bufferTensor, Optimizer, type FusedOptimizer, type OptimizerOptions, type OptimizerStateDict, type ParamState,
 } from './optimizer.js';
 
 export interface SGDOptions extends OptimizerOptions {
@@ -124,26 +124,40 @@ export class SGD extends Optimizer {
     }
   }
 
-  // for a fused training step (src/train/step.ts): what step() does before its kernel calls (the
-  // nesterov check; a zeroed momentum buffer created where momentum is on and none exists, with
-  // created[i] set to 1 for it, else 0); returns the live buffers
-  fusedBuffers(created: Uint8Array): readonly (FloatArray | null)[] {
-    checkNesterov('nesterov', this._nesterov, this._momentum, this._dampening);
-    const useMomentum = this._momentum !== 0;
-    for (let i = 0; i < this.params.length; i++) {
-      created[i] = 0;
-      if (useMomentum && this.buffers[i] === null) {
-        const p = this.params[i];
-        this.buffers[i] = allocFloat(p.dtype, p.size);
-        created[i] = 1;
-      }
-    }
-    return this.buffers;
-  }
-
-  // forgets buffer i: fusedBuffers created it for a step that did not happen
-  fusedDrop(i: number): void {
-    this.buffers[i] = null;
+  override fusedOptimizer(): FusedOptimizer | { fallback: string } {
+    if (this.step !== SGD.prototype.step) return { fallback: 'a subclass of SGD with its own step' };
+    const created = new Uint8Array(this.params.length);
+    // one view per parameter, refreshed by begin (no allocation per step)
+    const views = this.params.map(() => ({ buf: null as FloatArray | null, m: null, v: null }));
+    const S = STEP_STATE;
+    return {
+      rule: 'sgd',
+      begin: (st) => {
+        checkNesterov('nesterov', this._nesterov, this._momentum, this._dampening);
+        st[S.lr] = this._lr;
+        st[S.weightDecay] = this._weightDecay;
+        st[S.l1] = this._l1;
+        st[S.momentum] = this._momentum;
+        st[S.dampening] = this._dampening;
+        st[S.nesterov] = this._nesterov ? 1 : 0;
+        const useMomentum = this._momentum !== 0;
+        for (let i = 0; i < this.params.length; i++) {
+          created[i] = 0;
+          if (useMomentum && this.buffers[i] === null) {
+            const p = this.params[i];
+            this.buffers[i] = allocFloat(p.dtype, p.size);
+            created[i] = 1;
+          }
+          st[S.count + i] = created[i];
+          views[i].buf = this.buffers[i];
+        }
+      },
+      arrays: (i) => views[i],
+      end: (ok) => {
+        if (ok) return;
+        for (let i = 0; i < created.length; i++) if (created[i] === 1) this.buffers[i] = null;
+      },
+    };
   }
 
   stateDict(): OptimizerStateDict {

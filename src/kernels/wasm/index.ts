@@ -5,7 +5,7 @@
 import type { BackendInfo, Kernels } from '../types.js';
 import { wasmMemory } from './memory.js';
 import {
-  actBackward, adamStep, biasAct, categoricalCELoss, ceLoss, gemm, linearBackward, linearForward,
+  actBackward, adamStep, biasAct, categoricalCELoss, ceLoss, dropoutBackward, dropoutForward, gemm, linearBackward, linearForward,
   mseLoss, sgdStep, softmax, softmaxCrossEntropy,
 } from './kernels.js';
 import { createStepPlan, trainStep } from './step.js';
@@ -42,6 +42,8 @@ export function loadWasmKernels(): Kernels {
     mseLoss,
     sgdStep,
     adamStep,
+    dropoutForward,
+    dropoutBackward,
     createStepPlan,
     trainStep,
   } satisfies Kernels);
