@@ -210,6 +210,14 @@ Napi::Value CreateStepPlan(const Napi::CallbackInfo& info) {
     ly.scalar = static_cast<int>(a.integer(o.Get("scalar"), at + ".scalar", -1, nslots - 1));
     ly.w = static_cast<int>(a.integer(o.Get("w"), at + ".w", 0, nslots - 1));
     ly.b = static_cast<int>(a.integer(o.Get("b"), at + ".b", -1, nslots - 1));
+    // precision: absent or "float32", or "bf16" with float32 arrays (a double would be read as floats)
+    const Napi::Value pv = o.Get("precision");
+    if (!pv.IsUndefined()) {
+      ly.bf16 = one_of(a, pv, at + ".precision", {"float32", "bf16"}) == "bf16";
+      if (ly.bf16 && p.dtype != DType::F32) {
+        a.range_error(at + ".precision", "\"float32\" with dtype float64 (\"bf16\" needs float32)", "\"bf16\"");
+      }
+    }
     if (l > 0 && ly.in != p.cfg.layers.back().out) {
       a.range_error(at + ".IN", "the OUT of the layer before (" + std::to_string(p.cfg.layers.back().out) + ")",
                     std::to_string(ly.in));

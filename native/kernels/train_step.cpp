@@ -259,7 +259,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     xin_of[l] = h;
     const double param = ly.scalar >= 0 ? static_cast<double>(slots[ly.scalar].data[0]) : ly.param;
     linear_forward<T>(B, ly.in, ly.out, h, slots[ly.w].data, ly.b >= 0 ? slots[ly.b].data : nullptr,
-                      ly.act, param, ws.y[l], ws.pre[l], layer_parts(ly, B, threads));
+                      ly.act, param, ws.y[l], ws.pre[l], layer_parts(ly, B, threads), ly.bf16);
     h = ws.y[l];
   }
   h = drop_at(static_cast<std::int64_t>(L), h);
@@ -356,7 +356,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     const double dparam = linear_backward_update<T>(
         B, ly.in, ly.out, xin, w.data, z, g, ly.act, param, g, w.grad,
         ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, false, accumulate, &ru,
-        layer_parts(ly, B, threads));
+        layer_parts(ly, B, threads), ly.bf16);
     if (ly.scalar >= 0) {
       T& sg = slots[ly.scalar].grad[0];
       sg = static_cast<T>(static_cast<double>(sg) + dparam);

@@ -44,6 +44,7 @@ struct StepLayer {
   int scalar;    // the slot of a learnable beta / alpha (shape [1]), or -1
   int w;         // slot of w (in, out)
   int b;         // slot of the bias (out), or -1
+  bool bf16 = false;  // the products with bf16 operands (float only; linear.h)
 };
 
 // an inverted dropout on the input of layer `at` (at = layers.size(): on the output, before the

@@ -174,9 +174,9 @@ double plan_step(Plan& p, std::vector<ffnn::StepSlot<T>>& slots, ffnn::StepWorks
 
 }  // namespace
 
-// loss 0 ffnn, 1 cross-entropy, 2 mse; optimizer 0 sgd, 1 adam; layers is 7 doubles per layer
-// (IN, OUT, act, param, scalar, w, b), drops 2 per dropout (at, p), checked by the caller; returns
-// 0 when out of memory
+// loss 0 ffnn, 1 cross-entropy, 2 mse; optimizer 0 sgd, 1 adam; layers is 8 doubles per layer
+// (IN, OUT, act, param, scalar, w, b, bf16), drops 2 per dropout (at, p), checked by the caller;
+// returns 0 when out of memory
 FFNN_EXPORT(ffnn_plan_new) Plan* ffnn_plan_new(i32 loss, i32 mean, i32 optimizer, i32 nlayers,
                                                const double* layers, i32 slots, i32 ndrops,
                                                const double* drops) {
@@ -187,8 +187,8 @@ FFNN_EXPORT(ffnn_plan_new) Plan* ffnn_plan_new(i32 loss, i32 mean, i32 optimizer
   p->cfg.optimizer = static_cast<ffnn::StepOptimizer>(optimizer);
   p->cfg.slots = slots;
   for (i32 l = 0; l < nlayers; ++l) {
-    const double* d = layers + 7 * l;
-    p->cfg.layers.push_back({i64(d[0]), i64(d[1]), int(d[2]), d[3], int(d[4]), int(d[5]), int(d[6])});
+    const double* d = layers + 8 * l;
+    p->cfg.layers.push_back({i64(d[0]), i64(d[1]), int(d[2]), d[3], int(d[4]), int(d[5]), int(d[6]), d[7] != 0});
   }
   for (i32 d = 0; d < ndrops; ++d) p->cfg.drops.push_back({i64(drops[2 * d]), drops[2 * d + 1]});
   p->drop_states.assign(ndrops, nullptr);

@@ -150,6 +150,7 @@ function checkStepSpec(spec: unknown): StepPlanSpec {
     const w = checkInt(`${g}: ${at}.w`, ly.w, 0, params.length - 1);
     const b = checkInt(`${g}: ${at}.b`, ly.b, -1, params.length - 1);
     if (ly.act === ACT_CODE.identity && scalar >= 0) throw rangeError(`${g}: ${at}.scalar`, '-1 (no activation)', scalar);
+    checkPrecision(`${g}: ${at}.precision`, ly.precision, dtype);
     const claim = (i: number, kind: number, n: number, what: string): void => {
       if (role[i] !== 0 && !(kind === 2 && role[i] === 2)) {
         throw rangeError(`${g}: ${at}.${what}`, 'a parameter no other layer uses as a weight or bias', i);

@@ -88,6 +88,9 @@ export interface StepLayerSpec {
   w: number;
   // -1 for a Linear without bias
   b: number;
+  // 'bf16' (dtype float32 only): the layer's three products with bf16 operands (Linear's precision);
+  // left out, 'float32'
+  precision?: Precision;
 }
 
 // one parameter: data and grad (n); SGD: buf, its momentum buffer (n), or null while momentum is 0;

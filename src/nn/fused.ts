@@ -4,7 +4,7 @@
 // pairing, FFNN from its layers), so the driver reads no module's internals and decides nothing by
 // class
 import type { Device } from '../kernels/index.js';
-import { ACT_CODE, type DType, type Reduction } from '../kernels/types.js';
+import { ACT_CODE, type DType, type Precision, type Reduction } from '../kernels/types.js';
 import type { Parameter } from '../tensor.js';
 import type { Activation } from './activation.js';
 import type { Dropout } from './dropout.js';
@@ -23,6 +23,8 @@ export interface FusedLayer {
   paramValue: () => number;
   // a learnable beta / alpha (shape [1], which layers may share), or null
   scalar: Parameter | null;
+  // the Linear's precision now (a container may set it after the step was described)
+  precision: () => Precision;
 }
 
 // a Dropout on the input of layer `at` (at = layers.length: on the output); its fusedDrop() is read at
@@ -60,5 +62,6 @@ export function fusedLayer(linear: Linear, act: Activation | null): FusedLayer {
     act: act === null ? ACT_CODE.identity : act.code,
     paramValue: act === null ? () => 0 : () => act.paramValue(),
     scalar: act === null ? null : act.param,
+    precision: () => linear.precision,
   };
 }

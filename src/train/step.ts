@@ -60,6 +60,8 @@ export class TrainStep {
   private planKernels: Kernels | null = null;
   private planDevice: Device | null = null;
   private planDtype: DType | null = null;
+  // each layer's precision when the plan was made (a Linear's precision may be set later)
+  private planPrecision = '';
   // the arrays the plan holds, to see when the optimizer or a user replaced one
   private readonly planData: (FloatArray | null)[];
   // the arrays the plan writes (parameters, gradients, optimizer state), named, and their
@@ -157,7 +159,8 @@ export class TrainStep {
     const params = this.params;
     const n = params.length;
     const st = this.state;
-    let rebuild = this.plan === null || net.device !== this.planDevice || dtype !== this.planDtype;
+    let rebuild = this.plan === null || net.device !== this.planDevice || dtype !== this.planDtype ||
+      this.precisions() !== this.planPrecision;
     // a Dropout switched between train and eval mode: the plan draws exactly the training ones
     for (let i = 0; i < this.drops.length; i++) {
       if ((this.drops[i].dropout.fusedDrop() !== null) !== this.planDropOn[i]) rebuild = true;
@@ -247,6 +250,7 @@ export class TrainStep {
         scalar: l.scalar === null ? -1 : (slot.get(l.scalar) as number),
         w: slot.get(l.weight) as number,
         b: l.bias === null ? -1 : (slot.get(l.bias) as number),
+        precision: l.precision(),
       })),
       drops: this.drops.flatMap(({ dropout, at }) => {
         const d = dropout.fusedDrop();
@@ -263,6 +267,7 @@ export class TrainStep {
     this.planKernels = k;
     this.planDevice = net.device;
     this.planDtype = net.dtype;
+    this.planPrecision = this.precisions();
     this.drops.forEach((d, i) => {
       this.planDropOn[i] = d.dropout.fusedDrop() !== null;
     });
@@ -281,6 +286,10 @@ export class TrainStep {
       this.planM[i] = p.m;
       this.planV[i] = p.v;
     });
+  }
+
+  private precisions(): string {
+    return this.layers.map((l) => l.precision()).join(',');
   }
 
   // a step that did not happen leaves no optimizer state and no new gradient behind (as the module

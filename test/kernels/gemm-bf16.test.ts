@@ -342,7 +342,32 @@ describe.each(backends)('precision argument on $name', ({ kernels }) => {
   });
 });
 
+// a step plan whose one layer asks for bf16 products
+function stepSpec(dtype: 'float32' | 'float64', precision: unknown) {
+  const C = dtype === 'float64' ? Float64Array : Float32Array;
+  return {
+    dtype, loss: 'ffnn' as const, reduction: 'mean' as const, optimizer: 'sgd' as const,
+    layers: [{ IN: 3, OUT: 2, act: 0, param: 0, scalar: -1, w: 0, b: -1, precision: precision as 'bf16' }],
+    params: [{ data: new C(6), grad: new C(6), buf: null, m: null, v: null }],
+    state: new Float64Array(11 + 1),
+  };
+}
+
+describe.each(backends)('step plan precision on $name', ({ kernels }) => {
+  const k = checked(kernels);
+  it('takes bf16 layers in float32, refuses them in float64 and refuses unknown precisions', () => {
+    expect(k.createStepPlan(stepSpec('float32', 'bf16')).dtype).toBe('float32');
+    expect(() => k.createStepPlan(stepSpec('float64', 'bf16'))).toThrow(/createStepPlan: spec\.layers\[0\]\.precision/);
+    expect(() => k.createStepPlan(stepSpec('float32', 'int8'))).toThrow(RangeError);
+  });
+});
+
 describe.skipIf(skipNative)('the addon re-checks precision', () => {
+  it('refuses a bf16 step layer with float64 arrays', () => {
+    expect(() => addon!.createStepPlan(stepSpec('float64', 'bf16'))).toThrow(/spec\.layers\[0\]\.precision/);
+    expect(() => addon!.createStepPlan(stepSpec('float32', 7))).toThrow(TypeError);
+  });
+
   it('refuses bf16 with float64 arrays and a non-string', () => {
     const a = new Float64Array(4);
     expect(() => addon!.gemm(false, false, 2, 2, 1, 1, a, a.slice(), 0, new Float64Array(4), 'bf16')).toThrow(RangeError);

@@ -11,7 +11,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FFNN, Linear, ReLU, Sequential } from '../../src/nn/index.js';
+import { CrossEntropyLoss, FFNN, Linear, ReLU, Sequential } from '../../src/nn/index.js';
+import { Adam } from '../../src/optim/adam.js';
+import { SGD } from '../../src/optim/sgd.js';
+import { TrainStep, moduleCallsStep } from '../../src/train/step.js';
 import { loadModel, saveModel, type ModelConfig, type SequentialConfig } from '../../src/train/checkpoint.js';
 import type { Device } from '../../src/kernels/index.js';
 import type { Precision } from '../../src/kernels/types.js';
@@ -99,6 +102,50 @@ describe.each(devices.filter((d) => d !== 'js'))('bf16 modules on %s against the
     const want = make('js');
     expect(relToMax(got.y, want.y)).toBeLessThan(1e-4);
     got.g.forEach((g, i) => expect(relToMax(g, want.g[i])).toBeLessThan(1e-4));
+  });
+});
+
+// the fused step (one kernel call) and the module calls it stands for give the same bits with bf16
+describe.each(devices)('bf16 fused step on %s', (device) => {
+  const bits = (a: ArrayLike<number>): string => Buffer.from(Float32Array.from(a).buffer).toString('hex');
+
+  it('FFNN with SGD momentum: fused, the same parameters bit for bit as the module calls after 3 steps', () => {
+    const make = () => {
+      const net = new FFNN(20, [16, 8], 'relu', 5, { device, seed: 4, precision: 'bf16' });
+      return { net, opt: new SGD(net.parameters(), { lr: 0.1, momentum: 0.9, device }) };
+    };
+    const a = make();
+    const b = make();
+    const ts = new TrainStep(a.net, a.opt);
+    expect(ts.fallback).toBeNull();
+    const x = Tensor.randn([7, 20], { seed: 5 });
+    const y = new Int32Array([0, 1, 2, 3, 4, 0, 1]);
+    for (let s = 0; s < 3; s++) {
+      const la = ts.run(x, y);
+      const lb = moduleCallsStep(b.net, null, b.opt, x, y);
+      expect(la).toBe(lb);
+    }
+    a.net.parameters().forEach((p, i) => expect(bits(p.data), p.name).toBe(bits(b.net.parameters()[i].data)));
+    // and not the float32 numbers
+    const f = new FFNN(20, [16, 8], 'relu', 5, { device, seed: 4 });
+    const fo = new SGD(f.parameters(), { lr: 0.1, momentum: 0.9, device });
+    for (let s = 0; s < 3; s++) moduleCallsStep(f, null, fo, x, y);
+    expect(bits(f.parameters()[0].data)).not.toBe(bits(a.net.parameters()[0].data));
+  });
+
+  it('Sequential with CrossEntropyLoss and Adam: fused, the same bits as the module calls', () => {
+    const make = () => {
+      const net = new Sequential(new Linear(33, 40, { device, seed: 5 }), new ReLU(), new Linear(40, 7, { device, seed: 6 }), { precision: 'bf16' });
+      return { net, loss: new CrossEntropyLoss({ device }), opt: new Adam(net.parameters(), { lr: 0.01, device }) };
+    };
+    const a = make();
+    const b = make();
+    const ts = new TrainStep(a.net, a.opt, { loss: a.loss });
+    expect(ts.fallback).toBeNull();
+    const x = Tensor.randn([9, 33], { seed: 8 });
+    const y = new Int32Array([0, 1, 2, 3, 4, 5, 6, 0, 1]);
+    for (let s = 0; s < 3; s++) expect(ts.run(x, y)).toBe(moduleCallsStep(b.net, b.loss, b.opt, x, y));
+    a.net.parameters().forEach((p, i) => expect(bits(p.data)).toBe(bits(b.net.parameters()[i].data)));
   });
 });
 

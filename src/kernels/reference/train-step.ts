@@ -248,7 +248,7 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
     const p = paramOf(l);
     h = dropAt(l, h);
     xin.push(h);
-    linearForward(B, ly.IN, ly.OUT, h, params[ly.w].data, ly.b >= 0 ? params[ly.b].data : null, ly.act, p, plan.y[l], plan.pre[l]);
+    linearForward(B, ly.IN, ly.OUT, h, params[ly.w].data, ly.b >= 0 ? params[ly.b].data : null, ly.act, p, plan.y[l], plan.pre[l], ly.precision);
     h = plan.y[l];
   }
   h = dropAt(L, h);
@@ -273,7 +273,7 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
     // the scalars are updated last: paramOf is still the value the forward used
     const dParam = linearBackward(
       B, ly.IN, ly.OUT, xin[l], w.data, z, g, ly.act, paramOf(l), g, w.grad,
-      ly.b >= 0 ? params[ly.b].grad : null, gx, accumulate,
+      ly.b >= 0 ? params[ly.b].grad : null, gx, accumulate, ly.precision,
     );
     if (ly.scalar >= 0) params[ly.scalar].grad[0] += dParam;
     update(plan, ly.w);

@@ -65,7 +65,7 @@ export class WasmStepPlan implements StepPlan {
     const block = m.alloc('createStepPlan', bytes);
     for (const s of this.slots) s.at = s.at.map((o) => (o === 0 ? 0 : block + o - 1));
     for (const d of this.drops) d.at += block;
-    const layers = new Float64Array(spec.layers.flatMap((l) => [l.IN, l.OUT, l.act, l.param, l.scalar, l.w, l.b]));
+    const layers = new Float64Array(spec.layers.flatMap((l) => [l.IN, l.OUT, l.act, l.param, l.scalar, l.w, l.b, l.precision === 'bf16' ? 1 : 0]));
     const dropSpec = new Float64Array(drops.flatMap((d) => [d.at, d.p]));
     const k = new Call(m, 'createStepPlan');
     const pl = k.in('layers', layers, layers.length, String(layers.length));
