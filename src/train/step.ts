@@ -210,13 +210,8 @@ export class TrainStep {
     }
     for (const a of this.scalars) a.paramValue();
     const S = STEP_STATE;
-    st[S.lr] = opt.lr;
-    st[S.weightDecay] = opt.weightDecay;
-    st[S.l1] = opt.l1;
+    opt.writeStepHyper(st);
     if (opt instanceof SGD) {
-      st[S.momentum] = opt.momentum;
-      st[S.dampening] = opt.dampening;
-      st[S.nesterov] = opt.nesterov ? 1 : 0;
       const bufs = opt.fusedBuffers(this.created);
       this.bufs = bufs;
       for (let i = 0; i < n; i++) {
@@ -224,11 +219,6 @@ export class TrainStep {
         if (bufs[i] !== this.planBufs[i]) rebuild = true;
       }
     } else {
-      const betas = opt.betas;
-      st[S.beta1] = betas[0];
-      st[S.beta2] = betas[1];
-      st[S.eps] = opt.eps;
-      st[S.decoupled] = opt.decoupled ? 1 : 0;
       const ms = opt.fusedMoments();
       this.moments = ms;
       for (let i = 0; i < n; i++) {

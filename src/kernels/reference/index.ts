@@ -11,10 +11,11 @@ import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
 import { linearForward, linearBackward } from './linear.js';
 import { createStepPlan, trainStep } from './train-step.js';
+import { composeLinearGradStep } from '../compose.js';
 
 let numThreads = 1;
 
-export const referenceKernels: Kernels = Object.freeze({
+const kernels: Omit<Kernels, 'linearGradStep'> = {
   name: 'js' as const,
   info(): BackendInfo {
     return { backend: 'js', isa: 'js', threads: 1, compiler: `V8 ${process.versions.v8}` };
@@ -40,6 +41,7 @@ export const referenceKernels: Kernels = Object.freeze({
   adamStep,
   createStepPlan,
   trainStep,
-});
+};
+export const referenceKernels: Kernels = Object.freeze({ ...kernels, linearGradStep: composeLinearGradStep(kernels as Kernels) });
 
 export { sigmoid, swish, celu, actValue, actDerivative, actParamDerivative } from './activations.js';
