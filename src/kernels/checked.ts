@@ -13,6 +13,7 @@ import {
   STEP_STATE,
   type StepPlan,
   type StepPlanSpec,
+  type StepOptimizer,
 } from './types.js';
 import {
   checkBool,
@@ -269,7 +270,7 @@ export function checked(k: Kernels): Kernels {
     linearBackward(
       B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
       gradOut: FloatArray, code: number, param: number, gradZ: FloatArray,
-      gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+      gradW: FloatArray | null, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
     ): number {
       const g = 'linearBackward';
       dim(g, 'B', B);
@@ -282,11 +283,11 @@ export function checked(k: Kernels): Kernels {
       arr(g, 'gradOut', gradOut, B * OUT, ctor);
       act(g, code, param);
       arr(g, 'gradZ', gradZ, B * OUT, ctor);
-      arr(g, 'gradW', gradW, IN * OUT, ctor);
+      optArr(g, 'gradW', gradW, IN * OUT, ctor);
       optArr(g, 'gradBias', gradBias, OUT, ctor);
       optArr(g, 'gradX', gradX, B * IN, ctor);
       checkBool(`${g}: accumulate`, accumulate);
-      if (overlaps(gradW, gradZ) || overlaps(gradW, x)) {
+      if (gradW !== null && (overlaps(gradW, gradZ) || overlaps(gradW, x))) {
         throw rangeError(`${g}: gradW`, 'an array that overlaps neither x nor gradZ', gradW);
       }
       if (gradX !== null && (overlaps(gradX, gradZ) || overlaps(gradX, w))) {
@@ -436,6 +437,46 @@ export function checked(k: Kernels): Kernels {
       k.dropoutBackward(n, gv, mask, gradIn);
     },
 
+    // x is (B, IN), gradZ is (B, OUT), gradW, param, buf, m, v are (IN, OUT)
+    linearGradStep(
+      optimizer: StepOptimizer, B: number, IN: number, OUT: number, x: FloatArray, gradZ: FloatArray,
+      gradW: FloatArray, param: FloatArray, buf: FloatArray | null, m: FloatArray | null,
+      v: FloatArray | null, plusZero: boolean, keep: FloatArray | null, state: Float64Array,
+    ): void {
+      const g = 'linearGradStep';
+      checkOneOf(`${g}: optimizer`, optimizer, ['sgd', 'adam'] as const);
+      dim(g, 'B', B);
+      dim(g, 'IN', IN);
+      dim(g, 'OUT', OUT);
+      const ctor = floatCtor(`${g}: x`, x);
+      arr(g, 'x', x, B * IN, ctor);
+      arr(g, 'gradZ', gradZ, B * OUT, ctor);
+      arr(g, 'gradW', gradW, IN * OUT, ctor);
+      arr(g, 'param', param, IN * OUT, ctor);
+      checkBool(`${g}: plusZero`, plusZero);
+      optArr(g, 'keep', keep, IN * OUT, ctor);
+      if (!(state instanceof Float64Array) || state.length < STEP_STATE.count + 1) {
+        throw typeError(`${g}: state`, `a Float64Array of ${STEP_STATE.count + 1} numbers (STEP_STATE, then the count)`, state);
+      }
+      stepHyper(g, state, optimizer);
+      const count = state[STEP_STATE.count];
+      if (optimizer === 'adam') {
+        arr(g, 'm', m, IN * OUT, ctor);
+        arr(g, 'v', v, IN * OUT, ctor);
+        checkInt(`${g}: state[${STEP_STATE.count}] (step)`, count, 1);
+      } else if (state[STEP_STATE.momentum] !== 0) {
+        arr(g, 'buf', buf, IN * OUT, ctor);
+      }
+      const outs: Array<[string, FloatArray | null]> = [['gradW', gradW], ['param', param], ['buf', buf], ['m', m], ['v', v], ['keep', keep]];
+      outs.forEach(([name, a], i) => {
+        if (a === null) return;
+        for (const [other, b] of [['x', x], ['gradZ', gradZ], ...outs.slice(0, i)] as Array<[string, FloatArray | null]>) {
+          if (b !== null && overlaps(a, b)) throw rangeError(`${g}: ${name}`, `an array that does not overlap ${other}`, a);
+        }
+      });
+      k.linearGradStep(optimizer, B, IN, OUT, x, gradZ, gradW, param, buf, m, v, plusZero, keep, state);
+    },
+
     createStepPlan(spec: StepPlanSpec): StepPlan {
       const plan = k.createStepPlan(checkStepSpec(spec));
       specs.set(plan, spec);
@@ -455,23 +496,7 @@ export function checked(k: Kernels): Kernels {
       if (y instanceof Int32Array && spec.loss !== 'mse') indices(g, 'y', y, B, C);
       else arr(g, 'y', y, B * C, ctor);
       const st = spec.state;
-      for (let i = 0; i < STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
-      // the ranges sgdStep and adamStep take (the optimizers' own)
-      const S = STEP_STATE;
-      checkNonNegative(`${g}: state[${S.lr}] (lr)`, st[S.lr]);
-      checkNonNegative(`${g}: state[${S.weightDecay}] (weightDecay)`, st[S.weightDecay]);
-      checkNonNegative(`${g}: state[${S.l1}] (l1)`, st[S.l1]);
-      if (spec.optimizer === 'adam') {
-        beta(`${g}: state[${S.beta1}] (beta1)`, st[S.beta1]);
-        beta(`${g}: state[${S.beta2}] (beta2)`, st[S.beta2]);
-        checkPositive(`${g}: state[${S.eps}] (eps)`, st[S.eps]);
-      } else {
-        checkNonNegative(`${g}: state[${S.momentum}] (momentum)`, st[S.momentum]);
-        checkNonNegative(`${g}: state[${S.dampening}] (dampening)`, st[S.dampening]);
-        if (st[S.nesterov] !== 0 && (st[S.momentum] === 0 || st[S.dampening] !== 0)) {
-          throw rangeError(`${g}: state[${S.nesterov}] (nesterov)`, '0 unless momentum > 0 and dampening is 0', st[S.nesterov]);
-        }
-      }
+      stepHyper(g, st, spec.optimizer);
       spec.params.forEach((p, i) => {
         const n = p.data.length;
         const at = `params[${i}]`;
@@ -494,4 +519,25 @@ export function checked(k: Kernels): Kernels {
       return k.trainStep(plan, B, x, y);
     },
   });
+}
+
+// the hyper-parameters of a step's state (STEP_STATE layout): finite, in the ranges sgdStep and
+// adamStep take (the optimizers' own)
+function stepHyper(g: string, st: Float64Array, optimizer: StepOptimizer): void {
+  for (let i = 0; i < STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
+  const S = STEP_STATE;
+  checkNonNegative(`${g}: state[${S.lr}] (lr)`, st[S.lr]);
+  checkNonNegative(`${g}: state[${S.weightDecay}] (weightDecay)`, st[S.weightDecay]);
+  checkNonNegative(`${g}: state[${S.l1}] (l1)`, st[S.l1]);
+  if (optimizer === 'adam') {
+    beta(`${g}: state[${S.beta1}] (beta1)`, st[S.beta1]);
+    beta(`${g}: state[${S.beta2}] (beta2)`, st[S.beta2]);
+    checkPositive(`${g}: state[${S.eps}] (eps)`, st[S.eps]);
+  } else {
+    checkNonNegative(`${g}: state[${S.momentum}] (momentum)`, st[S.momentum]);
+    checkNonNegative(`${g}: state[${S.dampening}] (dampening)`, st[S.dampening]);
+    if (st[S.nesterov] !== 0 && (st[S.momentum] === 0 || st[S.dampening] !== 0)) {
+      throw rangeError(`${g}: state[${S.nesterov}] (nesterov)`, '0 unless momentum > 0 and dampening is 0', st[S.nesterov]);
+    }
+  }
 }

@@ -204,8 +204,13 @@ export class FFNN extends Module {
     // x may be this network's own last output (net.forward(net.forward(x)) when F = C): the softmax
     // would write over it while the first layer keeps it for backward, so the pass runs on a copy
     let h: FloatArray = this.probs !== null && x.data.buffer === this.probs.data.buffer ? x.data.slice() : x.data;
-    for (let l = 0; l < this.layers.length; l++) h = this.layers[l].forwardAct(h, B, this.activations[l]).data;
-    const logits = this.output.forwardAct(h, B, null);
+    // each layer after the first keeps the output of the one before by reference
+    let from: Linear | null = null;
+    for (let l = 0; l < this.layers.length; l++) {
+      h = this.layers[l].forwardAct(h, B, this.activations[l], from).data;
+      from = this.layers[l];
+    }
+    const logits = this.output.forwardAct(h, B, null, from);
     const probs = this.ws.get('probs', B, this.C, this.dtype);
     this.kernels.softmax(B, this.C, logits.data, probs.data);
     this.lastX = x.data;
@@ -230,12 +235,13 @@ export class FFNN extends Module {
     this.duOut = du;
     const L = this.layers.length;
     if (!accumulate) for (const p of this.learnables) p.ensureGrad().data[0] = 0;
-    this.output.backwardAct(du.data, accumulate, accumulate || L > 0);
+    // the first layer's d loss / d x is only returned (Module form), computed if it is read
+    this.output.backwardAct(du.data, accumulate, L > 0 ? 'now' : accumulate ? 'lazy' : 'none');
     let g = this.output.lastInputGrad;
     for (let l = L - 1; l >= 0; l--) {
       const lin = this.layers[l];
       const act = this.activations[l];
-      const dParam = lin.backwardAct((g as Tensor).data, accumulate, accumulate || l > 0);
+      const dParam = lin.backwardAct((g as Tensor).data, accumulate, l > 0 ? 'now' : accumulate ? 'lazy' : 'none');
       const p = act.param;
       if (p !== null) p.ensureGrad().data[0] += dParam;
       g = lin.lastInputGrad;

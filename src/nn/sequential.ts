@@ -69,10 +69,17 @@ export class Sequential extends Module {
     // write over it while the first keeps it for backward, so the pass runs on a copy
     let h = this.out !== null && x.data.buffer === this.out.data.buffer ? x.clone() : x;
     const inputs: Tensor[] = [];
+    // the Linear whose output h is (kept by reference by the next Linear), or null
+    let from: Linear | null = null;
     this.steps.forEach((s, i) => {
       inputs.push(h);
-      if (s.kind === 'dense') h = s.linear.forwardAct(h.data, h.shape[0], s.act);
-      else if (isUnchecked(s.module)) h = s.module.uncheckedForward(h);
+      if (s.kind === 'dense') {
+        h = s.linear.forwardAct(h.data, h.shape[0], s.act, from);
+        from = s.linear;
+        return;
+      }
+      from = null;
+      if (isUnchecked(s.module)) h = s.module.uncheckedForward(h);
       else {
         // a user's module: its output is read as [B, width of the next layer], so it is checked
         const B = h.shape[0];
@@ -97,7 +104,8 @@ export class Sequential extends Module {
     for (let i = this.steps.length - 1; i >= 0; i--) {
       const s = this.steps[i];
       if (s.kind === 'dense') {
-        const dParam = s.linear.backwardAct(g.data, true, true);
+        // the first layer's d loss / d x is only returned: computed if it is read
+        const dParam = s.linear.backwardAct(g.data, true, i === 0 ? 'lazy' : 'now');
         const p = s.act === null ? null : s.act.param;
         if (p !== null) p.ensureGrad().data[0] += dParam;
         g = s.linear.lastInputGrad as Tensor;

@@ -3,7 +3,7 @@
 // kernels, which never check anything
 import type { DType } from '../kernels/types.js';
 import { Tensor } from '../tensor.js';
-import { describe, rangeError, typeError } from '../util/check.js';
+import { allFinite, describe, rangeError, typeError } from '../util/check.js';
 import type { Workspace } from './workspace.js';
 
 // class indices as a tensor of shape [B], an Int32Array or a plain array of integers
@@ -51,6 +51,7 @@ export function checkLike(name: string, v: unknown, rows: number, cols: number, 
 // NaN or Inf anywhere is an error, named by its position
 export function checkFinite(name: string, t: Tensor): void {
   const d = t.data;
+  if (allFinite(d)) return;
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
     if (v - v !== 0) {

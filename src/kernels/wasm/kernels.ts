@@ -76,7 +76,7 @@ export function linearForward(
 export function linearBackward(
   B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
   gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
-  gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+  gradW: FloatArray | null, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
 ): number {
   const k = call('linearBackward');
   const px = k.in('x', x, B * IN, 'B*IN');
