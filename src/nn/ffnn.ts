@@ -15,7 +15,7 @@ import { Linear } from './linear.js';
 import { Module } from './module.js';
 import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { softmaxBackward } from './softmax.js';
-import { checkFinite, checkLike, checkMatrix, readTarget, type Target } from './validate.js';
+import { checkFinite, checkLike, checkMatrix, checkRows, readTarget, widestOf, type Target } from './validate.js';
 import { Workspace } from './workspace.js';
 
 export interface FFNNOptions extends ModuleOptions {
@@ -185,6 +185,7 @@ export class FFNN extends Module {
 
   private checkX(x: unknown): Tensor {
     const t = checkMatrix('x', x, this.F, this.dtype, this);
+    checkRows(t, widestOf(this.layers));
     checkFinite('x', t);
     return t;
   }

@@ -11,7 +11,7 @@ import type { Activation } from './activation.js';
 import { INITS, initLinear, type InitName } from './init.js';
 import { Module, type Unchecked } from './module.js';
 import { MODULE_KEYS, type ModuleOptions } from './options.js';
-import { checkFinite, checkLike, checkMatrix } from './validate.js';
+import { checkFinite, checkLike, checkMatrix, checkRows } from './validate.js';
 import { Workspace } from './workspace.js';
 
 export interface LinearOptions extends ModuleOptions {
@@ -57,6 +57,7 @@ export class Linear extends Module implements Unchecked {
 
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inFeatures, this.dtype, this);
+    checkRows(x, this);
     checkFinite('x', x);
     return this.uncheckedForward(x);
   }

@@ -11,7 +11,7 @@ import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Softmax } from './softmax.js';
 import { Module, isUnchecked } from './module.js';
-import { checkFinite, checkLike, checkMatrix } from './validate.js';
+import { checkFinite, checkLike, checkMatrix, checkRows, widestOf } from './validate.js';
 
 type Step =
   | { kind: 'dense'; linear: Linear; act: Activation | null }
@@ -63,6 +63,7 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inWidth, this.dtype, 'the first layer');
+    checkRows(x, widestOf(this.steps.flatMap((s) => (s.kind === 'dense' ? [s.linear] : []))));
     checkFinite('x', x);
     // x may be this network's own last output (seq.forward(seq.forward(x))): its last module would
     // write over it while the first keeps it for backward, so the pass runs on a copy

@@ -24,7 +24,7 @@ import { randomSeed } from '../random.js';
 import { Tensor, type FloatArray } from '../tensor.js';
 import { checkObject, rangeError, typeError } from '../util/check.js';
 import { modelConfig, type ModelConfig } from './checkpoint.js';
-import { defaultVerbose, type EpochInfo, type StepInfo, type TrainOptions } from './train.js';
+import { defaultVerbose, progressStream, type EpochInfo, type StepInfo, type TrainOptions } from './train.js';
 
 export interface TrainAsyncOptions extends TrainOptions {
   // how often (ms) the worker sends the steps done so far to onStep (default 50)
@@ -179,8 +179,7 @@ function start(
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
   const interval = o.progressInterval === undefined ? 50 : o.progressInterval;
   if (typeof interval !== 'number' || !(interval >= 0)) throw rangeError('options.progressInterval', 'a number of milliseconds >= 0', interval);
-  const stream = (o.stream as ProgressStream | undefined) ?? process.stdout;
-  if (typeof stream?.write !== 'function') throw typeError('options.stream', 'a stream with write(s)', stream);
+  const stream = progressStream(o.stream);
   const options: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(o)) {
     if (SPECIAL.has(k) || v === undefined) continue;

@@ -20,7 +20,7 @@ import { Linear } from '../nn/linear.js';
 import type { Module } from '../nn/module.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, MSELoss, type LossModule } from '../nn/loss.js';
 import { Sequential } from '../nn/sequential.js';
-import { checkLike, checkMatrix, readIndices, type Indices } from '../nn/validate.js';
+import { checkLike, checkMatrix, checkRows, readIndices, type Indices } from '../nn/validate.js';
 import { Workspace } from '../nn/workspace.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -181,10 +181,7 @@ export class TrainStep {
     // the activations the module calls would allocate as tensors: each within a tensor's size (the
     // widest layer sets the bound)
     const widest = this.layers.reduce((w, l) => (l.linear.outFeatures > w.outFeatures ? l.linear : w), this.layers[0].linear);
-    if (B * widest.outFeatures > MAX_ELEMENTS) {
-      const rows = Math.floor(MAX_ELEMENTS / widest.outFeatures);
-      throw rangeError('x', `at most ${rows} rows (${String(widest)}'s output of B rows must fit in ${MAX_ELEMENTS} elements)`, xt);
-    }
+    checkRows(xt, widest);
     const yd = this.target(y, B, C, dtype);
     const opt = this.optimizer;
     const params = this.params;

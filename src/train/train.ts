@@ -104,6 +104,13 @@ interface Regularized {
 
 // the default verbosity: a progress bar per epoch on a terminal (the problem statement asks the training
 // function to show what it is doing), nothing where the output is a file, a pipe or a test runner's
+// options.stream, checked when the options are read (default stdout)
+export function progressStream(v: unknown): ProgressStream {
+  const stream = (v as ProgressStream | undefined) ?? process.stdout;
+  if (typeof stream?.write !== 'function') throw typeError('options.stream', 'a stream with write(s)', stream);
+  return stream;
+}
+
 export function defaultVerbose(stream: ProgressStream): 0 | 1 {
   return stream.isTTY === true ? 1 : 0;
 }
@@ -125,7 +132,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
   if (o.device !== undefined && o.device !== 'cpu' && checkOneOf('options.device', o.device, ['cpu', ...DEVICES]) !== net.device) {
     throw rangeError('options.device', `'cpu' or the network's device '${net.device}' (create the network with {device: '${o.device}'})`, o.device);
   }
-  const stream = (o.stream as ProgressStream | undefined) ?? process.stdout;
+  const stream = progressStream(o.stream);
   const verbose = o.verbose === undefined ? defaultVerbose(stream) : checkInt('options.verbose', o.verbose, 0, 2);
   const shuffle = o.shuffle === undefined ? true : checkBool('options.shuffle', o.shuffle);
   const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);

@@ -274,7 +274,7 @@ describe.skipIf(wasm === null)('the raw wasm kernels, behind the checked door', 
     // an earlier call leaves its operands in linear memory
     k.gemm(false, false, 2, 3, 4, 1, f32(8, 1000), f32(12, 1000), 0, f32(6));
     expect(() => k.gemm(false, false, 2, 3, 4, 1, f32(7), f32(12), 0, f32(6))).toThrow(
-      new RangeError('gemm: a has 7 elements where M*K = 8 are read'),
+      new RangeError('gemm: a: expected at least 8 elements (M*K, the elements the call reads), received a Float32Array of length 7'),
     );
   });
 
