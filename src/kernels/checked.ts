@@ -19,6 +19,7 @@ import {
   checkFloatArray,
   checkInt,
   checkNonNegative,
+  isArrayOf,
   checkNumber,
   checkOneOf,
   checkPositive,
@@ -34,8 +35,8 @@ const REDUCTIONS: readonly Reduction[] = ['sum', 'mean'];
 
 // the element type of a call, from its first float array
 function floatCtor(name: string, v: unknown): FloatCtor {
-  if (v instanceof Float32Array) return Float32Array;
-  if (v instanceof Float64Array) return Float64Array;
+  if (isArrayOf(v, Float32Array)) return Float32Array;
+  if (isArrayOf(v, Float64Array)) return Float64Array;
   throw typeError(name, 'a Float32Array or Float64Array', v);
 }
 
@@ -51,7 +52,7 @@ function arr(kernel: string, arg: string, v: unknown, len: number, ctor: FloatCt
 
 function optArr(kernel: string, arg: string, v: unknown, len: number, ctor: FloatCtor): FloatArray | null {
   if (v === null) return null;
-  if (!(v instanceof ctor)) throw typeError(`${kernel}: ${arg}`, `a ${ctor.name} or null`, v);
+  if (!isArrayOf(v, ctor)) throw typeError(`${kernel}: ${arg}`, `a ${ctor.name} or null`, v);
   return arr(kernel, arg, v, len, ctor);
 }
 
@@ -88,7 +89,7 @@ function disjoint(kernel: string, outs: readonly OutSpan[], ins: readonly Span[]
 // an Int32Array of at least B class indices, each in [0, C)
 function indices(kernel: string, arg: string, v: unknown, B: number, C: number): Int32Array {
   const name = `${kernel}: ${arg}`;
-  if (!(v instanceof Int32Array)) throw typeError(name, 'an Int32Array of class indices', v);
+  if (!isArrayOf(v, Int32Array)) throw typeError(name, 'an Int32Array of class indices', v);
   if (v.length < B) throw rangeError(name, `at least ${B} elements`, v);
   for (let i = 0; i < B; i++) {
     if (v[i] < 0 || v[i] >= C) throw rangeError(`${name}[${i}]`, `a class index in [0, ${C})`, v[i]);
@@ -178,7 +179,7 @@ function checkStepSpec(spec: unknown): StepPlanSpec {
   role.forEach((r, i) => {
     if (r === 0) throw rangeError(`${g}: spec.params[${i}]`, 'a parameter some layer uses', 'an unused parameter');
   });
-  if (!(o.state instanceof Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
+  if (!isArrayOf(o.state, Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
   if (o.state.length < STEP_STATE.count + params.length) {
     throw rangeError(`${g}: spec.state`, `at least ${STEP_STATE.count + params.length} elements`, o.state);
   }

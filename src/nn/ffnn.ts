@@ -48,6 +48,7 @@ export class FFNN extends Module {
   private readonly ws = new Workspace();
   private readonly learnables: readonly Parameter[];
   private lastX: FloatArray | null = null;
+  private xHash = 0;
   private probs: Tensor | null = null;
   private duOut: Tensor | null = null;
 
@@ -158,6 +159,7 @@ export class FFNN extends Module {
     const t = readTarget('y', y, B, C, this.dtype, this.ws);
     // the hidden activations must be those of x: recompute unless x is what forward saw last
     if (this.lastX !== x.data || this.probs === null || this.probs.shape[0] !== B) this.run(x);
+    else this.checkUnchanged(x);
     // d loss / d u(L+1) = (yHat S - y) / B, S the row's target sum: CELoss's gradient for any
     // target rows; yHat - y where a row sums to 1 (one-hot, a distribution), with the same bits;
     // for class indices, 1 / B taken off yHat / B at the target
@@ -190,16 +192,28 @@ export class FFNN extends Module {
     return t;
   }
 
+  // x changed in place since forward(x): the kept activations belong to the old values and the W1
+  // gradient would be of neither (torch refuses the same through its version counter)
+  private checkUnchanged(x: Tensor): void {
+    if (hashBits(x.data) !== this.xHash) {
+      throw new Error('backward: x was changed in place since forward(x); call forward(x) again before backward (or give forward a copy)');
+    }
+  }
+
   private run(x: Tensor): Tensor {
     const B = x.shape[0];
     // x may be this network's own last output (net.forward(net.forward(x)) when F = C): the softmax
     // would write over it while the first layer keeps it for backward, so the pass runs on a copy
-    let h: FloatArray = this.probs !== null && x.data.buffer === this.probs.data.buffer ? x.data.slice() : x.data;
+    const copied = this.probs !== null && x.data.buffer === this.probs.data.buffer;
+    let h: FloatArray = copied ? x.data.slice() : x.data;
     for (let l = 0; l < this.layers.length; l++) h = this.layers[l].forwardAct(h, B, this.activations[l]).data;
     const logits = this.output.forwardAct(h, B, null);
     const probs = this.ws.get('probs', B, this.C, this.dtype);
     this.kernels.softmax(B, this.C, logits.data, probs.data);
-    this.lastX = x.data;
+    // the softmax wrote over a copied x: backward recomputes; else x's bits are hashed, so that a
+    // change in place before backward is caught
+    this.lastX = copied ? null : x.data;
+    if (!copied) this.xHash = hashBits(x.data);
     this.probs = probs;
     return probs;
   }
@@ -233,4 +247,12 @@ export class FFNN extends Module {
     }
     return accumulate ? g : null;
   }
+}
+
+// FNV-1a over the 32-bit words of a float array (a view, no copy): a change in place is caught
+function hashBits(a: FloatArray): number {
+  const w = new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
+  return h;
 }

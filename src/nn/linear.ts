@@ -35,6 +35,7 @@ export class Linear extends Module implements Unchecked {
   // gradients of the last backward: d loss / d (x w + b) and d loss / d x
   private du: Tensor | null = null;
   private dx: Tensor | null = null;
+  #forwards = 0;
 
   constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions) {
     super(opts, { cls: Linear, keys: [...MODULE_KEYS, 'bias', 'init'] });
@@ -78,8 +79,15 @@ export class Linear extends Module implements Unchecked {
     return this.dx as Tensor;
   }
 
+  // forward passes run so far: a network that shares this layer checks that its backward follows
+  // its own forward, not another caller's
+  get forwardCount(): number {
+    return this.#forwards;
+  }
+
   // y := act(x w + b), keeping x (by reference) and the pre-activation; returns y (a reused buffer)
   forwardAct(x: FloatArray, B: number, act: Activation | null): Tensor {
+    this.#forwards++;
     const OUT = this.outFeatures;
     const k = this.kernels;
     const y = this.ws.get('y', B, OUT, this.dtype);

@@ -24,6 +24,8 @@ export class Sequential extends Module {
   private out: Tensor | null = null;
   // the input of every step in the last forward (a user module's gradient must match its input)
   private inputs: Tensor[] = [];
+  // each dense step's forwardCount after the last forward
+  #counts: number[] = [];
 
   constructor(...modules: Array<Module | ActivationSpec>) {
     const list = modules.map((m, i) => {
@@ -83,6 +85,7 @@ export class Sequential extends Module {
       }
     });
     this.inputs = inputs;
+    this.#counts = this.steps.map((s) => (s.kind === 'dense' ? s.linear.forwardCount : 0));
     this.out = h;
     return h;
   }
@@ -97,6 +100,14 @@ export class Sequential extends Module {
     for (let i = this.steps.length - 1; i >= 0; i--) {
       const s = this.steps[i];
       if (s.kind === 'dense') {
+        // a layer shared with another network keeps what that network's forward gave it (torch
+        // refuses the same through its version counter)
+        if (s.linear.forwardCount !== this.#counts[i]) {
+          throw new Error(
+            `Sequential.backward: ${String(s.linear)} has run forward for another caller since this Sequential's forward ` +
+              '(a layer shared by two networks?); call forward again before backward',
+          );
+        }
         const dParam = s.linear.backwardAct(g.data, true, true);
         const p = s.act === null ? null : s.act.param;
         if (p !== null) p.ensureGrad().data[0] += dParam;

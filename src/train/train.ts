@@ -115,8 +115,24 @@ export function defaultVerbose(stream: ProgressStream): 0 | 1 {
   return stream.isTTY === true ? 1 : 0;
 }
 
+// the networks a trainFFNN call is training now: one started from its own onStep or onEpoch on the
+// same network would interleave two runs' steps on one set of weights and optimizer state
+const training = new WeakSet<Module>();
+
 export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: TrainOptions): number[] {
   if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
+  if (training.has(net)) {
+    throw new Error('trainFFNN: net is already being trained by a trainFFNN call that has not returned (called again from onStep or onEpoch?)');
+  }
+  training.add(net);
+  try {
+    return trainOnce(net, dataset, optimizer, opts);
+  } finally {
+    training.delete(net);
+  }
+}
+
+function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: TrainOptions): number[] {
   checkDataset('dataset', dataset);
   if (dataset.length === 0) throw rangeError('dataset', 'a dataset with at least one sample', 'an empty dataset');
   if (optimizer === null || typeof optimizer !== 'object' || typeof (optimizer as Optimizer).step !== 'function') {

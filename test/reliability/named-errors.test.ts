@@ -19,6 +19,7 @@ import { SGD } from '../../src/optim/sgd.js';
 import { Tensor } from '../../src/tensor.js';
 import { trainFFNN } from '../../src/train/train.js';
 import { backends } from '../helpers/backends.js';
+import { checked } from '../../src/kernels/checked.js';
 
 const detach = (a: ArrayBufferView): void => {
   structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
@@ -136,5 +137,47 @@ describe('a batch too tall for the widest layer says "x: at most R rows" everywh
     expect(() => new Linear(1, 4096, { device: 'js' }).forward(x)).toThrow(want);
     expect(() => new Sequential(new Linear(1, 4096, { device: 'js' }), new ReLU({ device: 'js' })).forward(x)).toThrow(want);
     expect(() => new FFNN(1, [4096], 'relu', 2, { device: 'js' }).forward(x)).toThrow(/^x: expected at most 524287 rows/);
+  });
+});
+
+describe('refused as torch refuses: state another caller changed between forward and backward', () => {
+  it('one Linear in two Sequentials: s1.forward(a); s2.forward(b); s1.backward(g)', () => {
+    const l = new Linear(4, 4, { device: 'js' });
+    const s1 = new Sequential(l, new ReLU({ device: 'js' }));
+    const s2 = new Sequential(l);
+    s1.forward(Tensor.full([2, 4], 1));
+    s2.forward(Tensor.full([2, 4], 2));
+    expect(() => s1.backward(Tensor.full([2, 4], 1))).toThrow(/^Sequential\.backward: Linear\(4, 4\) has run forward for another caller/);
+    // forward again, then backward is fine
+    s1.forward(Tensor.full([2, 4], 1));
+    s1.backward(Tensor.full([2, 4], 1));
+  });
+
+  it('x changed in place between FFNN.forward and backward(x, y, yPred)', () => {
+    const net = new FFNN(4, [3], 'relu', 2, { seed: 1, device: 'js' });
+    const x = Tensor.full([2, 4], 1);
+    const p = net.forward(x);
+    x.data[5] = 7;
+    expect(() => net.backward(x, [0, 1], p)).toThrow(/^backward: x was changed in place since forward\(x\)/);
+    const q = net.forward(x);
+    net.backward(x, [0, 1], q);
+  });
+
+  it('typed arrays that are Proxies are named on every device', () => {
+    for (const b of backends) {
+      const k = checked(b.kernels);
+      expect(() => k.gemm(false, false, 1, 1, 1, 1, new Proxy(new Float32Array(1), {}), new Float32Array(1), 0, new Float32Array(1)))
+        .toThrow(/^gemm: a: expected a Float32Array or Float64Array, received an object that only looks like a Float32Array/);
+    }
+  });
+
+  it('trainFFNN called again on the same net from its own onStep', () => {
+    const net = new FFNN(4, [3], 'relu', 2, { seed: 1, device: 'js' });
+    const opt = new SGD(net.parameters(), 0.1);
+    const ds = new RandomDataset(8, 4, 2, { seed: 1 });
+    expect(() => trainFFNN(net, ds, opt, { verbose: 0, onStep: () => trainFFNN(net, ds, opt, { verbose: 0 }) }))
+      .toThrow(/^trainFFNN: net is already being trained/);
+    // and it is free again afterwards
+    expect(trainFFNN(net, ds, opt, { verbose: 0 }).length).toBe(8);
   });
 });
