@@ -115,20 +115,35 @@ export function defaultVerbose(stream: ProgressStream): 0 | 1 {
   return stream.isTTY === true ? 1 : 0;
 }
 
-// the networks a trainFFNN call is training now: one started from its own onStep or onEpoch on the
-// same network would interleave two runs' steps on one set of weights and optimizer state
-const training = new WeakSet<Module>();
+// the networks being trained now, and by which call: a second run on one of them (from onStep, or a
+// trainFFNNAsync run copying its weights back later) would interleave with it or be overwritten
+type Trainer = 'trainFFNN' | 'trainFFNNAsync';
+const training = new WeakMap<object, Trainer>();
+
+export function checkNotTraining(net: object, who: Trainer): void {
+  const by = training.get(net);
+  if (by === undefined) return;
+  throw new Error(
+    by === 'trainFFNN'
+      ? `${who}: net is already being trained by a trainFFNN call that has not returned (called again from onStep or onEpoch?)`
+      : `${who}: net is already being trained by a trainFFNNAsync run that has not settled; ` +
+          'await that run (or abort it) before starting another on the same network',
+  );
+}
+
+export function markTraining(net: object, who: Trainer | null): void {
+  if (who === null) training.delete(net);
+  else training.set(net, who);
+}
 
 export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: TrainOptions): number[] {
   if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
-  if (training.has(net)) {
-    throw new Error('trainFFNN: net is already being trained by a trainFFNN call that has not returned (called again from onStep or onEpoch?)');
-  }
-  training.add(net);
+  checkNotTraining(net, 'trainFFNN');
+  markTraining(net, 'trainFFNN');
   try {
     return trainOnce(net, dataset, optimizer, opts);
   } finally {
-    training.delete(net);
+    markTraining(net, null);
   }
 }
 
