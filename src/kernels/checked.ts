@@ -120,6 +120,24 @@ function beta(name: string, v: unknown): number {
 }
 
 const STEP_LOSSES = ['ffnn', 'cross-entropy', 'mse'] as const;
+const SLOT_KEYS = ['data', 'grad', 'buf', 'm', 'v'] as const;
+
+// every array a step writes (each parameter's data, grad, buf, m, v) shares no byte with another:
+// the native step updates them in place slot by slot, the reference in another order
+function slotsDisjoint(g: string, params: readonly Record<string, unknown>[]): void {
+  const seen: Array<readonly [string, FloatArray]> = [];
+  params.forEach((p, i) => {
+    for (const key of SLOT_KEYS) {
+      const a = p[key];
+      if (a === null || a === undefined) continue;
+      const name = `params[${i}].${key}`;
+      for (const [other, b] of seen) {
+        if (clash(a as FloatArray, (a as FloatArray).length, b, b.length)) throw rangeError(`${g}: ${name}`, `an array that does not overlap ${other}`, a);
+      }
+      seen.push([name, a as FloatArray]);
+    }
+  });
+}
 
 // a step-plan spec, fully: the layer chain, every index, every array's type and length
 function checkStepSpec(spec: unknown): StepPlanSpec {
@@ -179,6 +197,7 @@ function checkStepSpec(spec: unknown): StepPlanSpec {
   role.forEach((r, i) => {
     if (r === 0) throw rangeError(`${g}: spec.params[${i}]`, 'a parameter some layer uses', 'an unused parameter');
   });
+  slotsDisjoint(g, params as Record<string, unknown>[]);
   if (!isArrayOf(o.state, Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
   if (o.state.length < STEP_STATE.count + params.length) {
     throw rangeError(`${g}: spec.state`, `at least ${STEP_STATE.count + params.length} elements`, o.state);
@@ -490,6 +509,7 @@ export function checked(k: Kernels): Kernels {
           arr(g, `${at}.buf`, p.buf, n, ctor);
         }
       });
+      slotsDisjoint(g, spec.params as unknown as Record<string, unknown>[]);
       return k.trainStep(plan, B, x, y);
     },
   });
