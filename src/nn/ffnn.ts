@@ -49,6 +49,8 @@ export class FFNN extends Module {
   private readonly learnables: readonly Parameter[];
   private lastX: FloatArray | null = null;
   private xHash = 0;
+  // x's 32-bit words, a view kept while x is the same array (a step allocates nothing)
+  private xWords: Int32Array | null = null;
   private probs: Tensor | null = null;
   private duOut: Tensor | null = null;
 
@@ -195,9 +197,18 @@ export class FFNN extends Module {
   // x changed in place since forward(x): the kept activations belong to the old values and the W1
   // gradient would be of neither (torch refuses the same through its version counter)
   private checkUnchanged(x: Tensor): void {
-    if (hashBits(x.data) !== this.xHash) {
+    if (this.hashOf(x.data) !== this.xHash) {
       throw new Error('backward: x was changed in place since forward(x); call forward(x) again before backward (or give forward a copy)');
     }
+  }
+
+  private hashOf(a: FloatArray): number {
+    let w = this.xWords;
+    if (w === null || w.buffer !== a.buffer || w.byteOffset !== a.byteOffset || w.byteLength !== a.byteLength) {
+      w = new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+      this.xWords = w;
+    }
+    return hashWords(w);
   }
 
   private run(x: Tensor): Tensor {
@@ -213,7 +224,7 @@ export class FFNN extends Module {
     // the softmax wrote over a copied x: backward recomputes; else x's bits are hashed, so that a
     // change in place before backward is caught
     this.lastX = copied ? null : x.data;
-    if (!copied) this.xHash = hashBits(x.data);
+    if (!copied) this.xHash = this.hashOf(x.data);
     this.probs = probs;
     return probs;
   }
@@ -249,9 +260,8 @@ export class FFNN extends Module {
   }
 }
 
-// FNV-1a over the 32-bit words of a float array (a view, no copy): a change in place is caught
-function hashBits(a: FloatArray): number {
-  const w = new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+// FNV-1a over the 32-bit words of a float array: a change in place is caught
+function hashWords(w: Int32Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
   return h;

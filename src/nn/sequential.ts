@@ -25,7 +25,8 @@ export class Sequential extends Module {
   // the input of every step in the last forward (a user module's gradient must match its input)
   private inputs: Tensor[] = [];
   // each dense step's forwardCount after the last forward
-  #counts: number[] = [];
+  #counts: number[];
+  readonly #widest: Linear | null;
 
   constructor(...modules: Array<Module | ActivationSpec>) {
     const list = modules.map((m, i) => {
@@ -52,6 +53,8 @@ export class Sequential extends Module {
     this.setPlacement(device, dtype);
     this.steps = plan(list);
     this.inWidth = checkWidths(list);
+    this.#widest = widestOf(this.steps.flatMap((s) => (s.kind === 'dense' ? [s.linear] : [])));
+    this.#counts = this.steps.map(() => 0);
   }
 
   // the i-th module (negative counts from the end)
@@ -65,7 +68,7 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inWidth, this.dtype, 'the first layer');
-    checkRows(x, widestOf(this.steps.flatMap((s) => (s.kind === 'dense' ? [s.linear] : []))));
+    checkRows(x, this.#widest);
     checkFinite('x', x);
     // x may be this network's own last output (seq.forward(seq.forward(x))): its last module would
     // write over it while the first keeps it for backward, so the pass runs on a copy
@@ -85,7 +88,9 @@ export class Sequential extends Module {
       }
     });
     this.inputs = inputs;
-    this.#counts = this.steps.map((s) => (s.kind === 'dense' ? s.linear.forwardCount : 0));
+    this.steps.forEach((s, i) => {
+      if (s.kind === 'dense') this.#counts[i] = s.linear.forwardCount;
+    });
     this.out = h;
     return h;
   }
