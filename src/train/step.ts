@@ -25,7 +25,7 @@ import { Workspace } from '../nn/workspace.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
-import { MAX_ELEMENTS, Tensor, type Parameter } from '../tensor.js';
+import { Tensor, type Parameter } from '../tensor.js';
 import { allFinite, checkObject, overlaps, rangeError, typeError } from '../util/check.js';
 
 export interface TrainStepOptions {
