@@ -3,7 +3,7 @@
 import type { DType, FloatArray, Kernels } from './kernels/types.js';
 import { Rng, randomSeed } from './random.js';
 import { nativeAddon } from './kernels/native.js';
-import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from './util/check.js';
+import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe, rangeError, typeError } from './util/check.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
@@ -146,6 +146,7 @@ export class Tensor {
   static readonly #dataProperty: PropertyDescriptor = {
     enumerable: true,
     get(this: Tensor): FloatArray {
+      if (!Tensor.isTensor(this)) throw notATensor('data', this);
       const w = this.#deferred;
       if (w !== null) {
         this.#deferred = null;
@@ -156,6 +157,7 @@ export class Tensor {
     // the array may be replaced (TrainStep and the modules follow it); a shorter one would leave the
     // kernels reading past its end (stale wasm memory, NaN in js)
     set(this: Tensor, v: FloatArray): void {
+      if (!Tensor.isTensor(this)) throw notATensor('data', this);
       const Want = arrayCtor(this.dtype);
       if (!(v instanceof Want)) throw typeError('data', `a ${Want.name} (the tensor's dtype)`, v);
       if (v.length !== this.#size) throw rangeError('data', `${this.#size} elements for shape [${this.shape.join(', ')}]`, v);
@@ -181,8 +183,15 @@ export class Tensor {
     Object.defineProperty(this, 'data', Tensor.#dataProperty);
   }
 
+  // a tensor made by this class: a Proxy of one, or an object on Tensor.prototype, passes instanceof
+  // but has none of the private state (and could change its shape between two reads)
+  static isTensor(v: unknown): v is Tensor {
+    return typeof v === 'object' && v !== null && #data in v;
+  }
+
   // the product of the shape, fixed for the tensor's life
   get size(): number {
+    if (!Tensor.isTensor(this)) throw notATensor('size', this);
     return this.#size;
   }
 
@@ -351,6 +360,14 @@ export class Parameter extends Tensor {
   override toString(): string {
     return `Parameter(${this.name ? `name=${this.name}, ` : ''}shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
   }
+}
+
+// what `name` says when it is read on something that only looks like a Tensor
+export function notATensor(name: string, v: unknown): TypeError {
+  return new TypeError(
+    `${name}: expected a Tensor, received an object that only looks like one (a Proxy of a Tensor, or an ` +
+      `object made on Tensor.prototype, ${describe(v)}); pass the tensor itself`,
+  );
 }
 
 function inferShape(values: readonly unknown[]): number[] {

@@ -11,7 +11,7 @@ import type { Activation } from './activation.js';
 import { INITS, initLinear, type InitName } from './init.js';
 import { Module, type Unchecked } from './module.js';
 import { MODULE_KEYS, type ModuleOptions } from './options.js';
-import { checkFinite, checkLike, checkMatrix } from './validate.js';
+import { checkFinite, checkLike, checkMatrix, checkRows } from './validate.js';
 import { Workspace } from './workspace.js';
 
 export interface LinearOptions extends ModuleOptions {
@@ -41,6 +41,7 @@ export class Linear extends Module implements Unchecked {
   // gradients of the last backward: d loss / d (x w + b) and d loss / d x
   private du: Tensor | null = null;
   private dx: Tensor | null = null;
+  #forwards = 0;
 
   constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions) {
     super(opts, { cls: Linear, keys: [...MODULE_KEYS, 'bias', 'init'] });
@@ -63,6 +64,7 @@ export class Linear extends Module implements Unchecked {
 
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inFeatures, this.dtype, this);
+    checkRows(x, this);
     checkFinite('x', x);
     return this.uncheckedForward(x);
   }
@@ -83,11 +85,18 @@ export class Linear extends Module implements Unchecked {
     return this.dx as Tensor;
   }
 
+  // forward passes run so far: a network that shares this layer checks that its backward follows
+  // its own forward, not another caller's
+  get forwardCount(): number {
+    return this.#forwards;
+  }
+
   // y := act(x w + b), keeping x and the pre-activation; returns y (a reused buffer). from: the
   // Linear whose output x is (a network's layer before this one: x is kept by reference), else
   // null (x is copied: backward and a deferred product need it as it was, whatever the caller does
   // to it after this call)
   forwardAct(x: FloatArray, B: number, act: Activation | null, from: Linear | null = null): Tensor {
+    this.#forwards++;
     const OUT = this.outFeatures;
     const k = this.kernels;
     // this call writes y, which pending products of later layers read, and replaces the x and du

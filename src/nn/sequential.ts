@@ -12,7 +12,7 @@ import { fusedLayer, type FusedDrop, type FusedLayer, type FusedPlan } from './f
 import { Linear } from './linear.js';
 import { Softmax } from './softmax.js';
 import { Module, isUnchecked } from './module.js';
-import { checkFinite, checkLike, checkMatrix } from './validate.js';
+import { checkFinite, checkLike, checkMatrix, checkRows, widestOf } from './validate.js';
 
 type Step =
   | { kind: 'dense'; linear: Linear; act: Activation | null }
@@ -25,6 +25,9 @@ export class Sequential extends Module {
   private out: Tensor | null = null;
   // the input of every step in the last forward (a user module's gradient must match its input)
   private inputs: Tensor[] = [];
+  // each dense step's forwardCount after the last forward
+  #counts: number[];
+  readonly #widest: Linear | null;
 
   constructor(...modules: Array<Module | ActivationSpec>) {
     const list = modules.map((m, i) => {
@@ -51,6 +54,8 @@ export class Sequential extends Module {
     this.setPlacement(device, dtype);
     this.steps = plan(list);
     this.inWidth = checkWidths(list);
+    this.#widest = widestOf(this.steps.flatMap((s) => (s.kind === 'dense' ? [s.linear] : [])));
+    this.#counts = this.steps.map(() => 0);
   }
 
   // the i-th module (negative counts from the end)
@@ -64,6 +69,7 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inWidth, this.dtype, 'the first layer');
+    checkRows(x, this.#widest);
     checkFinite('x', x);
     // x may be this network's own last output (seq.forward(seq.forward(x))): its last module would
     // write over it while the first keeps it for backward, so the pass runs on a copy
@@ -90,6 +96,9 @@ export class Sequential extends Module {
       }
     });
     this.inputs = inputs;
+    this.steps.forEach((s, i) => {
+      if (s.kind === 'dense') this.#counts[i] = s.linear.forwardCount;
+    });
     this.out = h;
     return h;
   }
@@ -104,6 +113,14 @@ export class Sequential extends Module {
     for (let i = this.steps.length - 1; i >= 0; i--) {
       const s = this.steps[i];
       if (s.kind === 'dense') {
+        // a layer shared with another network keeps what that network's forward gave it (torch
+        // refuses the same through its version counter)
+        if (s.linear.forwardCount !== this.#counts[i]) {
+          throw new Error(
+            `Sequential.backward: ${String(s.linear)} has run forward for another caller since this Sequential's forward ` +
+              '(a layer shared by two networks?); call forward again before backward',
+          );
+        }
         // the first layer's d loss / d x is only returned: computed if it is read
         const dParam = s.linear.backwardAct(g.data, true, i === 0 ? 'lazy' : 'now');
         const p = s.act === null ? null : s.act.param;

@@ -1,6 +1,15 @@
 // argument checks shared by every public entry point: TypeError for a wrong type, RangeError for a
 // wrong value; each message names the argument, what was expected and what was received.
 
+// %TypedArray%, the class every typed array extends
+const TypedArray = Object.getPrototypeOf(Int8Array) as abstract new () => ArrayBufferView;
+
+// a real typed array of ctor: a Proxy of one passes instanceof but not isView, and its length getter
+// throws an incidental TypeError
+export function isArrayOf<C extends abstract new (...a: never[]) => ArrayBufferView>(v: unknown, ctor: C): v is InstanceType<C> {
+  return v instanceof ctor && ArrayBuffer.isView(v);
+}
+
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
@@ -10,6 +19,7 @@ export function describe(v: unknown): string {
   if (typeof v === 'boolean' || typeof v === 'symbol') return String(v);
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v instanceof TypedArray && !ArrayBuffer.isView(v)) return `an object that only looks like a ${(v as object).constructor.name} (a Proxy of one?)`;
   if (ArrayBuffer.isView(v)) {
     const len = (v as unknown as { length?: number }).length;
     return `a ${v.constructor.name}${len === undefined ? '' : ` of length ${len}`}`;
@@ -101,7 +111,7 @@ export function checkFloatArray(
   len: number,
   ctor: Float32ArrayConstructor | Float64ArrayConstructor,
 ): void {
-  if (!(v instanceof ctor)) throw typeError(name, `a ${ctor.name}`, v);
+  if (!isArrayOf(v, ctor)) throw typeError(name, `a ${ctor.name}`, v);
   if (v.length < len) throw rangeError(name, `at least ${len} elements`, v);
 }
 
