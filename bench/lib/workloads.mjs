@@ -26,7 +26,8 @@ export function trainingTasks(only) {
       id: 'W3', workload: 'W3', unit: 's/epoch',
       p: { kind: 'mnist', sizes: [784, 256, 128, 10], batch: 64, lr: 0.05, momentum: 0.9 },
     },
-    { id: 'W4', workload: 'W4', unit: 'samples/s', p: { kind: 'mlp', sizes: [784, 1024, 1024, 10], loss: 'ce', batch: 256, lr: 0.01, momentum: 0 } },
+    // flow 'assignment': the module contenders run the assignment's FFNN loop on this shape
+    { id: 'W4', workload: 'W4', unit: 'samples/s', p: { kind: 'mlp', sizes: [784, 1024, 1024, 10], loss: 'ce', batch: 256, lr: 0.01, momentum: 0, flow: 'assignment' } },
     // the summed loss grows with the batch: above 16, lr scaled by 16 / batch (W1's lr diverges at 512)
     ...W5_BATCHES.map((b) => ({ id: `W5 b${b}`, workload: 'W5', unit: 'samples/s', p: { ...W1, batch: b, lr: W1.lr * Math.min(1, 16 / b) } })),
     // the dropout paper's MNIST net: Dropout(pIn), then per hidden layer Linear, ReLU, Dropout(p);
