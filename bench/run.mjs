@@ -98,6 +98,14 @@ async function openPeers(notes) {
   for (const proc of procs) {
     try {
       const r = await proc.open();
+      // PyTorch on the reference BLAS is about 25x slower than it is: no figure rather than a false one
+      if (proc.label.startsWith('PyTorch') && !/openblas/i.test(String(r.info.blas))) {
+        const why = `refused: numpy's and torch's BLAS is ${r.info.blas || 'unknown'}, not OpenBLAS (apt-get install libopenblas0-pthread)`;
+        infos.push({ label: proc.label, info: why });
+        notes.push(`${proc.label}: ${why}`);
+        await proc.close();
+        continue;
+      }
       infos.push({ label: proc.label, info: Object.entries(r.info).map(([k, v]) => `${k} ${v}`).join(', ') });
       alive.add(proc);
     } catch (e) {

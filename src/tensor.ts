@@ -1,9 +1,9 @@
 // Tensor: a row-major float32 or float64 array with a shape. `data` is the typed array itself and
 // is handed to native kernels as it is, never copied.
-import type { DType, FloatArray } from './kernels/types.js';
+import type { DType, FloatArray, Kernels } from './kernels/types.js';
 import { Rng, randomSeed } from './random.js';
 import { nativeAddon } from './kernels/native.js';
-import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from './util/check.js';
+import { checkInt, checkKeys, checkNumber, checkObject, checkOneOf, describe, rangeError, typeError } from './util/check.js';
 
 export type { DType, FloatArray } from './kernels/types.js';
 
@@ -86,6 +86,40 @@ function readDType(opts: unknown, fallback: DType = 'float32', keys: readonly st
   return o.dtype === undefined ? fallback : checkOneOf('options.dtype', o.dtype, DTYPES);
 }
 
+// a write of a tensor's elements left for later: a gradient zeroed by zeroGrad, or a Linear's weight
+// gradient whose product the optimizer's step computes together with its update (src/nn/linear.ts).
+// it runs before anything reads or replaces `data`, so what a user observes is as if it had run at
+// once (torch's zero_grad(set_to_none=True) without the None)
+export interface DeferredWrite {
+  run(data: FloatArray): void;
+  // the product gradW := x^T gradZ (B rows; as 0 + it when plusZero) on these kernels, for
+  // Kernels.linearGradStep; absent for other writes
+  readonly product?: {
+    readonly kernels: Kernels;
+    readonly B: number;
+    readonly IN: number;
+    readonly OUT: number;
+    readonly x: FloatArray;
+    readonly gradZ: FloatArray;
+    readonly plusZero: boolean;
+  };
+  // a write that only copies the elements out (into, before they change; a Linear's lazy d loss / d x
+  // reads them): an update kernel can copy them in its own pass, then call taken() instead of run
+  readonly keep?: { readonly into: FloatArray; taken(): void };
+}
+
+// zeroGrad's write
+export const ZERO_WRITE: DeferredWrite = Object.freeze({ run: (d: FloatArray) => void d.fill(0) });
+
+// the pending write of t, or null
+export let pendingWrite: (t: Tensor) => DeferredWrite | null;
+// leaves w to run before t's elements are next read (replacing any write pending)
+export let deferWrite: (t: Tensor, w: DeferredWrite | null) => void;
+// t's elements without running its pending write, which is dropped: the caller does its work
+export let takeData: (t: Tensor) => FloatArray;
+// t's elements as they are, its pending write left pending (a reader that does not need it)
+export let peekData: (t: Tensor) => FloatArray;
+
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -95,18 +129,40 @@ export class Tensor {
   declare data: FloatArray;
   #data: FloatArray;
   readonly #size: number;
+  #deferred: DeferredWrite | null = null;
+
+  static {
+    pendingWrite = (t) => t.#deferred;
+    deferWrite = (t, w) => {
+      t.#deferred = w;
+    };
+    takeData = (t) => {
+      t.#deferred = null;
+      return t.#data;
+    };
+    peekData = (t) => t.#data;
+  }
 
   static readonly #dataProperty: PropertyDescriptor = {
     enumerable: true,
     get(this: Tensor): FloatArray {
+      if (!Tensor.isTensor(this)) throw notATensor('data', this);
+      const w = this.#deferred;
+      if (w !== null) {
+        this.#deferred = null;
+        w.run(this.#data);
+      }
       return this.#data;
     },
     // the array may be replaced (TrainStep and the modules follow it); a shorter one would leave the
     // kernels reading past its end (stale wasm memory, NaN in js)
     set(this: Tensor, v: FloatArray): void {
+      if (!Tensor.isTensor(this)) throw notATensor('data', this);
       const Want = arrayCtor(this.dtype);
       if (!(v instanceof Want)) throw typeError('data', `a ${Want.name} (the tensor's dtype)`, v);
       if (v.length !== this.#size) throw rangeError('data', `${this.#size} elements for shape [${this.shape.join(', ')}]`, v);
+      // a replacement: what was pending for the old array is moot
+      this.#deferred = null;
       this.#data = v;
     },
   };
@@ -127,8 +183,15 @@ export class Tensor {
     Object.defineProperty(this, 'data', Tensor.#dataProperty);
   }
 
+  // a tensor made by this class: a Proxy of one, or an object on Tensor.prototype, passes instanceof
+  // but has none of the private state (and could change its shape between two reads)
+  static isTensor(v: unknown): v is Tensor {
+    return typeof v === 'object' && v !== null && #data in v;
+  }
+
   // the product of the shape, fixed for the tensor's life
   get size(): number {
+    if (!Tensor.isTensor(this)) throw notATensor('size', this);
     return this.#size;
   }
 
@@ -278,17 +341,33 @@ export class Parameter extends Tensor {
 
   // the gradient buffer, created (zeroed) on first use
   ensureGrad(): Tensor {
-    if (this.grad === null) this.grad = Tensor.zeros(this.shape, { dtype: this.dtype });
+    if (this.grad === null) {
+      this.grad = Tensor.zeros(this.shape, { dtype: this.dtype });
+      // zeros, as zeroGrad leaves it: a backward may write the gradient instead of adding to it
+      deferWrite(this.grad, ZERO_WRITE);
+    }
     return this.grad;
   }
 
+  // zeroes the gradient (buffer kept). the zeros are written when the gradient is next read; a
+  // backward before that writes its gradient instead of adding it to zeros (the same numbers)
   zeroGrad(): void {
-    if (this.grad !== null) this.grad.data.fill(0);
+    const g: unknown = this.grad;
+    if (g instanceof Tensor) deferWrite(g, ZERO_WRITE);
+    else if (g !== null) (g as Tensor).data.fill(0);
   }
 
   override toString(): string {
     return `Parameter(${this.name ? `name=${this.name}, ` : ''}shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
   }
+}
+
+// what `name` says when it is read on something that only looks like a Tensor
+export function notATensor(name: string, v: unknown): TypeError {
+  return new TypeError(
+    `${name}: expected a Tensor, received an object that only looks like one (a Proxy of a Tensor, or an ` +
+      `object made on Tensor.prototype, ${describe(v)}); pass the tensor itself`,
+  );
 }
 
 function inferShape(values: readonly unknown[]): number[] {

@@ -81,7 +81,7 @@ const SPECS: Record<string, Spec> = {
   linearBackward: {
     names: ['B', 'IN', 'OUT', 'x', 'w', 'z', 'gradOut', 'act', 'param', 'gradZ', 'gradW', 'gradBias', 'gradX', 'accumulate'],
     valid: () => [2, 3, 4, f32(6), f32(12), f32(8), f32(8), 4, 1, f32(8), f32(12), f32(4), f32(6), false],
-    dims: [0, 1, 2], floats: [3, 4, 5, 6, 9, 10, 11, 12], nullable: [11, 12], bools: [13],
+    dims: [0, 1, 2], floats: [3, 4, 5, 6, 9, 10, 11, 12], nullable: [10, 11, 12], bools: [13],
   },
   softmax: {
     names: ['B', 'C', 'x', 'y'],

@@ -2,12 +2,11 @@
 // of native and wasm against the js reference before anything is timed, and one contender per
 // device/threads (ffnnContenders: native 1T and 2T, js, wasm).
 // every training step is one TrainStep call (the fused step, dist/train/step.js; trainFFNN uses it for
-// W2 and W3); FFNN_BENCH_PATH=module times W1 and W5 with the module calls instead, for comparison
+// W2 and W3); the module contenders (ffnn native NT module) time W1, W4, W5 and D3 with the module
+// calls a user writes instead: the notebook's flow for W1, W5 and D3, the assignment's for W4
 import { performance } from 'node:perf_hooks';
 import { TrainStep } from '../../dist/index.js';
 import { roundBf16 } from '../../dist/kernels/reference/bf16.js';
-
-const MODULE_PATH = process.env.FFNN_BENCH_PATH === 'module';
 
 const SEED = 1234;
 
@@ -25,9 +24,27 @@ function batchPool(ffnn, p, dtype, count) {
   return pool;
 }
 
-// Linear-ReLU-...-Linear as a Sequential, trained with the module flow (forward, loss, zeroGrad,
-// backward, step) that a PyTorch user writes, as one TrainStep call per step (same numbers)
-function buildMLP(ffnn, p, device, dtype) {
+// the workloads the module contenders run
+export const MODULE_WORKLOADS = ['W1', 'W4', 'W5', 'D3'];
+
+// Linear-ReLU-...-Linear as a Sequential, trained as one TrainStep call per step, or (path 'module')
+// with the module flow a PyTorch user writes (forward, loss, zeroGrad, backward, step: the same
+// numbers). W4's module flow is the assignment's loop on an FFNN of the same shape (forward,
+// CELoss, backward(x, y, yPred), step)
+function buildMLP(ffnn, p, device, dtype, path = 'fused') {
+  if (path === 'module' && p.flow === 'assignment') {
+    const [F, ...rest] = p.sizes;
+    const net = new ffnn.FFNN(F, rest.slice(0, -1), 'relu', rest[rest.length - 1], { device, dtype, seed: SEED });
+    const opt = new ffnn.SGD(net.parameters(), { lr: p.lr, momentum: p.momentum, device });
+    const step = (x, y) => {
+      const yPred = net.forward(x);
+      const l = ffnn.CategoricalCELoss(yPred, y, { device });
+      net.backward(x, y, yPred);
+      opt.step();
+      return l;
+    };
+    return { net, step, predict: (x) => net.forward(x) };
+  }
   const mods = [];
   const precision = p.precision ?? 'float32';
   for (let i = 0; i + 1 < p.sizes.length; i++) {
@@ -47,14 +64,14 @@ function buildMLP(ffnn, p, device, dtype) {
   };
   const ts = new TrainStep(net, opt, { loss });
   if (ts.fallback !== null) throw new Error(`bench: the MLP step is not fused (${ts.fallback})`);
-  const step = MODULE_PATH ? moduleStep : (x, y) => ts.run(x, y);
+  const step = path === 'module' ? moduleStep : (x, y) => ts.run(x, y);
   return { net, step, predict: (x) => net.forward(x) };
 }
 
 // D3: Dropout(pIn), [Linear, ReLU, Dropout(p)] per hidden layer, Linear; trained by trainFFNN (one
-// fused TrainStep call per batch, the masks drawn inside it), or with FFNN_BENCH_PATH=module by the
-// module flow over the same loader
-function buildDropout(ffnn, p, device, dtype) {
+// fused TrainStep call per batch, the masks drawn inside it), or (path 'module') by the module flow
+// over the same loader
+function buildDropout(ffnn, p, device, dtype, path = 'fused') {
   const o = { device, dtype };
   const mods = [new ffnn.Dropout(p.pIn, { seed: SEED, ...o })];
   for (let i = 0; i + 1 < p.sizes.length; i++) {
@@ -74,7 +91,7 @@ function buildDropout(ffnn, p, device, dtype) {
     return l;
   };
   const epoch = (ds, seed) => {
-    if (!MODULE_PATH) return ffnn.trainFFNN(net, ds, opt, { epochs: 1, batchSize: p.batch, seed, loss, verbose: 0 });
+    if (path !== 'module') return ffnn.trainFFNN(net, ds, opt, { epochs: 1, batchSize: p.batch, seed, loss, verbose: 0 });
     const losses = [];
     for (const [x, y] of new ffnn.DataLoader(ds, { batchSize: p.batch, shuffle: true, seed })) losses.push(moduleStep(x, y));
     return losses;
@@ -225,16 +242,21 @@ export function verifyTask(ffnn, task) {
 
 // every ffnn contender: the addon on 1 and 2 threads, the js reference and the wasm device (one thread)
 export function ffnnContenders(ffnn) {
-  return [new FfnnContender(ffnn, 'native', 1), new FfnnContender(ffnn, 'native', 2), new FfnnContender(ffnn, 'js', 1), new FfnnContender(ffnn, 'wasm', 1)];
+  return [
+    new FfnnContender(ffnn, 'native', 1), new FfnnContender(ffnn, 'native', 2), new FfnnContender(ffnn, 'js', 1), new FfnnContender(ffnn, 'wasm', 1),
+    new FfnnContender(ffnn, 'native', 1, 'module'), new FfnnContender(ffnn, 'native', 2, 'module'),
+  ];
 }
 
 export class FfnnContender {
-  constructor(ffnn, device, threads) {
+  constructor(ffnn, device, threads, path = 'fused') {
     this.ffnn = ffnn;
     this.device = device;
     this.threads = threads;
-    this.name = device === 'native' ? `ffnn native ${threads}T` : `ffnn ${device}`;
-    this.family = `ffnn ${device}`;
+    this.path = path;
+    const tail = path === 'module' ? ' module' : '';
+    this.name = (device === 'native' ? `ffnn native ${threads}T` : `ffnn ${device}`) + tail;
+    this.family = `ffnn ${device}${tail}`;
     this.state = null;
   }
 
@@ -249,6 +271,7 @@ export class FfnnContender {
 
   // what this contender runs of a task; null when it is skipped (with the reason in skipWhy)
   skipWhy(task) {
+    if (this.path === 'module' && !MODULE_WORKLOADS.includes(task.workload)) return 'the module calls are timed on W1, W4, W5 and D3';
     if (this.device === 'js' && task.p.kind === 'gemm') return 'js gemm not timed (the reference loop is the oracle, not a contender)';
     if (this.device === 'js' && task.workload === 'W4') return 'js not timed on W4 (one step of batch 256 takes about 10 s)';
     if (this.device === 'js' && task.p.precision === 'bf16') return 'js bf16 not timed (the reference twin the others are checked against)';
@@ -277,7 +300,7 @@ export class FfnnContender {
       const n = calibrate(run, seconds);
       this.state = { rep: () => timeIt(() => run(n), (t) => (2 * M * N * K * n) / t / 1e9) };
     } else if (p.kind === 'mlp') {
-      const m = buildMLP(ffnn, p, dev, 'float32');
+      const m = buildMLP(ffnn, p, dev, 'float32', this.path);
       const pool = batchPool(ffnn, p, 'float32', Math.min(64, Math.max(2, Math.ceil(4096 / p.batch))));
       let i = 0;
       const run = (n) => {
@@ -290,7 +313,7 @@ export class FfnnContender {
       const n = calibrate(run, seconds);
       this.state = { rep: () => timeIt(() => run(n), (t) => (n * p.batch) / t) };
     } else if (p.kind === 'dropout') {
-      const m = buildDropout(ffnn, p, dev, 'float32');
+      const m = buildDropout(ffnn, p, dev, 'float32', this.path);
       // wasm: 6 steps per repeat
       const n = dev === 'wasm' ? 6 * p.batch : p.N;
       if (n !== p.N) note.push(`${dev}: ${n / p.batch} steps per repeat`);

@@ -93,6 +93,28 @@ export function render({ results, tasks, meta, notes }) {
       );
     }
     line();
+    const mods = train.filter((t) => ['W1', 'W4', 'W5', 'D3'].includes(t.workload));
+    if (mods.length) {
+      line('### The module calls a user writes, against the fused step');
+      line();
+      line('The notebook\'s flow (forward, loss, zeroGrad, backward, step) for W1, W5 and D3 (D3 through a DataLoader against trainFFNN), the assignment\'s loop (FFNN forward, CELoss, backward(x, y, yPred), step) for W4. Time ratio: fused samples/s over module samples/s (target <= 1.25).');
+      line();
+      line('| workload | fused (best) | module calls (best) | module/fused time | target | | PyTorch (best) | module/PyTorch | target | |');
+      line('|---|---|---|---|---|---|---|---|---|---|');
+      for (const t of mods) {
+        const f = best(results, t.id, t.unit, 'ffnn native');
+        const m = best(results, t.id, t.unit, 'ffnn native module');
+        const tp = best(results, t.id, t.unit, 'torch');
+        const r = f && m ? f.summary.median / m.summary.median : NaN;
+        const rp = m && tp ? m.summary.median / tp.summary.median : NaN;
+        const pt = { W1: 3.5, W4: 1.2 }[t.workload];
+        line(
+          `| ${t.id} | ${cell(f)} | ${m ? cell(m) : reason(results, t.id, 'ffnn native module')} | ${fmt(r)} | <= 1.25 | ${Number.isFinite(r) ? (r <= 1.25 ? 'PASS' : 'short') : ''} | ` +
+            `${tp ? cell(tp) : reason(results, t.id, 'torch')} | ${fmt(rp)} | ${pt ? `>= ${pt}` : '-'} | ${pt ? verdict(rp, pt) : ''} |`,
+        );
+      }
+      line();
+    }
     const w3 = train.find((t) => t.id === 'W3');
     if (w3) {
       const f = best(results, 'W3', 's/epoch', 'ffnn native');

@@ -34,7 +34,8 @@ export function trainingTasks(only) {
       id: 'W3', workload: 'W3', unit: 's/epoch',
       p: W3P,
     },
-    { id: 'W4', workload: 'W4', unit: 'samples/s', p: W4P },
+    // flow 'assignment': the module contenders run the assignment's FFNN loop on this shape
+    { id: 'W4', workload: 'W4', unit: 'samples/s', p: { ...W4P, flow: 'assignment' } },
     // the summed loss grows with the batch: above 16, lr scaled by 16 / batch (W1's lr diverges at 512)
     ...W5_BATCHES.map((b) => ({ id: `W5 b${b}`, workload: 'W5', unit: 'samples/s', p: { ...W1, batch: b, lr: W1.lr * Math.min(1, 16 / b) } })),
     // the dropout paper's MNIST net: Dropout(pIn), then per hidden layer Linear, ReLU, Dropout(p);

@@ -229,9 +229,25 @@ def start(task, cfg, seconds):
     raise RuntimeError(f'unknown task kind {kind}')
 
 
+def blas_libraries():
+    # the BLAS libraries mapped into this process once numpy and torch have multiplied: Debian's
+    # libblas.so.3 is an alternative that may point at the reference BLAS (about 25x slower)
+    a = np.ones((64, 64), dtype=np.float32)
+    a @ a
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    libs = set()
+    with open('/proc/self/maps') as f:
+        for line in f:
+            path = line.split()[-1] if '/' in line else ''
+            if 'blas' in os.path.basename(path).lower():
+                libs.add(os.path.realpath(path))
+    return sorted(libs)
+
+
 def hello():
     info = {'torch': torch.__version__, 'numpy': np.__version__, 'python': sys.version.split()[0],
-            'flush_denormal': True, 'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY')}
+            'flush_denormal': True, 'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY'),
+            'blas': ' '.join(blas_libraries())}
     if OPENBLAS is not None:
         info['openblas'] = OPENBLAS.openblas_get_config().decode()
         info['openblas_core'] = OPENBLAS.openblas_get_corename().decode()

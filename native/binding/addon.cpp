@@ -70,6 +70,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<b::DropoutBackward>(env, exports, "dropoutBackward");
   add<b::CreateStepPlan>(env, exports, "createStepPlan");
   add<b::TrainStep>(env, exports, "trainStep");
+  add<b::LinearGradStep>(env, exports, "linearGradStep");
   add<b::NativeAllocations>(env, exports, "nativeAllocations");
   add<b::AddressMod64>(env, exports, "addressMod64");
   return exports;

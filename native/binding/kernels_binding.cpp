@@ -256,7 +256,7 @@ Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
   const int act = static_cast<int>(a.integer(a.at(7), "act", 0, ffnn::ACT_COUNT - 1));
   const double param = a.number(a.at(8), "param");
   void* gz = a.floats(a.at(9), "gradZ", B * OUT);
-  void* gw = a.floats(a.at(10), "gradW", IN * OUT);
+  void* gw = a.floats(a.at(10), "gradW", IN * OUT, true);
   void* gb = a.floats(a.at(11), "gradBias", OUT, true);
   void* gx = a.floats(a.at(12), "gradX", B * IN, true);
   const bool accumulate = a.boolean(a.at(13), "accumulate");

@@ -384,6 +384,68 @@ Napi::Value TrainStep(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, loss);
 }
 
+// linearGradStep(optimizer, B, IN, OUT, x, gradZ, gradW, param, buf, m, v, plusZero, keep, state): a
+// Linear's weight gradient gradW := x^T gradZ (stored, as 0 + it when plusZero) and the optimizer's
+// update of param from it in one pass (ffnn::linear_grad_step). optimizer 0 is SGD (buf, or null
+// without momentum), 1 is Adam (m, v); keep (or null) gets param before the update; x is (B, IN),
+// gradZ is (B, OUT), the rest (IN, OUT); state
+// is a Float64Array of the hyper-parameters then the parameter's count (StepHyper, H_COUNT + 1)
+Napi::Value LinearGradStep(const Napi::CallbackInfo& info) {
+  Args a(info, "linearGradStep");
+  const bool adam = a.integer(a.at(0), "optimizer", 0, 1) == 1;
+  const std::int64_t B = a.dim(a.at(1), "B");
+  const std::int64_t IN = a.dim(a.at(2), "IN");
+  const std::int64_t OUT = a.dim(a.at(3), "OUT");
+  const bool plus_zero = a.boolean(a.at(11), "plusZero");
+  const double* state = static_cast<const double*>(
+      typed(a, a.at(13), "state", napi_float64_array, "Float64Array", ffnn::H_COUNT + 1));
+  for (int h = 0; h <= ffnn::H_COUNT; ++h) {
+    if (!std::isfinite(state[h])) a.range_error("state", "finite hyper-parameters and count", "a non-finite value");
+  }
+  const double per = state[ffnn::H_COUNT];
+  if (adam && !(per >= 1 && per <= 9007199254740991.0 && per == static_cast<double>(static_cast<std::int64_t>(per)))) {
+    a.range_error("state", "an Adam step count that is an integer >= 1", describe(Napi::Number::New(a.env(), per)));
+  }
+  const std::int64_t n = IN * OUT;
+  void* x = a.floats(a.at(4), "x", B * IN);
+  void* gz = a.floats(a.at(5), "gradZ", B * OUT);
+  void* gw = a.floats(a.at(6), "gradW", n);
+  void* w = a.floats(a.at(7), "param", n);
+  void* buf = a.floats(a.at(8), "buf", n, true);
+  void* m = a.floats(a.at(9), "m", n, true);
+  void* v = a.floats(a.at(10), "v", n, true);
+  void* keep = a.floats(a.at(12), "keep", n, true);
+  if (!adam && state[ffnn::H_MOMENTUM] != 0 && buf == nullptr) {
+    a.type_error("buf", "a momentum buffer (momentum is not 0)", a.at(8));
+  }
+  if (adam && (m == nullptr || v == nullptr)) a.type_error(m == nullptr ? "m" : "v", "a float array like param", a.at(m == nullptr ? 9 : 10));
+  struct Arr {
+    std::size_t k;
+    const char* name;
+    void* p;
+    std::int64_t n;
+  };
+  const Arr ins[] = {{4, "x", x, B * IN}, {5, "gradZ", gz, B * OUT}};
+  const Arr outs[] = {{6, "gradW", gw, n}, {7, "param", w, n}, {8, "buf", buf, n}, {9, "m", m, n}, {10, "v", v, n}, {12, "keep", keep, n}};
+  for (std::size_t o = 0; o < 6; ++o) {
+    for (const Arr& in : ins) a.disjoint(a.at(outs[o].k), outs[o].name, outs[o].p, outs[o].n, in.name, in.p, in.n);
+    for (std::size_t q = 0; q < o; ++q) {
+      a.disjoint(a.at(outs[o].k), outs[o].name, outs[o].p, outs[o].n, outs[q].name, outs[q].p, outs[q].n);
+    }
+  }
+  const ffnn::StepOptimizer opt = adam ? ffnn::StepOptimizer::Adam : ffnn::StepOptimizer::Sgd;
+  if (a.dtype() == DType::F64) {
+    ffnn::StepSlot<double> slot{static_cast<double*>(w), static_cast<double*>(gw), static_cast<double*>(buf),
+                                static_cast<double*>(m), static_cast<double*>(v), n};
+    ffnn::linear_grad_step<double>(opt, B, IN, OUT, static_cast<const double*>(x), static_cast<const double*>(gz), slot, plus_zero, static_cast<double*>(keep), state);
+  } else {
+    ffnn::StepSlot<float> slot{static_cast<float*>(w), static_cast<float*>(gw), static_cast<float*>(buf),
+                               static_cast<float*>(m), static_cast<float*>(v), n};
+    ffnn::linear_grad_step<float>(opt, B, IN, OUT, static_cast<const float*>(x), static_cast<const float*>(gz), slot, plus_zero, static_cast<float*>(keep), state);
+  }
+  return a.env().Undefined();
+}
+
 // the kernels' scratch allocations so far (grow-only buffers and step workspaces)
 Napi::Value NativeAllocations(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ffnn::allocation_count()));

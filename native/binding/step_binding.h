@@ -8,6 +8,7 @@ namespace ffnn::binding {
 
 Napi::Value CreateStepPlan(const Napi::CallbackInfo& info);
 Napi::Value TrainStep(const Napi::CallbackInfo& info);
+Napi::Value LinearGradStep(const Napi::CallbackInfo& info);
 Napi::Value NativeAllocations(const Napi::CallbackInfo& info);
 Napi::Value AddressMod64(const Napi::CallbackInfo& info);
 

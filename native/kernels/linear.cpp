@@ -276,7 +276,7 @@ double linear_backward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const 
   FlushDenormals ftz;
   const double dparam =
       backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate);
-  product<T>(bf16, true, false, IN, OUT, B, x, grad_z, accumulate ? T(1) : T(0), grad_w);
+  if (grad_w) product<T>(bf16, true, false, IN, OUT, B, x, grad_z, accumulate ? T(1) : T(0), grad_w);
   if (grad_x) product<T>(bf16, false, true, B, IN, OUT, grad_z, w, T(0), grad_x);
   return dparam;
 }
@@ -304,6 +304,15 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
   // grad_x reads w: before any element of w is updated; with parts, each thread reads only its
   // own rows of w
   if (grad_x) product<T>(bf16, false, true, B, IN, OUT, grad_z, w, T(0), grad_x, nullptr, nullptr, parts);
+  linear_grad_w_update<T>(B, IN, OUT, x, grad_z, grad_w, accumulate, w_update, parts, bf16);
+  return dparam;
+}
+
+template <typename T>
+void linear_grad_w_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
+                          const T* grad_z, T* grad_w, bool accumulate, const RangeUpdate* w_update,
+                          int parts, bool bf16) {
+  FlushDenormals ftz;
   const T beta = accumulate ? T(1) : T(0);
   if (w_update && w_update->outer && B == 1 && !accumulate && !bf16) {
     // batch 1: grad_w = x gz^T and the update in one pass (no tile of depth 1 stored, then read
@@ -313,12 +322,12 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
       const std::int64_t r0 = gemm_part_start<T>(IN, n, p), r1 = gemm_part_start<T>(IN, n, p + 1);
       if (r0 < r1) w_update->outer(w_update->ctx, r0, r1, OUT, x, grad_z);
     });
-    return dparam;
+    return;
   }
   if (!w_update || (parts < 1 && B > ROWS_DONE_SHALLOW_K)) {
     product<T>(bf16, true, false, IN, OUT, B, x, grad_z, beta, grad_w);
     if (w_update) update_chunks(IN * OUT, w_update);
-    return dparam;
+    return;
   }
   // w's update on each block of grad_w's rows as soon as the gemm has finished it, on the same
   // thread, while the rows are still in cache (one pass over w and grad_w, one fork-join)
@@ -333,7 +342,6 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
   const Rows rows{w_update, OUT};
   const RowsDone done{Rows::fn, &rows};
   product<T>(bf16, true, false, IN, OUT, B, x, grad_z, beta, grad_w, nullptr, &done, parts);
-  return dparam;
 }
 
 template void linear_forward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
@@ -351,6 +359,10 @@ template double linear_backward_update<float>(std::int64_t, std::int64_t, std::i
                                               const float*, const float*, const float*,
                                               const float*, int, double, float*, float*, float*,
                                               float*, bool, bool, const RangeUpdate*, int, bool);
+template void linear_grad_w_update<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
+                                          const float*, float*, bool, const RangeUpdate*, int, bool);
+template void linear_grad_w_update<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
+                                           const double*, double*, bool, const RangeUpdate*, int, bool);
 template double linear_backward_update<double>(std::int64_t, std::int64_t, std::int64_t,
                                                const double*, const double*, const double*,
                                                const double*, int, double, double*, double*,

@@ -20,7 +20,8 @@ void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* 
 
 // x is (B, IN), w is (IN, OUT), z is (B, OUT) pre-activation, grad_out is (B, OUT), grad_z is
 // (B, OUT), grad_w is (IN, OUT), grad_bias is (OUT) or null, grad_x is (B, IN) or null.
-// grad_z := grad_out * act'(z); grad_w := x^T grad_z (+= when accumulate); grad_bias := column
+// grad_z := grad_out * act'(z); grad_w := x^T grad_z (+= when accumulate; not computed when grad_w
+// is null: the module path's product deferred to the optimizer's step); grad_bias := column
 // sums of grad_z (+= when accumulate); grad_x := grad_z w^T; returns sum(grad_out * d act / d param).
 // column sums and the param sum run in double over blocks of ACT_BLOCK_ROWS rows, reduced in
 // block order (the same for any thread count). grad_z may be grad_out or z itself.
@@ -52,5 +53,13 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
                               T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
                               bool accumulate_bias, const RangeUpdate* w_update, int parts = 0,
                               bool bf16 = false);
+
+// the grad_w half of linear_backward_update: grad_w := x^T grad_z (+= when accumulate), then
+// w_update (null: none) on blocks of grad_w while they are warm; the same numbers as
+// linear_backward_update's grad_w and update. x is (B, IN), grad_z is (B, OUT), grad_w is (IN, OUT)
+template <typename T>
+void linear_grad_w_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
+                          const T* grad_z, T* grad_w, bool accumulate, const RangeUpdate* w_update,
+                          int parts = 0, bool bf16 = false);
 
 }  // namespace ffnn

@@ -83,12 +83,15 @@ struct SlotUpdate {
   double l1;
   // the gradient was stored, not added to a zeroed one: 0 + g turns a -0 into +0 (done in the update)
   bool plus_zero;
+  // or null: where each element of data is copied before it is updated (linear_grad_step)
+  T* keep = nullptr;
 
   // RangeUpdate::outer for float SGD without l1 on the avx-512 path (optim.h: sgd_outer_update)
   static void outer(const void* ctx, std::int64_t i0, std::int64_t i1, std::int64_t n,
                     const void* x, const void* gz) {
     const SlotUpdate& u = *static_cast<const SlotUpdate*>(ctx);
     StepSlot<T>& s = *u.slot;
+    if (u.keep) std::memcpy(u.keep + i0 * n, s.data + i0 * n, static_cast<std::size_t>((i1 - i0) * n) * sizeof(T));
     sgd_outer_update(i0, i1, n, static_cast<const float*>(x), static_cast<const float*>(gz),
                      reinterpret_cast<float*>(s.grad), reinterpret_cast<float*>(s.data),
                      reinterpret_cast<float*>(s.buf), u.sgd, u.plus_zero);
@@ -97,6 +100,7 @@ struct SlotUpdate {
   static void run(const void* ctx, std::int64_t off, std::int64_t n) {
     const SlotUpdate& u = *static_cast<const SlotUpdate*>(ctx);
     StepSlot<T>& s = *u.slot;
+    if (u.keep) std::memcpy(u.keep + off, s.data + off, static_cast<std::size_t>(n) * sizeof(T));
     if (u.opt == StepOptimizer::Sgd) {
       sgd_update<T>(n, s.data + off, s.grad + off, s.buf ? s.buf + off : nullptr, u.sgd, u.l1,
                     u.plus_zero);
@@ -376,6 +380,33 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
   }
   return r;
 }
+
+template <typename T>
+void linear_grad_step(StepOptimizer opt, std::int64_t B, std::int64_t in, std::int64_t out,
+                      const T* x, const T* grad_z, StepSlot<T>& w, bool plus_zero, T* keep,
+                      const double* state) {
+  FlushDenormals ftz;
+  StepConfig cfg;
+  cfg.optimizer = opt;
+  SlotUpdate<T> u = slot_update<T>(cfg, &w, 0, state);
+  u.plus_zero = plus_zero;
+  u.keep = keep;
+  RangeUpdate ru{SlotUpdate<T>::run, &u};
+  if (std::is_same<T, float>::value && opt == StepOptimizer::Sgd && u.l1 == 0 &&
+      sgd_outer_available()) {
+    ru.outer = SlotUpdate<T>::outer;
+  }
+  const StepLayer ly{in, out, ACT_IDENTITY, 0.0, -1, 0, -1};
+  linear_grad_w_update<T>(B, in, out, x, grad_z, w.grad, false, &ru,
+                          layer_parts(ly, B, get_num_threads()));
+}
+
+template void linear_grad_step<float>(StepOptimizer, std::int64_t, std::int64_t, std::int64_t,
+                                      const float*, const float*, StepSlot<float>&, bool,
+                                      float*, const double*);
+template void linear_grad_step<double>(StepOptimizer, std::int64_t, std::int64_t, std::int64_t,
+                                       const double*, const double*, StepSlot<double>&, bool,
+                                       double*, const double*);
 
 template class StepWorkspace<float>;
 template class StepWorkspace<double>;

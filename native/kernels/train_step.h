@@ -117,4 +117,16 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
                       const T* ydense, const std::int32_t* yidx, StepSlot<T>* slots,
                       const double* state, std::uint32_t* const* drop_states);
 
+// the module path's deferred weight gradient (Linear.backward leaves it to the optimizer's step):
+// grad_w := x^T grad_z, stored (as 0 + it when plus_zero: a gradient added to a zeroed one), and
+// the optimizer's update of w from it while its blocks are warm, as train_step does for a layer:
+// the same numbers as the product then sgd_step / adam_step. x is (B, in), grad_z is (B, out); w
+// is the weight's slot (data, grad, buf or m and v, n = in * out); state is the hyper-parameters
+// then the slot's count (H_COUNT + 1 numbers, StepHyper). keep (in * out) or null: w as it was
+// before the update, copied in the same pass (a lazy d loss / d x still reads it)
+template <typename T>
+void linear_grad_step(StepOptimizer opt, std::int64_t B, std::int64_t in, std::int64_t out,
+                      const T* x, const T* grad_z, StepSlot<T>& w, bool plus_zero, T* keep,
+                      const double* state);
+
 }  // namespace ffnn

@@ -4,6 +4,7 @@ import { Rng, randomSeed } from '../random.js';
 import { DTYPES, Tensor, arrayCtor } from '../tensor.js';
 import type { DType } from '../tensor.js';
 import { checkInt, checkKeys, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { checkTensor } from '../nn/validate.js';
 
 // x is (F), y is a class index or a (K) target
 export interface Dataset {
@@ -70,13 +71,13 @@ export function gatherRows(name: string, ds: Dataset, targets = true): { x: Tens
   for (let i = 0; i < N; i++) {
     const [xi, yi] = itemOf(ds, i, name);
     if (!(xi instanceof Tensor) || xi.size !== F) throw rangeError(`${name}.get(${i})[0]`, `a Tensor of ${F} features`, xi);
-    x.data.set(xi.data, i * F);
+    x.data.set(checkTensor(`${name}.get(${i})[0]`, xi).data, i * F);
     // an Int32Array would silently truncate or wrap a label: each one is checked
     if (labels !== null) labels[i] = checkClassIndex(`${name}.get(${i})[1]`, yi);
     if (t !== null) {
       if (!(yi instanceof Tensor)) throw typeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets (as ${name}.get(0)[1])`, yi);
       if (yi.size !== K) throw rangeError(`${name}.get(${i})[1]`, `a Tensor of ${K} targets (as ${name}.get(0)[1])`, yi);
-      t.data.set(yi.data, i * K);
+      t.data.set(checkTensor(`${name}.get(${i})[1]`, yi).data, i * K);
     }
   }
   return { x, y: labels ?? t };

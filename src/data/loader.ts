@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 import type { DType } from '../tensor.js';
 import { checkBool, checkInt, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 import { checkClassIndex, checkDataset, isContiguous, itemOf } from './dataset.js';
+import { checkTensor } from '../nn/validate.js';
 import type { Dataset, DatasetRows } from './dataset.js';
 
 export type Batch = [Tensor, Int32Array | Tensor];
@@ -205,13 +206,14 @@ export class DataLoader implements Iterable<Batch> {
       const i = order[start + r];
       const [x, y] = itemOf(this.dataset, i);
       if (!(x instanceof Tensor) || x.size !== F) throw rangeError(`dataset.get(${i})[0]`, `a Tensor of ${F} features`, x);
-      xd.set(x.data, r * F);
+      // a detached buffer or a Proxy: named here, not by the copy
+      xd.set(checkTensor(`dataset.get(${i})[0]`, x).data, r * F);
       if (buf.y instanceof Int32Array) {
         buf.y[r] = checkClassIndex(`dataset.get(${i})[1]`, y);
       } else {
         const K = buf.y.shape[1];
         if (!(y instanceof Tensor) || y.size !== K) throw rangeError(`dataset.get(${i})[1]`, `a Tensor of ${K} targets`, y);
-        buf.y.data.set(y.data, r * K);
+        buf.y.data.set(checkTensor(`dataset.get(${i})[1]`, y).data, r * K);
       }
     }
   }
@@ -224,6 +226,8 @@ function checkRows(rows: unknown, N: number): DatasetRows {
   }
   const okY = r.y instanceof Int32Array ? r.y.length === N : r.y instanceof Tensor && r.y.ndim === 2 && r.y.shape[0] === N;
   if (!okY) throw rangeError('dataset.rows().y', `an Int32Array (${N}) or a Tensor [${N}, K]`, r.y);
+  checkTensor('dataset.rows().x', r.x);
+  if (r.y instanceof Tensor) checkTensor('dataset.rows().y', r.y);
   return r;
 }
 

@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.js';
-import { DTYPES, Tensor, arrayCtor } from '../tensor.js';
+import { DTYPES, MAX_ELEMENTS, Tensor, arrayCtor } from '../tensor.js';
 import type { DType } from '../tensor.js';
 import { checkInt, checkKeys, checkObject, checkOneOf, typeError } from '../util/check.js';
 import { TensorDataset } from './dataset.js';
@@ -85,6 +85,11 @@ interface Idx {
 
 // an unsigned-byte IDX file with `ndim` dimensions; its size must be exactly what the header says
 export function readIdx(file: string, magic: number, ndim: number, limit = Infinity): Idx {
+  if (typeof file !== 'string' || file === '') throw typeError('readIdx: file', 'a file path (non-empty string)', file);
+  checkInt('readIdx: magic', magic, 0, 2 ** 32 - 1);
+  // the IDX format keeps the dimension count in one byte
+  checkInt('readIdx: ndim', ndim, 1, 255);
+  if (limit !== Infinity) checkInt('readIdx: limit', limit, 0);
   let st;
   try {
     st = statSync(file);
@@ -104,6 +109,10 @@ export function readIdx(file: string, magic: number, ndim: number, limit = Infin
     const dims: number[] = [];
     for (let d = 0; d < ndim; d++) dims.push(header.readUInt32BE(4 + 4 * d));
     const itemBytes = dims.slice(1).reduce((a, b) => a * b, 1);
+    // an item becomes one tensor row (even when the file holds no items)
+    if (itemBytes > MAX_ELEMENTS) {
+      throw new FormatError(`header says items of ${dims.slice(1).join(' x ')} = ${itemBytes} bytes, over the ${MAX_ELEMENTS} elements a tensor row can hold`, file);
+    }
     const expected = headerBytes + dims[0] * itemBytes;
     if (size !== expected) {
       const what = size < expected ? 'truncated' : 'trailing bytes';

@@ -2,7 +2,7 @@
 // columns as numbers, text columns one-hot, missing values dropped (or an error naming row and column),
 // the target as class indices (classification) or one number (regression); the schema keeps what
 // predict and a saved model need to encode new rows the same way.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { FormatError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -168,8 +168,11 @@ export function readTable(file: string): TableRecord[] {
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
   let text: string;
   try {
+    // stat first: reading a FIFO would block until a writer came
+    if (!statSync(file).isFile()) throw new FormatError('not a file (a directory or a special file)', file);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof FormatError) throw e;
     throw new FormatError(`cannot read: ${(e as Error).message}`, file);
   }
   if (file.toLowerCase().endsWith('.json')) {

@@ -43,6 +43,8 @@ const SIZES: Record<SafetensorsDType, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
 };
 
+const FLOAT_DTYPES: readonly SafetensorsDType[] = ['F64', 'F32', 'F16', 'BF16'];
+
 interface Entry {
   name: string;
   dtype: SafetensorsDType;
@@ -69,8 +71,15 @@ function dtypeOfArray(a: unknown): SafetensorsDType | null {
   return null;
 }
 
-function bytesOf(a: ArrayBufferView): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+// the bytes of a live array; one whose buffer was detached (transferred) is named, not left to the
+// Uint8Array constructor's own TypeError
+function bytesOf(name: string, a: ArrayBufferView, n: number): Uint8Array {
+  try {
+    if (n > 0 && a.byteLength === 0) throw new RangeError('detached');
+    return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  } catch {
+    throw rangeError(name, `an array of ${n} elements (its buffer was detached or transferred)`, a);
+  }
 }
 
 // the header's tensor entries and its metadata minus the checksum keys, each sorted by name
@@ -136,7 +145,7 @@ export function saveSafetensors(file: string, tensors: Record<string, SaveEntry>
       throw typeError(where, 'a Tensor, a typed array or { data, shape }', t);
     }
     if (dtype === null) throw typeError(where, 'a numeric typed array', data);
-    const bytes = bytesOf(data);
+    const bytes = bytesOf(`${who}: ${where}`, data, shape.reduce((a, b) => a * b, 1));
     entries.push({ name, dtype, shape, begin: offset, end: offset + bytes.length });
     chunks.push(bytes);
     offset += bytes.length;
@@ -303,6 +312,15 @@ function parseEntry(name: string, raw: unknown, fail: (msg: string) => FormatErr
   const o = r.data_offsets;
   if (!Array.isArray(o) || o.length !== 2 || !o.every((v) => Number.isSafeInteger(v) && v >= 0) || o[0] > o[1]) {
     throw fail(`${at}: data_offsets ${JSON.stringify(o)} is not [begin, end] with 0 <= begin <= end`);
+  }
+  // a float dtype loads as a Tensor: its shape must be one (a dimension of 3e9 beside a 0 holds no
+  // bytes and still cannot)
+  if (FLOAT_DTYPES.includes(dtype)) {
+    try {
+      checkShape('shape', shape);
+    } catch (e) {
+      throw fail(`${at}: ${dtype} [${shape.join(', ')}] cannot load as a Tensor (${(e as Error).message})`);
+    }
   }
   const count = shape.reduce((a, b) => a * b, 1);
   const want = count * SIZES[dtype];

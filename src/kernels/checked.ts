@@ -16,12 +16,14 @@ import {
   STEP_STATE,
   type StepPlan,
   type StepPlanSpec,
+  type StepOptimizer,
 } from './types.js';
 import {
   checkBool,
   checkFloatArray,
   checkInt,
   checkNonNegative,
+  isArrayOf,
   checkNumber,
   checkOneOf,
   checkPositive,
@@ -51,8 +53,8 @@ const dtypeOf = (ctor: FloatCtor): DType => (ctor === Float64Array ? 'float64' :
 
 // the element type of a call, from its first float array
 function floatCtor(name: string, v: unknown): FloatCtor {
-  if (v instanceof Float32Array) return Float32Array;
-  if (v instanceof Float64Array) return Float64Array;
+  if (isArrayOf(v, Float32Array)) return Float32Array;
+  if (isArrayOf(v, Float64Array)) return Float64Array;
   throw typeError(name, 'a Float32Array or Float64Array', v);
 }
 
@@ -68,14 +70,44 @@ function arr(kernel: string, arg: string, v: unknown, len: number, ctor: FloatCt
 
 function optArr(kernel: string, arg: string, v: unknown, len: number, ctor: FloatCtor): FloatArray | null {
   if (v === null) return null;
-  if (!(v instanceof ctor)) throw typeError(`${kernel}: ${arg}`, `a ${ctor.name} or null`, v);
+  if (!isArrayOf(v, ctor)) throw typeError(`${kernel}: ${arg}`, `a ${ctor.name} or null`, v);
   return arr(kernel, arg, v, len, ctor);
+}
+
+// one rule on every device for arrays that share memory: an output shares no byte of the elements
+// the call touches with any other argument, except that it may be exactly (same buffer, same start)
+// one of the inputs listed in `may` (elementwise kernels read each element before they write it).
+// the native binding refuses less and the wasm device copies in and out, so without this the three
+// devices would give three answers
+type Span = readonly [name: string, a: FloatArray | Int32Array | null, n: number];
+type OutSpan = readonly [name: string, a: FloatArray | null, n: number, may?: readonly string[]];
+
+function clash(a: ArrayBufferView, na: number, b: ArrayBufferView, nb: number): boolean {
+  if (a.buffer !== b.buffer || na <= 0 || nb <= 0) return false;
+  const ea = (a as FloatArray).BYTES_PER_ELEMENT;
+  const eb = (b as FloatArray).BYTES_PER_ELEMENT;
+  return a.byteOffset < b.byteOffset + nb * eb && b.byteOffset < a.byteOffset + na * ea;
+}
+
+function disjoint(kernel: string, outs: readonly OutSpan[], ins: readonly Span[]): void {
+  outs.forEach(([name, o, n, may = []], i) => {
+    if (o === null) return;
+    for (const [other, a, m] of ins) {
+      if (a === null || !clash(o, n, a, m)) continue;
+      if (may.includes(other) && o.byteOffset === a.byteOffset) continue;
+      const how = may.includes(other) ? `an array that is ${other} itself or does not overlap it` : `an array that does not overlap ${other}`;
+      throw rangeError(`${kernel}: ${name}`, how, o);
+    }
+    for (const [other, a, m] of outs.slice(0, i)) {
+      if (a !== null && clash(o, n, a, m)) throw rangeError(`${kernel}: ${name}`, `an array that does not overlap ${other}`, o);
+    }
+  });
 }
 
 // an Int32Array of at least B class indices, each in [0, C)
 function indices(kernel: string, arg: string, v: unknown, B: number, C: number): Int32Array {
   const name = `${kernel}: ${arg}`;
-  if (!(v instanceof Int32Array)) throw typeError(name, 'an Int32Array of class indices', v);
+  if (!isArrayOf(v, Int32Array)) throw typeError(name, 'an Int32Array of class indices', v);
   if (v.length < B) throw rangeError(name, `at least ${B} elements`, v);
   for (let i = 0; i < B; i++) {
     if (v[i] < 0 || v[i] >= C) throw rangeError(`${name}[${i}]`, `a class index in [0, ${C})`, v[i]);
@@ -106,6 +138,24 @@ function beta(name: string, v: unknown): number {
 }
 
 const STEP_LOSSES = ['ffnn', 'cross-entropy', 'mse'] as const;
+const SLOT_KEYS = ['data', 'grad', 'buf', 'm', 'v'] as const;
+
+// every array a step writes (each parameter's data, grad, buf, m, v) shares no byte with another:
+// the native step updates them in place slot by slot, the reference in another order
+function slotsDisjoint(g: string, params: readonly Record<string, unknown>[]): void {
+  const seen: Array<readonly [string, FloatArray]> = [];
+  params.forEach((p, i) => {
+    for (const key of SLOT_KEYS) {
+      const a = p[key];
+      if (a === null || a === undefined) continue;
+      const name = `params[${i}].${key}`;
+      for (const [other, b] of seen) {
+        if (clash(a as FloatArray, (a as FloatArray).length, b, b.length)) throw rangeError(`${g}: ${name}`, `an array that does not overlap ${other}`, a);
+      }
+      seen.push([name, a as FloatArray]);
+    }
+  });
+}
 
 // a step-plan spec, fully: the layer chain, every index, every array's type and length
 function checkStepSpec(spec: unknown): StepPlanSpec {
@@ -145,8 +195,9 @@ function checkStepSpec(spec: unknown): StepPlanSpec {
     const OUT = checkInt(`${g}: ${at}.OUT`, ly.OUT, 1);
     if (prevOut >= 0 && IN !== prevOut) throw rangeError(`${g}: ${at}.IN`, `the OUT of the layer before (${prevOut})`, IN);
     prevOut = OUT;
-    act(g, ly.act, ly.param);
     const scalar = checkInt(`${g}: ${at}.scalar`, ly.scalar, -1, params.length - 1);
+    // a learnable beta or alpha is read from its parameter at each step: param is a placeholder then
+    act(g, ly.act, scalar >= 0 && typeof ly.param === 'number' && Number.isFinite(ly.param) ? 1 : ly.param);
     const w = checkInt(`${g}: ${at}.w`, ly.w, 0, params.length - 1);
     const b = checkInt(`${g}: ${at}.b`, ly.b, -1, params.length - 1);
     if (ly.act === ACT_CODE.identity && scalar >= 0) throw rangeError(`${g}: ${at}.scalar`, '-1 (no activation)', scalar);
@@ -179,7 +230,8 @@ function checkStepSpec(spec: unknown): StepPlanSpec {
       if (d.state.length < 4) throw rangeError(`${g}: ${at}.state`, 'at least 4 elements', d.state);
     });
   }
-  if (!(o.state instanceof Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
+  slotsDisjoint(g, params as Record<string, unknown>[]);
+  if (!isArrayOf(o.state, Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
   if (o.state.length < STEP_STATE.count + params.length) {
     throw rangeError(`${g}: spec.state`, `at least ${STEP_STATE.count + params.length} elements`, o.state);
   }
@@ -221,8 +273,7 @@ export function checked(k: Kernels): Kernels {
       arr(g, 'a', a, M * K, ctor);
       arr(g, 'b', b, K * N, ctor);
       arr(g, 'c', c, M * N, ctor);
-      if (overlaps(c, a)) throw rangeError(`${g}: c`, 'an array that does not overlap a', c);
-      if (overlaps(c, b)) throw rangeError(`${g}: c`, 'an array that does not overlap b', c);
+      disjoint(g, [['c', c, M * N]], [['a', a, M * K], ['b', b, K * N]]);
       const p = checkPrecision(`${g}: precision`, precision, dtypeOf(ctor));
       k.gemm(transA, transB, M, N, K, alpha, a, b, beta, c, p);
     },
@@ -241,6 +292,7 @@ export function checked(k: Kernels): Kernels {
       act(g, code, param);
       arr(g, 'y', y, B * N, ctor);
       optArr(g, 'pre', pre, B * N, ctor);
+      disjoint(g, [['y', y, B * N, ['x']], ['pre', pre, B * N, ['x']]], [['x', x, B * N], ['bias', bias, N]]);
       k.biasAct(B, N, x, bias, code, param, y, pre);
     },
 
@@ -258,6 +310,7 @@ export function checked(k: Kernels): Kernels {
       act(g, code, param);
       arr(g, 'gradIn', gradIn, B * N, ctor);
       optArr(g, 'gradBias', gradBias, N, ctor);
+      disjoint(g, [['gradIn', gradIn, B * N, ['z', 'gradOut']], ['gradBias', gradBias, N]], [['z', z, B * N], ['gradOut', gradOut, B * N]]);
       return k.actBackward(B, N, z, gradOut, code, param, gradIn, gradBias);
     },
 
@@ -277,8 +330,8 @@ export function checked(k: Kernels): Kernels {
       act(g, code, param);
       arr(g, 'y', y, B * OUT, ctor);
       optArr(g, 'pre', pre, B * OUT, ctor);
-      if (overlaps(y, x)) throw rangeError(`${g}: y`, 'an array that does not overlap x', y);
-      if (overlaps(y, w)) throw rangeError(`${g}: y`, 'an array that does not overlap w', y);
+      // written tile by tile while x and w are still read: no output may touch an input
+      disjoint(g, [['y', y, B * OUT], ['pre', pre, B * OUT]], [['x', x, B * IN], ['w', w, IN * OUT], ['bias', bias, OUT]]);
       const p = checkPrecision(`${g}: precision`, precision, dtypeOf(ctor));
       k.linearForward(B, IN, OUT, x, w, bias, code, param, y, pre, p);
     },
@@ -288,7 +341,7 @@ export function checked(k: Kernels): Kernels {
     linearBackward(
       B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
       gradOut: FloatArray, code: number, param: number, gradZ: FloatArray,
-      gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+      gradW: FloatArray | null, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
       precision?: Precision,
     ): number {
       const g = 'linearBackward';
@@ -302,16 +355,15 @@ export function checked(k: Kernels): Kernels {
       arr(g, 'gradOut', gradOut, B * OUT, ctor);
       act(g, code, param);
       arr(g, 'gradZ', gradZ, B * OUT, ctor);
-      arr(g, 'gradW', gradW, IN * OUT, ctor);
+      optArr(g, 'gradW', gradW, IN * OUT, ctor);
       optArr(g, 'gradBias', gradBias, OUT, ctor);
       optArr(g, 'gradX', gradX, B * IN, ctor);
       checkBool(`${g}: accumulate`, accumulate);
-      if (overlaps(gradW, gradZ) || overlaps(gradW, x)) {
-        throw rangeError(`${g}: gradW`, 'an array that overlaps neither x nor gradZ', gradW);
-      }
-      if (gradX !== null && (overlaps(gradX, gradZ) || overlaps(gradX, w))) {
-        throw rangeError(`${g}: gradX`, 'an array that overlaps neither w nor gradZ', gradX);
-      }
+      disjoint(
+        g,
+        [['gradZ', gradZ, B * OUT, ['z', 'gradOut']], ['gradW', gradW, IN * OUT], ['gradBias', gradBias, OUT], ['gradX', gradX, B * IN]],
+        [['x', x, B * IN], ['w', w, IN * OUT], ['z', z, B * OUT], ['gradOut', gradOut, B * OUT]],
+      );
       const p = checkPrecision(`${g}: precision`, precision, dtypeOf(ctor));
       return k.linearBackward(B, IN, OUT, x, w, z, gradOut, code, param, gradZ, gradW, gradBias, gradX, accumulate, p);
     },
@@ -324,6 +376,7 @@ export function checked(k: Kernels): Kernels {
       const ctor = floatCtor(`${g}: x`, x);
       arr(g, 'x', x, B * C, ctor);
       arr(g, 'y', y, B * C, ctor);
+      disjoint(g, [['y', y, B * C, ['x']]], [['x', x, B * C]]);
       k.softmax(B, C, x, y);
     },
 
@@ -342,6 +395,9 @@ export function checked(k: Kernels): Kernels {
       else throw typeError(`${g}: target`, `a ${ctor.name} or an Int32Array of class indices`, target);
       optArr(g, 'probs', probs, B * C, ctor);
       optArr(g, 'grad', grad, B * C, ctor);
+      // each logit and target is read before probs or grad is written there
+      const may = target instanceof Int32Array ? ['logits'] : ['logits', 'target'];
+      disjoint(g, [['probs', probs, B * C, may], ['grad', grad, B * C, may]], [['logits', logits, B * C], ['target', target, target instanceof Int32Array ? B : B * C]]);
       return k.softmaxCrossEntropy(B, C, logits, target, probs, grad);
     },
 
@@ -382,6 +438,7 @@ export function checked(k: Kernels): Kernels {
       arr(g, 'target', target, n, ctor);
       checkOneOf(`${g}: reduction`, reduction, REDUCTIONS);
       optArr(g, 'grad', grad, n, ctor);
+      disjoint(g, [['grad', grad, n, ['pred', 'target']]], [['pred', pred, n], ['target', target, n]]);
       return k.mseLoss(n, pred, target, reduction, grad);
     },
 
@@ -409,6 +466,7 @@ export function checked(k: Kernels): Kernels {
       } else {
         optArr(g, 'buf', buf, n, ctor);
       }
+      disjoint(g, [['param', param, n], ['buf', momentum === 0 ? null : buf, n]], [['grad', grad, n]]);
       k.sgdStep(n, param, grad, buf, o);
     },
 
@@ -429,6 +487,7 @@ export function checked(k: Kernels): Kernels {
       checkNonNegative(`${g}: o.weightDecay`, opts.weightDecay);
       checkBool(`${g}: o.decoupled`, opts.decoupled);
       checkInt(`${g}: o.step`, opts.step, 1);
+      disjoint(g, [['param', param, n], ['m', m, n], ['v', v, n]], [['grad', grad, n]]);
       k.adamStep(n, param, grad, m, v, o);
     },
 
@@ -457,6 +516,45 @@ export function checked(k: Kernels): Kernels {
       k.dropoutBackward(n, gv, mask, gradIn);
     },
 
+    // x is (B, IN), gradZ is (B, OUT), gradW, param, buf, m, v are (IN, OUT)
+    linearGradStep(
+      optimizer: StepOptimizer, B: number, IN: number, OUT: number, x: FloatArray, gradZ: FloatArray,
+      gradW: FloatArray, param: FloatArray, buf: FloatArray | null, m: FloatArray | null,
+      v: FloatArray | null, plusZero: boolean, keep: FloatArray | null, state: Float64Array,
+    ): void {
+      const g = 'linearGradStep';
+      checkOneOf(`${g}: optimizer`, optimizer, ['sgd', 'adam'] as const);
+      dim(g, 'B', B);
+      dim(g, 'IN', IN);
+      dim(g, 'OUT', OUT);
+      const ctor = floatCtor(`${g}: x`, x);
+      arr(g, 'x', x, B * IN, ctor);
+      arr(g, 'gradZ', gradZ, B * OUT, ctor);
+      arr(g, 'gradW', gradW, IN * OUT, ctor);
+      arr(g, 'param', param, IN * OUT, ctor);
+      checkBool(`${g}: plusZero`, plusZero);
+      optArr(g, 'keep', keep, IN * OUT, ctor);
+      if (!(state instanceof Float64Array) || state.length < STEP_STATE.count + 1) {
+        throw typeError(`${g}: state`, `a Float64Array of ${STEP_STATE.count + 1} numbers (STEP_STATE, then the count)`, state);
+      }
+      stepHyper(g, state, optimizer);
+      const count = state[STEP_STATE.count];
+      if (optimizer === 'adam') {
+        arr(g, 'm', m, IN * OUT, ctor);
+        arr(g, 'v', v, IN * OUT, ctor);
+        checkInt(`${g}: state[${STEP_STATE.count}] (step)`, count, 1);
+      } else if (state[STEP_STATE.momentum] !== 0) {
+        arr(g, 'buf', buf, IN * OUT, ctor);
+      }
+      const n = IN * OUT;
+      disjoint(
+        g,
+        [['gradW', gradW, n], ['param', param, n], ['buf', buf, n], ['m', m, n], ['v', v, n], ['keep', keep, n]],
+        [['x', x, B * IN], ['gradZ', gradZ, B * OUT]],
+      );
+      k.linearGradStep(optimizer, B, IN, OUT, x, gradZ, gradW, param, buf, m, v, plusZero, keep, state);
+    },
+
     createStepPlan(spec: StepPlanSpec): StepPlan {
       const plan = k.createStepPlan(checkStepSpec(spec));
       specs.set(plan, spec);
@@ -476,23 +574,7 @@ export function checked(k: Kernels): Kernels {
       if (y instanceof Int32Array && spec.loss !== 'mse') indices(g, 'y', y, B, C);
       else arr(g, 'y', y, B * C, ctor);
       const st = spec.state;
-      for (let i = 0; i < STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
-      // the ranges sgdStep and adamStep take (the optimizers' own)
-      const S = STEP_STATE;
-      checkNonNegative(`${g}: state[${S.lr}] (lr)`, st[S.lr]);
-      checkNonNegative(`${g}: state[${S.weightDecay}] (weightDecay)`, st[S.weightDecay]);
-      checkNonNegative(`${g}: state[${S.l1}] (l1)`, st[S.l1]);
-      if (spec.optimizer === 'adam') {
-        beta(`${g}: state[${S.beta1}] (beta1)`, st[S.beta1]);
-        beta(`${g}: state[${S.beta2}] (beta2)`, st[S.beta2]);
-        checkPositive(`${g}: state[${S.eps}] (eps)`, st[S.eps]);
-      } else {
-        checkNonNegative(`${g}: state[${S.momentum}] (momentum)`, st[S.momentum]);
-        checkNonNegative(`${g}: state[${S.dampening}] (dampening)`, st[S.dampening]);
-        if (st[S.nesterov] !== 0 && (st[S.momentum] === 0 || st[S.dampening] !== 0)) {
-          throw rangeError(`${g}: state[${S.nesterov}] (nesterov)`, '0 unless momentum > 0 and dampening is 0', st[S.nesterov]);
-        }
-      }
+      stepHyper(g, st, spec.optimizer);
       spec.params.forEach((p, i) => {
         const n = p.data.length;
         const at = `params[${i}]`;
@@ -512,7 +594,29 @@ export function checked(k: Kernels): Kernels {
           arr(g, `${at}.buf`, p.buf, n, ctor);
         }
       });
+      slotsDisjoint(g, spec.params as unknown as Record<string, unknown>[]);
       return k.trainStep(plan, B, x, y);
     },
   });
+}
+
+// the hyper-parameters of a step's state (STEP_STATE layout): finite, in the ranges sgdStep and
+// adamStep take (the optimizers' own)
+function stepHyper(g: string, st: Float64Array, optimizer: StepOptimizer): void {
+  for (let i = 0; i < STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
+  const S = STEP_STATE;
+  checkNonNegative(`${g}: state[${S.lr}] (lr)`, st[S.lr]);
+  checkNonNegative(`${g}: state[${S.weightDecay}] (weightDecay)`, st[S.weightDecay]);
+  checkNonNegative(`${g}: state[${S.l1}] (l1)`, st[S.l1]);
+  if (optimizer === 'adam') {
+    beta(`${g}: state[${S.beta1}] (beta1)`, st[S.beta1]);
+    beta(`${g}: state[${S.beta2}] (beta2)`, st[S.beta2]);
+    checkPositive(`${g}: state[${S.eps}] (eps)`, st[S.eps]);
+  } else {
+    checkNonNegative(`${g}: state[${S.momentum}] (momentum)`, st[S.momentum]);
+    checkNonNegative(`${g}: state[${S.dampening}] (dampening)`, st[S.dampening]);
+    if (st[S.nesterov] !== 0 && (st[S.momentum] === 0 || st[S.dampening] !== 0)) {
+      throw rangeError(`${g}: state[${S.nesterov}] (nesterov)`, '0 unless momentum > 0 and dampening is 0', st[S.nesterov]);
+    }
+  }
 }

@@ -6,15 +6,22 @@ import type { Kernels } from './types.js';
 import { referenceKernels } from './reference/index.js';
 import { BUILD_COMMAND, loadNativeKernels, nativeStatus } from './native.js';
 import { loadWasmKernels } from './wasm/index.js';
+import { checked } from './checked.js';
 import { checkOneOf } from '../util/check.js';
 
 export type Device = 'native' | 'js' | 'wasm';
 export const DEVICES: readonly Device[] = ['native', 'js', 'wasm'];
 
-// the unchecked backend: callers have validated every argument already
+// the js device behind the checks the addon and the wasm copies make at their own door (lengths,
+// overlaps): a detached or shrunk array is an error there too, never a silent NaN. the reference's
+// loops cost far more than the checks
+const jsKernels = checked(referenceKernels);
+
+// the backend whose door checks what would crash or read past an array; the meaning of the values
+// is the callers' to check
 export function backend(device: Device): Kernels {
   checkOneOf('device', device, DEVICES);
-  if (device === 'js') return referenceKernels;
+  if (device === 'js') return jsKernels;
   return device === 'wasm' ? loadWasmKernels() : loadNativeKernels();
 }
 

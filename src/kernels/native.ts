@@ -11,7 +11,9 @@ import { packageRoot } from '../util/package-root.js';
 
 // the addon's exports: every Kernels method under the same name and argument order (the type is
 // derived from the contract, so the two cannot drift apart), plus the native-only controls
-export interface NativeAddon extends Omit<Kernels, 'name'> {
+export interface NativeAddon extends Omit<Kernels, 'name' | 'linearGradStep'> {
+  // Kernels.linearGradStep with the optimizer as 0 (SGD) or 1 (Adam)
+  linearGradStep(optimizer: 0 | 1, ...rest: DropFirst<Parameters<Kernels['linearGradStep']>>): void;
   // the gemm path: 'avx512' | 'avx2' | 'portable', only one this cpu supports (tests run each)
   setIsa(name: string): void;
   getIsa(): string;
@@ -29,6 +31,8 @@ export interface NativeAddon extends Omit<Kernels, 'name'> {
 }
 
 // where a loaded addon came from
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
+
 export type AddonSource = 'FFNN_ADDON' | 'local build' | 'prebuild';
 
 export interface AddonCandidate {
@@ -53,6 +57,7 @@ const REQUIRED = [
   'getBf16Isa', 'supportedBf16Isas', 'gemm', 'biasAct',
   'actBackward', 'linearForward', 'linearBackward', 'softmax', 'softmaxCrossEntropy', 'ceLoss',
   'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'dropoutForward', 'dropoutBackward', 'createStepPlan', 'trainStep',
+  'linearGradStep',
   'nativeAllocations', 'addressMod64',
 ] as const;
 
@@ -165,6 +170,7 @@ export function loadNativeKernels(): Kernels {
     // one call per training step: the plan holds the arrays and workspaces (native/kernels/train_step.h)
     createStepPlan: a.createStepPlan,
     trainStep: a.trainStep,
+    linearGradStep: (opt, ...rest) => a.linearGradStep(opt === 'adam' ? 1 : 0, ...rest),
   };
   return Object.freeze(kernels);
 }

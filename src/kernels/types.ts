@@ -58,6 +58,8 @@ export interface AdamOptions {
 // module flow (zeroGrad, then every backward adds)
 export type StepLoss = 'ffnn' | 'cross-entropy' | 'mse';
 
+export type StepOptimizer = 'sgd' | 'adam';
+
 // the layout of StepPlanSpec.state: these hyper-parameters, then one number per parameter (SGD: 1 on
 // the step that creates its momentum buffer, else 0; Adam: its 1-based step count); the caller
 // refreshes them before every trainStep (a schedule changes lr, regularizeFrom switches on weightDecay
@@ -117,7 +119,7 @@ export interface StepPlanSpec {
   loss: StepLoss;
   // 'cross-entropy' and 'mse'; 'mean' for 'ffnn'
   reduction: Reduction;
-  optimizer: 'sgd' | 'adam';
+  optimizer: StepOptimizer;
   // in forward order; each layer's IN is the OUT of the one before
   layers: StepLayerSpec[];
   // each used by exactly one layer as w or b, or by one or more as scalar
@@ -198,13 +200,14 @@ export interface Kernels {
   // two products. x is (B, IN), w is (IN, OUT), z is (B, OUT) pre-activation, gradOut is (B, OUT)
   // d loss / d y, gradZ is (B, OUT) scratch, gradW is (IN, OUT), gradBias is (OUT) or null,
   // gradX is (B, IN) or null.
-  // gradZ := gradOut * act'(z); gradW := x^T gradZ (+= when accumulate); gradBias := column sums of
+  // gradZ := gradOut * act'(z); gradW := x^T gradZ (+= when accumulate; skipped when gradW is null,
+  // the product left to linearGradStep); gradBias := column sums of
   // gradZ (+= when accumulate); gradX := gradZ w^T when not null;
   // returns sum(gradOut * d act / d param); gradZ may alias gradOut; the two products with the precision
   linearBackward(
     B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
     gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
-    gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+    gradW: FloatArray | null, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
     precision?: Precision,
   ): number;
 
@@ -251,6 +254,21 @@ export interface Kernels {
 
   // g, mask, gradIn are (n): gradIn := g * mask; gradIn may alias g
   dropoutBackward(n: number, g: FloatArray, mask: FloatArray, gradIn: FloatArray): void;
+
+  // a Linear's weight gradient and the optimizer's update from it, in one pass over w on native (the
+  // module path's deferred product: Linear.backward leaves it to the step; the js and wasm devices
+  // run the same calls one after the other, compose.ts). x is (B, IN), gradZ is (B, OUT); gradW,
+  // param and buf (SGD, null without momentum) or m and v (Adam) are (IN, OUT).
+  // gradW := x^T gradZ, stored (as 0 + it when plusZero: a gradient added to a zeroed one); then the
+  // optimizer's step of param from gradW with the hyper-parameters of state (STEP_STATE's layout,
+  // l1 included, then the parameter's count at STEP_STATE.count): the same numbers as gemm then
+  // the optimizer's l1 scratch and sgdStep / adamStep. keep (IN, OUT) or null gets param as it was
+  // before the update (a lazy d loss / d x still reads it)
+  linearGradStep(
+    optimizer: StepOptimizer, B: number, IN: number, OUT: number, x: FloatArray, gradZ: FloatArray,
+    gradW: FloatArray, param: FloatArray, buf: FloatArray | null, m: FloatArray | null,
+    v: FloatArray | null, plusZero: boolean, keep: FloatArray | null, state: Float64Array,
+  ): void;
 
   // a plan for trainStep over the spec's layers, loss and optimizer (see StepPlanSpec)
   createStepPlan(spec: StepPlanSpec): StepPlan;

@@ -17,7 +17,7 @@ import { Linear } from './linear.js';
 import { Module } from './module.js';
 import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { softmaxBackward } from './softmax.js';
-import { checkFinite, checkLike, checkMatrix, readTarget, type Target } from './validate.js';
+import { checkFinite, checkLike, checkMatrix, checkRows, readTarget, widestOf, type Target } from './validate.js';
 import { Workspace } from './workspace.js';
 
 export interface FFNNOptions extends ModuleOptions {
@@ -52,6 +52,9 @@ export class FFNN extends Module {
   private readonly ws = new Workspace();
   private readonly learnables: readonly Parameter[];
   private lastX: FloatArray | null = null;
+  private xHash = 0;
+  // x's 32-bit words, a view kept while x is the same array (a step allocates nothing)
+  private xWords: Int32Array | null = null;
   private probs: Tensor | null = null;
   private duOut: Tensor | null = null;
 
@@ -168,6 +171,7 @@ export class FFNN extends Module {
     const t = readTarget('y', y, B, C, this.dtype, this.ws);
     // the hidden activations must be those of x: recompute unless x is what forward saw last
     if (this.lastX !== x.data || this.probs === null || this.probs.shape[0] !== B) this.run(x);
+    else this.checkUnchanged(x);
     // d loss / d u(L+1) = (yHat S - y) / B, S the row's target sum: CELoss's gradient for any
     // target rows; yHat - y where a row sums to 1 (one-hot, a distribution), with the same bits;
     // for class indices, 1 / B taken off yHat / B at the target
@@ -204,20 +208,47 @@ export class FFNN extends Module {
 
   private checkX(x: unknown): Tensor {
     const t = checkMatrix('x', x, this.F, this.dtype, this);
+    checkRows(t, widestOf(this.layers));
     checkFinite('x', t);
     return t;
+  }
+
+  // x changed in place since forward(x): the kept activations belong to the old values and the W1
+  // gradient would be of neither (torch refuses the same through its version counter)
+  private checkUnchanged(x: Tensor): void {
+    if (this.hashOf(x.data) !== this.xHash) {
+      throw new Error('backward: x was changed in place since forward(x); call forward(x) again before backward (or give forward a copy)');
+    }
+  }
+
+  private hashOf(a: FloatArray): number {
+    let w = this.xWords;
+    if (w === null || w.buffer !== a.buffer || w.byteOffset !== a.byteOffset || w.byteLength !== a.byteLength) {
+      w = new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+      this.xWords = w;
+    }
+    return hashWords(w);
   }
 
   private run(x: Tensor): Tensor {
     const B = x.shape[0];
     // x may be this network's own last output (net.forward(net.forward(x)) when F = C): the softmax
     // would write over it while the first layer keeps it for backward, so the pass runs on a copy
-    let h: FloatArray = this.probs !== null && x.data.buffer === this.probs.data.buffer ? x.data.slice() : x.data;
-    for (let l = 0; l < this.layers.length; l++) h = this.layers[l].forwardAct(h, B, this.activations[l]).data;
-    const logits = this.output.forwardAct(h, B, null);
+    const copied = this.probs !== null && x.data.buffer === this.probs.data.buffer;
+    let h: FloatArray = copied ? x.data.slice() : x.data;
+    // each layer after the first keeps the output of the one before by reference
+    let from: Linear | null = null;
+    for (let l = 0; l < this.layers.length; l++) {
+      h = this.layers[l].forwardAct(h, B, this.activations[l], from).data;
+      from = this.layers[l];
+    }
+    const logits = this.output.forwardAct(h, B, null, from);
     const probs = this.ws.get('probs', B, this.C, this.dtype);
     this.kernels.softmax(B, this.C, logits.data, probs.data);
-    this.lastX = x.data;
+    // the softmax wrote over a copied x: backward recomputes; else x's bits are hashed, so that a
+    // change in place before backward is caught
+    this.lastX = copied ? null : x.data;
+    if (!copied) this.xHash = this.hashOf(x.data);
     this.probs = probs;
     return probs;
   }
@@ -239,16 +270,24 @@ export class FFNN extends Module {
     this.duOut = du;
     const L = this.layers.length;
     if (!accumulate) for (const p of this.learnables) p.ensureGrad().data[0] = 0;
-    this.output.backwardAct(du.data, accumulate, accumulate || L > 0);
+    // the first layer's d loss / d x is only returned (Module form), computed if it is read
+    this.output.backwardAct(du.data, accumulate, L > 0 ? 'now' : accumulate ? 'lazy' : 'none');
     let g = this.output.lastInputGrad;
     for (let l = L - 1; l >= 0; l--) {
       const lin = this.layers[l];
       const act = this.activations[l];
-      const dParam = lin.backwardAct((g as Tensor).data, accumulate, accumulate || l > 0);
+      const dParam = lin.backwardAct((g as Tensor).data, accumulate, l > 0 ? 'now' : accumulate ? 'lazy' : 'none');
       const p = act.param;
       if (p !== null) p.ensureGrad().data[0] += dParam;
       g = lin.lastInputGrad;
     }
     return accumulate ? g : null;
   }
+}
+
+// FNV-1a over the 32-bit words of a float array: a change in place is caught
+function hashWords(w: Int32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
+  return h;
 }

@@ -5,14 +5,14 @@
 // bias gradient) + two gemms, so a fused native call can replace the pair without an API change.
 import { ACT_CODE, type FloatArray, type Precision } from '../kernels/types.js';
 import { checkPrecision } from '../kernels/checked.js';
-import { Parameter, Tensor, allocFloat } from '../tensor.js';
+import { Parameter, Tensor, ZERO_WRITE, allocFloat, deferWrite, peekData, pendingWrite, type DeferredWrite } from '../tensor.js';
 import { Rng } from '../random.js';
 import { checkBool, checkInt, checkObject, checkOneOf } from '../util/check.js';
 import type { Activation } from './activation.js';
 import { INITS, initLinear, type InitName } from './init.js';
 import { Module, type Unchecked } from './module.js';
 import { MODULE_KEYS, type ModuleOptions } from './options.js';
-import { checkFinite, checkLike, checkMatrix } from './validate.js';
+import { checkFinite, checkLike, checkMatrix, checkRows } from './validate.js';
 import { Workspace } from './workspace.js';
 
 export interface LinearOptions extends ModuleOptions {
@@ -31,8 +31,14 @@ export class Linear extends Module implements Unchecked {
   readonly bias: Parameter | null;
   private readonly ws = new Workspace();
   #precision: Precision;
-  // what forward kept for backward
+  // what forward kept for backward: its own copy of x, or (x from another Linear's forward, in a
+  // network) that Linear's output, which it does not write while this layer's product is pending
   private x: FloatArray | null = null;
+  private xFrom: Linear | null = null;
+  // the product of the last backward left to the optimizer's step (pending on weight.grad), and the
+  // layers whose pending product reads this layer's output
+  private deferred: DeferredWrite | null = null;
+  private readonly readers = new Set<Linear>();
   private B = 0;
   private act: Activation | null = null;
   private actParam = 0;
@@ -40,6 +46,7 @@ export class Linear extends Module implements Unchecked {
   // gradients of the last backward: d loss / d (x w + b) and d loss / d x
   private du: Tensor | null = null;
   private dx: Tensor | null = null;
+  #forwards = 0;
 
   constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions) {
     super(opts, { cls: Linear, keys: [...MODULE_KEYS, 'bias', 'init', 'precision'] });
@@ -72,6 +79,7 @@ export class Linear extends Module implements Unchecked {
 
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inFeatures, this.dtype, this);
+    checkRows(x, this);
     checkFinite('x', x);
     return this.uncheckedForward(x);
   }
@@ -88,32 +96,49 @@ export class Linear extends Module implements Unchecked {
   }
 
   uncheckedBackward(gradOut: Tensor): Tensor {
-    this.backwardAct(gradOut.data, true, true);
+    this.backwardAct(gradOut.data, true, 'lazy');
     return this.dx as Tensor;
   }
 
-  // y := act(x w + b), keeping x (by reference) and the pre-activation; returns y (a reused buffer)
-  forwardAct(x: FloatArray, B: number, act: Activation | null): Tensor {
+  // forward passes run so far: a network that shares this layer checks that its backward follows
+  // its own forward, not another caller's
+  get forwardCount(): number {
+    return this.#forwards;
+  }
+
+  // y := act(x w + b), keeping x and the pre-activation; returns y (a reused buffer). from: the
+  // Linear whose output x is (a network's layer before this one: x is kept by reference), else
+  // null (x is copied: backward and a deferred product need it as it was, whatever the caller does
+  // to it after this call)
+  forwardAct(x: FloatArray, B: number, act: Activation | null, from: Linear | null = null): Tensor {
+    this.#forwards++;
     const OUT = this.outFeatures;
     const k = this.kernels;
+    // this call writes y, which pending products of later layers read, and replaces the x and du
+    // this layer's own pending product reads
+    this.settleReaders();
+    this.settle();
     const y = this.ws.get('y', B, OUT, this.dtype);
     // x may be this layer's own output (lin.forward(lin.forward(x)), torch's lin(lin(x))): the product
-    // would write over what it reads, and backward needs x as it was, so it works on a copy
-    if (x.buffer === y.data.buffer || (act !== null && x.buffer === this.ws.get('pre', B, OUT, this.dtype).data.buffer)) {
-      const own = this.ws.get('xOwn', B, this.inFeatures, this.dtype);
-      own.data.set(x.subarray(0, B * this.inFeatures));
-      x = own.data;
+    // would write over what it reads, so it works on a copy, as for any x not from a layer before
+    const own = from === null || from === this || x.buffer === y.data.buffer ||
+      (act !== null && x.buffer === this.ws.get('pre', B, OUT, this.dtype).data.buffer);
+    if (own) {
+      const copy = this.ws.get('xOwn', B, this.inFeatures, this.dtype);
+      copy.data.set(x.subarray(0, B * this.inFeatures));
+      x = copy.data;
     }
+    this.xFrom = own ? null : from;
     const b = this.bias === null ? null : this.bias.data;
     if (act !== null) {
       // pre := x w + b, y := act(pre)
       const pre = this.ws.get('pre', B, OUT, this.dtype);
       const p = act.paramValue();
-      k.linearForward(B, this.inFeatures, OUT, x, this.weight.data, b, act.code, p, y.data, pre.data, this.#precision);
+      k.linearForward(B, this.inFeatures, OUT, x, peekData(this.weight), b, act.code, p, y.data, pre.data, this.#precision);
       this.pre = pre;
       this.actParam = p;
     } else {
-      k.linearForward(B, this.inFeatures, OUT, x, this.weight.data, b, ACT_CODE.identity, 0, y.data, null, this.#precision);
+      k.linearForward(B, this.inFeatures, OUT, x, peekData(this.weight), b, ACT_CODE.identity, 0, y.data, null, this.#precision);
     }
     this.x = x;
     this.B = B;
@@ -123,32 +148,109 @@ export class Linear extends Module implements Unchecked {
 
   // backward of forwardAct from d loss / d y. accumulate: add into .grad (Module semantics), else
   // overwrite (FFNN.backward). returns d loss / d param of the activation (0 without one) and keeps
-  // du and, when needDx, dx. the activation's parameter gradient is the caller's to store.
-  backwardAct(gradOut: FloatArray, accumulate: boolean, needDx: boolean): number {
+  // du and dx: computed now ('now': the caller goes on with it), when read ('lazy': the caller only
+  // returns it; see lazyDx) or not at all ('none'). the activation's parameter gradient is the
+  // caller's to store.
+  backwardAct(gradOut: FloatArray, accumulate: boolean, dxMode: 'now' | 'lazy' | 'none'): number {
     if (this.x === null) throw new Error(`${this.toString()}: backward called before forward`);
+    // du is about to be replaced, and a gradient added to must hold its value
+    this.settle();
     const B = this.B;
     const IN = this.inFeatures;
     const OUT = this.outFeatures;
     const k = this.kernels;
-    const wGrad = this.weight.ensureGrad().data;
+    const wg = this.weight.ensureGrad();
+    // a product that writes the whole gradient (stored, or added to zeros) waits for the optimizer's
+    // step, which computes it with its update in one pass over w (Kernels.linearGradStep); read
+    // before that, it is computed then. a gradient that holds values is added to now
+    // (bf16: computed now, the optimizer's fused product is float32's)
+    const defer = this.#precision === 'float32' && (!accumulate || pendingWrite(wg) === ZERO_WRITE);
+    const wGrad = defer ? null : wg.data;
     const bGrad = this.bias === null ? null : this.bias.ensureGrad().data;
     const du = this.ws.get('du', B, OUT, this.dtype);
-    const dx = needDx ? this.ws.get('dx', B, IN, this.dtype) : null;
+    const dx = dxMode === 'none' ? null : this.ws.get('dx', B, IN, this.dtype);
+    const w = peekData(this.weight);
     // du := gradOut * act'(pre); dw (+)= x^T du; db (+)= column sums of du; dx := du w^T
     // (without an activation the identity: z is not read)
     const fused = this.act !== null;
     const dParam = k.linearBackward(
-      B, IN, OUT, this.x, this.weight.data, fused ? (this.pre as Tensor).data : gradOut, gradOut,
+      B, IN, OUT, this.x, w, fused ? (this.pre as Tensor).data : gradOut, gradOut,
       fused ? (this.act as Activation).code : ACT_CODE.identity, fused ? this.actParam : 0,
-      du.data, wGrad, bGrad, dx === null ? null : dx.data, accumulate, this.#precision,
+      du.data, wGrad, bGrad, dxMode === 'now' ? (dx as Tensor).data : null, accumulate, this.#precision,
     );
+    if (dxMode === 'lazy') this.lazyDx(dx as Tensor, du.data, w);
+    if (defer) {
+      const product = { kernels: k, B, IN, OUT, x: this.x, gradZ: du.data, plusZero: accumulate };
+      const precision = this.#precision;
+      const w: DeferredWrite = {
+        product,
+        run(d: FloatArray): void {
+          // as linearBackward would have: stored, or added to zeros (0 + g)
+          if (product.plusZero) d.fill(0);
+          k.gemm(true, false, IN, OUT, B, 1, product.x, product.gradZ, product.plusZero ? 1 : 0, d, precision);
+        },
+      };
+      deferWrite(wg, w);
+      this.deferred = w;
+      if (this.xFrom !== null) this.xFrom.readers.add(this);
+    }
     this.du = du;
     this.dx = dx;
     return dParam;
   }
 
+  // dx := du w^T when dx is read (a caller that returns d loss / d x, which a training loop rarely
+  // reads): with w as it is then, or as it was at this backward when it has changed since (a copy
+  // taken before anything reads or replaces w's data: an optimizer's step, a user). du is this
+  // layer's, and the next backward, which writes du and dx, replaces the pending write
+  private lazyDx(dx: Tensor, du: FloatArray, w: FloatArray): void {
+    const { B, inFeatures: IN, outFeatures: OUT } = this;
+    const k = this.kernels;
+    const weight = this.weight;
+    const precision = this.#precision;
+    let from = w;
+    const into = this.ws.get('wKept', IN, OUT, this.dtype).data;
+    const keep: DeferredWrite = {
+      run: (wd: FloatArray): void => {
+        into.set(wd);
+        from = into;
+      },
+      keep: {
+        into,
+        taken: (): void => {
+          from = into;
+        },
+      },
+    };
+    deferWrite(weight, keep);
+    deferWrite(dx, {
+      run(d: FloatArray): void {
+        if (pendingWrite(weight) === keep) deferWrite(weight, null);
+        k.gemm(false, true, B, IN, OUT, 1, du, from, 0, d, precision);
+      },
+    });
+  }
+
+  // runs this layer's pending product (if the optimizer has not taken it): its x or du is about to
+  // change
+  private settle(): void {
+    const w = this.deferred;
+    if (w === null) return;
+    this.deferred = null;
+    const g = this.weight.grad;
+    if (g instanceof Tensor && pendingWrite(g) === w) void g.data;
+  }
+
+  private settleReaders(): void {
+    if (this.readers.size === 0) return;
+    for (const r of this.readers) r.settle();
+    this.readers.clear();
+  }
+
   // d loss / d (x w + b) of the last backward (after the activation's derivative when fused)
   get lastPreActivationGrad(): Tensor | null {
+    // the caller may write it: a pending product that reads it runs first
+    this.settle();
     return this.du;
   }
 

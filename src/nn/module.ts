@@ -5,6 +5,7 @@ import { backend, type Device } from '../kernels/index.js';
 import type { DType, Kernels } from '../kernels/types.js';
 import { Tensor, type Parameter } from '../tensor.js';
 import { resolveOptions, type ModuleOptions } from './options.js';
+import { typeError } from '../util/check.js';
 
 // a built-in module's class and the option names it takes
 export interface OwnOptions {
@@ -96,7 +97,9 @@ export abstract class Module {
   }
 
   // sets every gradient to zero (buffers kept, as torch's zero_grad(set_to_none=False))
-  zeroGrad(): void {
+  zeroGrad(...args: unknown[]): void {
+    // an option here would be ignored silently (the optimizers' zeroGrad takes { setToNone })
+    if (args.length > 0) throw typeError('zeroGrad', 'no arguments (optimizer.zeroGrad({ setToNone }) drops the buffers)', args[0]);
     for (const p of this.parameters()) p.zeroGrad();
   }
 

@@ -14,7 +14,7 @@ import { fusedLayer, type FusedDrop, type FusedLayer, type FusedPlan } from './f
 import { Linear } from './linear.js';
 import { Softmax } from './softmax.js';
 import { Module, isUnchecked } from './module.js';
-import { checkFinite, checkLike, checkMatrix } from './validate.js';
+import { checkFinite, checkLike, checkMatrix, checkRows, widestOf } from './validate.js';
 
 export interface SequentialOptions {
   // 'bf16' (dtype float32 only): every Linear's products with bf16 operands (Linear's precision)
@@ -32,6 +32,9 @@ export class Sequential extends Module {
   private out: Tensor | null = null;
   // the input of every step in the last forward (a user module's gradient must match its input)
   private inputs: Tensor[] = [];
+  // each dense step's forwardCount after the last forward
+  #counts: number[];
+  readonly #widest: Linear | null;
 
   constructor(...args: Array<Module | ActivationSpec | SequentialOptions>) {
     const last = args[args.length - 1];
@@ -73,6 +76,8 @@ export class Sequential extends Module {
     }
     this.steps = plan(list);
     this.inWidth = checkWidths(list);
+    this.#widest = widestOf(this.steps.flatMap((s) => (s.kind === 'dense' ? [s.linear] : [])));
+    this.#counts = this.steps.map(() => 0);
   }
 
   // the i-th module (negative counts from the end)
@@ -86,15 +91,23 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inWidth, this.dtype, 'the first layer');
+    checkRows(x, this.#widest);
     checkFinite('x', x);
     // x may be this network's own last output (seq.forward(seq.forward(x))): its last module would
     // write over it while the first keeps it for backward, so the pass runs on a copy
     let h = this.out !== null && x.data.buffer === this.out.data.buffer ? x.clone() : x;
     const inputs: Tensor[] = [];
+    // the Linear whose output h is (kept by reference by the next Linear), or null
+    let from: Linear | null = null;
     this.steps.forEach((s, i) => {
       inputs.push(h);
-      if (s.kind === 'dense') h = s.linear.forwardAct(h.data, h.shape[0], s.act);
-      else if (isUnchecked(s.module)) h = s.module.uncheckedForward(h);
+      if (s.kind === 'dense') {
+        h = s.linear.forwardAct(h.data, h.shape[0], s.act, from);
+        from = s.linear;
+        return;
+      }
+      from = null;
+      if (isUnchecked(s.module)) h = s.module.uncheckedForward(h);
       else {
         // a user's module: its output is read as [B, width of the next layer], so it is checked
         const B = h.shape[0];
@@ -105,6 +118,9 @@ export class Sequential extends Module {
       }
     });
     this.inputs = inputs;
+    this.steps.forEach((s, i) => {
+      if (s.kind === 'dense') this.#counts[i] = s.linear.forwardCount;
+    });
     this.out = h;
     return h;
   }
@@ -119,7 +135,16 @@ export class Sequential extends Module {
     for (let i = this.steps.length - 1; i >= 0; i--) {
       const s = this.steps[i];
       if (s.kind === 'dense') {
-        const dParam = s.linear.backwardAct(g.data, true, true);
+        // a layer shared with another network keeps what that network's forward gave it (torch
+        // refuses the same through its version counter)
+        if (s.linear.forwardCount !== this.#counts[i]) {
+          throw new Error(
+            `Sequential.backward: ${String(s.linear)} has run forward for another caller since this Sequential's forward ` +
+              '(a layer shared by two networks?); call forward again before backward',
+          );
+        }
+        // the first layer's d loss / d x is only returned: computed if it is read
+        const dParam = s.linear.backwardAct(g.data, true, i === 0 ? 'lazy' : 'now');
         const p = s.act === null ? null : s.act.param;
         if (p !== null) p.ensureGrad().data[0] += dParam;
         g = s.linear.lastInputGrad as Tensor;

@@ -2,8 +2,8 @@
 // (TypeError for a wrong type or dtype, RangeError for a wrong shape or value) and then calls the raw
 // kernels, which never check anything
 import type { DType } from '../kernels/types.js';
-import { Tensor } from '../tensor.js';
-import { describe, rangeError, typeError } from '../util/check.js';
+import { MAX_ELEMENTS, Tensor, notATensor } from '../tensor.js';
+import { allFinite, describe, rangeError, typeError } from '../util/check.js';
 import type { Workspace } from './workspace.js';
 
 // class indices as a tensor of shape [B], an Int32Array or a plain array of integers
@@ -13,6 +13,7 @@ export type Target = Tensor | Int32Array | readonly number[];
 
 export function checkTensor(name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) throw typeError(name, 'a Tensor', v);
+  if (!Tensor.isTensor(v)) throw notATensor(name, v);
   // a detached (transferred) or shrunk buffer: the js kernels would read undefined as NaN
   if (v.data.length < v.size) {
     throw new RangeError(
@@ -48,9 +49,25 @@ export function checkLike(name: string, v: unknown, rows: number, cols: number, 
   return t;
 }
 
+// x's B rows fit the widest layer's output of B rows in one tensor: the bound of every forward pass
+// and training step, said as a row count of x
+export function checkRows(x: Tensor, widest: { readonly outFeatures: number } | null): void {
+  if (widest === null || x.shape[0] * widest.outFeatures <= MAX_ELEMENTS) return;
+  const rows = Math.floor(MAX_ELEMENTS / widest.outFeatures);
+  throw rangeError('x', `at most ${rows} rows (${String(widest)}'s output of B rows must fit in ${MAX_ELEMENTS} elements)`, x);
+}
+
+// the layer with the most outputs
+export function widestOf<L extends { readonly outFeatures: number }>(layers: Iterable<L>): L | null {
+  let w: L | null = null;
+  for (const l of layers) if (w === null || l.outFeatures > w.outFeatures) w = l;
+  return w;
+}
+
 // NaN or Inf anywhere is an error, named by its position
 export function checkFinite(name: string, t: Tensor): void {
   const d = t.data;
+  if (allFinite(d)) return;
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
     if (v - v !== 0) {

@@ -1,6 +1,6 @@
 // Adam and AdamW, step for step as torch.optim.Adam / torch.optim.AdamW (1.13, amsgrad off);
 // the update runs in the device's adamStep kernel.
-import { allocFloat, Tensor, type Parameter } from '../tensor.js';
+import { allocFloat, Tensor, takeData, type Parameter } from '../tensor.js';
 import { STEP_STATE, type FloatArray } from '../kernels/types.js';
 import { checkBool, checkKeys, checkNonNegative, checkNumber, checkObject, checkPositive, rangeError, typeError } from '../util/check.js';
 import {
@@ -104,8 +104,9 @@ export class Adam extends Optimizer {
 
   step(): void {
     for (let i = 0; i < this.params.length; i++) {
-      const grad = this.gradOf(i);
-      if (grad === null) continue;
+      const prod = this.pendingProduct(i);
+      const grad = prod === null ? this.gradOf(i) : null;
+      if (prod === null && grad === null) continue;
       const p = this.params[i];
       let s = this.moments[i];
       if (s === null) {
@@ -113,7 +114,15 @@ export class Adam extends Optimizer {
         this.moments[i] = s;
       }
       s.step += 1;
-      this.kernels.adamStep(p.size, p.data, this.effectiveGrad(i, grad), s.m, s.v, {
+      if (prod !== null) {
+        // the weight gradient's product and this update in one pass over w
+        const g = takeData(p.grad as Tensor);
+        const [data, keep] = this.dataForUpdate(i);
+        this.kernels.linearGradStep('adam', prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, g, data,
+          null, s.m, s.v, prod.plusZero, keep, this.gradStepState(s.step));
+        continue;
+      }
+      this.kernels.adamStep(p.size, p.data, this.effectiveGrad(i, grad as FloatArray), s.m, s.v, {
         lr: this._lr,
         beta1: this._betas[0],
         beta2: this._betas[1],
@@ -125,6 +134,18 @@ export class Adam extends Optimizer {
     }
   }
 
+  // the hyper-parameters in STEP_STATE's layout (the fused step's begin, linearGradStep)
+  writeStepHyper(st: Float64Array): void {
+    const S = STEP_STATE;
+    st[S.lr] = this._lr;
+    st[S.weightDecay] = this._weightDecay;
+    st[S.l1] = this._l1;
+    st[S.beta1] = this._betas[0];
+    st[S.beta2] = this._betas[1];
+    st[S.eps] = this._eps;
+    st[S.decoupled] = this._decoupled ? 1 : 0;
+  }
+
   override fusedOptimizer(): FusedOptimizer | { fallback: string } {
     if (this.step !== Adam.prototype.step) return { fallback: `a subclass of ${this.decoupled ? 'AdamW' : 'Adam'} with its own step` };
     const S = STEP_STATE;
@@ -133,13 +154,7 @@ export class Adam extends Optimizer {
     return {
       rule: 'adam',
       begin: (st) => {
-        st[S.lr] = this._lr;
-        st[S.weightDecay] = this._weightDecay;
-        st[S.l1] = this._l1;
-        st[S.beta1] = this._betas[0];
-        st[S.beta2] = this._betas[1];
-        st[S.eps] = this._eps;
-        st[S.decoupled] = this._decoupled ? 1 : 0;
+        this.writeStepHyper(st);
         for (let i = 0; i < this.params.length; i++) {
           let s = this.moments[i];
           if (s === null) {

@@ -1,7 +1,9 @@
 // the shared part of SGD and Adam: the parameter list, the device whose kernels run the update,
 // the l1 penalty, zeroGrad and the state-dict plumbing. one parameter group per optimizer.
+import { addL1Sign } from '../kernels/reference/l1.js';
 import { backend, deviceOption, type Device, type Kernels } from '../kernels/index.js';
-import { allocFloat, Parameter, Tensor, type FloatArray } from '../tensor.js';
+import { allocFloat, Parameter, Tensor, pendingWrite, takeData, type DeferredWrite, type FloatArray } from '../tensor.js';
+import { STEP_STATE } from '../kernels/types.js';
 import { checkBool, checkKeys, checkNonNegative, checkObject, rangeError, typeError } from '../util/check.js';
 
 export type { Device } from '../kernels/index.js';
@@ -168,6 +170,44 @@ export abstract class Optimizer {
     return g.data;
   }
 
+  // the product still pending on params[i]'s gradient (a Linear's weight gradient, src/nn/linear.ts)
+  // when this optimizer's kernels can compute it together with the update (linearGradStep, one
+  // pass over the weights), else null: the gradient is then read (and the product run) as usual.
+  // gradOf's checks pass for it
+  protected pendingProduct(i: number): NonNullable<DeferredWrite['product']> | null {
+    const p = this.params[i];
+    const g = p.grad;
+    if (!(g instanceof Tensor)) return null;
+    const prod = pendingWrite(g)?.product;
+    if (prod === undefined || prod.kernels !== this.kernels || g.dtype !== p.dtype || g.size !== p.size) return null;
+    return prod;
+  }
+
+  // params[i]'s data for an update kernel that copies it out where a lazy d loss / d x still reads
+  // it: [data, the array to copy into or null] (the pending copy is then the kernel's)
+  protected dataForUpdate(i: number): [FloatArray, FloatArray | null] {
+    const p = this.params[i];
+    const keep = pendingWrite(p)?.keep;
+    if (keep === undefined) return [p.data, null];
+    const data = takeData(p);
+    keep.taken();
+    return [data, keep.into];
+  }
+
+  // the hyper-parameters of a step in STEP_STATE's layout (the fused training step's and
+  // linearGradStep's); the per-parameter numbers that follow are the caller's
+  abstract writeStepHyper(state: Float64Array): void;
+
+  // state for one linearGradStep: the hyper-parameters, then the parameter's count
+  protected gradStepState(count: number): Float64Array {
+    const st = this.oneState;
+    this.writeStepHyper(st);
+    st[STEP_STATE.count] = count;
+    return st;
+  }
+
+  private readonly oneState = new Float64Array(STEP_STATE.count + 1);
+
   // the gradient the kernel sees: grad itself, or grad + l1 sign(param) in a scratch buffer
   // (p.grad is left as backward wrote it). weight decay is added later, inside the kernel.
   protected effectiveGrad(i: number, grad: FloatArray): FloatArray {
@@ -179,11 +219,7 @@ export abstract class Optimizer {
       s = allocFloat(this.params[i].dtype, p.length);
       this.l1Scratch[i] = s;
     }
-    for (let k = 0; k < p.length; k++) {
-      // torch.sign: 0 at 0 (and at NaN)
-      const x = p[k];
-      s[k] = x > 0 ? grad[k] + l1 : x < 0 ? grad[k] - l1 : grad[k];
-    }
+    addL1Sign(p.length, p, grad, l1, s);
     return s;
   }
 

@@ -1,6 +1,6 @@
 // stochastic gradient descent with momentum, dampening, nesterov and weight decay, step for step as
 // torch.optim.SGD (1.13); the update runs in the device's sgdStep kernel.
-import { allocFloat, Tensor, type Parameter } from '../tensor.js';
+import { allocFloat, Tensor, takeData, type Parameter } from '../tensor.js';
 import { STEP_STATE, type FloatArray } from '../kernels/types.js';
 import { checkBool, checkKeys, checkNonNegative, checkNumber, checkObject, typeError } from '../util/check.js';
 import {
@@ -103,8 +103,9 @@ export class SGD extends Optimizer {
     checkNesterov('nesterov', this._nesterov, this._momentum, this._dampening);
     const useMomentum = this._momentum !== 0;
     for (let i = 0; i < this.params.length; i++) {
-      const grad = this.gradOf(i);
-      if (grad === null) continue;
+      const prod = this.pendingProduct(i);
+      const grad = prod === null ? this.gradOf(i) : null;
+      if (prod === null && grad === null) continue;
       const p = this.params[i];
       let buf = this.buffers[i];
       let firstStep = false;
@@ -113,7 +114,15 @@ export class SGD extends Optimizer {
         this.buffers[i] = buf;
         firstStep = true;
       }
-      this.kernels.sgdStep(p.size, p.data, this.effectiveGrad(i, grad), useMomentum ? buf : null, {
+      if (prod !== null) {
+        // the weight gradient's product and this update in one pass over w
+        const g = takeData(p.grad as Tensor);
+        const [data, keep] = this.dataForUpdate(i);
+        this.kernels.linearGradStep('sgd', prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, g, data,
+          useMomentum ? buf : null, null, null, prod.plusZero, keep, this.gradStepState(firstStep ? 1 : 0));
+        continue;
+      }
+      this.kernels.sgdStep(p.size, p.data, this.effectiveGrad(i, grad as FloatArray), useMomentum ? buf : null, {
         lr: this._lr,
         momentum: this._momentum,
         dampening: this._dampening,
@@ -122,6 +131,17 @@ export class SGD extends Optimizer {
         firstStep,
       });
     }
+  }
+
+  // the hyper-parameters in STEP_STATE's layout (the fused step's begin, linearGradStep)
+  writeStepHyper(st: Float64Array): void {
+    const S = STEP_STATE;
+    st[S.lr] = this._lr;
+    st[S.weightDecay] = this._weightDecay;
+    st[S.l1] = this._l1;
+    st[S.momentum] = this._momentum;
+    st[S.dampening] = this._dampening;
+    st[S.nesterov] = this._nesterov ? 1 : 0;
   }
 
   override fusedOptimizer(): FusedOptimizer | { fallback: string } {
@@ -134,12 +154,7 @@ export class SGD extends Optimizer {
       rule: 'sgd',
       begin: (st) => {
         checkNesterov('nesterov', this._nesterov, this._momentum, this._dampening);
-        st[S.lr] = this._lr;
-        st[S.weightDecay] = this._weightDecay;
-        st[S.l1] = this._l1;
-        st[S.momentum] = this._momentum;
-        st[S.dampening] = this._dampening;
-        st[S.nesterov] = this._nesterov ? 1 : 0;
+        this.writeStepHyper(st);
         const useMomentum = this._momentum !== 0;
         for (let i = 0; i < this.params.length; i++) {
           created[i] = 0;

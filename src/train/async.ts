@@ -24,7 +24,7 @@ import { randomSeed } from '../random.js';
 import { Tensor, type FloatArray } from '../tensor.js';
 import { checkObject, rangeError, typeError } from '../util/check.js';
 import { modelConfig, type ModelConfig } from './checkpoint.js';
-import { defaultVerbose, type EpochInfo, type StepInfo, type TrainOptions } from './train.js';
+import { checkNotTraining, defaultVerbose, markTraining, progressStream, type EpochInfo, type StepInfo, type TrainOptions } from './train.js';
 
 export interface TrainAsyncOptions extends TrainOptions {
   // how often (ms) the worker sends the steps done so far to onStep (default 50)
@@ -145,9 +145,6 @@ function workerUrl(): URL {
 // options that are objects or functions are handled here; every other option goes to trainFFNN as is
 const SPECIAL = new Set(['schedule', 'onStep', 'onEpoch', 'validation', 'loss', 'stream', 'signal', 'progressInterval']);
 
-// the networks of the runs not yet settled: a second run on one of them would be overwritten by (or
-// overwrite) the first when they copy back, so it is refused (an optimizer trains only its own net)
-const inFlight = new WeakSet<object>();
 
 export function trainFFNNAsync(net: FFNN, dataset: Dataset, optimizer: Optimizer, opts?: TrainAsyncOptions): Promise<number[]> {
   return new Promise<number[]>((resolve, reject) => start(net, dataset, optimizer, opts, resolve, reject));
@@ -179,8 +176,7 @@ function start(
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
   const interval = o.progressInterval === undefined ? 50 : o.progressInterval;
   if (typeof interval !== 'number' || !(interval >= 0)) throw rangeError('options.progressInterval', 'a number of milliseconds >= 0', interval);
-  const stream = (o.stream as ProgressStream | undefined) ?? process.stdout;
-  if (typeof stream?.write !== 'function') throw typeError('options.stream', 'a stream with write(s)', stream);
+  const stream = progressStream(o.stream);
   const options: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(o)) {
     if (SPECIAL.has(k) || v === undefined) continue;
@@ -205,12 +201,8 @@ function start(
     resolve([]);
     return;
   }
-  if (inFlight.has(net)) {
-    throw new Error(
-      'trainFFNNAsync: net is already being trained by a trainFFNNAsync run that has not settled; ' +
-        'await that run (or abort it) before starting another on the same network',
-    );
-  }
+  // a second run would be overwritten by (or overwrite) the first when they copy back
+  checkNotTraining(net, 'trainFFNNAsync');
   const abortFlag = new SharedArrayBuffer(4);
   const input: WorkerInput = {
     config: modelConfig(net),
@@ -235,7 +227,7 @@ function start(
     ...(input.validation === null ? [] : rowArrays(input.validation)),
   ]);
   const worker = new Worker(workerUrl(), { workerData: input, transferList: transfer });
-  inFlight.add(net);
+  markTraining(net, 'trainFFNNAsync');
   const flag = new Int32Array(abortFlag);
   const stop = (): void => {
     Atomics.store(flag, 0, 1);
@@ -255,7 +247,7 @@ function start(
   let settled = false;
   const finish = (): void => {
     settled = true;
-    inFlight.delete(net);
+    markTraining(net, null);
     signal?.removeEventListener('abort', stop);
   };
   worker.on('message', (m: WorkerMessage) => {

@@ -23,10 +23,10 @@ import type { FusedDrop, FusedLayer } from '../nn/fused.js';
 import type { Module } from '../nn/module.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { Sequential } from '../nn/sequential.js';
-import { checkLike, checkMatrix, readIndices, type Indices } from '../nn/validate.js';
+import { checkLike, checkMatrix, checkRows, readIndices, type Indices } from '../nn/validate.js';
 import { Workspace } from '../nn/workspace.js';
 import { Optimizer, type FusedOptimizer } from '../optim/optimizer.js';
-import { MAX_ELEMENTS, Tensor, type Parameter } from '../tensor.js';
+import { Tensor, type Parameter } from '../tensor.js';
 import { allFinite, checkObject, overlaps, rangeError, typeError } from '../util/check.js';
 
 export interface TrainStepOptions {
@@ -45,7 +45,8 @@ export class TrainStep {
   // the network's own description of its step (src/nn/fused.ts)
   private readonly layers: readonly FusedLayer[] = [];
   private readonly drops: readonly FusedDrop[] = [];
-  private readonly widest: number = 0;
+  // the layer with the most outputs (x's rows times its width must fit in a tensor), for checkRows
+  private readonly widestLayer: { readonly outFeatures: number; toString(): string } | null = null;
   // which drops the plan draws (the others were in eval mode when it was built)
   private readonly planDropOn: boolean[] = [];
   private readonly stepLoss: StepLoss = 'ffnn';
@@ -136,7 +137,9 @@ export class TrainStep {
       this.planDropOn = drops.map(() => false);
       this.inFeatures = layers[0].IN;
       this.outFeatures = layers[layers.length - 1].OUT;
-      this.widest = layers.reduce((w, l, k) => (l.OUT > layers[w].OUT ? k : w), 0);
+      const k = layers.reduce((w, l, j) => (l.OUT > layers[w].OUT ? j : w), 0);
+      const OUT = layers[k].OUT;
+      this.widestLayer = { outFeatures: OUT, toString: () => `layer ${k + 1} (${OUT} outputs)` };
     }
   }
 
@@ -150,11 +153,7 @@ export class TrainStep {
     const C = this.outFeatures;
     // the activations the module calls would allocate as tensors: each within a tensor's size (the
     // widest layer sets the bound)
-    const widest = this.layers[this.widest];
-    if (B * widest.OUT > MAX_ELEMENTS) {
-      const rows = Math.floor(MAX_ELEMENTS / widest.OUT);
-      throw rangeError('x', `at most ${rows} rows (the output of layer ${this.widest + 1}, ${widest.OUT} wide, must fit in ${MAX_ELEMENTS} elements for B rows)`, xt);
-    }
+    checkRows(xt, this.widestLayer);
     const yd = this.target(y, B, C, dtype);
     const params = this.params;
     const n = params.length;

@@ -104,12 +104,50 @@ interface Regularized {
 
 // the default verbosity: a progress bar per epoch on a terminal (the problem statement asks the training
 // function to show what it is doing), nothing where the output is a file, a pipe or a test runner's
+// options.stream, checked when the options are read (default stdout)
+export function progressStream(v: unknown): ProgressStream {
+  const stream = (v as ProgressStream | undefined) ?? process.stdout;
+  if (typeof stream?.write !== 'function') throw typeError('options.stream', 'a stream with write(s)', stream);
+  return stream;
+}
+
 export function defaultVerbose(stream: ProgressStream): 0 | 1 {
   return stream.isTTY === true ? 1 : 0;
 }
 
+// the networks being trained now, and by which call: a second run on one of them (from onStep, or a
+// trainFFNNAsync run copying its weights back later) would interleave with it or be overwritten
+type Trainer = 'trainFFNN' | 'trainFFNNAsync';
+const training = new WeakMap<object, Trainer>();
+
+export function checkNotTraining(net: object, who: Trainer): void {
+  const by = training.get(net);
+  if (by === undefined) return;
+  throw new Error(
+    by === 'trainFFNN'
+      ? `${who}: net is already being trained by a trainFFNN call that has not returned (called again from onStep or onEpoch?)`
+      : `${who}: net is already being trained by a trainFFNNAsync run that has not settled; ` +
+          'await that run (or abort it) before starting another on the same network',
+  );
+}
+
+export function markTraining(net: object, who: Trainer | null): void {
+  if (who === null) training.delete(net);
+  else training.set(net, who);
+}
+
 export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: TrainOptions): number[] {
   if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
+  checkNotTraining(net, 'trainFFNN');
+  markTraining(net, 'trainFFNN');
+  try {
+    return trainOnce(net, dataset, optimizer, opts);
+  } finally {
+    markTraining(net, null);
+  }
+}
+
+function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: TrainOptions): number[] {
   checkDataset('dataset', dataset);
   if (dataset.length === 0) throw rangeError('dataset', 'a dataset with at least one sample', 'an empty dataset');
   if (optimizer === null || typeof optimizer !== 'object' || typeof (optimizer as Optimizer).step !== 'function') {
@@ -125,7 +163,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
   if (o.device !== undefined && o.device !== 'cpu' && checkOneOf('options.device', o.device, ['cpu', ...DEVICES]) !== net.device) {
     throw rangeError('options.device', `'cpu' or the network's device '${net.device}' (create the network with {device: '${o.device}'})`, o.device);
   }
-  const stream = (o.stream as ProgressStream | undefined) ?? process.stdout;
+  const stream = progressStream(o.stream);
   const verbose = o.verbose === undefined ? defaultVerbose(stream) : checkInt('options.verbose', o.verbose, 0, 2);
   const shuffle = o.shuffle === undefined ? true : checkBool('options.shuffle', o.shuffle);
   const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);

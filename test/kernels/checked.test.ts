@@ -274,7 +274,7 @@ describe.skipIf(wasm === null)('the raw wasm kernels, behind the checked door', 
     // an earlier call leaves its operands in linear memory
     k.gemm(false, false, 2, 3, 4, 1, f32(8, 1000), f32(12, 1000), 0, f32(6));
     expect(() => k.gemm(false, false, 2, 3, 4, 1, f32(7), f32(12), 0, f32(6))).toThrow(
-      new RangeError('gemm: a has 7 elements where M*K = 8 are read'),
+      new RangeError('gemm: a: expected at least 8 elements (M*K, the elements the call reads), received a Float32Array of length 7'),
     );
   });
 
@@ -283,5 +283,190 @@ describe.skipIf(wasm === null)('the raw wasm kernels, behind the checked door', 
     const m = new WasmMemory({ memory, ffnn_malloc: () => 0, ffnn_free: () => {} } as unknown as WasmExports);
     expect(() => m.scratch('gemm', 2 ** 32 + 64)).toThrow(/^gemm: the call needs 4294967360 bytes of WebAssembly memory \(over the 4 GiB a wasm module can address\); use device 'native' or 'js'/);
     expect(() => m.scratch('gemm', 3 * 65536)).toThrow(/^gemm: the call needs 196608 bytes of WebAssembly memory \(the module could not grow its memory to hold it\)/);
+  });
+});
+
+// one rule on every device for arrays that share memory (and for gemm's alpha 0): each case runs
+// through checked() on every backend; a refused call is refused everywhere with the same message, an
+// accepted one gives on every backend what the reference gives on separate copies of its arrays
+interface AliasCase {
+  name: string;
+  kernel: keyof Kernels;
+  // the arguments; views of one buffer where the case is about sharing memory
+  args: () => unknown[];
+  // refused: the message; accepted: the arguments as separate arrays for the reference, and which
+  // argument holds the result of each output of args (for an exact alias, the shared array)
+  refuse?: string;
+  plain?: () => unknown[];
+  outputs?: Array<[number, number]>;
+}
+
+const seq = (n: number, from = 1): Float32Array => Float32Array.from({ length: n }, (_, i) => (from + i) / 8);
+
+const ALIAS: AliasCase[] = [
+  {
+    name: 'gemm: alpha 0 reads neither a nor b (Inf and NaN in them do not reach c), beta 0',
+    kernel: 'gemm',
+    args: () => [false, false, 2, 2, 2, 0, Float32Array.of(Infinity, 1, NaN, 1), f32(4), 0, f32(4, NaN)],
+    plain: () => [false, false, 2, 2, 2, 0, f32(4), f32(4), 0, f32(4)],
+    outputs: [[9, 9]],
+  },
+  {
+    name: 'gemm: alpha 0 with beta 2 scales c',
+    kernel: 'gemm',
+    args: () => [true, true, 2, 2, 2, 0, f32(4, Infinity), f32(4, NaN), 2, seq(4)],
+    plain: () => [true, true, 2, 2, 2, 1, f32(4, 0), f32(4, 0), 2, seq(4)],
+    outputs: [[9, 9]],
+  },
+  {
+    name: 'gemm: c beside a in one buffer (the elements the call uses do not meet)',
+    kernel: 'gemm',
+    args: () => { const buf = seq(12); return [false, false, 2, 2, 2, 1, buf.subarray(0, 8), seq(4), 0, buf.subarray(4, 8)]; },
+    plain: () => [false, false, 2, 2, 2, 1, seq(4), seq(4), 0, f32(4)],
+    outputs: [[9, 9]],
+  },
+  {
+    name: 'biasAct: bias is a later row of y',
+    kernel: 'biasAct',
+    args: () => { const y = f32(6); return [2, 3, seq(6), y.subarray(3, 6), ACT_CODE.relu, 0, y, null]; },
+    refuse: 'biasAct: y: expected an array that does not overlap bias, received a Float32Array of length 6',
+  },
+  {
+    name: 'biasAct: y is x itself',
+    kernel: 'biasAct',
+    args: () => { const x = seq(6, -3); return [2, 3, x, seq(3), ACT_CODE.tanh, 0, x, null]; },
+    plain: () => [2, 3, seq(6, -3), seq(3), ACT_CODE.tanh, 0, f32(6), null],
+    outputs: [[6, 6]],
+  },
+  {
+    name: 'biasAct: y is x shifted by one element',
+    kernel: 'biasAct',
+    args: () => { const buf = seq(7); return [2, 3, buf.subarray(0, 6), null, ACT_CODE.relu, 0, buf.subarray(1, 7), null]; },
+    refuse: 'biasAct: y: expected an array that is x itself or does not overlap it',
+  },
+  {
+    name: 'biasAct: pre is y',
+    kernel: 'biasAct',
+    args: () => { const y = f32(6); return [2, 3, seq(6), null, ACT_CODE.relu, 0, y, y]; },
+    refuse: 'biasAct: pre: expected an array that does not overlap y',
+  },
+  {
+    name: 'actBackward: gradIn is gradOut itself',
+    kernel: 'actBackward',
+    args: () => { const g = seq(6); return [2, 3, seq(6, -2), g, ACT_CODE.swish, 1.5, g, f32(3, 0)]; },
+    plain: () => [2, 3, seq(6, -2), seq(6), ACT_CODE.swish, 1.5, f32(6), f32(3, 0)],
+    outputs: [[6, 6], [7, 7]],
+  },
+  {
+    name: 'actBackward: gradBias inside gradIn',
+    kernel: 'actBackward',
+    args: () => { const gi = f32(6); return [2, 3, seq(6), seq(6), ACT_CODE.relu, 0, gi, gi.subarray(3, 6)]; },
+    refuse: 'actBackward: gradBias: expected an array that does not overlap gradIn',
+  },
+  {
+    name: 'linearForward: pre is y',
+    kernel: 'linearForward',
+    args: () => { const y = f32(4); return [2, 2, 2, seq(4), seq(4), null, ACT_CODE.relu, 0, y, y]; },
+    refuse: 'linearForward: pre: expected an array that does not overlap y',
+  },
+  {
+    name: 'linearForward: bias is a row of y',
+    kernel: 'linearForward',
+    args: () => { const y = f32(4); return [2, 2, 2, seq(4), seq(4), y.subarray(2, 4), ACT_CODE.relu, 0, y, null]; },
+    refuse: 'linearForward: y: expected an array that does not overlap bias',
+  },
+  {
+    name: 'linearBackward: gradBias overlaps gradZ',
+    kernel: 'linearBackward',
+    args: () => { const gz = f32(6); return [2, 2, 2, seq(4), seq(4), seq(4), seq(4), ACT_CODE.identity, 0, gz.subarray(0, 4), f32(4), gz.subarray(2, 4), null, false]; },
+    refuse: 'linearBackward: gradBias: expected an array that does not overlap gradZ',
+  },
+  {
+    name: 'linearBackward: gradZ is gradOut itself',
+    kernel: 'linearBackward',
+    args: () => { const g = seq(4); return [2, 2, 2, seq(4), seq(4), seq(4, -2), g, ACT_CODE.tanh, 0, g, f32(4), f32(2), f32(4), false]; },
+    plain: () => [2, 2, 2, seq(4), seq(4), seq(4, -2), seq(4), ACT_CODE.tanh, 0, f32(4), f32(4), f32(2), f32(4), false],
+    outputs: [[9, 9], [10, 10], [11, 11], [12, 12]],
+  },
+  {
+    name: 'linearBackward: gradX overlaps x',
+    kernel: 'linearBackward',
+    args: () => { const x = seq(4); return [2, 2, 2, x, seq(4), seq(4), seq(4), ACT_CODE.identity, 0, f32(4), f32(4), null, x, false]; },
+    refuse: 'linearBackward: gradX: expected an array that does not overlap x',
+  },
+  {
+    name: 'softmax: y is x itself',
+    kernel: 'softmax',
+    args: () => { const x = seq(6); return [2, 3, x, x]; },
+    plain: () => [2, 3, seq(6), f32(6)],
+    outputs: [[3, 3]],
+  },
+  {
+    name: 'softmax: y is x shifted by a row',
+    kernel: 'softmax',
+    args: () => { const b = seq(9); return [2, 3, b.subarray(0, 6), b.subarray(3, 9)]; },
+    refuse: 'softmax: y: expected an array that is x itself or does not overlap it',
+  },
+  {
+    name: 'softmaxCrossEntropy: grad overlaps probs',
+    kernel: 'softmaxCrossEntropy',
+    args: () => { const b = f32(8); return [2, 3, seq(6), new Int32Array([0, 2]), b.subarray(0, 6), b.subarray(2, 8)]; },
+    refuse: 'softmaxCrossEntropy: grad: expected an array that does not overlap probs',
+  },
+  {
+    name: 'mseLoss: grad is pred itself',
+    kernel: 'mseLoss',
+    args: () => { const p = seq(4); return [4, p, seq(4, 3), 'mean', p]; },
+    plain: () => [4, seq(4), seq(4, 3), 'mean', f32(4)],
+    outputs: [[4, 4]],
+  },
+  {
+    name: 'sgdStep: buf is param',
+    kernel: 'sgdStep',
+    args: () => { const p = seq(4); return [4, p, seq(4), p, { ...sgdOpts }]; },
+    refuse: 'sgdStep: buf: expected an array that does not overlap param',
+  },
+  {
+    name: 'sgdStep: grad is param',
+    kernel: 'sgdStep',
+    args: () => { const p = seq(4); return [4, p, p, null, { ...sgdOpts, momentum: 0 }]; },
+    refuse: 'sgdStep: param: expected an array that does not overlap grad',
+  },
+  {
+    name: 'adamStep: v overlaps m',
+    kernel: 'adamStep',
+    args: () => { const b = f32(6, 0); return [4, seq(4), seq(4), b.subarray(0, 4), b.subarray(2, 6), { ...adamOpts }]; },
+    refuse: 'adamStep: v: expected an array that does not overlap m',
+  },
+];
+
+// the float arrays of a call's result: the return value and each output's final contents
+function results(args: unknown[], r: unknown, outputs: Array<[number, number]>, plain: boolean): unknown[] {
+  return [r, ...outputs.map(([a, p]) => [...(args[plain ? p : a] as Float32Array)])];
+}
+
+describe('one aliasing rule (and gemm alpha 0) on every device', () => {
+  const ref = checked(backends[0].kernels);
+  describe.each(backends)('$name', ({ kernels }) => {
+    const k = checked(kernels);
+    it.each(ALIAS.map((c) => [c.name, c] as const))('%s', (_n, c) => {
+      const args = c.args();
+      if (c.refuse !== undefined) {
+        const before = snapshot(args);
+        expect(() => call(k, c.kernel, args)).toThrow(RangeError);
+        expect(() => call(k, c.kernel, args)).toThrow(c.refuse);
+        expect(snapshot(args)).toEqual(before);
+        return;
+      }
+      const got = results(args, call(k, c.kernel, args), c.outputs ?? [], false);
+      const p = (c.plain as () => unknown[])();
+      const want = results(p, call(ref, c.kernel, p), c.outputs ?? [], true);
+      expect(got.every((v) => v === undefined || typeof v === 'number' || (v as number[]).every(Number.isFinite))).toBe(true);
+      // float32 kernels: native and wasm sum in another order than the reference
+      const flat = (v: unknown[]): number[] => v.flatMap((x) => (x === undefined ? [] : typeof x === 'number' ? [x] : (x as number[])));
+      const [g, w] = [flat(got), flat(want)];
+      expect(g.length).toBe(w.length);
+      g.forEach((v, i) => expect(Math.abs(v - w[i]), `element ${i}: ${v} vs ${w[i]}`).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(w[i]))));
+    });
   });
 });

@@ -1,8 +1,8 @@
 // c is (M, N); a is (M, K), or (K, M) when transA; b is (K, N), or (N, K) when transB
 // c := alpha * op(a) * op(b) + beta * c, summed in doubles over k = 0..K-1 in order; beta 0 writes c
-// without reading it. the loops are ordered so the innermost one walks memory contiguously (a row
-// accumulator when b is (K, N), dot products when b is (N, K)): the same sums in the same order as
-// the textbook triple loop, without striding through b.
+// without reading it, alpha 0 reads neither a nor b. the loops are ordered so the innermost one
+// walks memory contiguously (a row accumulator when b is (K, N), dot products when b is (N, K)): the
+// same sums in the same order as the textbook triple loop, without striding through b.
 import type { FloatArray, Precision } from '../types.js';
 import { gemmBf16 } from './gemm-bf16.js';
 
@@ -13,6 +13,11 @@ export function gemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number,
   alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray, precision: Precision = 'float32',
 ): void {
+  // alpha 0 or K 0: no products, a and b are not read (the BLAS rule: an Inf in a does not become NaN)
+  if (alpha === 0 || K === 0) {
+    for (let i = 0; i < M * N; i++) c[i] = beta === 0 ? 0 : beta === 1 ? c[i] : beta * c[i];
+    return;
+  }
   if (precision === 'bf16') {
     gemmBf16(transA, transB, M, N, K, alpha, a, b, beta, c as Float32Array);
     return;

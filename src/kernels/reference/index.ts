@@ -12,10 +12,11 @@ import { adamStep } from './adam.js';
 import { dropoutBackward, dropoutForward } from './dropout.js';
 import { linearForward, linearBackward } from './linear.js';
 import { createStepPlan, trainStep } from './train-step.js';
+import { composeLinearGradStep } from '../compose.js';
 
 let numThreads = 1;
 
-export const referenceKernels: Kernels = Object.freeze({
+const kernels: Omit<Kernels, 'linearGradStep'> = {
   name: 'js' as const,
   info(): BackendInfo {
     return { backend: 'js', isa: 'js', bf16Isa: 'js', threads: 1, compiler: `V8 ${process.versions.v8}` };
@@ -43,6 +44,7 @@ export const referenceKernels: Kernels = Object.freeze({
   dropoutBackward,
   createStepPlan,
   trainStep,
-});
+};
+export const referenceKernels: Kernels = Object.freeze({ ...kernels, linearGradStep: composeLinearGradStep(kernels as Kernels) });
 
 export { sigmoid, swish, celu, actValue, actDerivative, actParamDerivative } from './activations.js';

@@ -17,12 +17,12 @@ export function linearForward(
 export function linearBackward(
   B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
   gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
-  gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+  gradW: FloatArray | null, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
   precision: Precision = 'float32',
 ): number {
   if (gradBias !== null && !accumulate) gradBias.fill(0, 0, OUT);
   const dParam = actBackward(B, OUT, z, gradOut, act, param, gradZ, gradBias);
-  gemm(true, false, IN, OUT, B, 1, x, gradZ, accumulate ? 1 : 0, gradW, precision);
+  if (gradW !== null) gemm(true, false, IN, OUT, B, 1, x, gradZ, accumulate ? 1 : 0, gradW, precision);
   if (gradX !== null) gemm(false, true, B, IN, OUT, 1, gradZ, w, 0, gradX, precision);
   return dParam;
 }

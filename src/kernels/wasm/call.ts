@@ -6,6 +6,7 @@
 // earlier call (another model's) left
 import type { FloatArray } from '../types.js';
 import { align, MAX_BYTES, memoryError, type WasmMemory } from './memory.js';
+import { rangeError } from '../../util/check.js';
 
 // Int32Array: class indices; Uint32Array: a generator's state words (set converts bit for bit)
 type Arr = FloatArray | Int32Array | Uint32Array;
@@ -32,8 +33,8 @@ export class Call {
 
   private add(name: string, arr: Arr, n: number, expr: string, copyIn: boolean, copyOut: boolean): Arg {
     if (arr.length < n) {
-      const what = expr === String(n) ? `${n}` : `${expr} = ${n}`;
-      throw new RangeError(`${this.kernel}: ${name} has ${arr.length} elements where ${what} are ${copyIn ? 'read' : 'written'}`);
+      const what = expr === String(n) ? '' : ` (${expr}, the elements the call ${copyIn ? 'reads' : 'writes'})`;
+      throw rangeError(`${this.kernel}: ${name}`, `at least ${n} elements${what}`, arr);
     }
     const same = this.args.find((a) => a.arr === arr);
     if (same !== undefined) {

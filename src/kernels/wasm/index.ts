@@ -9,6 +9,7 @@ import {
   mseLoss, sgdStep, softmax, softmaxCrossEntropy,
 } from './kernels.js';
 import { createStepPlan, trainStep } from './step.js';
+import { composeLinearGradStep } from '../compose.js';
 
 let numThreads = 1;
 let kernels: Kernels | undefined;
@@ -18,8 +19,8 @@ export function loadWasmKernels(): Kernels {
   if (kernels) return kernels;
   const m = wasmMemory();
   const compiler = m.cstring(m.x.ffnn_compiler());
-  kernels = Object.freeze({
-    name: 'wasm',
+  const own = {
+    name: 'wasm' as const,
     info(): BackendInfo {
       return { backend: 'wasm', isa: 'wasm simd128', bf16Isa: 'portable', threads: 1, compiler };
     },
@@ -46,6 +47,7 @@ export function loadWasmKernels(): Kernels {
     dropoutBackward,
     createStepPlan,
     trainStep,
-  } satisfies Kernels);
+  } satisfies Omit<Kernels, 'linearGradStep'>;
+  kernels = Object.freeze({ ...own, linearGradStep: composeLinearGradStep(own as Kernels) });
   return kernels;
 }

@@ -79,7 +79,7 @@ export function linearForward(
 export function linearBackward(
   B: number, IN: number, OUT: number, x: FloatArray, w: FloatArray, z: FloatArray,
   gradOut: FloatArray, act: number, param: number, gradZ: FloatArray,
-  gradW: FloatArray, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
+  gradW: FloatArray | null, gradBias: FloatArray | null, gradX: FloatArray | null, accumulate: boolean,
   precision?: Precision,
 ): number {
   const k = call('linearBackward');

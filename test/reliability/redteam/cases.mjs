@@ -6,9 +6,11 @@
 // silent wrong / data loss / unclear error. `fast`: part of `npm test`; the rest runs with
 // FFNN_REDTEAM=all (or node test/reliability/redteam/run.mjs)
 
+import { MORE } from './cases-more.mjs';
+
 const NET = `const net = new ffnn.FFNN(4, [5], 'relu', 3, { seed: 1, device: D });`;
 const DS = `const ds = new ffnn.RandomDataset(16, 4, 3, { seed: 2 });`;
-const DEVICES = ['js', 'native'];
+const DEVICES = ['js', 'native', 'wasm'];
 const cases = [];
 const add = (c) => cases.push(c);
 
@@ -67,9 +69,9 @@ add({ id: 'saveModel/loadModel round trip', cls: 'silent', code: `${MKFIFO} ${SA
 
 // concurrency and teardown
 const ASYNC = `const net = new ffnn.FFNN(8, [8], 'relu', 3, { seed: 1 }); const ds = new ffnn.RandomDataset(64, 8, 3, { seed: 2 }); const opt = new ffnn.SGD(net.parameters(), 0.01);`;
-add({ id: 'trainFFNNAsync stream.write throws', cls: 'crash', fast: true, code: `${ASYNC} await ffnn.trainFFNNAsync(net, ds, opt, { epochs: 2, batchSize: 8, verbose: 1, stream: { write() { throw new Error('x-write'); } } });`, expect: ['Error', /^x-write$/] });
+add({ id: 'trainFFNNAsync stream.write throws', cls: 'crash', fast: true, own: true, code: `${ASYNC} await ffnn.trainFFNNAsync(net, ds, opt, { epochs: 2, batchSize: 8, verbose: 1, stream: { write() { throw new Error('x-write'); } } });`, expect: ['Error', /^x-write$/] });
 add({ id: 'trainFFNNAsync twice on one net', cls: 'data loss', fast: true, code: `${ASYNC} const a = ffnn.trainFFNNAsync(net, ds, opt, { epochs: 2, verbose: 0 }); try { await ffnn.trainFFNNAsync(net, ds, opt, { epochs: 1, verbose: 0 }); } finally { await a; }`, expect: ['Error', /^trainFFNNAsync: net is already being trained/] });
 add({ id: 'process.exit during trainFFNNAsync', cls: 'crash', fast: true, code: `${ASYNC} ffnn.trainFFNNAsync(net, new ffnn.RandomDataset(4000, 8, 3), opt, { epochs: 200, batchSize: 1, verbose: 0 }).catch(() => {}); await new Promise((r) => setTimeout(r, 250)); process.exit(0);`, expect: 'ok' });
-add({ id: 'onStep throws in trainFFNNAsync', cls: 'crash', code: `${ASYNC} await ffnn.trainFFNNAsync(net, ds, opt, { epochs: 1, verbose: 0, onStep() { throw new Error('cb'); } });`, expect: ['Error', /^cb$/] });
+add({ id: 'onStep throws in trainFFNNAsync', cls: 'crash', own: true, code: `${ASYNC} await ffnn.trainFFNNAsync(net, ds, opt, { epochs: 1, verbose: 0, onStep() { throw new Error('cb'); } });`, expect: ['Error', /^cb$/] });
 
-export const CASES = cases;
+export const CASES = [...cases, ...MORE];
