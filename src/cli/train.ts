@@ -90,7 +90,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   const seed = o.seed ?? TRAIN_DEFAULTS.seed;
   const done = savedNumber(resumed, 'epochs') ?? 0;
   const total = o.epochs ?? savedNumber(resumed, 'plannedEpochs') ?? TRAIN_DEFAULTS.epochs;
-  const tMax = resumed?.scheduleState?.scheduler === 'CosineAnnealingLR' ? resumed.scheduleState.options?.tMax : undefined;
+  const tMax = resumed?.scheduleState?.scheduler === 'CosineAnnealingLR' ? (resumed.scheduleState.options?.tMax as number | undefined) : undefined;
   if (resumed !== null && done >= total) {
     // a cosine schedule's span is the run's length: once trained, there is nothing to continue
     if (tMax !== undefined && done >= tMax) {

@@ -1,11 +1,12 @@
-// Adam and AdamW, step for step as torch.optim.Adam / torch.optim.AdamW (1.13, amsgrad off);
+// Adam and AdamW, step for step as torch.optim.Adam / torch.optim.AdamW (1.13, amsgrad off), per parameter group;
 // the update runs in the device's adamStep kernel.
 import { allocFloat, Tensor, type Parameter } from '../tensor.js';
 import type { FloatArray } from '../kernels/types.js';
-import { checkBool, checkKeys, checkNonNegative, checkNumber, checkObject, checkPositive, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 import {
-  bufferTensor, Optimizer, type OptimizerOptions, type OptimizerStateDict, type ParamState,
+  bufferTensor, Optimizer, type BaseHyper, type OptimizerOptions, type ParamGroupSpec, type OptimizerStateDict, type ParamState,
 } from './optimizer.js';
+import { checkBetas, checkHyper } from './rules.js';
 
 export interface AdamOptions extends OptimizerOptions {
   lr?: number;
@@ -18,16 +19,28 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
 }
 
-const ADAM_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'decoupled', 'amsgrad', 'l1', 'device'] as const;
+export interface AdamHyper extends BaseHyper {
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+}
 
-function checkBetas(name: string, v: unknown): [number, number] {
-  if (!Array.isArray(v)) throw typeError(name, 'an array of two numbers [beta1, beta2]', v);
-  if (v.length !== 2) throw rangeError(name, 'an array of two numbers [beta1, beta2]', v);
-  for (let k = 0; k < 2; k++) {
-    const b = checkNumber(`${name}[${k}]`, v[k]);
-    if (b < 0 || b >= 1) throw rangeError(`${name}[${k}]`, 'a number in [0, 1)', b);
-  }
-  return [v[0], v[1]];
+export type AdamGroup = ParamGroupSpec<AdamHyper>;
+
+const GROUP_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'decoupled', 'l1'] as const;
+const ADAM_KEYS = [...GROUP_KEYS, 'amsgrad', 'device'] as const;
+
+// a group's values (its options over the constructor's), each by its rule
+function checkAdamGroup(prefix: string, o: Record<string, unknown>): AdamHyper {
+  return {
+    lr: checkHyper(`${prefix}.lr`, 'lr', o.lr === undefined ? 1e-3 : o.lr),
+    betas: o.betas === undefined ? [0.9, 0.999] : checkBetas(`${prefix}.betas`, o.betas),
+    eps: o.eps === undefined ? 1e-8 : checkHyper(`${prefix}.eps`, 'eps', o.eps),
+    weightDecay: o.weightDecay === undefined ? 0 : checkHyper(`${prefix}.weightDecay`, 'weightDecay', o.weightDecay),
+    decoupled: o.decoupled === undefined ? false : checkHyper(`${prefix}.decoupled`, 'decoupled', o.decoupled),
+    l1: o.l1 === undefined ? 0 : checkHyper(`${prefix}.l1`, 'l1', o.l1),
+  };
 }
 
 // a parameter's Adam state: step count and first / second moments
@@ -37,59 +50,60 @@ export interface Moments {
   v: FloatArray;
 }
 
-export class Adam extends Optimizer {
-  private _betas: [number, number];
-  private _eps: number;
-  private _weightDecay: number;
-  private _decoupled: boolean;
+export class Adam extends Optimizer<AdamHyper> {
   // per parameter: step count and first/second moments, created on its first step with a grad
   private readonly moments: (Moments | null)[];
 
-  constructor(params: Iterable<Parameter>, opts?: AdamOptions) {
+  // params: a list of Parameter, or of groups {params, ...options} whose options override these
+  constructor(params: Iterable<Parameter> | Iterable<AdamGroup>, opts?: AdamOptions) {
     const o = checkObject('options', opts);
     checkKeys('options', o, ADAM_KEYS);
-    super(params, o.lr === undefined ? 1e-3 : o.lr, 'options.lr', o);
-    this._betas = o.betas === undefined ? [0.9, 0.999] : checkBetas('options.betas', o.betas);
-    this._eps = o.eps === undefined ? 1e-8 : checkPositive('options.eps', o.eps);
-    this._weightDecay = o.weightDecay === undefined ? 0 : checkNonNegative('options.weightDecay', o.weightDecay);
-    this._decoupled = o.decoupled === undefined ? false : checkBool('options.decoupled', o.decoupled);
     if (o.amsgrad !== undefined && checkBool('options.amsgrad', o.amsgrad)) {
       throw rangeError('options.amsgrad', 'false (AMSGrad is not implemented)', true);
     }
+    const { amsgrad: _, ...defaults } = o;
+    super(params, defaults, GROUP_KEYS, checkAdamGroup);
     this.moments = this.params.map(() => null);
   }
 
   get betas(): readonly [number, number] {
-    return [this._betas[0], this._betas[1]];
+    const b = this.paramGroups[0].betas;
+    return [b[0], b[1]];
   }
 
   set betas(v: readonly [number, number]) {
-    this._betas = checkBetas('betas', v);
+    const b = checkBetas('betas', v);
+    for (const g of this.paramGroups) g.betas = [b[0], b[1]];
   }
 
   get eps(): number {
-    return this._eps;
+    return this.paramGroups[0].eps;
   }
 
   set eps(v: number) {
-    this._eps = checkPositive('eps', v);
+    this.setAll('eps', checkHyper('eps', 'eps', v));
   }
 
-  // L2 (coupled) or decay (decoupled) coefficient; 0 switches it off
+  // L2 (coupled) or decay (decoupled) coefficient (the first group's; setting it sets every group's)
   get weightDecay(): number {
-    return this._weightDecay;
+    return this.paramGroups[0].weightDecay;
   }
 
   set weightDecay(v: number) {
-    this._weightDecay = checkNonNegative('weightDecay', v);
+    this.setAll('weightDecay', checkHyper('weightDecay', 'weightDecay', v));
   }
 
   get decoupled(): boolean {
-    return this._decoupled;
+    return this.paramGroups[0].decoupled;
   }
 
   set decoupled(v: boolean) {
-    this._decoupled = checkBool('decoupled', v);
+    this.setAll('decoupled', checkHyper('decoupled', 'decoupled', v));
+  }
+
+  // every group's values by the rules, once all of them may have changed (setters, groups, schedules)
+  checkHyper(): void {
+    this.checkGroups(checkAdamGroup);
   }
 
   // the live per-parameter state (not copies): step counts and moments of the parameters stepped so far
@@ -103,9 +117,11 @@ export class Adam extends Optimizer {
   }
 
   step(): void {
+    this.checkHyper();
     for (let i = 0; i < this.params.length; i++) {
       const grad = this.gradOf(i);
       if (grad === null) continue;
+      const g = this.paramGroups[this.groupOf[i]];
       const p = this.params[i];
       let s = this.moments[i];
       if (s === null) {
@@ -114,12 +130,12 @@ export class Adam extends Optimizer {
       }
       s.step += 1;
       this.kernels.adamStep(p.size, p.data, this.effectiveGrad(i, grad), s.m, s.v, {
-        lr: this._lr,
-        beta1: this._betas[0],
-        beta2: this._betas[1],
-        eps: this._eps,
-        weightDecay: this._weightDecay,
-        decoupled: this._decoupled,
+        lr: g.lr,
+        beta1: g.betas[0],
+        beta2: g.betas[1],
+        eps: g.eps,
+        weightDecay: g.weightDecay,
+        decoupled: g.decoupled,
         step: s.step,
       });
     }
@@ -128,6 +144,7 @@ export class Adam extends Optimizer {
   // for a fused training step (src/train/step.ts): the live moments, created (zeroed, step 0) where
   // missing as step() does; the caller advances step once its update is done
   fusedMoments(): readonly (Moments | null)[] {
+    this.checkHyper();
     for (let i = 0; i < this.params.length; i++) {
       if (this.moments[i] === null) {
         const p = this.params[i];
@@ -149,33 +166,13 @@ export class Adam extends Optimizer {
       const p = this.params[i];
       state[String(i)] = { step: s.step, expAvg: bufferTensor(s.m, p), expAvgSq: bufferTensor(s.v, p) };
     });
-    return {
-      optimizer: 'Adam',
-      hyper: {
-        lr: this._lr,
-        betas: [this._betas[0], this._betas[1]],
-        eps: this._eps,
-        weightDecay: this._weightDecay,
-        decoupled: this._decoupled,
-        l1: this._l1,
-        ...this.initialLrHyper(),
-      },
-      state,
-      params: this.paramsInfo(),
-    };
+    return { optimizer: 'Adam', ...this.hyperDict(), state, params: this.paramsInfo() };
   }
 
   // restores hyper-parameters, step counts and moments (copied; cast to each parameter's dtype)
   loadStateDict(dict: OptimizerStateDict): void {
     const entries = this.checkStateDict(dict, 'Adam');
-    const h = dict.hyper;
-    const lr = checkNonNegative('dict.hyper.lr', h.lr);
-    const initialLr = this.readInitialLr(h);
-    const betas = checkBetas('dict.hyper.betas', h.betas);
-    const eps = checkPositive('dict.hyper.eps', h.eps);
-    const weightDecay = checkNonNegative('dict.hyper.weightDecay', h.weightDecay);
-    const decoupled = checkBool('dict.hyper.decoupled', h.decoupled);
-    const l1 = checkNonNegative('dict.hyper.l1', h.l1);
+    const groups = this.readGroups(dict, checkAdamGroup);
     const moments = this.params.map(() => null as Moments | null);
     for (const [i, e] of entries) {
       const step = e.step;
@@ -184,20 +181,14 @@ export class Adam extends Optimizer {
       moments[i] = { step, m: this.loadBuffer(i, 'expAvg', e.expAvg), v: this.loadBuffer(i, 'expAvgSq', e.expAvgSq) };
     }
     // nothing is assigned until everything has been checked
-    this._lr = lr;
-    if (initialLr !== undefined) this.initialLr = initialLr;
-    this._betas = betas;
-    this._eps = eps;
-    this._weightDecay = weightDecay;
-    this._decoupled = decoupled;
-    this._l1 = l1;
+    this.applyGroups(groups);
     moments.forEach((s, i) => (this.moments[i] = s));
   }
 }
 
 // Adam with decoupled weight decay (torch.optim.AdamW; its default weightDecay is 0.01)
 export class AdamW extends Adam {
-  constructor(params: Iterable<Parameter>, opts?: Omit<AdamOptions, 'decoupled'>) {
+  constructor(params: Iterable<Parameter> | Iterable<AdamGroup>, opts?: Omit<AdamOptions, 'decoupled'>) {
     const o = checkObject('options', opts);
     if (o.decoupled !== undefined) throw typeError('options.decoupled', 'no decoupled option (AdamW is always decoupled)', o.decoupled);
     // an option given as undefined takes the default, as everywhere: not spread over it

@@ -42,8 +42,13 @@ export interface EpochInfo {
   validation?: Evaluation;
 }
 
+// a learning-rate schedule: stepped after every optimizer step (interval 'step': LinearLR warmup,
+// OneCycleLR) or after every epoch (otherwise); one that monitors a validation value
+// (ReduceLROnPlateau) gets it from step(value)
 export interface Schedule {
-  step(): void;
+  step(value?: number): void;
+  readonly interval?: 'epoch' | 'step';
+  readonly monitor?: 'loss' | 'accuracy';
 }
 
 export interface TrainOptions {
@@ -60,8 +65,9 @@ export interface TrainOptions {
   verbose?: 0 | 1 | 2;
   shuffle?: boolean;
   seed?: number;
-  // stepped once after every epoch (StepLR, ExponentialLR, CosineAnnealingLR)
-  schedule?: Schedule;
+  // one schedule or several on the same optimizer (a warmup before a per-epoch schedule), each stepped
+  // on its own interval: after every optimizer step or after every epoch
+  schedule?: Schedule | readonly Schedule[];
   onStep?: (info: StepInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
   validation?: Dataset;
@@ -129,10 +135,9 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
   const verbose = o.verbose === undefined ? defaultVerbose(stream) : checkInt('options.verbose', o.verbose, 0, 2);
   const shuffle = o.shuffle === undefined ? true : checkBool('options.shuffle', o.shuffle);
   const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);
-  const schedule = o.schedule as Schedule | undefined;
-  if (schedule !== undefined && (schedule === null || typeof schedule.step !== 'function')) {
-    throw typeError('options.schedule', 'a learning-rate schedule with step()', schedule);
-  }
+  const schedules = schedulesOf(o.schedule);
+  const perStep = schedules.filter((s) => s.interval === 'step');
+  const perEpoch = schedules.filter((s) => s.interval !== 'step');
   const onStep = optionalFunction('options.onStep', o.onStep) as TrainOptions['onStep'];
   const onEpoch = optionalFunction('options.onEpoch', o.onEpoch) as TrainOptions['onEpoch'];
   let validation = o.validation === undefined ? undefined : checkDataset('options.validation', o.validation);
@@ -144,6 +149,11 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     if (dataset.length === 0 || validation.length === 0) throw rangeError('options.validationSplit', 'a fraction leaving samples on both sides', f);
   }
   const stop = earlyStoppingOf(o.earlyStopping, validation !== undefined);
+  perEpoch.forEach((s) => {
+    if (s.monitor !== undefined && validation === undefined) {
+      throw rangeError('options.schedule', `options.validation or options.validationSplit beside a schedule that monitors the validation ${s.monitor}`, s);
+    }
+  });
   const regularizeFrom = o.regularizeFrom === undefined ? 1 : checkInt('options.regularizeFrom', o.regularizeFrom, 1);
   const signal = o.signal as AbortSignal | undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
@@ -179,8 +189,9 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
       ? new TrainStep(net, optimizer, lossFn === null ? undefined : { loss: lossFn })
       : null;
   const progress = verbose > 0 ? new EpochProgress(stream) : null;
-  const reg = optimizer as unknown as Regularized;
-  const saved = { weightDecay: reg.weightDecay, l1: reg.l1 };
+  // each parameter group's own weightDecay and l1 (an optimizer without groups is its one group)
+  const reg = ((optimizer as { paramGroups?: readonly unknown[] }).paramGroups ?? [optimizer]) as unknown as Regularized[];
+  const saved = reg.map((g) => ({ weightDecay: g.weightDecay, l1: g.l1 }));
   const losses: number[] = [];
   // the shuffle stream of the epochs done before: one order drawn per epoch, no batch built
   for (let e = 0; e < initialEpoch; e++) loader[Symbol.iterator]();
@@ -201,9 +212,11 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
             progress?.abort();
             return losses;
           }
+          // the fused step takes one set of hyper-parameters: groups that differ run the module calls
           const loss =
-            fused !== null ? fused.run(x, y) : moduleCallsStep(net, lossFn, optimizer, x, y);
+            fused !== null && (optimizer as Optimizer).uniformGroups() ? fused.run(x, y) : moduleCallsStep(net, lossFn, optimizer, x, y);
           if (!Number.isFinite(loss)) throw nonFinite(net, x, loss, step, epoch, batch);
+          for (const s of perStep) s.step();
           losses.push(loss);
           sum += loss;
           seen += x.shape[0];
@@ -256,7 +269,10 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
         valLoss: verbose >= 2 ? info.validation?.loss : undefined,
         valAccuracy: verbose >= 2 ? info.validation?.accuracy : undefined,
       });
-      schedule?.step();
+      for (const s of perEpoch) {
+        if (s.monitor === undefined) s.step();
+        else s.step((info.validation as Evaluation)[s.monitor]);
+      }
       // between epochs the optimizer shows its own weightDecay and l1 (a checkpoint saved here keeps them)
       setRegularization(reg, saved, true);
       onEpoch?.(info);
@@ -308,9 +324,11 @@ function earlyStoppingOf(v: unknown, hasValidation: boolean): Stopper | null {
   };
 }
 
-function setRegularization(reg: Regularized, saved: { weightDecay?: number; l1: number }, on: boolean): void {
-  if (saved.weightDecay !== undefined) reg.weightDecay = on ? saved.weightDecay : 0;
-  reg.l1 = on ? saved.l1 : 0;
+function setRegularization(reg: Regularized[], saved: { weightDecay?: number; l1: number }[], on: boolean): void {
+  reg.forEach((g, i) => {
+    if (saved[i].weightDecay !== undefined) g.weightDecay = on ? saved[i].weightDecay : 0;
+    g.l1 = on ? saved[i].l1 : 0;
+  });
 }
 
 // names the first parameter holding a non-finite value or, when every weight is finite, the first
@@ -353,6 +371,22 @@ function overflowingLayer(net: Module, x: Tensor): string {
     // a module that refuses the rerun leaves the blame on the output
   }
   return 'output';
+}
+
+function schedulesOf(v: unknown): Schedule[] {
+  if (v === undefined) return [];
+  const list = Array.isArray(v) ? v : [v];
+  list.forEach((s, i) => {
+    const name = Array.isArray(v) ? `options.schedule[${i}]` : 'options.schedule';
+    if (s === null || typeof s !== 'object' || typeof (s as Schedule).step !== 'function') {
+      throw typeError(name, 'a learning-rate schedule with step()', s);
+    }
+    const { interval, monitor } = s as Schedule;
+    if (interval !== undefined && interval !== 'epoch' && interval !== 'step') throw rangeError(`${name}.interval`, "'epoch' or 'step'", interval);
+    if (monitor !== undefined && monitor !== 'loss' && monitor !== 'accuracy') throw rangeError(`${name}.monitor`, "'loss' or 'accuracy'", monitor);
+    if (monitor !== undefined && interval === 'step') throw rangeError(`${name}.interval`, "'epoch' for a schedule that monitors validation", interval);
+  });
+  return list as Schedule[];
 }
 
 function optionalFunction(name: string, f: unknown): ((...a: never[]) => unknown) | undefined {
