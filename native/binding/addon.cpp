@@ -63,6 +63,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<b::MseLoss>(env, exports, "mseLoss");
   add<b::SgdStep>(env, exports, "sgdStep");
   add<b::AdamStep>(env, exports, "adamStep");
+  add<b::VectorNorm>(env, exports, "vectorNorm");
+  add<b::Scale>(env, exports, "scale");
+  add<b::ClampAbs>(env, exports, "clampAbs");
+  add<b::MaxNormColumns>(env, exports, "maxNormColumns");
   add<b::CreateStepPlan>(env, exports, "createStepPlan");
   add<b::TrainStep>(env, exports, "trainStep");
   add<b::NativeAllocations>(env, exports, "nativeAllocations");

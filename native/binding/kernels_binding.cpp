@@ -7,6 +7,7 @@
 #include "linear.h"
 #include "losses.h"
 #include "optim.h"
+#include "optim_clip.h"
 #include "threads.h"
 
 #ifndef FFNN_COMPILER
@@ -399,6 +400,63 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   } else {
     ffnn::adam_step<double>(n, as<double>(param), as<double>(grad), as<double>(m), as<double>(v),
                             p);
+  }
+  return info.Env().Undefined();
+}
+
+// vectorNorm(n, x, p); x is (n); p > 0 or Infinity (a NaN p would loop on pow: refused)
+Napi::Value VectorNorm(const Napi::CallbackInfo& info) {
+  Args a(info, "vectorNorm");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  const double p = a.number(a.at(2), "p");
+  if (!(p > 0)) a.range_error("p", "a number > 0 or Infinity", describe(a.at(2)));
+  void* x = a.floats(a.at(1), "x", n);
+  const double r = a.dtype() == DType::F32 ? ffnn::vector_norm<float>(n, as<float>(x), p)
+                                           : ffnn::vector_norm<double>(n, as<double>(x), p);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// scale(n, x, alpha); x is (n)
+Napi::Value Scale(const Napi::CallbackInfo& info) {
+  Args a(info, "scale");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  const double alpha = a.number(a.at(2), "alpha");
+  void* x = a.floats(a.at(1), "x", n);
+  if (a.dtype() == DType::F32) {
+    ffnn::scale<float>(n, as<float>(x), alpha);
+  } else {
+    ffnn::scale<double>(n, as<double>(x), alpha);
+  }
+  return info.Env().Undefined();
+}
+
+// clampAbs(n, x, c); x is (n); c >= 0
+Napi::Value ClampAbs(const Napi::CallbackInfo& info) {
+  Args a(info, "clampAbs");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  const double c = a.finite(a.at(2), "c");
+  if (c < 0) a.range_error("c", "a number >= 0", describe(a.at(2)));
+  void* x = a.floats(a.at(1), "x", n);
+  if (a.dtype() == DType::F32) {
+    ffnn::clamp_abs<float>(n, as<float>(x), c);
+  } else {
+    ffnn::clamp_abs<double>(n, as<double>(x), c);
+  }
+  return info.Env().Undefined();
+}
+
+// maxNormColumns(IN, OUT, w, maxNorm); w is (IN, OUT); maxNorm > 0 (the maxNorm rule of src/optim/rules.ts)
+Napi::Value MaxNormColumns(const Napi::CallbackInfo& info) {
+  Args a(info, "maxNormColumns");
+  const std::int64_t IN = a.dim(a.at(0), "IN");
+  const std::int64_t OUT = a.dim(a.at(1), "OUT");
+  const double c = a.finite(a.at(3), "maxNorm");
+  if (!(c > 0)) a.range_error("maxNorm", "a number > 0", describe(a.at(3)));
+  void* w = a.floats(a.at(2), "w", IN * OUT);
+  if (a.dtype() == DType::F32) {
+    ffnn::max_norm_columns<float>(IN, OUT, as<float>(w), c);
+  } else {
+    ffnn::max_norm_columns<double>(IN, OUT, as<double>(w), c);
   }
   return info.Env().Undefined();
 }

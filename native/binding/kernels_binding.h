@@ -24,5 +24,9 @@ Napi::Value CategoricalCeLoss(const Napi::CallbackInfo& info);
 Napi::Value MseLoss(const Napi::CallbackInfo& info);
 Napi::Value SgdStep(const Napi::CallbackInfo& info);
 Napi::Value AdamStep(const Napi::CallbackInfo& info);
+Napi::Value VectorNorm(const Napi::CallbackInfo& info);
+Napi::Value Scale(const Napi::CallbackInfo& info);
+Napi::Value ClampAbs(const Napi::CallbackInfo& info);
+Napi::Value MaxNormColumns(const Napi::CallbackInfo& info);
 
 }  // namespace ffnn::binding

@@ -47,7 +47,8 @@ export interface NativeStatus {
 const REQUIRED = [
   'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas', 'gemm', 'biasAct',
   'actBackward', 'linearForward', 'linearBackward', 'softmax', 'softmaxCrossEntropy', 'ceLoss',
-  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'createStepPlan', 'trainStep',
+  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'vectorNorm', 'scale', 'clampAbs', 'maxNormColumns',
+  'createStepPlan', 'trainStep',
   'nativeAllocations', 'addressMod64',
 ] as const;
 
@@ -152,6 +153,10 @@ export function loadNativeKernels(): Kernels {
     mseLoss: a.mseLoss,
     sgdStep: a.sgdStep,
     adamStep: a.adamStep,
+    vectorNorm: a.vectorNorm,
+    scale: a.scale,
+    clampAbs: a.clampAbs,
+    maxNormColumns: a.maxNormColumns,
     // fused in C++: gemm with the bias + activation epilogue; activation derivative then two gemms
     linearForward: a.linearForward,
     linearBackward: a.linearBackward,

@@ -28,7 +28,7 @@ export interface AdamHyper extends BaseHyper {
 
 export type AdamGroup = ParamGroupSpec<AdamHyper>;
 
-const GROUP_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'decoupled', 'l1'] as const;
+const GROUP_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'decoupled', 'l1', 'maxNorm'] as const;
 const ADAM_KEYS = [...GROUP_KEYS, 'amsgrad', 'device'] as const;
 
 // a group's values (its options over the constructor's), each by its rule
@@ -40,6 +40,7 @@ function checkAdamGroup(prefix: string, o: Record<string, unknown>): AdamHyper {
     weightDecay: o.weightDecay === undefined ? 0 : checkHyper(`${prefix}.weightDecay`, 'weightDecay', o.weightDecay),
     decoupled: o.decoupled === undefined ? false : checkHyper(`${prefix}.decoupled`, 'decoupled', o.decoupled),
     l1: o.l1 === undefined ? 0 : checkHyper(`${prefix}.l1`, 'l1', o.l1),
+    maxNorm: o.maxNorm === undefined ? 0 : checkHyper(`${prefix}.maxNorm`, 'maxNorm', o.maxNorm),
   };
 }
 
@@ -138,6 +139,7 @@ export class Adam extends Optimizer<AdamHyper> {
         decoupled: g.decoupled,
         step: s.step,
       });
+      this.applyMaxNorm(i);
     }
   }
 

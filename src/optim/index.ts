@@ -10,3 +10,4 @@ export { type ParamGroup, type ParamGroupSpec } from './optimizer.js';
 export { type SGDGroup, type SGDHyper } from './sgd.js';
 export { type AdamGroup, type AdamHyper } from './adam.js';
 export { HYPER_RULES, checkHyper, type HyperRule, type HyperName } from './rules.js';
+export { clipGradNorm, clipGradValue, type ClipOptions } from './clip.js';

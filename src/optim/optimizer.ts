@@ -55,6 +55,10 @@ export interface OptimizerOptions {
   device?: Device;
   // L1 penalty: l1 * sign(param) is added to the gradient before weight decay (default 0)
   l1?: number;
+  // max-norm (Srivastava et al. 2014): after each update, every column of a weight matrix (a unit's
+  // incoming weights in the (in, out) layout; 2-D parameters only, never biases) whose L2 norm
+  // exceeds maxNorm is scaled back to it, as torch.renorm; 0 (default): off
+  maxNorm?: number;
 }
 
 // a parameter group as given (torch.optim's dicts): its parameters and the options it overrides
@@ -72,6 +76,7 @@ export type ParamGroup<H> = H & {
 export interface BaseHyper {
   lr: number;
   l1: number;
+  maxNorm: number;
 }
 
 export function checkLr(name: string, v: unknown): number {
@@ -156,6 +161,15 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     this.setAll('l1', checkHyper('l1', 'l1', v));
   }
 
+  // the max-norm bound of the weight matrices (the first group's; setting it sets every group's); 0: off
+  get maxNorm(): number {
+    return this.paramGroups[0].maxNorm;
+  }
+
+  set maxNorm(v: number) {
+    this.setAll('maxNorm', checkHyper('maxNorm', 'maxNorm', v));
+  }
+
   // the first group's initialLr (set by the first schedule); setting it sets every group's
   get initialLr(): number | undefined {
     return this.paramGroups[0].initialLr;
@@ -173,6 +187,20 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   // every group's values by the rules (a value set on a group is checked here, before it is used)
   protected checkGroups(check: (prefix: string, o: Record<string, unknown>) => H): void {
     this.paramGroups.forEach((g, gi) => check(`paramGroups[${gi}]`, g as unknown as Record<string, unknown>));
+  }
+
+  // after the update of params[i]: its group's max-norm on a weight matrix (a 2-D parameter)
+  protected applyMaxNorm(i: number): void {
+    const c = this.paramGroups[this.groupOf[i]].maxNorm;
+    const p = this.params[i];
+    if (c === 0 || p.ndim !== 2) return;
+    this.kernels.maxNormColumns(p.shape[0], p.shape[1], p.data, c);
+  }
+
+  // whether a fused training step can stand for step(): one set of hyper-parameters (every group
+  // alike) and no max-norm (applied by step() alone)
+  fusable(): boolean {
+    return this.uniformGroups() && this.paramGroups.every((g) => g.maxNorm === 0);
   }
 
   // whether every group has the same hyper-parameters (a fused step takes one set)

@@ -26,7 +26,7 @@ export interface SGDHyper extends BaseHyper {
 
 export type SGDGroup = ParamGroupSpec<SGDHyper>;
 
-const GROUP_KEYS = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'l1'] as const;
+const GROUP_KEYS = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'l1', 'maxNorm'] as const;
 const SGD_KEYS = [...GROUP_KEYS, 'device'] as const;
 
 // a group's values (its options over the constructor's), each by its rule
@@ -38,6 +38,7 @@ function checkSGDGroup(prefix: string, o: Record<string, unknown>): SGDHyper {
     nesterov: o.nesterov === undefined ? false : checkHyper(`${prefix}.nesterov`, 'nesterov', o.nesterov),
     weightDecay: o.weightDecay === undefined ? 0 : checkHyper(`${prefix}.weightDecay`, 'weightDecay', o.weightDecay),
     l1: o.l1 === undefined ? 0 : checkHyper(`${prefix}.l1`, 'l1', o.l1),
+    maxNorm: o.maxNorm === undefined ? 0 : checkHyper(`${prefix}.maxNorm`, 'maxNorm', o.maxNorm),
   };
   checkNesterov(`${prefix}.nesterov`, h.nesterov, h.momentum, h.dampening);
   return h;
@@ -134,6 +135,7 @@ export class SGD extends Optimizer<SGDHyper> {
         weightDecay: g.weightDecay,
         firstStep,
       });
+      this.applyMaxNorm(i);
     }
   }
 

@@ -13,10 +13,11 @@ import { Sequential } from '../nn/sequential.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
+import { clipGradNorm } from '../optim/clip.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { allFinite, checkBool, checkInt, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkBool, checkInt, checkKeys, checkNonNegative, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { randomSplit } from '../data/split.js';
 import { checkLogits, evaluate, firstNonFinite, type Evaluation } from './evaluate.js';
 import { moduleCallsStep, TrainStep } from './step.js';
@@ -84,6 +85,9 @@ export interface TrainOptions {
   // model holds the last completed step; the schedule and onEpoch skip the unfinished epoch). the loop is
   // synchronous, so abort from onStep/onEpoch or run training in a worker.
   signal?: AbortSignal;
+  // clip the gradients' total L2 norm to this before every update (clipGradNorm); the steps then run
+  // as the module calls
+  clipGradNorm?: number;
   // a seeded fraction of the dataset held out as the validation set (not with validation)
   validationSplit?: number;
   // stop after `patience` epochs without a validation improvement of more than minDelta; restoreBest
@@ -100,7 +104,7 @@ export interface EarlyStopping {
 
 const TRAIN_KEYS = [
   'epochs', 'initialEpoch', 'batchSize', 'device', 'verbose', 'shuffle', 'seed', 'schedule', 'onStep', 'onEpoch', 'validation',
-  'regularizeFrom', 'loss', 'stratified', 'dropLast', 'stream', 'signal', 'validationSplit', 'earlyStopping',
+  'regularizeFrom', 'loss', 'stratified', 'dropLast', 'stream', 'signal', 'validationSplit', 'earlyStopping', 'clipGradNorm',
 ] as const;
 
 interface Regularized {
@@ -188,6 +192,18 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
     (net instanceof FFNN || net instanceof Sequential) && (optimizer instanceof SGD || optimizer instanceof Adam)
       ? new TrainStep(net, optimizer, lossFn === null ? undefined : { loss: lossFn })
       : null;
+  // with clipGradNorm, the update is the clipping then the optimizer's step
+  const clip = o.clipGradNorm === undefined ? undefined : checkNonNegative('options.clipGradNorm', o.clipGradNorm);
+  const params = net.parameters();
+  const stepper: Optimizer =
+    clip === undefined
+      ? optimizer
+      : (Object.assign(Object.create(optimizer) as Optimizer, {
+          step: () => {
+            clipGradNorm(params, clip, 2, { device: net.device });
+            optimizer.step();
+          },
+        }) as Optimizer);
   const progress = verbose > 0 ? new EpochProgress(stream) : null;
   // each parameter group's own weightDecay and l1 (an optimizer without groups is its one group)
   const reg = ((optimizer as { paramGroups?: readonly unknown[] }).paramGroups ?? [optimizer]) as unknown as Regularized[];
@@ -212,9 +228,9 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
             progress?.abort();
             return losses;
           }
-          // the fused step takes one set of hyper-parameters: groups that differ run the module calls
+          // the fused step takes one set of hyper-parameters and no max-norm: otherwise the module calls
           const loss =
-            fused !== null && (optimizer as Optimizer).uniformGroups() ? fused.run(x, y) : moduleCallsStep(net, lossFn, optimizer, x, y);
+            fused !== null && clip === undefined && (optimizer as Optimizer).fusable() ? fused.run(x, y) : moduleCallsStep(net, lossFn, stepper, x, y);
           if (!Number.isFinite(loss)) throw nonFinite(net, x, loss, step, epoch, batch);
           for (const s of perStep) s.step();
           losses.push(loss);

@@ -7,6 +7,7 @@ import { randomSplit } from '../../src/data/split.js';
 import { FFNN } from '../../src/nn/ffnn.js';
 import { CosineAnnealingLR, LinearLR, OneCycleLR, ReduceLROnPlateau } from '../../src/optim/lr-scheduler.js';
 import { SGD } from '../../src/optim/sgd.js';
+import { clipGradNorm } from '../../src/optim/clip.js';
 import { trainFFNN } from '../../src/train/train.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { moduleCallsStep } from '../../src/train/step.js';
@@ -96,5 +97,22 @@ describe.each(DEVICES)('trainFFNN schedules on %s', (device) => {
     const b = run(false);
     expect(a.losses).toEqual(b.losses);
     snapshot(a.net).forEach((w, i) => expect(sameBits(w, snapshot(b.net)[i])).toBe(true));
+  });
+
+  test('clipGradNorm: trainFFNN gives the numbers of a loop that clips between backward and step', () => {
+    const a = make();
+    const lossesA = trainFFNN(a.net, data, a.opt, { epochs: 2, batchSize: 16, seed: 1, verbose: 0, clipGradNorm: 0.05 });
+    const b = make();
+    const params = b.net.parameters();
+    const clipping = { step: () => { clipGradNorm(params, 0.05, 2, { device }); b.opt.step(); } } as unknown as SGD;
+    const lossesB: number[] = [];
+    const loader = new DataLoader(data, { batchSize: 16, shuffle: true, seed: 1 });
+    for (let e = 0; e < 2; e++) for (const [x, y] of loader) lossesB.push(moduleCallsStep(b.net, null, clipping, x, y));
+    expect(lossesA).toEqual(lossesB);
+    snapshot(a.net).forEach((w, i) => expect(sameBits(w, snapshot(b.net)[i])).toBe(true));
+    // and the clipping did something: an unclipped run differs
+    const c = make();
+    expect(trainFFNN(c.net, data, c.opt, { epochs: 2, batchSize: 16, seed: 1, verbose: 0 })).not.toEqual(lossesA);
+    expect(() => trainFFNN(c.net, data, c.opt, { clipGradNorm: -1 })).toThrow(new RangeError('options.clipGradNorm: expected a number >= 0, received -1'));
   });
 });

@@ -9,6 +9,7 @@ import { ceLoss, categoricalCELoss } from './ce-loss.js';
 import { mseLoss } from './mse-loss.js';
 import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
+import { clampAbs, maxNormColumns, scale, vectorNorm } from './clip.js';
 import { linearForward, linearBackward } from './linear.js';
 import { createStepPlan, trainStep } from './train-step.js';
 
@@ -38,6 +39,10 @@ export const referenceKernels: Kernels = Object.freeze({
   mseLoss,
   sgdStep,
   adamStep,
+  vectorNorm,
+  scale,
+  clampAbs,
+  maxNormColumns,
   createStepPlan,
   trainStep,
 });

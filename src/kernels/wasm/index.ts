@@ -6,7 +6,7 @@ import type { BackendInfo, Kernels } from '../types.js';
 import { wasmMemory } from './memory.js';
 import {
   actBackward, adamStep, biasAct, categoricalCELoss, ceLoss, gemm, linearBackward, linearForward,
-  mseLoss, sgdStep, softmax, softmaxCrossEntropy,
+  mseLoss, sgdStep, softmax, softmaxCrossEntropy, vectorNorm, scale, clampAbs, maxNormColumns,
 } from './kernels.js';
 import { createStepPlan, trainStep } from './step.js';
 
@@ -41,6 +41,10 @@ export function loadWasmKernels(): Kernels {
     categoricalCELoss,
     mseLoss,
     sgdStep,
+    vectorNorm,
+    scale,
+    clampAbs,
+    maxNormColumns,
     adamStep,
     createStepPlan,
     trainStep,
