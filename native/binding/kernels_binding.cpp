@@ -1,5 +1,7 @@
 #include "kernels_binding.h"
 
+#include <cmath>
+
 #include "activation.h"
 #include "check.h"
 #include "cpu.h"
@@ -346,6 +348,31 @@ Napi::Value MseLoss(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r);
 }
 
+namespace {
+
+// the optimizers' rules (HYPER_RULES of src/optim/rules.ts), refused at the door as in TypeScript;
+// test/optim/rules.test.ts walks every rule through the table and this binding together
+struct Rule {
+  double min;
+  bool min_open;
+  double max;  // inf: none
+  bool max_open;
+  const char* expected;
+};
+constexpr Rule kAtLeast0{0, false, INFINITY, true, "a number >= 0"};
+constexpr Rule kAbove0{0, true, INFINITY, true, "a number > 0"};
+constexpr Rule kBeta{0, false, 1, true, "a number in [0, 1)"};
+
+double rule(const Args& a, const Napi::Value& v, const char* name, const Rule& r) {
+  const double x = a.finite(v, name);
+  const bool lo = r.min_open ? x > r.min : x >= r.min;
+  const bool hi = r.max_open ? x < r.max : x <= r.max;
+  if (!(lo && hi)) a.range_error(name, r.expected, describe(v));
+  return x;
+}
+
+}  // namespace
+
 // sgdStep(n, param, grad, buf, o); param, grad, buf are (n); buf may be null when o.momentum is 0;
 // o is {lr, momentum, dampening, nesterov, weightDecay, firstStep}
 Napi::Value SgdStep(const Napi::CallbackInfo& info) {
@@ -355,12 +382,16 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   // pointer is taken until every JS-observable read is done
   const Napi::Object o = a.object(a.at(4), "o");
   ffnn::SgdParams p{};
-  p.lr = a.finite(o.Get("lr"), "o.lr");
-  p.momentum = a.finite(o.Get("momentum"), "o.momentum");
-  p.dampening = a.finite(o.Get("dampening"), "o.dampening");
+  p.lr = rule(a, o.Get("lr"), "o.lr", kAtLeast0);
+  p.momentum = rule(a, o.Get("momentum"), "o.momentum", kAtLeast0);
+  p.dampening = rule(a, o.Get("dampening"), "o.dampening", kAtLeast0);
   p.nesterov = a.boolean(o.Get("nesterov"), "o.nesterov");
-  p.weight_decay = a.finite(o.Get("weightDecay"), "o.weightDecay");
+  p.weight_decay = rule(a, o.Get("weightDecay"), "o.weightDecay", kAtLeast0);
   p.first_step = a.boolean(o.Get("firstStep"), "o.firstStep");
+  // as torch.optim.SGD: nesterov needs a momentum and zero dampening
+  if (p.nesterov && (p.momentum == 0 || p.dampening != 0)) {
+    a.range_error("o.nesterov", "false unless momentum > 0 and dampening is 0", "true");
+  }
   void* param = a.floats(a.at(1), "param", n);
   void* grad = a.floats(a.at(2), "grad", n);
   const Napi::Value bv = a.at(3);
@@ -384,11 +415,11 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   // the options first (their getters may detach an array argument), then the data pointers
   const Napi::Object o = a.object(a.at(5), "o");
   ffnn::AdamParams p{};
-  p.lr = a.finite(o.Get("lr"), "o.lr");
-  p.beta1 = a.finite(o.Get("beta1"), "o.beta1");
-  p.beta2 = a.finite(o.Get("beta2"), "o.beta2");
-  p.eps = a.finite(o.Get("eps"), "o.eps");
-  p.weight_decay = a.finite(o.Get("weightDecay"), "o.weightDecay");
+  p.lr = rule(a, o.Get("lr"), "o.lr", kAtLeast0);
+  p.beta1 = rule(a, o.Get("beta1"), "o.beta1", kBeta);
+  p.beta2 = rule(a, o.Get("beta2"), "o.beta2", kBeta);
+  p.eps = rule(a, o.Get("eps"), "o.eps", kAbove0);
+  p.weight_decay = rule(a, o.Get("weightDecay"), "o.weightDecay", kAtLeast0);
   p.decoupled = a.boolean(o.Get("decoupled"), "o.decoupled");
   p.step = a.integer(o.Get("step"), "o.step", 1, 9007199254740991LL);
   void* param = a.floats(a.at(1), "param", n);
