@@ -197,6 +197,12 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     this.kernels.maxNormColumns(p.shape[0], p.shape[1], p.data, c);
   }
 
+  // each group's max-norm on its weight matrices, what step() does after each update: a fused step
+  // calls it after its own update (nothing in a step reads a weight after its update)
+  constrain(): void {
+    for (let i = 0; i < this.params.length; i++) this.applyMaxNorm(i);
+  }
+
   // whether a fused training step can stand for step(): one set of hyper-parameters (every group
   // alike) and no max-norm (applied by step() alone)
   fusable(): boolean {

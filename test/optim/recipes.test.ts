@@ -181,3 +181,25 @@ describe('schedules over two parameter groups match torch.optim.lr_scheduler', (
     expect(() => one.step()).toThrow(/OneCycleLR\.step: expected at most totalSteps \(2\) steps/);
   });
 });
+
+describe('a grouped optimizer saved with saveModel loads back', () => {
+  it('every group and its lr', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { saveModel, loadModel } = await import('../../src/train/checkpoint.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ffnn-groups-'));
+    try {
+      const net = new FFNN(3, [4], 'relu', 2, { device: 'js', seed: 1 });
+      const opt = new SGD([{ params: net.weights(), weightDecay: 0.01 }, { params: net.biases(), lr: 0.3 }], { lr: 0.1, momentum: 0.9, device: 'js' });
+      const file = join(dir, 'm.safetensors');
+      saveModel(file, net, { optimizer: opt });
+      const m = loadModel(file, { device: 'js' });
+      const again = new SGD([{ params: m.net.weights(), weightDecay: 0 }, { params: m.net.biases() }], { lr: 0.5, device: 'js' });
+      again.loadStateDict(m.optimizerState as never);
+      expect(again.paramGroups.map((g) => [g.lr, g.weightDecay, g.momentum])).toEqual([[0.1, 0.01, 0.9], [0.3, 0, 0.9]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
