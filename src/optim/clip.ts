@@ -74,3 +74,14 @@ export function clipGradValue(parameters: Iterable<Parameter> | Parameter, clipV
   const k = backend(o.device);
   for (const g of gradsOf('parameters', parameters)) k.clampAbs(g.size, g.data, c);
 }
+
+// the optimizer seen by the module calls when training clips: step() clips the gradients of params
+// to a total L2 norm of maxNorm, then steps (trainFFNN's and TrainStep's clipGradNorm option)
+export function clippingOptimizer<T extends { step(): void }>(optimizer: T, params: readonly Parameter[], maxNorm: number, device: Device): T {
+  return Object.assign(Object.create(optimizer) as T, {
+    step: (): void => {
+      clipGradNorm(params, maxNorm, 2, { device });
+      optimizer.step();
+    },
+  });
+}

@@ -13,7 +13,7 @@ import { Sequential } from '../nn/sequential.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
-import { clipGradNorm } from '../optim/clip.js';
+import { clippingOptimizer } from '../optim/clip.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -194,16 +194,7 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
       : null;
   // with clipGradNorm, the update is the clipping then the optimizer's step
   const clip = o.clipGradNorm === undefined ? undefined : checkNonNegative('options.clipGradNorm', o.clipGradNorm);
-  const params = net.parameters();
-  const stepper: Optimizer =
-    clip === undefined
-      ? optimizer
-      : (Object.assign(Object.create(optimizer) as Optimizer, {
-          step: () => {
-            clipGradNorm(params, clip, 2, { device: net.device });
-            optimizer.step();
-          },
-        }) as Optimizer);
+  const stepper = clip === undefined ? optimizer : clippingOptimizer(optimizer, net.parameters(), clip, net.device);
   const progress = verbose > 0 ? new EpochProgress(stream) : null;
   // each parameter group's own weightDecay and l1 (an optimizer without groups is its one group)
   const reg = ((optimizer as { paramGroups?: readonly unknown[] }).paramGroups ?? [optimizer]) as unknown as Regularized[];
