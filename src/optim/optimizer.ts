@@ -112,7 +112,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   // per-parameter scratch for grad + l1 sign(param), created on the first step with l1 != 0
   private readonly l1Scratch: (FloatArray | null)[];
 
-  // defaults: the constructor's options (lr named lrName); groupKeys: the options a group may set;
+  // defaults: the constructor's options; groupKeys: the options a group may set;
   // checkGroup: a group's hyper-parameters from its options over the defaults, checked
   protected constructor(
     params: unknown,
