@@ -72,6 +72,7 @@
         "native/kernels/optim.cpp",
         "native/kernels/optim_clip.cpp",
         "native/kernels/alloc_count.cpp",
+        "native/kernels/dropout.cpp",
         "native/kernels/train_step.cpp",
         "native/binding/addon.cpp",
         "native/binding/check.cpp",

@@ -21,5 +21,8 @@ export type { GradcheckNet, GradcheckOptions, GradcheckResult, GradcheckParamete
 export { plotLosses, type PlotOptions, type LossCurve } from './report/plot.js';
 export { EpochProgress } from './report/progress.js';
 export { saveSafetensors, loadSafetensors } from './io/index.js';
-export { saveModel, loadModel, modelConfig, type ModelConfig, type LoadedModel, type SaveModelOptions } from './train/checkpoint.js';
+export {
+  saveModel, loadModel, modelConfig, type ModelConfig, type SequentialConfig, type ModuleConfig, type SavableNet, type LoadedModel, type SaveModelOptions,
+} from './train/checkpoint.js';
 export { predict, type PredictOptions, type Prediction } from './train/predict.js';
+export { exportONNX, type ExportONNXOptions } from './io/onnx.js';

@@ -1,14 +1,14 @@
 // the one seeded generator of ffnn: xoshiro128** (Blackman and Vigna) seeded through splitmix32.
 // uniform doubles take 53 bits from two draws; normals use the Marsaglia polar method, which needs
 // only Math.log and Math.sqrt (V8 computes both in software, so a seed gives the same numbers on
-// every machine). native code never draws random numbers: both backends see the same values.
+// every machine). the one exception, dropout masks, is drawn by native/kernels/dropout.cpp from a
+// generator's state words (Rng.state) with the same bits as uniform() here.
 import { checkInt } from './util/check.js';
 
 export class Rng {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
+  // xoshiro128**'s four state words, advanced in place by nextU32 (and by the dropout kernels, which
+  // draw from them as uniform() does); the spare normal stays here
+  readonly state = new Uint32Array(4);
   private spare = 0;
   private hasSpare = false;
 
@@ -24,31 +24,22 @@ export class Rng {
       x = (x + 0x9e3779b9) | 0;
       return fmix32(x);
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = (next() ^ fmix32(hi)) >>> 0;
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    const s = this.state;
+    s[0] = next();
+    s[1] = next();
+    s[2] = (next() ^ fmix32(hi)) >>> 0;
+    s[3] = next();
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
   }
 
   // next 32-bit unsigned integer
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
+    return nextU32(this.state);
   }
 
   // uniform in [0, 1) with 53 random bits
   uniform(): number {
-    const hi = this.nextU32() >>> 5;
-    const lo = this.nextU32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
+    return uniform(this.state);
   }
 
   // uniform integer in [0, n), without modulo bias
@@ -92,6 +83,28 @@ export class Rng {
     }
     return a;
   }
+}
+
+// xoshiro128**'s next output from its state words s (advanced in place)
+export function nextU32(s: Uint32Array): number {
+  const s0 = s[0];
+  const s1 = s[1];
+  const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+  const t = s1 << 9;
+  const s2 = s[2] ^ s0;
+  const s3 = s[3] ^ s1;
+  s[1] = s1 ^ s2;
+  s[0] = s0 ^ s3;
+  s[2] = s2 ^ t;
+  s[3] = rotl(s3, 11);
+  return result;
+}
+
+// uniform in [0, 1) with 53 random bits from two draws of s
+export function uniform(s: Uint32Array): number {
+  const hi = nextU32(s) >>> 5;
+  const lo = nextU32(s) >>> 6;
+  return (hi * 67108864 + lo) / 9007199254740992;
 }
 
 function rotl(x: number, k: number): number {

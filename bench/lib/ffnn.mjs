@@ -49,6 +49,43 @@ function buildMLP(ffnn, p, device, dtype) {
   return { net, step, predict: (x) => net.forward(x) };
 }
 
+// D3: Dropout(pIn), [Linear, ReLU, Dropout(p)] per hidden layer, Linear; trained by trainFFNN (one
+// fused TrainStep call per batch, the masks drawn inside it), or with FFNN_BENCH_PATH=module by the
+// module flow over the same loader
+function buildDropout(ffnn, p, device, dtype) {
+  const o = { device, dtype };
+  const mods = [new ffnn.Dropout(p.pIn, { seed: SEED, ...o })];
+  for (let i = 0; i + 1 < p.sizes.length; i++) {
+    mods.push(new ffnn.Linear(p.sizes[i], p.sizes[i + 1], { seed: SEED + i, ...o }));
+    if (i + 2 < p.sizes.length) mods.push(new ffnn.ReLU(), new ffnn.Dropout(p.p, { seed: SEED + 100 + i, ...o }));
+  }
+  const net = new ffnn.Sequential(...mods);
+  const loss = new ffnn.CrossEntropyLoss({ device });
+  const opt = new ffnn.SGD(net.parameters(), { lr: p.lr, momentum: p.momentum, device });
+  const ts = new TrainStep(net, opt, { loss });
+  if (ts.fallback !== null) throw new Error(`bench: the dropout step is not fused (${ts.fallback})`);
+  const moduleStep = (x, y) => {
+    const l = loss.forward(net.forward(x), y);
+    net.zeroGrad();
+    net.backward(loss.backward());
+    opt.step();
+    return l;
+  };
+  const epoch = (ds, seed) => {
+    if (!MODULE_PATH) return ffnn.trainFFNN(net, ds, opt, { epochs: 1, batchSize: p.batch, seed, loss, verbose: 0 });
+    const losses = [];
+    for (const [x, y] of new ffnn.DataLoader(ds, { batchSize: p.batch, shuffle: true, seed })) losses.push(moduleStep(x, y));
+    return losses;
+  };
+  return { net, step: (x, y) => ts.run(x, y), epoch, predict: (x) => net.forward(x) };
+}
+
+function dropoutData(ffnn, p, n) {
+  const x = ffnn.Tensor.randn([n, p.sizes[0]], { seed: SEED });
+  const y = new Int32Array(n).map((_, i) => (i * 7) % p.sizes[p.sizes.length - 1]);
+  return new ffnn.TensorDataset(x, y);
+}
+
 // the problem's FFNN: forward (softmax probabilities), CELoss, backward (fresh gradients), step, as one
 // TrainStep call (trainFFNN makes the same call per batch)
 function buildFFNN(ffnn, F, hidden, acts, C, p, device, dtype, init) {
@@ -152,6 +189,14 @@ export function verifyTask(ffnn, task) {
     const note = verifyDevices(make, batchPool(ffnn, pv, 'float32', 1)[0], task.id);
     return pv.batch === p.batch ? note : `${note}, batch ${pv.batch}`;
   }
+  if (p.kind === 'dropout') {
+    // 8 rows: the js twin of the 784-1024x3 net is slow; the masks are the same on every device
+    const pv = { ...p, batch: 8 };
+    const make = (device) => () => buildDropout(ffnn, pv, device, 'float32');
+    const ds = dropoutData(ffnn, pv, pv.batch);
+    const { x, y } = ds.rows();
+    return `${verifyDevices(make, [x, y], task.id)}, batch ${pv.batch}`;
+  }
   if (p.kind === 'ffnn') {
     const make = (device) => () => buildFFNN(ffnn, p.F, p.hidden, p.acts, p.C, p, device, 'float32');
     const ds = new ffnn.RandomDataset(p.batch, p.F, p.C, { seed: SEED });
@@ -198,6 +243,7 @@ export class FfnnContender {
   skipWhy(task) {
     if (this.device === 'js' && task.p.kind === 'gemm') return 'js gemm not timed (the reference loop is the oracle, not a contender)';
     if (this.device === 'js' && task.workload === 'W4') return 'js not timed on W4 (one step of batch 256 takes about 10 s)';
+    if (this.device === 'js' && task.workload === 'D3') return 'js not timed on D3 (one step of batch 100 takes seconds)';
     return null;
   }
 
@@ -234,6 +280,16 @@ export class FfnnContender {
       run(3);
       const n = calibrate(run, seconds);
       this.state = { rep: () => timeIt(() => run(n), (t) => (n * p.batch) / t) };
+    } else if (p.kind === 'dropout') {
+      const m = buildDropout(ffnn, p, dev, 'float32');
+      // wasm: 6 steps per repeat
+      const n = dev === 'wasm' ? 6 * p.batch : p.N;
+      if (n !== p.N) note.push(`${dev}: ${n / p.batch} steps per repeat`);
+      const ds = dropoutData(ffnn, p, n);
+      let seed = 7;
+      const run = () => m.epoch(ds, seed++);
+      run();
+      this.state = { rep: () => timeIt(run, (t) => n / t) };
     } else if (p.kind === 'ffnn') {
       const m = buildFFNN(ffnn, p.F, p.hidden, p.acts, p.C, p, dev, 'float32');
       const ds = new ffnn.RandomDataset(p.N, p.F, p.C, { seed: SEED });

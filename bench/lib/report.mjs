@@ -84,7 +84,7 @@ export function render({ results, tasks, meta, notes }) {
       const tw = best(results, t.id, t.unit, 'tfjs wasm');
       const br = best(results, t.id, t.unit, 'brain.js');
       const ratio = f && tp ? (higher(t.unit) ? f.summary.median / tp.summary.median : tp.summary.median / f.summary.median) : NaN;
-      const target = { W1: 3.5, W2: 3, W3: 3, W4: 1.3 }[t.workload] ?? (t.id === 'W5 b1' ? 5 : 1);
+      const target = { W1: 3.5, W2: 3, W3: 3, W4: 1.3, D3: 2.5 }[t.workload] ?? (t.id === 'W5 b1' ? 5 : 1);
       const strict = t.workload === 'W5' && t.id !== 'W5 b1';
       const tcol = (b, fam) => (b ? fmt(b.summary.median) : reason(results, t.id, fam));
       line(

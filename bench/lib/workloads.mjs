@@ -29,6 +29,12 @@ export function trainingTasks(only) {
     { id: 'W4', workload: 'W4', unit: 'samples/s', p: { kind: 'mlp', sizes: [784, 1024, 1024, 10], loss: 'ce', batch: 256, lr: 0.01, momentum: 0 } },
     // the summed loss grows with the batch: above 16, lr scaled by 16 / batch (W1's lr diverges at 512)
     ...W5_BATCHES.map((b) => ({ id: `W5 b${b}`, workload: 'W5', unit: 'samples/s', p: { ...W1, batch: b, lr: W1.lr * Math.min(1, 16 / b) } })),
+    // the dropout paper's MNIST net: Dropout(pIn), then per hidden layer Linear, ReLU, Dropout(p);
+    // CrossEntropyLoss, SGD momentum; trainFFNN over N random samples (one shuffled epoch per repeat)
+    {
+      id: 'D3', workload: 'D3', unit: 'samples/s',
+      p: { kind: 'dropout', sizes: [784, 1024, 1024, 1024, 10], pIn: 0.2, p: 0.5, N: 3000, batch: 100, lr: 0.01, momentum: 0.9 },
+    },
   ];
   return tasks.filter((t) => only === null || only.includes(t.workload));
 }

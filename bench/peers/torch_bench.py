@@ -154,6 +154,28 @@ def start(task, cfg, seconds):
                     step(X[idx], Y[idx])
 
         return {'rep': lambda: p['epochs'] * p['N'] / timed(run), 'note': note}
+    if kind == 'dropout':
+        sizes = p['sizes']
+        mods = [nn.Dropout(p['pIn'])]
+        for i in range(len(sizes) - 1):
+            mods.append(nn.Linear(sizes[i], sizes[i + 1]))
+            if i + 2 < len(sizes):
+                mods += [nn.ReLU(), nn.Dropout(p['p'])]
+        net = nn.Sequential(*mods)
+        net.train()
+        step = trainer(net, nn.CrossEntropyLoss(), p)
+        N, B = p['N'], p['batch']
+        X = torch.randn(N, sizes[0], generator=g)
+        Y = torch.tensor([(i * 7) % sizes[-1] for i in range(N)])
+        note = check_learns(step, X[:B], Y[:B], task['id'])
+
+        def run():
+            perm = torch.randperm(N)
+            for i in range(0, N, B):
+                idx = perm[i:i + B]
+                step(X[idx], Y[idx])
+
+        return {'rep': lambda: N / timed(run), 'note': note}
     if kind == 'mnist':
         xtr, ytr = mnist(task['mnistDir'], 'train')
         xte, yte = mnist(task['mnistDir'], 'test')

@@ -67,6 +67,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<b::Scale>(env, exports, "scale");
   add<b::ClampAbs>(env, exports, "clampAbs");
   add<b::MaxNormColumns>(env, exports, "maxNormColumns");
+  add<b::DropoutForward>(env, exports, "dropoutForward");
+  add<b::DropoutBackward>(env, exports, "dropoutBackward");
   add<b::CreateStepPlan>(env, exports, "createStepPlan");
   add<b::TrainStep>(env, exports, "trainStep");
   add<b::NativeAllocations>(env, exports, "nativeAllocations");

@@ -180,6 +180,17 @@ std::int32_t* Args::int32s(const Napi::Value& v, const std::string& name,
   return static_cast<std::int32_t*>(t.data);
 }
 
+std::uint32_t* Args::uint32s(const Napi::Value& v, const std::string& name,
+                             std::int64_t need) const {
+  if (!v.IsTypedArray()) type_error(name, "a Uint32Array", v);
+  const TypedArrayInfo t = typed_array_info(v);
+  if (t.type != napi_uint32_array) type_error(name, "a Uint32Array", v);
+  if (static_cast<std::int64_t>(t.length) < need) {
+    range_error(name, "at least " + std::to_string(need) + " elements", describe(v));
+  }
+  return static_cast<std::uint32_t*>(t.data);
+}
+
 void Args::class_indices(const std::int32_t* t, std::int64_t n, std::int64_t C,
                          const std::string& name) const {
   for (std::int64_t i = 0; i < n; ++i) {

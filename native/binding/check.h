@@ -48,6 +48,8 @@ class Args {
                 const std::string& other, const void* q, std::int64_t m) const;
   // an Int32Array of at least `need` elements
   std::int32_t* int32s(const Napi::Value& v, const std::string& name, std::int64_t need) const;
+  // a Uint32Array of at least `need` elements (a generator's state words)
+  std::uint32_t* uint32s(const Napi::Value& v, const std::string& name, std::int64_t need) const;
   // each of the n class indices is in [0, C)
   void class_indices(const std::int32_t* t, std::int64_t n, std::int64_t C,
                      const std::string& name) const;

@@ -5,6 +5,7 @@
 #include "activation.h"
 #include "check.h"
 #include "cpu.h"
+#include "dropout.h"
 #include "gemm.h"
 #include "linear.h"
 #include "losses.h"
@@ -488,6 +489,39 @@ Napi::Value MaxNormColumns(const Napi::CallbackInfo& info) {
     ffnn::max_norm_columns<float>(IN, OUT, as<float>(w), c);
   } else {
     ffnn::max_norm_columns<double>(IN, OUT, as<double>(w), c);
+  }
+  return info.Env().Undefined();
+}
+
+// dropoutForward(n, x, p, state, mask, y); x, mask, y are (n), state a Uint32Array of 4 words
+// (advanced in place); y may alias x. p's meaning is checked in TypeScript; any number is safe here
+Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
+  Args a(info, "dropoutForward");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  const double p = a.number(a.at(2), "p");
+  void* x = a.floats(a.at(1), "x", n);
+  std::uint32_t* state = a.uint32s(a.at(3), "state", 4);
+  void* mask = a.floats(a.at(4), "mask", n);
+  void* y = a.floats(a.at(5), "y", n);
+  if (a.dtype() == DType::F32) {
+    ffnn::dropout_forward<float>(n, as<float>(x), p, state, as<float>(mask), as<float>(y));
+  } else {
+    ffnn::dropout_forward<double>(n, as<double>(x), p, state, as<double>(mask), as<double>(y));
+  }
+  return info.Env().Undefined();
+}
+
+// dropoutBackward(n, g, mask, gi); g, mask, gi are (n); gi may alias g
+Napi::Value DropoutBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "dropoutBackward");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  void* g = a.floats(a.at(1), "g", n);
+  void* mask = a.floats(a.at(2), "mask", n);
+  void* gi = a.floats(a.at(3), "gi", n);
+  if (a.dtype() == DType::F32) {
+    ffnn::dropout_backward<float>(n, as<float>(g), as<float>(mask), as<float>(gi));
+  } else {
+    ffnn::dropout_backward<double>(n, as<double>(g), as<double>(mask), as<double>(gi));
   }
   return info.Env().Undefined();
 }

@@ -28,5 +28,7 @@ Napi::Value VectorNorm(const Napi::CallbackInfo& info);
 Napi::Value Scale(const Napi::CallbackInfo& info);
 Napi::Value ClampAbs(const Napi::CallbackInfo& info);
 Napi::Value MaxNormColumns(const Napi::CallbackInfo& info);
+Napi::Value DropoutForward(const Napi::CallbackInfo& info);
+Napi::Value DropoutBackward(const Napi::CallbackInfo& info);
 
 }  // namespace ffnn::binding

@@ -32,6 +32,8 @@ struct Plan {
   DType dtype = DType::F32;
   ffnn::StepConfig cfg;
   std::vector<SlotRefs> refs;
+  std::vector<napi_ref> drop_refs;  // per drop, its generator's state words (Uint32Array)
+  std::vector<std::uint32_t*> drop_states;
   napi_ref state = nullptr;
   ffnn::StepWorkspace<float> wf;
   ffnn::StepWorkspace<double> wd;
@@ -44,6 +46,7 @@ struct Plan {
         if (x) napi_delete_reference(env, x);
       }
     }
+    for (napi_ref x : drop_refs) napi_delete_reference(env, x);
     if (state) napi_delete_reference(env, state);
   }
 };
@@ -108,7 +111,7 @@ double run_step(Plan& p, std::vector<ffnn::StepSlot<T>>& slots, ffnn::StepWorksp
                 const double* state) {
   const ffnn::StepResult r = ffnn::train_step<T>(p.cfg, ws, B, static_cast<const T*>(x),
                                                  static_cast<const T*>(ydense), yidx, slots.data(),
-                                                 state);
+                                                 state, p.drop_states.data());
   const std::int64_t in = p.cfg.layers[0].in;
   const std::int64_t C = p.cfg.layers.back().out;
   switch (r.status) {
@@ -238,6 +241,28 @@ Napi::Value CreateStepPlan(const Napi::CallbackInfo& info) {
   }
   if (p.cfg.loss == ffnn::StepLoss::Ffnn && L < 1) a.range_error("spec.layers", "at least one layer", "none");
 
+  // the dropouts (optional): {at, p, state}, ordered by at
+  const Napi::Value dv = spec.Get("drops");
+  if (!dv.IsUndefined()) {
+    if (!dv.IsArray()) a.type_error("spec.drops", "an array of dropouts", dv);
+    const Napi::Array drops = dv.As<Napi::Array>();
+    const std::uint32_t D = drops.Length();
+    if (D > 1u << 16) a.range_error("spec.drops", "at most 2^16 dropouts", describe(dv));
+    for (std::uint32_t d = 0; d < D; ++d) {
+      const std::string at = "spec.drops[" + std::to_string(d) + "]";
+      const Napi::Object o = a.object(drops.Get(d), at);
+      ffnn::StepDrop dr{};
+      const std::int64_t lo = p.cfg.drops.empty() ? 0 : p.cfg.drops.back().at;
+      dr.at = a.integer(o.Get("at"), at + ".at", lo, L);
+      dr.p = a.number(o.Get("p"), at + ".p");
+      const Napi::Value st = o.Get("state");
+      a.uint32s(st, at + ".state", 4);
+      p.drop_refs.push_back(make_ref(st));
+      p.cfg.drops.push_back(dr);
+    }
+    p.drop_states.assign(D, nullptr);
+  }
+
   const Napi::Value sv = spec.Get("state");
   typed(a, sv, "spec.state", napi_float64_array, "Float64Array", ffnn::H_COUNT + nslots);
   p.state = make_ref(sv);
@@ -341,6 +366,9 @@ Napi::Value TrainStep(const Napi::CallbackInfo& info) {
       if (overlaps(x, static_cast<std::uintptr_t>(B * in) * es, arrays[k], bytes)) a.range_error("x", other(), describe(a.at(2)));
       if (overlaps(yp, yb, arrays[k], bytes)) a.range_error("y", other(), describe(yv));
     }
+  }
+  for (std::size_t d = 0; d < p.drop_refs.size(); ++d) {
+    p.drop_states[d] = a.uint32s(deref(env, p.drop_refs[d]), "spec.drops[" + std::to_string(d) + "].state", 4);
   }
   const double loss = p.dtype == DType::F64
                           ? run_step<double>(p, p.sd, p.wd, a, B, x, ydense, yidx, state)

@@ -9,6 +9,7 @@
 
 #include "activation.h"
 #include "alloc_count.h"
+#include "dropout.h"
 #include "blocking.h"
 #include "fpenv.h"
 #include "linear.h"
@@ -27,6 +28,11 @@ inline std::int64_t padded(std::int64_t n) { return (n + ALIGN_ELEMS - 1) / ALIG
 
 // the classes of the output: the last layer's width
 inline std::int64_t classes(const StepConfig& cfg) { return cfg.layers.back().out; }
+
+// the width of the activations at a drop's place: layer at's input, or the output
+inline std::int64_t drop_width(const StepConfig& cfg, const StepDrop& d) {
+  return d.at < static_cast<std::int64_t>(cfg.layers.size()) ? cfg.layers[d.at].in : classes(cfg);
+}
 
 // one run of weight rows per thread for a layer big enough at this batch (blocking.h:
 // OWNED_MIN_WEIGHTS), else 0 (the gemm picks); the same for the forward and the backward product
@@ -145,7 +151,8 @@ StepWorkspace<T>::~StepWorkspace() {
 template <typename T>
 void StepWorkspace<T>::reserve(const StepConfig& cfg, std::int64_t B) {
   const std::size_t L = cfg.layers.size();
-  if (B <= rows_ && y.size() == L) return;
+  const std::size_t D = cfg.drops.size();
+  if (B <= rows_ && y.size() == L && mask.size() == D) return;
   const std::int64_t rows = std::max(B, rows_);
   const std::int64_t C = classes(cfg);
   std::int64_t total = 0;
@@ -155,6 +162,7 @@ void StepWorkspace<T>::reserve(const StepConfig& cfg, std::int64_t B) {
     if (ly.act != ACT_IDENTITY) total += padded(rows * ly.out);
     if (l > 0) total += padded(rows * ly.in);
   }
+  for (const StepDrop& d : cfg.drops) total += 2 * padded(rows * drop_width(cfg, d));
   if (cfg.loss == StepLoss::Ffnn) total += padded(rows * C);
   total += padded(rows * C);
   T* mem = static_cast<T*>(::operator new(static_cast<std::size_t>(total) * sizeof(T),
@@ -180,6 +188,15 @@ void StepWorkspace<T>::reserve(const StepConfig& cfg, std::int64_t B) {
       p += padded(rows * ly.in);
     }
   }
+  xin.assign(L, nullptr);
+  mask.assign(D, nullptr);
+  dy.assign(D, nullptr);
+  for (std::size_t d = 0; d < D; ++d) {
+    const std::int64_t n = padded(rows * drop_width(cfg, cfg.drops[d]));
+    mask[d] = p;
+    dy[d] = p + n;
+    p += 2 * n;
+  }
   head = nullptr;
   if (cfg.loss == StepLoss::Ffnn) {
     head = p;
@@ -191,7 +208,7 @@ void StepWorkspace<T>::reserve(const StepConfig& cfg, std::int64_t B) {
 template <typename T>
 StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t B, const T* x,
                       const T* ydense, const std::int32_t* yidx, StepSlot<T>* slots,
-                      const double* state) {
+                      const double* state, std::uint32_t* const* drop_states) {
   FlushDenormals ftz;
   const std::size_t L = cfg.layers.size();
   const std::int64_t C = classes(cfg);
@@ -216,16 +233,36 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
   }
   ws.reserve(cfg, B);
 
-  // forward: each layer as Linear.forwardAct (pre kept only with an activation)
+  // forward: each layer as Linear.forwardAct (pre kept only with an activation), the drops at its
+  // input first, as the Dropout modules before it (masks drawn in their order, on this thread)
   const int threads = get_num_threads();
+  const std::size_t D = cfg.drops.size();
+  // every mask first, one dropout per task: each is its own generator's stream in element order, so
+  // the bits do not depend on the thread that draws it or on the thread count
+  parallel_for(static_cast<int>(D), threads, [&](int q) {
+    dropout_mask<T>(B * drop_width(cfg, cfg.drops[q]), cfg.drops[q].p, drop_states[q], ws.mask[q]);
+  });
+  std::size_t d = 0;
+  const auto drop_at = [&](std::int64_t at, const T* h) {
+    for (; d < D && cfg.drops[d].at == at; ++d) {
+      dropout_backward<T>(B * drop_width(cfg, cfg.drops[d]), h, ws.mask[d], ws.dy[d]);
+      h = ws.dy[d];
+    }
+    return h;
+  };
+  // the input of each layer (x, the layer before's output, or the last drop's output)
+  std::vector<const T*>& xin_of = ws.xin;
   const T* h = x;
   for (std::size_t l = 0; l < L; ++l) {
     const StepLayer& ly = cfg.layers[l];
+    h = drop_at(static_cast<std::int64_t>(l), h);
+    xin_of[l] = h;
     const double param = ly.scalar >= 0 ? static_cast<double>(slots[ly.scalar].data[0]) : ly.param;
     linear_forward<T>(B, ly.in, ly.out, h, slots[ly.w].data, ly.b >= 0 ? slots[ly.b].data : nullptr,
                       ly.act, param, ws.y[l], ws.pre[l], layer_parts(ly, B, threads));
     h = ws.y[l];
   }
+  h = drop_at(static_cast<std::int64_t>(L), h);
 
   // the output must be finite before the loss (trainFFNN's check); then the loss and d loss / d out
   const double invB = 1.0 / static_cast<double>(B);
@@ -279,6 +316,13 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     }
     if (!std::isfinite(r.loss)) return r;
   }
+  // the drops on the output, last first: d loss / d their input
+  const auto drop_back = [&](std::int64_t at, T* g) {
+    for (std::size_t q = D; q-- > 0;) {
+      if (cfg.drops[q].at == at) dropout_backward<T>(B * drop_width(cfg, cfg.drops[q]), g, ws.mask[q], g);
+    }
+  };
+  drop_back(static_cast<std::int64_t>(L), dout);
 
   // backward, last layer first; each layer's w updated inside its grad_w product, once grad_x has
   // read it; the bias right after; learnable activation scalars (which layers may share) at the end
@@ -297,7 +341,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     const StepLayer& ly = cfg.layers[k];
     const double param = ly.scalar >= 0 ? static_cast<double>(slots[ly.scalar].data[0]) : ly.param;
     // the scalar was not updated yet, so this is the value the forward used
-    const T* xin = k > 0 ? ws.y[k - 1] : x;
+    const T* xin = xin_of[k];
     const T* z = ly.act != ACT_IDENTITY ? ws.pre[k] : g;
     T* gx = k > 0 ? ws.dx[k] : nullptr;
     StepSlot<T>& w = slots[ly.w];
@@ -318,6 +362,8 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
       sg = static_cast<T>(static_cast<double>(sg) + dparam);
     }
     if (ly.b >= 0) update_whole<T>(cfg, slots, ly.b, state);
+    // d loss / d the layer below's output, through the drops between (in place)
+    if (k > 0) drop_back(static_cast<std::int64_t>(k), gx);
     g = gx;
   }
   for (std::size_t k = 0; k < L; ++k) {
@@ -335,9 +381,9 @@ template class StepWorkspace<float>;
 template class StepWorkspace<double>;
 template StepResult train_step<float>(const StepConfig&, StepWorkspace<float>&, std::int64_t,
                                       const float*, const float*, const std::int32_t*,
-                                      StepSlot<float>*, const double*);
+                                      StepSlot<float>*, const double*, std::uint32_t* const*);
 template StepResult train_step<double>(const StepConfig&, StepWorkspace<double>&, std::int64_t,
                                        const double*, const double*, const std::int32_t*,
-                                       StepSlot<double>*, const double*);
+                                       StepSlot<double>*, const double*, std::uint32_t* const*);
 
 }  // namespace ffnn

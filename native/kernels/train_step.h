@@ -46,8 +46,18 @@ struct StepLayer {
   int b;         // slot of the bias (out), or -1
 };
 
+// an inverted dropout on the input of layer `at` (at = layers.size(): on the output, before the
+// loss), in training mode (eval mode and p = 0 are the identity and not listed); several at one place
+// run in list order. its mask is drawn from its generator's state (dropout.h), the same bits as the
+// Dropout module's forward
+struct StepDrop {
+  std::int64_t at;
+  double p;
+};
+
 struct StepConfig {
   std::vector<StepLayer> layers;
+  std::vector<StepDrop> drops;  // ordered by at
   int slots = 0;
   StepLoss loss = StepLoss::Ffnn;
   bool mean = true;  // CrossEntropy and Mse: reduction 'mean' (else 'sum')
@@ -77,6 +87,8 @@ class StepWorkspace {
   void reserve(const StepConfig& cfg, std::int64_t B);
   std::vector<T*> y, pre, dx;  // per layer: output (B, out); pre-activation (B, out) or null;
                                // d loss / d input (B, in) or null for the first layer
+  std::vector<T*> mask, dy;    // per drop: its mask and its output (B, width at its place)
+  std::vector<const T*> xin;   // per layer: its input in this step (x, an output, a drop's output)
   T* head = nullptr;           // probs (B, C) for Ffnn
   T* dout = nullptr;           // d loss / d output (B, C)
 
@@ -97,10 +109,11 @@ struct StepResult {
 // CrossEntropy); state is the hyper-parameters then one number per slot (StepHyper).
 // returns the loss; NaN when the output was not finite, or the loss when it is not finite, with no
 // gradient or parameter touched (as trainFFNN's step); a bad x, y or class index is reported before
-// anything is written
+// anything is written (and before any mask is drawn). drop_states: per drop its generator's 4 state
+// words, advanced as the module's forward would (also when the output or the loss is not finite)
 template <typename T>
 StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t B, const T* x,
                       const T* ydense, const std::int32_t* yidx, StepSlot<T>* slots,
-                      const double* state);
+                      const double* state, std::uint32_t* const* drop_states);
 
 }  // namespace ffnn

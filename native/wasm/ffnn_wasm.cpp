@@ -11,6 +11,7 @@
 #include "activation.h"
 #include "alloc_count.h"
 #include "cpu.h"
+#include "dropout.h"
 #include "gemm.h"
 #include "linear.h"
 #include "losses.h"
@@ -124,6 +125,16 @@ FFNN_EXPORT(ffnn_fmaf) float ffnn_fmaf(float a, float b, float c) { return std::
   FFNN_EXPORT(ffnn_max_norm_columns_##S) void ffnn_max_norm_columns_##S(double IN, double OUT,    \
                                                                         T* w, double c) {         \
     ffnn::max_norm_columns<T>(i64(IN), i64(OUT), w, c);                                           \
+  }                                                                                               \
+  /* x, mask, y are (n), state 4 words */                                                         \
+  FFNN_EXPORT(ffnn_dropout_forward_##S) void ffnn_dropout_forward_##S(                            \
+      double n, const T* x, double p, std::uint32_t* state, T* mask, T* y) {                      \
+    ffnn::dropout_forward<T>(i64(n), x, p, state, mask, y);                                       \
+  }                                                                                               \
+  /* g, mask, gi are (n) */                                                                       \
+  FFNN_EXPORT(ffnn_dropout_backward_##S) void ffnn_dropout_backward_##S(double n, const T* g,     \
+                                                                        const T* mask, T* gi) {   \
+    ffnn::dropout_backward<T>(i64(n), g, mask, gi);                                               \
   }
 
 FFNN_KERNELS(float, f32)
@@ -138,6 +149,7 @@ struct Plan {
   ffnn::StepWorkspace<double> wd;
   std::vector<ffnn::StepSlot<float>> sf;
   std::vector<ffnn::StepSlot<double>> sd;
+  std::vector<std::uint32_t*> drop_states;
   // the last step's status and the flat index of the bad element (StepResult)
   i32 status = 0;
   double at = 0;
@@ -146,7 +158,8 @@ struct Plan {
 template <typename T>
 double plan_step(Plan& p, std::vector<ffnn::StepSlot<T>>& slots, ffnn::StepWorkspace<T>& ws,
                  double B, const T* x, const T* ydense, const i32* yidx, const double* state) {
-  const ffnn::StepResult r = ffnn::train_step<T>(p.cfg, ws, i64(B), x, ydense, yidx, slots.data(), state);
+  const ffnn::StepResult r =
+      ffnn::train_step<T>(p.cfg, ws, i64(B), x, ydense, yidx, slots.data(), state, p.drop_states.data());
   p.status = static_cast<i32>(r.status);
   p.at = static_cast<double>(r.at);
   return r.loss;
@@ -155,9 +168,11 @@ double plan_step(Plan& p, std::vector<ffnn::StepSlot<T>>& slots, ffnn::StepWorks
 }  // namespace
 
 // loss 0 ffnn, 1 cross-entropy, 2 mse; optimizer 0 sgd, 1 adam; layers is 7 doubles per layer
-// (IN, OUT, act, param, scalar, w, b), checked by the caller; returns 0 when out of memory
+// (IN, OUT, act, param, scalar, w, b), drops 2 per dropout (at, p), checked by the caller; returns
+// 0 when out of memory
 FFNN_EXPORT(ffnn_plan_new) Plan* ffnn_plan_new(i32 loss, i32 mean, i32 optimizer, i32 nlayers,
-                                               const double* layers, i32 slots) {
+                                               const double* layers, i32 slots, i32 ndrops,
+                                               const double* drops) {
   Plan* p = new (std::nothrow) Plan();
   if (p == nullptr) return nullptr;
   p->cfg.loss = static_cast<ffnn::StepLoss>(loss);
@@ -168,9 +183,16 @@ FFNN_EXPORT(ffnn_plan_new) Plan* ffnn_plan_new(i32 loss, i32 mean, i32 optimizer
     const double* d = layers + 7 * l;
     p->cfg.layers.push_back({i64(d[0]), i64(d[1]), int(d[2]), d[3], int(d[4]), int(d[5]), int(d[6])});
   }
+  for (i32 d = 0; d < ndrops; ++d) p->cfg.drops.push_back({i64(drops[2 * d]), drops[2 * d + 1]});
+  p->drop_states.assign(ndrops, nullptr);
   p->sf.resize(slots);
   p->sd.resize(slots);
   return p;
+}
+
+// where dropout d's 4 state words lie for the next step
+FFNN_EXPORT(ffnn_plan_drop_state) void ffnn_plan_drop_state(Plan* p, i32 d, std::uint32_t* state) {
+  p->drop_states[d] = state;
 }
 
 FFNN_EXPORT(ffnn_plan_free) void ffnn_plan_free(Plan* p) { delete p; }

@@ -1,5 +1,6 @@
 // `ffnn eval MODEL`: loss, accuracy and confusion matrix of a saved model on MNIST
 import { loadMNIST } from '../data/mnist.js';
+import { FFNN } from '../nn/ffnn.js';
 import { loadModel } from '../train/checkpoint.js';
 import type { Device } from '../kernels/index.js';
 import { evaluate } from '../train/evaluate.js';
@@ -14,7 +15,7 @@ export interface EvalCommandOptions {
 export function runEval(model: string, o: EvalCommandOptions): void {
   const { net, standardizer } = loadModel(model, o.device === undefined ? {} : { device: o.device });
   const raw = loadMNIST({ split: o.split, dir: o.dataDir, dtype: net.dtype });
-  if (net.F !== raw.x.shape[1] || net.C !== 10) {
+  if (!(net instanceof FFNN) || net.F !== raw.x.shape[1] || net.C !== 10) {
     throw new RangeError(`model: expected an MNIST model (784 features, 10 classes), received ${net.toString()}`);
   }
   const data = standardizer ? standardizer.transform(raw) : raw;

@@ -1,8 +1,9 @@
-// the `ffnn` command: train (default MNIST network), eval MODEL, bench. a bad flag prints one line and
-// exits with code 2; --help works on every command.
+// the `ffnn` command: train (default MNIST network, or a table with --data), eval MODEL, predict MODEL,
+// export MODEL, bench. a bad flag prints one line and exits with code 2; --help works on every command.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runTrain, TRAIN_DEFAULTS, type TrainCommandOptions } from './train.js';
 import { runEval, type EvalCommandOptions } from './eval.js';
+import type { PredictCommandOptions } from './table.js';
 import { runBench, type BenchCommandOptions } from './bench.js';
 import { runBuildNative, runDoctor } from './doctor.js';
 
@@ -26,6 +27,20 @@ function num(name: string, min: number, exclusiveMin = false) {
     }
     return n;
   };
+}
+
+function fraction(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`${name} must be a fraction in [0, 1).`);
+    return n;
+  };
+}
+
+function names(v: string): string[] {
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.some((p) => p === '')) throw new InvalidArgumentError(`column names must be separated by single commas, got "${v}".`);
+  return parts;
 }
 
 function widths(v: string): number[] {
@@ -99,7 +114,13 @@ export function buildProgram(): Command {
     .option('--no-plot', 'do not write a loss plot')
     .option('--save <file>', 'save the model with its optimizer and schedule state (safetensors) after every epoch')
     .option('--resume <file>', 'continue a run saved with --save: network, optimizer, schedule and their options, standardization, data, batching and seed come from the file (a flag given with --resume must agree with it), --epochs is the total')
-    .option('--verbose <level>', '0 quiet, 1 progress per epoch, 2 with test loss and accuracy', int('--verbose', 0, 2), 2)
+    .option('--verbose <level>', '0 quiet, 1 progress per epoch, 2 with validation loss and accuracy', int('--verbose', 0, 2), 2)
+    .option('--data <file>', 'train on a table instead of --dataset: a CSV file with a header row or a JSON array of records')
+    .option('--target <column>', 'with --data: the column to predict')
+    .addOption(new Option('--task <task>', 'with --data: classification (class names), regression (a number) or auto (decided from the target column)').choices(['auto', 'classification', 'regression']))
+    .option('--columns <names>', 'with --data: the feature columns, comma separated (default: every column but the target)', names)
+    .option('--val-split <fraction>', 'the fraction of the training data held out (seeded, stratified for classes) for the validation figures of every epoch; the test set is reported once at the end (default 0.2 with --data, 0.1 otherwise; 0 for none)', fraction('--val-split'))
+    .option('--early-stop <epochs>', 'stop after this many epochs without a lower validation loss and restore the best epoch\'s weights', int('--early-stop', 1))
     .action(async (opts: TrainCommandOptions, cmd: Command) => {
       await runTrain(opts, given(cmd));
     });
@@ -114,6 +135,28 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON', false)
     .action((model: string, opts: EvalCommandOptions) => {
       runEval(model, opts);
+    });
+
+  program
+    .command('predict')
+    .description('predictions of a model trained on a table (ffnn train --data ... --save MODEL) for the rows of another table with its feature columns')
+    .argument('<model>', 'a model file written by `ffnn train --data ... --save`')
+    .requiredOption('--data <file>', 'a CSV or JSON table with the feature columns (the target column may be absent)')
+    .option('--out <file>', 'write the predictions to this CSV file instead of stdout')
+    .addOption(new Option('--device <device>', 'kernels (default native, or wasm where the addon cannot load)').choices(['native', 'js', 'wasm']))
+    .action(async (model: string, opts: PredictCommandOptions) => {
+      const { runPredict } = await import('./table.js');
+      runPredict(model, opts);
+    });
+
+  program
+    .command('export')
+    .description('write a saved model as an ONNX file (opset 13): float32 features in, probabilities (or values) out, standardization in the graph')
+    .argument('<model>', 'a model file written by `ffnn train --save`')
+    .requiredOption('--onnx <file>', 'the ONNX file to write (.onnx)')
+    .action(async (model: string, opts: { onnx: string }) => {
+      const { runExport } = await import('./table.js');
+      runExport(model, opts);
     });
 
   program

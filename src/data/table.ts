@@ -130,6 +130,16 @@ export class TableDataset extends TensorDataset {
   }
 }
 
+// the first input column of a record that cannot be encoded (a missing value, or text in a numeric
+// column), or null: predict leaves such a row without a prediction
+export function unencodableColumn(schema: TableSchema, r: TableRecord): string | null {
+  for (const c of schema.columns) {
+    const v = r?.[c.name];
+    if (isMissing(v) || (c.categories === undefined && asNumber(v) === null)) return c.name;
+  }
+  return null;
+}
+
 // rows (records with the schema's input columns) to the encoded features (N, F); an unseen category
 // encodes as all zeros
 export function encodeRows(schema: TableSchema, rows: readonly TableRecord[], file?: string): Tensor {

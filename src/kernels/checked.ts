@@ -22,6 +22,7 @@ import {
   checkNumber,
   checkOneOf,
   checkPositive,
+  checkProbability,
   overlaps,
   rangeError,
   typeError,
@@ -147,6 +148,20 @@ function checkStepSpec(spec: unknown): StepPlanSpec {
   role.forEach((r, i) => {
     if (r === 0) throw rangeError(`${g}: spec.params[${i}]`, 'a parameter some layer uses', 'an unused parameter');
   });
+  if (o.drops !== undefined) {
+    if (!Array.isArray(o.drops)) throw typeError(`${g}: spec.drops`, 'an array of dropouts', o.drops);
+    let last = 0;
+    (o.drops as unknown[]).forEach((dv, i) => {
+      const at = `spec.drops[${i}]`;
+      if (dv === null || typeof dv !== 'object') throw typeError(`${g}: ${at}`, 'a dropout object', dv);
+      const d = dv as Record<string, unknown>;
+      // ordered: at least the one before's place
+      last = checkInt(`${g}: ${at}.at`, d.at, last, (o.layers as unknown[]).length);
+      checkProbability(`${g}: ${at}.p`, d.p);
+      if (!(d.state instanceof Uint32Array)) throw typeError(`${g}: ${at}.state`, 'a Uint32Array of 4 generator words', d.state);
+      if (d.state.length < 4) throw rangeError(`${g}: ${at}.state`, 'at least 4 elements', d.state);
+    });
+  }
   if (!(o.state instanceof Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
   if (o.state.length < STEP_STATE.count + params.length) {
     throw rangeError(`${g}: spec.state`, `at least ${STEP_STATE.count + params.length} elements`, o.state);
@@ -434,6 +449,31 @@ export function checked(k: Kernels): Kernels {
       // the optimizers' maxNorm rule, where 0 (off) never reaches the kernel
       if (checkHyper(`${g}: maxNorm`, 'maxNorm', maxNorm) === 0) throw rangeError(`${g}: maxNorm`, 'a number > 0', maxNorm);
       k.maxNormColumns(IN, OUT, w, maxNorm);
+    },
+
+    // x, mask, y are (n); state is 4 words
+    dropoutForward(n: number, x: FloatArray, p: number, state: Uint32Array, mask: FloatArray, y: FloatArray): void {
+      const g = 'dropoutForward';
+      dim(g, 'n', n);
+      const ctor = floatCtor(`${g}: x`, x);
+      arr(g, 'x', x, n, ctor);
+      checkProbability(`${g}: p`, p);
+      if (!(state instanceof Uint32Array)) throw typeError(`${g}: state`, 'a Uint32Array of 4 generator words', state);
+      if (state.length < 4) throw rangeError(`${g}: state`, 'at least 4 elements', state);
+      arr(g, 'mask', mask, n, ctor);
+      arr(g, 'y', y, n, ctor);
+      k.dropoutForward(n, x, p, state, mask, y);
+    },
+
+    // g, mask, gradIn are (n)
+    dropoutBackward(n: number, gv: FloatArray, mask: FloatArray, gradIn: FloatArray): void {
+      const g = 'dropoutBackward';
+      dim(g, 'n', n);
+      const ctor = floatCtor(`${g}: g`, gv);
+      arr(g, 'g', gv, n, ctor);
+      arr(g, 'mask', mask, n, ctor);
+      arr(g, 'gradIn', gradIn, n, ctor);
+      k.dropoutBackward(n, gv, mask, gradIn);
     },
 
     createStepPlan(spec: StepPlanSpec): StepPlan {

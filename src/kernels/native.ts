@@ -48,7 +48,7 @@ const REQUIRED = [
   'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas', 'gemm', 'biasAct',
   'actBackward', 'linearForward', 'linearBackward', 'softmax', 'softmaxCrossEntropy', 'ceLoss',
   'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'vectorNorm', 'scale', 'clampAbs', 'maxNormColumns',
-  'createStepPlan', 'trainStep',
+  'dropoutForward', 'dropoutBackward', 'createStepPlan', 'trainStep',
   'nativeAllocations', 'addressMod64',
 ] as const;
 
@@ -157,6 +157,8 @@ export function loadNativeKernels(): Kernels {
     scale: a.scale,
     clampAbs: a.clampAbs,
     maxNormColumns: a.maxNormColumns,
+    dropoutForward: a.dropoutForward,
+    dropoutBackward: a.dropoutBackward,
     // fused in C++: gemm with the bias + activation epilogue; activation derivative then two gemms
     linearForward: a.linearForward,
     linearBackward: a.linearBackward,

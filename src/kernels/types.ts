@@ -92,6 +92,15 @@ export interface StepParamSpec {
   v: FloatArray | null;
 }
 
+// an inverted dropout in training mode on the input of layer `at` (at = layers.length: on the output,
+// before the loss); several at one place run in the list's order. state is its generator's 4 words
+// (Rng.state), which each step advances as the Dropout module's forward would (dropoutForward)
+export interface StepDropSpec {
+  at: number;
+  p: number;
+  state: Uint32Array;
+}
+
 export interface StepPlanSpec {
   dtype: DType;
   loss: StepLoss;
@@ -102,6 +111,8 @@ export interface StepPlanSpec {
   layers: StepLayerSpec[];
   // each used by exactly one layer as w or b, or by one or more as scalar
   params: StepParamSpec[];
+  // ordered by at; none when absent
+  drops?: StepDropSpec[];
   // STEP_STATE.count + params.length numbers, read at every step
   state: Float64Array;
 }
@@ -231,6 +242,13 @@ export interface Kernels {
   // w is (IN, OUT); each column (a unit's incoming weights) with L2 norm > maxNorm (> 0) is scaled by
   // maxNorm / (norm + 1e-7), as torch.renorm(w, 2, 1, maxNorm): the max-norm constraint
   maxNormColumns(IN: number, OUT: number, w: FloatArray, maxNorm: number): void;
+  // x, mask, y are (n); state is a generator's 4 state words (src/random.ts Rng.state), advanced in
+  // place. in order, one 53-bit uniform u per element from two draws (Rng.uniform):
+  // mask := u < p ? 0 : 1 / (1 - p) (0 when p is 1); y := x * mask. y may alias x
+  dropoutForward(n: number, x: FloatArray, p: number, state: Uint32Array, mask: FloatArray, y: FloatArray): void;
+
+  // g, mask, gradIn are (n): gradIn := g * mask; gradIn may alias g
+  dropoutBackward(n: number, g: FloatArray, mask: FloatArray, gradIn: FloatArray): void;
 
   // a plan for trainStep over the spec's layers, loss and optimizer (see StepPlanSpec)
   createStepPlan(spec: StepPlanSpec): StepPlan;

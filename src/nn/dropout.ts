@@ -1,9 +1,10 @@
 // inverted dropout: in training each element is kept with probability 1 - p and scaled by 1 / (1 - p),
-// so eval is the identity. the mask comes from the module's seeded generator (native code never
-// draws random numbers). x, y, mask are (B, N).
+// so eval is the identity. the mask is drawn by the device's dropoutForward kernel from the module's
+// seeded generator (its state words, in element order): the same masks on every device and thread
+// count, and the same as a fused TrainStep draws. x, y, mask are (B, N).
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
-import { checkNumber, rangeError } from '../util/check.js';
+import { checkProbability } from '../util/check.js';
 import { Module, type Unchecked } from './module.js';
 import { MODULE_KEYS, type ModuleOptions } from './options.js';
 import { checkFinite, checkLike, checkMatrix } from './validate.js';
@@ -19,9 +20,7 @@ export class Dropout extends Module implements Unchecked {
 
   constructor(p = 0.5, opts?: ModuleOptions) {
     super(opts, { cls: Dropout, keys: MODULE_KEYS });
-    checkNumber('p', p);
-    if (p < 0 || p > 1) throw rangeError('p', 'a probability in [0, 1]', p);
-    this.p = p;
+    this.p = checkProbability('p', p);
     this.rng = new Rng(this.seed);
   }
 
@@ -48,15 +47,7 @@ export class Dropout extends Module implements Unchecked {
     const [B, N] = x.shape;
     const mask = this.ws.get('mask', B, N, this.dtype);
     const y = this.ws.get('y', B, N, this.dtype);
-    // p = 1 drops everything (torch gives zeros, not 0 * inf)
-    const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
-    const m = mask.data;
-    const xd = x.data;
-    const yd = y.data;
-    for (let i = 0; i < m.length; i++) {
-      m[i] = this.rng.uniform() < this.p ? 0 : scale;
-      yd[i] = xd[i] * m[i];
-    }
+    this.kernels.dropoutForward(B * N, x.data, this.p, this.rng.state, mask.data, y.data);
     this.mask = mask;
     return y;
   }
@@ -65,11 +56,22 @@ export class Dropout extends Module implements Unchecked {
     if (this.mask === null) return gradOut;
     const [B, N] = this.mask.shape;
     const gradIn = this.ws.get('gradIn', B, N, this.dtype);
-    const m = this.mask.data;
-    const g = gradOut.data;
-    const gi = gradIn.data;
-    for (let i = 0; i < m.length; i++) gi[i] = g[i] * m[i];
+    this.kernels.dropoutBackward(B * N, gradOut.data, this.mask.data, gradIn.data);
     return gradIn;
+  }
+
+  // what a fused training step needs to stand for this module's forward and backward: null when it is
+  // the identity (eval mode, or p = 0), else its p and its generator's state words, which the step's
+  // dropoutForward advances in place exactly as forward would
+  fusedDrop(): { p: number; state: Uint32Array } | null {
+    return !this.training || this.p === 0 ? null : { p: this.p, state: this.rng.state };
+  }
+
+  // whether a fused step stands for this module: it runs its class's own forward and backward (the
+  // unchecked ones Sequential calls included) and describes itself as the class does
+  get fusable(): boolean {
+    const P = Dropout.prototype;
+    return this.isPlainBuiltin() && this.uncheckedForward === P.uncheckedForward && this.uncheckedBackward === P.uncheckedBackward && this.fusedDrop === P.fusedDrop;
   }
 
   override toString(): string {

@@ -10,6 +10,7 @@ import { Rng } from '../random.js';
 import { Tensor, type Parameter } from '../tensor.js';
 import { checkInt, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { Activation, activation, type ActivationSpec } from './activation.js';
+import { fusedLayer, type FusedPlan } from './fused.js';
 import { INITS, type InitName } from './init.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
@@ -177,6 +178,15 @@ export class FFNN extends Module {
       dL_dh: this.layers.map((_, l) => (l + 1 < L ? this.layers[l + 1] : this.output).lastInputGrad as Tensor),
       dL_du: this.layers.map((lin) => lin.lastPreActivationGrad as Tensor),
     };
+  }
+
+  // the problem's step (forward, CELoss, backward(x, y, yPred) storing gradients) as a fused step's
+  // chain: every hidden layer with its activation, then the output layer (src/nn/fused.ts)
+  fusedPlan(): FusedPlan {
+    if (!this.isPlainBuiltin()) return { fallback: 'a subclass of FFNN with its own forward or backward' };
+    const layers = this.layers.map((linear, l) => fusedLayer(linear, this.activations[l]));
+    layers.push(fusedLayer(this.output, null));
+    return { loss: 'ffnn', layers, drops: [] };
   }
 
   override toString(): string {

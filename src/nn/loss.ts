@@ -7,6 +7,7 @@ import type { DType, FloatArray, Kernels, Reduction } from '../kernels/types.js'
 import { DTYPES, Tensor } from '../tensor.js';
 import { checkBool, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { checkFinite, checkLike, checkMatrix, checkTensor, readIndices, readTarget, type Indices } from './validate.js';
+import type { FusedLoss } from './fused.js';
 import { Workspace } from './workspace.js';
 
 export interface CELossOptions {
@@ -79,6 +80,9 @@ export interface LossOptions {
 export interface LossModule {
   forward(pred: Tensor, target: unknown): number;
   backward(): Tensor;
+  // the loss as a fused training step computes it, or why it cannot (src/nn/fused.ts); a loss
+  // without this method runs as module calls
+  fusedLoss?(): FusedLoss | { fallback: string };
 }
 
 abstract class LossBase implements LossModule {
@@ -133,6 +137,13 @@ export class CrossEntropyLoss extends LossBase {
     if (s < 0 || s > 1) throw rangeError('options.labelSmoothing', 'a number in [0, 1]', s);
     this.labelSmoothing = s;
     this.weight = o.weight === undefined ? null : readWeight(o.weight);
+  }
+
+  fusedLoss(): FusedLoss | { fallback: string } {
+    const P = CrossEntropyLoss.prototype;
+    if (this.forward !== P.forward || this.backward !== P.backward) return { fallback: 'a loss that overrides forward or backward' };
+    if (this.weight !== null || this.labelSmoothing !== 0) return { fallback: 'CrossEntropyLoss with class weights or label smoothing' };
+    return { loss: 'cross-entropy', reduction: this.reduction, device: this.device, dtype: this.dtype };
   }
 
   forward(logits: Tensor, target: Tensor | Indices): number {
@@ -229,6 +240,12 @@ export class MSELoss extends LossBase {
     const o = checkObject('options', opts);
     super(o, ['reduction']);
     this.reduction = o.reduction === undefined ? 'mean' : checkOneOf('options.reduction', o.reduction, ['sum', 'mean']);
+  }
+
+  fusedLoss(): FusedLoss | { fallback: string } {
+    const P = MSELoss.prototype;
+    if (this.forward !== P.forward || this.backward !== P.backward) return { fallback: 'a loss that overrides forward or backward' };
+    return { loss: 'mse', reduction: this.reduction, device: this.device, dtype: this.dtype };
   }
 
   forward(pred: Tensor, target: Tensor): number {

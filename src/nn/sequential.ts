@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { describe, rangeError, typeError } from '../util/check.js';
 import { Activation, activation, type ActivationSpec } from './activation.js';
 import { Dropout } from './dropout.js';
+import { fusedLayer, type FusedDrop, type FusedLayer, type FusedPlan } from './fused.js';
 import { Linear } from './linear.js';
 import { Softmax } from './softmax.js';
 import { Module, isUnchecked } from './module.js';
@@ -110,6 +111,37 @@ export class Sequential extends Module {
       }
     }
     return g;
+  }
+
+  // this network's forward and backward as a fused step's chain (its own Linear + activation pairing,
+  // Dropouts anywhere), or why it is not one (src/nn/fused.ts)
+  fusedPlan(): FusedPlan {
+    if (!this.isPlainBuiltin()) return { fallback: 'a subclass of Sequential with its own forward or backward' };
+    const layers: FusedLayer[] = [];
+    const drops: FusedDrop[] = [];
+    let i = 0;
+    for (let j = 0; j < this.steps.length; j++) {
+      const s = this.steps[j];
+      if (s.kind === 'dense') {
+        layers.push(fusedLayer(s.linear, s.act));
+        i += s.act === null ? 1 : 2;
+        continue;
+      }
+      const m = s.module;
+      if (m instanceof Dropout && m.fusable) {
+        drops.push({ at: layers.length, dropout: m });
+        i++;
+        continue;
+      }
+      // a user's subclass of a built-in runs its own methods
+      if (m instanceof Linear || m instanceof Dropout) return { fallback: `modules[${i}] is a subclass of ${m instanceof Linear ? 'Linear' : 'Dropout'} with its own forward or backward` };
+      if (m instanceof Activation && !m.isPlainBuiltin() && this.steps[j - 1]?.kind === 'dense') {
+        return { fallback: `modules[${i}] is a subclass of ${m.kind} with its own forward or backward` };
+      }
+      return { fallback: `modules[${i}] (${m.toString()}) is not a Linear, the activation after one or a Dropout` };
+    }
+    if (layers.length === 0) return { fallback: 'no Linear layer' };
+    return { loss: 'module', layers, drops };
   }
 
   override toString(): string {

@@ -1,10 +1,10 @@
 // Adam and AdamW, step for step as torch.optim.Adam / torch.optim.AdamW (1.13, amsgrad off), per parameter group;
 // the update runs in the device's adamStep kernel.
 import { allocFloat, Tensor, type Parameter } from '../tensor.js';
-import type { FloatArray } from '../kernels/types.js';
+import { STEP_STATE, type FloatArray } from '../kernels/types.js';
 import { checkBool, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 import {
-  bufferTensor, Optimizer, type BaseHyper, type OptimizerOptions, type ParamGroupSpec, type OptimizerStateDict, type ParamState,
+  bufferTensor, Optimizer, type BaseHyper, type FusedOptimizer, type OptimizerOptions, type ParamGroupSpec, type OptimizerStateDict, type ParamState,
 } from './optimizer.js';
 import { checkBetas, checkHyper } from './rules.js';
 
@@ -143,22 +143,49 @@ export class Adam extends Optimizer<AdamHyper> {
     }
   }
 
-  // for a fused training step (src/train/step.ts): the live moments, created (zeroed, step 0) where
-  // missing as step() does; the caller advances step once its update is done
-  fusedMoments(): readonly (Moments | null)[] {
-    this.checkHyper();
-    for (let i = 0; i < this.params.length; i++) {
-      if (this.moments[i] === null) {
-        const p = this.params[i];
-        this.moments[i] = { step: 0, m: allocFloat(p.dtype, p.size), v: allocFloat(p.dtype, p.size) };
-      }
-    }
-    return this.moments;
-  }
-
-  // forgets moments i: fusedMoments created them for a step that did not happen
-  fusedDrop(i: number): void {
-    this.moments[i] = null;
+  override fusedOptimizer(): FusedOptimizer | { fallback: string } {
+    if (this.step !== Adam.prototype.step) return { fallback: `a subclass of ${this.decoupled ? 'AdamW' : 'Adam'} with its own step` };
+    const S = STEP_STATE;
+    // one view per parameter, refreshed by begin (no allocation per step)
+    const views = this.params.map(() => ({ buf: null, m: null as FloatArray | null, v: null as FloatArray | null }));
+    return {
+      rule: 'adam',
+      begin: (st) => {
+        // every group by the rules; the plan takes one set of values (TrainStep runs the module calls
+        // while the groups differ)
+        this.checkHyper();
+        const g = this.paramGroups[0];
+        st[S.lr] = g.lr;
+        st[S.weightDecay] = g.weightDecay;
+        st[S.l1] = g.l1;
+        st[S.beta1] = g.betas[0];
+        st[S.beta2] = g.betas[1];
+        st[S.eps] = g.eps;
+        st[S.decoupled] = g.decoupled ? 1 : 0;
+        for (let i = 0; i < this.params.length; i++) {
+          let s = this.moments[i];
+          if (s === null) {
+            const p = this.params[i];
+            s = { step: 0, m: allocFloat(p.dtype, p.size), v: allocFloat(p.dtype, p.size) };
+            this.moments[i] = s;
+          }
+          st[S.count + i] = s.step + 1;
+          views[i].m = s.m;
+          views[i].v = s.v;
+        }
+      },
+      arrays: (i) => views[i],
+      end: (ok) => {
+        for (let i = 0; i < this.moments.length; i++) {
+          const s = this.moments[i];
+          if (s === null) continue;
+          if (ok) s.step += 1;
+          else if (s.step === 0) this.moments[i] = null;
+        }
+        // max-norm after the update, as step() applies it (nothing in a step reads a weight after its update)
+        if (ok) this.constrain();
+      },
+    };
   }
 
   stateDict(): OptimizerStateDict {

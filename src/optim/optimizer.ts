@@ -49,6 +49,25 @@ export function checkParams(params: unknown, name = 'params', seen = new Set<Par
   return list;
 }
 
+// what a fused training step (src/train/step.ts) takes over from an optimizer: its update rule and,
+// per step, its hyper-parameters and each parameter's live state arrays, made ready as step() makes
+// them. the step updates the arrays in place; the optimizer keeps owning them
+export interface FusedOptimizer {
+  readonly rule: 'sgd' | 'adam';
+  // before a step: every parameter's state made ready as step() would (SGD: the nesterov check and a
+  // zeroed momentum buffer where momentum is on and none exists; Adam: zeroed moments where missing),
+  // then this step's hyper-parameters and one number per parameter written into state in
+  // STEP_STATE's layout (src/kernels/types.ts; SGD 1 where the buffer was just made, else 0; Adam the
+  // parameter's 1-based step)
+  begin(state: Float64Array): void;
+  // the live state arrays of params[i] as the last begin left them: SGD's momentum buffer (null while
+  // momentum is 0); Adam's m, v. one object per parameter, updated by begin (read it, do not keep it)
+  arrays(i: number): { readonly buf: FloatArray | null; readonly m: FloatArray | null; readonly v: FloatArray | null };
+  // after the step: ok counts it (Adam's step counts); otherwise the state begin made is forgotten,
+  // as a step that did not happen makes none
+  end(ok: boolean): void;
+}
+
 // options shared by SGD and Adam
 export interface OptimizerOptions {
   // which backend runs the update kernels: 'native' (default) or 'js'; use the device of the modules
@@ -203,10 +222,10 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     for (let i = 0; i < this.params.length; i++) this.applyMaxNorm(i);
   }
 
-  // whether a fused training step can stand for step(): one set of hyper-parameters (every group
-  // alike) and no max-norm (applied by step() alone)
+  // whether a fused training step can stand for step() now: its plan takes one set of
+  // hyper-parameters, so every group must be alike (the max-norm runs in its end(), by constrain())
   fusable(): boolean {
-    return this.uniformGroups() && this.paramGroups.every((g) => g.maxNorm === 0);
+    return this.uniformGroups();
   }
 
   // whether every group has the same hyper-parameters (a fused step takes one set)
@@ -218,6 +237,12 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
 
   // one update of every parameter whose grad is not null
   abstract step(): void;
+
+  // this optimizer's state handed to a fused training step, or why it cannot be (an optimizer that
+  // has no fused form, or a subclass with its own step)
+  fusedOptimizer(): FusedOptimizer | { fallback: string } {
+    return { fallback: `${this.constructor.name} has no fused form` };
+  }
 
   // the live per-parameter state (not copies) of the parameters stepped so far
   abstract get state(): ReadonlyMap<Parameter, ParamState>;

@@ -1,10 +1,10 @@
 // stochastic gradient descent with momentum, dampening, nesterov and weight decay, step for step as
 // torch.optim.SGD (1.13), per parameter group; the update runs in the device's sgdStep kernel.
 import { allocFloat, Tensor, type Parameter } from '../tensor.js';
-import type { FloatArray } from '../kernels/types.js';
+import { STEP_STATE, type FloatArray } from '../kernels/types.js';
 import { checkKeys, checkObject, typeError } from '../util/check.js';
 import {
-  bufferTensor, Optimizer, type BaseHyper, type OptimizerOptions, type OptimizerStateDict, type ParamGroupSpec, type ParamState,
+  bufferTensor, Optimizer, type BaseHyper, type FusedOptimizer, type OptimizerOptions, type OptimizerStateDict, type ParamGroupSpec, type ParamState,
 } from './optimizer.js';
 import { checkHyper, checkNesterov } from './rules.js';
 
@@ -139,25 +139,44 @@ export class SGD extends Optimizer<SGDHyper> {
     }
   }
 
-  // for a fused training step (src/train/step.ts): what step() does before its kernel calls (the
-  // rules; a zeroed momentum buffer created where momentum is on and none exists, with created[i]
-  // set to 1 for it, else 0); returns the live buffers
-  fusedBuffers(created: Uint8Array): readonly (FloatArray | null)[] {
-    this.checkHyper();
-    for (let i = 0; i < this.params.length; i++) {
-      created[i] = 0;
-      if (this.paramGroups[this.groupOf[i]].momentum !== 0 && this.buffers[i] === null) {
-        const p = this.params[i];
-        this.buffers[i] = allocFloat(p.dtype, p.size);
-        created[i] = 1;
-      }
-    }
-    return this.buffers;
-  }
-
-  // forgets buffer i: fusedBuffers created it for a step that did not happen
-  fusedDrop(i: number): void {
-    this.buffers[i] = null;
+  override fusedOptimizer(): FusedOptimizer | { fallback: string } {
+    if (this.step !== SGD.prototype.step) return { fallback: 'a subclass of SGD with its own step' };
+    const created = new Uint8Array(this.params.length);
+    // one view per parameter, refreshed by begin (no allocation per step)
+    const views = this.params.map(() => ({ buf: null as FloatArray | null, m: null, v: null }));
+    const S = STEP_STATE;
+    return {
+      rule: 'sgd',
+      begin: (st) => {
+        // every group by the rules; the plan takes one set of values (TrainStep runs the module calls
+        // while the groups differ)
+        this.checkHyper();
+        const g = this.paramGroups[0];
+        st[S.lr] = g.lr;
+        st[S.weightDecay] = g.weightDecay;
+        st[S.l1] = g.l1;
+        st[S.momentum] = g.momentum;
+        st[S.dampening] = g.dampening;
+        st[S.nesterov] = g.nesterov ? 1 : 0;
+        const useMomentum = g.momentum !== 0;
+        for (let i = 0; i < this.params.length; i++) {
+          created[i] = 0;
+          if (useMomentum && this.buffers[i] === null) {
+            const p = this.params[i];
+            this.buffers[i] = allocFloat(p.dtype, p.size);
+            created[i] = 1;
+          }
+          st[S.count + i] = created[i];
+          views[i].buf = this.buffers[i];
+        }
+      },
+      arrays: (i) => views[i],
+      end: (ok) => {
+        // max-norm after the update, as step() applies it (nothing in a step reads a weight after its update)
+        if (ok) return this.constrain();
+        for (let i = 0; i < created.length; i++) if (created[i] === 1) this.buffers[i] = null;
+      },
+    };
   }
 
   stateDict(): OptimizerStateDict {

@@ -1,5 +1,7 @@
 // loss curves of several runs in one chart: vega-lite compiled to vega, rendered headless to SVG, and
-// to PNG with resvg. each run is a faint raw curve and a smoothed curve in the same colour.
+// to PNG with resvg. a long run is a faint raw curve and a smoothed curve in the same colour; a short
+// one (per-epoch training and validation losses) is drawn as it is, with a point per value. on an
+// epoch axis the values are at epochs 1, 2, ... with whole-number ticks; legend labels are never cut.
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join } from 'node:path';
@@ -8,15 +10,23 @@ import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../io/atomic.js';
-import { checkBool, checkInt, checkNumber, checkObject, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkInt, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 
 export type LossCurve = readonly number[] | Float32Array | Float64Array;
 
 export interface PlotOptions {
   title?: string;
   // EMA weight in [0, 1) of the smoothed curve, as TensorBoard's slider (0: no smoothed curve);
-  // default 1 - 50 / (longest run), clamped to [0.6, 0.99]
+  // default 1 - 50 / (longest run), clamped to [0.6, 0.99]. a run of fewer than SMOOTH_MIN_POINTS
+  // values is never smoothed (an EMA over 10 epochs lags the curve it should summarize)
   smoothing?: number;
+  // 'iteration' (default): values at 0, 1, ...; 'epoch': per-epoch values at epochs 1, 2, ...
+  xAxis?: 'iteration' | 'epoch';
+  // on an epoch axis, the values per epoch of a run (default 1): a run of iteration losses with k
+  // batches an epoch has its value i at epoch (i + 1) / k, beside per-epoch validation losses
+  pointsPerEpoch?: Record<string, number>;
+  // on an epoch axis, the epoch of the first values (default 1; a resumed run's next epoch)
+  firstEpoch?: number;
   // log-scale loss axis; needs every loss > 0 (default false)
   logScale?: boolean;
   // size of the whole image in pixels (default 800 x 450)
@@ -30,6 +40,8 @@ export interface PlotOptions {
 
 // above this many points a raw curve is drawn from per-bucket min and max
 export const MAX_RAW_POINTS = 4000;
+// below this many points a run is drawn without a smoothed curve
+export const SMOOTH_MIN_POINTS = 50;
 const MAX_SMOOTH_POINTS = 2000;
 
 // the font-family list given to vega; resvg takes the first one it has
@@ -52,8 +64,9 @@ const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(),
 
 interface Point {
   run: string;
-  // 'lone': the one loss of a run of one iteration, drawn as a dot (a line through one point is invisible)
-  layer: 'raw' | 'smooth' | 'lone';
+  // 'lone': the one loss of a run of one iteration, drawn as a dot (a line through one point is invisible);
+  // 'plain': a short run drawn solid with its points, unsmoothed
+  layer: 'raw' | 'smooth' | 'lone' | 'plain';
   iteration: number;
   loss: number;
 }
@@ -66,7 +79,18 @@ export async function plotLosses(runs: Record<string, LossCurve>, file: string, 
   if (ext !== '.svg' && ext !== '.png') throw rangeError('file', 'a path ending in .svg or .png', file);
   const o = checkObject('options', opts);
   const title = o.title === undefined ? 'training loss' : checkString('options.title', o.title);
-  const xLabel = o.xLabel === undefined ? 'iteration' : checkString('options.xLabel', o.xLabel);
+  const xAxis = o.xAxis === undefined ? 'iteration' : checkOneOf('options.xAxis', o.xAxis, ['iteration', 'epoch'] as const);
+  const xLabel = o.xLabel === undefined ? xAxis : checkString('options.xLabel', o.xLabel);
+  const ppe = o.pointsPerEpoch === undefined ? {} : checkObject('options.pointsPerEpoch', o.pointsPerEpoch);
+  for (const [k, v] of Object.entries(ppe)) {
+    if (!names.includes(k)) throw rangeError(`options.pointsPerEpoch[${JSON.stringify(k)}]`, 'the name of a run', k);
+    checkInt(`options.pointsPerEpoch[${JSON.stringify(k)}]`, v, 1);
+    if (xAxis !== 'epoch') throw rangeError('options.pointsPerEpoch', "options.xAxis 'epoch' beside it", ppe);
+  }
+  const firstEpoch = o.firstEpoch === undefined ? 1 : checkInt('options.firstEpoch', o.firstEpoch, 1);
+  if (o.firstEpoch !== undefined && xAxis !== 'epoch') throw rangeError('options.firstEpoch', "options.xAxis 'epoch' beside it", o.firstEpoch);
+  // the x of value i of run k
+  const xOf = (k: string, i: number): number => (xAxis === 'epoch' ? firstEpoch - 1 + (i + 1) / ((ppe[k] as number | undefined) ?? 1) : i);
   const yLabel = o.yLabel === undefined ? 'loss' : checkString('options.yLabel', o.yLabel);
   const logScale = o.logScale === undefined ? false : checkBool('options.logScale', o.logScale);
   const width = o.width === undefined ? 800 : checkInt('options.width', o.width, 100, 10000);
@@ -91,19 +115,20 @@ export async function plotLosses(runs: Record<string, LossCurve>, file: string, 
   for (const k of names) {
     const r = runs[k];
     if (r.length === 1) {
-      values.push({ run: k, layer: 'lone', iteration: 0, loss: r[0] });
+      values.push({ run: k, layer: 'lone', iteration: xOf(k, 0), loss: r[0] });
       continue;
     }
-    for (const i of rawIndices(r)) values.push({ run: k, layer: 'raw', iteration: i, loss: r[i] });
-    if (smoothing > 0) {
+    const smoothed = smoothing > 0 && r.length >= SMOOTH_MIN_POINTS;
+    for (const i of rawIndices(r)) values.push({ run: k, layer: smoothed ? 'raw' : 'plain', iteration: xOf(k, i), loss: r[i] });
+    if (smoothed) {
       const s = ema(r, smoothing);
       const step = Math.ceil(s.length / MAX_SMOOTH_POINTS);
-      for (let i = 0; i < s.length; i += step) values.push({ run: k, layer: 'smooth', iteration: i, loss: s[i] });
-      if ((s.length - 1) % step !== 0) values.push({ run: k, layer: 'smooth', iteration: s.length - 1, loss: s[s.length - 1] });
+      for (let i = 0; i < s.length; i += step) values.push({ run: k, layer: 'smooth', iteration: xOf(k, i), loss: s[i] });
+      if ((s.length - 1) % step !== 0) values.push({ run: k, layer: 'smooth', iteration: xOf(k, s.length - 1), loss: s[s.length - 1] });
     }
   }
 
-  const svg = await renderSVG(spec(values, names, { title, xLabel, yLabel, logScale, width, height, smoothing }));
+  const svg = await renderSVG(spec(values, names, { title, xLabel, yLabel, logScale, width, height, wholeX: xAxis === 'epoch', dots: longest < SMOOTH_MIN_POINTS }));
   if (ext === '.svg') {
     writeFileAtomic(file, svg, 'plotLosses');
   } else {
@@ -186,7 +211,10 @@ interface SpecOptions {
   logScale: boolean;
   width: number;
   height: number;
-  smoothing: number;
+  // whole-number ticks only (epochs)
+  wholeX: boolean;
+  // a point on every value of the unsmoothed curves (all runs short)
+  dots: boolean;
 }
 
 function spec(values: Point[], names: string[], o: SpecOptions): TopLevelSpec {
@@ -199,7 +227,13 @@ function spec(values: Point[], names: string[], o: SpecOptions): TopLevelSpec {
   }
   const around = lo === hi ? { domain: lo === 0 ? [-1, 1] : [lo - Math.abs(lo) / 2, lo + Math.abs(lo) / 2] } : {};
   const encoding = {
-    x: { field: 'iteration', type: 'quantitative', title: o.xLabel, scale: { nice: false } },
+    x: {
+      field: 'iteration',
+      type: 'quantitative',
+      title: o.xLabel,
+      scale: { nice: false },
+      ...(o.wholeX ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+    },
     y: { field: 'loss', type: 'quantitative', title: o.yLabel, scale: o.logScale ? { type: 'log', ...around } : { zero: false, ...around } },
     // the legend's symbols are drawn solid, not with the faint raw layer's opacity
     color: {
@@ -207,17 +241,26 @@ function spec(values: Point[], names: string[], o: SpecOptions): TopLevelSpec {
       type: 'nominal',
       title: 'run',
       scale: { domain: names, scheme: 'category10' },
-      legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 },
+      // labelLimit 0: a run's name is shown whole (vega cuts labels at 160 px by default)
+      legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2, labelLimit: 0, titleLimit: 0 },
     },
   } as const;
-  const layer: TopLevelSpec[] = [
-    {
+  const layer: TopLevelSpec[] = [];
+  if (values.some((v) => v.layer === 'raw')) {
+    layer.push({
       transform: [{ filter: "datum.layer === 'raw'" }],
-      mark: { type: 'line', strokeWidth: 1, opacity: o.smoothing > 0 ? 0.3 : 1, clip: true },
+      mark: { type: 'line', strokeWidth: 1, opacity: 0.3, clip: true },
       encoding,
-    } as unknown as TopLevelSpec,
-  ];
-  if (o.smoothing > 0) {
+    } as unknown as TopLevelSpec);
+  }
+  if (values.some((v) => v.layer === 'plain')) {
+    layer.push({
+      transform: [{ filter: "datum.layer === 'plain'" }],
+      mark: { type: 'line', strokeWidth: 2, clip: true, ...(o.dots ? { point: { filled: true, size: 30 } } : {}) },
+      encoding,
+    } as unknown as TopLevelSpec);
+  }
+  if (values.some((v) => v.layer === 'smooth')) {
     layer.push({
       transform: [{ filter: "datum.layer === 'smooth'" }],
       mark: { type: 'line', strokeWidth: 2, clip: true },
@@ -233,7 +276,9 @@ function spec(values: Point[], names: string[], o: SpecOptions): TopLevelSpec {
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: o.title,
+    // a title wider than the image is wrapped at spaces (vega would squeeze the plot to fit it)
+    // (about 8 px a character of the bold title font; the legend takes up to a third of the width)
+    title: { text: wrap(o.title, Math.max(20, Math.floor((o.width * 2) / 3 / 8))) },
     width: o.width,
     height: o.height,
     autosize: { type: 'fit', contains: 'padding' },
@@ -243,6 +288,21 @@ function spec(values: Point[], names: string[], o: SpecOptions): TopLevelSpec {
     data: { values },
     layer,
   } as unknown as TopLevelSpec;
+}
+
+// lines of at most `chars` characters, broken at spaces (a longer word stays whole)
+function wrap(text: string, chars: number): string | string[] {
+  if (text.length <= chars) return text;
+  const lines: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line !== '' && line.length + 1 + w.length > chars) {
+      lines.push(line);
+      line = w;
+    } else line = line === '' ? w : `${line} ${w}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }
 
 async function renderSVG(s: TopLevelSpec): Promise<string> {

@@ -1,23 +1,32 @@
-// saveModel / loadModel: an FFNN's weights and configuration in one safetensors file (loadable by
-// the safetensors package of PyTorch), written atomically; optionally the optimizer's and schedule's
-// state and the input standardization, so that training resumes where it stopped.
-// tensors: W1, b1, ..., U, c, learnable beta/alpha under their parameter names; optimizer buffers as
-// "optim.<param index>.<buffer>". metadata (strings): ffnn.format, ffnn.config (JSON), and when
-// given ffnn.optimizer, ffnn.schedule, ffnn.standardizer, ffnn.progress (JSON).
+// saveModel / loadModel: an FFNN's or a Sequential's weights and configuration in one safetensors file
+// (loadable by the safetensors package of PyTorch), written atomically; optionally the optimizer's and
+// schedule's state, the input standardization and the table schema, so that training resumes where
+// it stopped and predict encodes new rows as in training.
+// tensors: the network's namedParameters (an FFNN's W1, b1, ..., U, c, beta1; a Sequential's torch-style
+// "0.weight", "0.bias", "1.beta"); optimizer buffers as "optim.<param index>.<buffer>". metadata
+// (strings): ffnn.format (ffnn.FFNN/1 or ffnn.Sequential/1), ffnn.config (JSON), and when given
+// ffnn.optimizer, ffnn.schedule, ffnn.standardizer, ffnn.schema, ffnn.progress (JSON).
+// a Dropout keeps its p and seed, not where its generator stands: a loaded one draws its masks anew
 import { Standardizer } from '../data/standardize.js';
 import type { TableSchema } from '../data/table.js';
 import { FormatError } from '../errors.js';
 import { loadSafetensors, saveSafetensors, type SaveEntry } from '../io/safetensors.js';
 import { deviceOption, type Device } from '../kernels/index.js';
-import { activation, type Activation } from '../nn/activation.js';
+import { Activation, activation } from '../nn/activation.js';
+import { Dropout } from '../nn/dropout.js';
 import { FFNN } from '../nn/ffnn.js';
-import { checkFinite } from '../nn/validate.js';
+import { Linear } from '../nn/linear.js';
+import type { Module } from '../nn/module.js';
+import { Sequential } from '../nn/sequential.js';
+import { Softmax } from '../nn/softmax.js';
+import { checkFinite, checkTensor } from '../nn/validate.js';
 import type { Optimizer, OptimizerStateDict, ParamState } from '../optim/optimizer.js';
 import type { LRScheduler, SchedulerStateDict } from '../optim/lr-scheduler.js';
 import { DTYPES, Tensor, type DType } from '../tensor.js';
-import { checkKeys, checkObject, checkOneOf, typeError } from '../util/check.js';
+import { checkKeys, checkObject, checkOneOf, describe, typeError } from '../util/check.js';
 
 export const MODEL_FORMAT = 'ffnn.FFNN/1';
+export const SEQUENTIAL_FORMAT = 'ffnn.Sequential/1';
 
 export interface ActivationConfig {
   kind: 'relu' | 'sigmoid' | 'tanh' | 'swish' | 'celu';
@@ -36,6 +45,24 @@ export interface ModelConfig {
   dtype: DType;
 }
 
+// one module of a Sequential: an activation (as in an FFNN, without sameAs), a Linear, Dropout, Softmax
+// or a nested Sequential
+export type ModuleConfig =
+  | Omit<ActivationConfig, 'sameAs'>
+  | { kind: 'linear'; inFeatures: number; outFeatures: number; bias: boolean }
+  | { kind: 'dropout'; p: number; seed: number }
+  | { kind: 'softmax' }
+  | { kind: 'sequential'; modules: ModuleConfig[] };
+
+export interface SequentialConfig {
+  kind: 'sequential';
+  modules: ModuleConfig[];
+  dtype: DType;
+}
+
+// the networks saveModel takes
+export type SavableNet = FFNN | Sequential;
+
 export interface SaveModelOptions {
   optimizer?: Optimizer;
   schedule?: LRScheduler;
@@ -50,8 +77,8 @@ const SAVE_KEYS = ['optimizer', 'schedule', 'standardizer', 'progress', 'schema'
 const LOAD_KEYS = ['device'] as const;
 
 export interface LoadedModel {
-  net: FFNN;
-  config: ModelConfig;
+  net: SavableNet;
+  config: ModelConfig | SequentialConfig;
   optimizerState: OptimizerStateDict | null;
   scheduleState: SchedulerStateDict | null;
   standardizer: Standardizer | null;
@@ -59,7 +86,15 @@ export interface LoadedModel {
   schema: TableSchema | null;
 }
 
-export function modelConfig(net: FFNN): ModelConfig {
+// the configuration saved beside the weights: an FFNN's shape and activations, or a Sequential's modules
+// a loaded FFNN (what `ffnn train` saves)
+export type LoadedFFNN = LoadedModel & { net: FFNN; config: ModelConfig };
+
+export function modelConfig(net: FFNN): ModelConfig;
+export function modelConfig(net: Sequential): SequentialConfig;
+export function modelConfig(net: SavableNet): ModelConfig | SequentialConfig;
+export function modelConfig(net: SavableNet): ModelConfig | SequentialConfig {
+  if (net instanceof Sequential) return { kind: 'sequential', modules: modulesConfig(net, 'net'), dtype: net.dtype };
   return {
     F: net.F,
     hidden: [...net.hidden],
@@ -77,20 +112,68 @@ function activationConfig(a: Activation): ActivationConfig {
   return { kind: a.kind };
 }
 
-export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): void {
+// what saveModel and exportONNX take inside a Sequential
+export const BUILT_IN_MODULES = 'a built-in module (Linear, ReLU, Sigmoid, Tanh, Swish, CELU, Dropout, Softmax or a Sequential of them)';
+
+// a user's module (or a subclass of a built-in one with its own forward or backward) has no config to
+// rebuild it from: refused, named by its place in the network
+function modulesConfig(seq: Sequential, at: string): ModuleConfig[] {
+  return seq.modules.map((m, i) => {
+    const where = `${at}.modules[${i}]`;
+    if (m instanceof Sequential) return { kind: 'sequential', modules: modulesConfig(m, where) };
+    if (!m.isPlainBuiltin()) {
+      throw typeError(where, `${BUILT_IN_MODULES} to save`, m);
+    }
+    if (m instanceof Linear) return { kind: 'linear', inFeatures: m.inFeatures, outFeatures: m.outFeatures, bias: m.bias !== null };
+    if (m instanceof Activation) return activationConfig(m);
+    if (m instanceof Dropout) return { kind: 'dropout', p: m.p, seed: m.seed };
+    if (m instanceof Softmax) return { kind: 'softmax' };
+    throw typeError(where, `${BUILT_IN_MODULES} to save`, m);
+  });
+}
+
+// JSON text of a metadata value: only strings, finite numbers, booleans, null, arrays and plain objects,
+// so that loadModel reads back what was saved (JSON.stringify throws on a BigInt without naming it,
+// turns NaN into null and drops a function or undefined silently)
+function jsonOf(name: string, v: unknown): string {
+  const visit = (x: unknown, at: string, seen: Set<object>): void => {
+    if (x === null || typeof x === 'string' || typeof x === 'boolean') return;
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x)) throw typeError(at, 'a JSON value (a finite number)', x);
+      return;
+    }
+    if (typeof x !== 'object') throw typeError(at, 'a JSON value (string, finite number, boolean, null, array or plain object)', x);
+    if (seen.has(x)) throw typeError(at, 'a JSON value without cycles', x);
+    const proto = Object.getPrototypeOf(x);
+    if (!Array.isArray(x) && proto !== Object.prototype && proto !== null) {
+      throw typeError(at, 'a JSON value (string, finite number, boolean, null, array or plain object)', x);
+    }
+    seen.add(x);
+    if (Array.isArray(x)) x.forEach((e, i) => visit(e, `${at}[${i}]`, seen));
+    // an undefined property is left out, as JSON.stringify does
+    else for (const [k, e] of Object.entries(x)) if (e !== undefined) visit(e, `${at}.${k}`, seen);
+    seen.delete(x);
+  };
+  visit(v, name, new Set());
+  return JSON.stringify(v);
+}
+
+export function saveModel(file: string, net: SavableNet, opts?: SaveModelOptions): void {
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
-  if (!(net instanceof FFNN)) throw typeError('net', 'an FFNN', net);
+  if (!(net instanceof FFNN) && !(net instanceof Sequential)) throw typeError('net', 'an FFNN or a Sequential of built-in modules', net);
   const o = checkObject('options', opts);
   checkKeys('options', o, SAVE_KEYS);
   const tensors: Record<string, SaveEntry> = {};
   // a diverged model is refused, not checkpointed. the optimizer's buffers are saved as they are: Adam's
-  // second moment overflows to Inf in float32 on a huge finite gradient while the weights stay finite
+  // second moment overflows to Inf in float32 on a huge finite gradient while the weights stay finite.
+  // a detached (transferred) buffer is named here, not by a typed-array constructor deep in the write
   for (const [name, p] of net.namedParameters()) {
+    checkTensor(`net parameter ${name}`, p);
     checkFinite(`net parameter ${name}`, p);
     tensors[name] = p;
   }
   const metadata: Record<string, string> = {
-    'ffnn.format': MODEL_FORMAT,
+    'ffnn.format': net instanceof FFNN ? MODEL_FORMAT : SEQUENTIAL_FORMAT,
     'ffnn.config': JSON.stringify(modelConfig(net)),
   };
   const optimizer = o.optimizer as Optimizer | undefined;
@@ -105,12 +188,12 @@ export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): voi
         else state[i][k] = v;
       }
     }
-    metadata['ffnn.optimizer'] = JSON.stringify({ optimizer: dict.optimizer, hyper: dict.hyper, groups: dict.groups, params: dict.params, state });
+    metadata['ffnn.optimizer'] = jsonOf('options.optimizer.stateDict()', { optimizer: dict.optimizer, hyper: dict.hyper, groups: dict.groups, params: dict.params, state });
   }
   const schedule = o.schedule as LRScheduler | undefined;
   if (schedule !== undefined) {
     if (typeof schedule?.stateDict !== 'function') throw typeError('options.schedule', 'a learning-rate schedule', schedule);
-    metadata['ffnn.schedule'] = JSON.stringify(schedule.stateDict());
+    metadata['ffnn.schedule'] = jsonOf('options.schedule.stateDict()', schedule.stateDict());
   }
   const st = o.standardizer as Standardizer | undefined;
   if (st !== undefined) {
@@ -119,8 +202,8 @@ export function saveModel(file: string, net: FFNN, opts?: SaveModelOptions): voi
     }
     metadata['ffnn.standardizer'] = JSON.stringify({ mode: st.mode, mean: [...st.mean], std: [...st.std] });
   }
-  if (o.schema !== undefined) metadata['ffnn.schema'] = JSON.stringify(checkObject('options.schema', o.schema));
-  if (o.progress !== undefined) metadata['ffnn.progress'] = JSON.stringify(checkObject('options.progress', o.progress));
+  if (o.schema !== undefined) metadata['ffnn.schema'] = jsonOf('options.schema', checkObject('options.schema', o.schema));
+  if (o.progress !== undefined) metadata['ffnn.progress'] = jsonOf('options.progress', checkObject('options.progress', o.progress));
   saveSafetensors(file, tensors, metadata, 'saveModel');
 }
 
@@ -143,17 +226,7 @@ function checkWeightShapes(file: string, config: ModelConfig, tensors: Record<st
   }
 }
 
-export function loadModel(file: string, opts?: { device?: Device }): LoadedModel {
-  if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
-  const o = checkObject('options', opts);
-  checkKeys('options', o, LOAD_KEYS);
-  const device = deviceOption('options.device', o.device);
-  const { tensors, metadata } = loadSafetensors(file);
-  if (metadata['ffnn.format'] !== MODEL_FORMAT) {
-    throw new FormatError(`not an ffnn model: metadata ffnn.format is ${JSON.stringify(metadata['ffnn.format'])}, expected "${MODEL_FORMAT}"`, file);
-  }
-  const config = parseJson(file, 'ffnn.config', metadata['ffnn.config']) as ModelConfig;
-  let net: FFNN;
+function buildFFNN(file: string, config: ModelConfig, tensors: Record<string, unknown>, device: Device): FFNN {
   try {
     checkOneOf('dtype', config.dtype, DTYPES);
     if (!Array.isArray(config.activations)) throw new TypeError('activations: expected an array');
@@ -165,15 +238,87 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
         acts.push(acts[a.sameAs]);
         return;
       }
-      const param = a.kind === 'swish' ? { beta: a.param } : a.kind === 'celu' ? { alpha: a.param } : {};
-      acts.push(activation(a.kind, { device, dtype: config.dtype, ...param, ...(a.learnable ? { learnable: true } : {}) }));
+      acts.push(activationOf(a, device, config.dtype));
     });
     checkWeightShapes(file, config, tensors);
-    net = new FFNN(config.F, config.hidden, acts, config.C, { device, dtype: config.dtype, seed: 0 });
+    return new FFNN(config.F, config.hidden, acts, config.C, { device, dtype: config.dtype, seed: 0 });
   } catch (e) {
     if (e instanceof FormatError) throw e;
     throw new FormatError(`ffnn.config does not describe a valid FFNN: ${(e as Error).message}`, file);
   }
+}
+
+function activationOf(a: Omit<ActivationConfig, 'sameAs'>, device: Device, dtype: DType): Activation {
+  const param = a.kind === 'swish' ? { beta: a.param } : a.kind === 'celu' ? { alpha: a.param } : {};
+  return activation(a.kind, { device, dtype, ...param, ...(a.learnable ? { learnable: true } : {}) });
+}
+
+// every Linear's weight against the file before anything is allocated (as checkWeightShapes for an
+// FFNN), then the modules; a bad entry is named by its path (modules[1].modules[0])
+function buildSequential(file: string, config: SequentialConfig, tensors: Record<string, unknown>, device: Device): Sequential {
+  try {
+    checkOneOf('dtype', config.dtype, DTYPES);
+    const dtype = config.dtype;
+    const check = (list: unknown, at: string, prefix: string): void => {
+      if (!Array.isArray(list)) throw new TypeError(`${at}: expected an array of modules, received ${describe(list)}`);
+      list.forEach((m: unknown, i) => {
+        const where = `${at}[${i}]`;
+        if (m === null || typeof m !== 'object') throw new TypeError(`${where}: expected an object { kind, ... }, received ${describe(m)}`);
+        const mc = m as ModuleConfig;
+        if (mc.kind === 'sequential') check(mc.modules, `${where}.modules`, `${prefix}${i}.`);
+        else if (mc.kind === 'linear') {
+          const name = `${prefix}${i}.weight`;
+          const t = tensors[name];
+          const want = [mc.inFeatures, mc.outFeatures];
+          if (!(t instanceof Tensor)) throw new FormatError(`missing float tensor "${name}" for ${where} (a Linear of shape [${want.join(', ')}] in ffnn.config)`, file);
+          if (t.dtype !== dtype || t.shape.join(',') !== want.join(',')) {
+            throw new FormatError(`tensor "${name}": expected ${dtype} of shape [${want.join(', ')}], found ${t.dtype} of shape [${t.shape.join(', ')}]`, file);
+          }
+        }
+      });
+    };
+    check(config.modules, 'modules', '');
+    const build = (list: ModuleConfig[], at: string): Module[] =>
+      list.map((m, i) => {
+        const where = `${at}[${i}]`;
+        switch (m.kind) {
+          case 'sequential':
+            return new Sequential(...build(m.modules, `${where}.modules`));
+          case 'linear':
+            return new Linear(m.inFeatures, m.outFeatures, { device, dtype, bias: m.bias, seed: 0 });
+          case 'dropout':
+            return new Dropout(m.p, { device, dtype, seed: m.seed });
+          case 'softmax':
+            return new Softmax({ device, dtype });
+          case 'relu':
+          case 'sigmoid':
+          case 'tanh':
+          case 'swish':
+          case 'celu':
+            return activationOf(m, device, dtype);
+          default:
+            throw new RangeError(`${where}.kind: expected one of linear, relu, sigmoid, tanh, swish, celu, dropout, softmax, sequential, received ${describe((m as { kind: unknown }).kind)}`);
+        }
+      });
+    return new Sequential(...build(config.modules, 'modules'));
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(`ffnn.config does not describe a valid Sequential: ${(e as Error).message}`, file);
+  }
+}
+
+export function loadModel(file: string, opts?: { device?: Device }): LoadedModel {
+  if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
+  const o = checkObject('options', opts);
+  checkKeys('options', o, LOAD_KEYS);
+  const device = deviceOption('options.device', o.device);
+  const { tensors, metadata } = loadSafetensors(file);
+  const format = metadata['ffnn.format'];
+  if (format !== MODEL_FORMAT && format !== SEQUENTIAL_FORMAT) {
+    throw new FormatError(`not an ffnn model: metadata ffnn.format is ${JSON.stringify(format)}, expected "${MODEL_FORMAT}" or "${SEQUENTIAL_FORMAT}"`, file);
+  }
+  const config = parseJson(file, 'ffnn.config', metadata['ffnn.config']) as ModelConfig | SequentialConfig;
+  const net = format === MODEL_FORMAT ? buildFFNN(file, config as ModelConfig, tensors, device) : buildSequential(file, config as SequentialConfig, tensors, device);
   for (const [name, p] of net.namedParameters()) {
     const t = tensors[name];
     if (!(t instanceof Tensor)) throw new FormatError(`missing float tensor "${name}" for parameter ${name}`, file);

@@ -1,6 +1,6 @@
 // predict: a network's outputs on new data, decoded: probabilities and labels (class names when a
 // schema has them) for a classifier, numbers for a regression network
-import { encodeRows, type TableRecord, type TableSchema } from '../data/table.js';
+import { encodeRows, TableDataset, type TableRecord, type TableSchema } from '../data/table.js';
 import { Standardizer } from '../data/standardize.js';
 import { FFNN } from '../nn/ffnn.js';
 import { Module } from '../nn/module.js';
@@ -25,20 +25,25 @@ export interface Prediction {
   values?: number[];
 }
 
-export function predict(net: Module, data: Tensor | readonly TableRecord[], opts?: PredictOptions): Prediction {
+// data: encoded features [N, F] (unstandardized when a standardizer is given), records (encoded with
+// options.schema), or a TableDataset (its encoded features; its schema unless options.schema is given)
+export function predict(net: Module, data: Tensor | readonly TableRecord[] | TableDataset, opts?: PredictOptions): Prediction {
   if (!(net instanceof Module)) throw typeError('net', 'an FFNN or another Module', net);
   const o = checkObject('options', opts);
   checkKeys('options', o, ['schema', 'standardizer']);
-  const schema = o.schema as TableSchema | undefined;
+  const schema = (o.schema as TableSchema | undefined) ?? (data instanceof TableDataset ? data.schema : undefined);
   let x: Tensor;
   if (data instanceof Tensor) x = data;
+  else if (data instanceof TableDataset) x = data.x;
   else if (Array.isArray(data)) {
     if (schema === undefined) throw rangeError('options.schema', 'a schema to encode records', undefined);
     x = encodeRows(schema, data);
-  } else throw typeError('data', 'a Tensor [N, F] or an array of records', data);
+  } else throw typeError('data', 'a Tensor [N, F], an array of records or a TableDataset', data);
   if (x.ndim !== 2) throw rangeError('data', 'a Tensor of shape [N, F]', x);
   const st = o.standardizer as Standardizer | undefined;
   if (st !== undefined) x = st.transform(x);
+  // records and tables are encoded in float32: a float64 network gets them in float64
+  if (!(data instanceof Tensor) && x.dtype !== net.dtype) x = x.to(net.dtype);
   const modes = net.training;
   net.eval();
   let out: Tensor;
@@ -49,10 +54,9 @@ export function predict(net: Module, data: Tensor | readonly TableRecord[], opts
   }
   const [N, C] = out.shape;
   const rows = Array.from({ length: N }, (_, i) => Array.from(out.data.subarray(i * C, (i + 1) * C)));
-  if (schema?.task === 'regression' || (schema === undefined && C === 1)) return { values: rows.map((r) => r[0]) };
-  // a network ending in logits (a Sequential without Softmax) gets its softmax here
-  const probs = net instanceof FFNN || (net instanceof Sequential && net.modules[net.modules.length - 1] instanceof Softmax);
-  if (!probs) {
+  const kind = outputKind(net, C, schema);
+  if (kind === 'values') return { values: rows.map((r) => r[0]) };
+  if (kind === 'logits') {
     for (const r of rows) {
       const m = Math.max(...r);
       let z = 0;
@@ -62,4 +66,18 @@ export function predict(net: Module, data: Tensor | readonly TableRecord[], opts
   }
   const indices = rows.map((r) => r.indexOf(Math.max(...r)));
   return { probabilities: rows, indices, labels: indices.map((k) => schema?.classes?.[k] ?? k) };
+}
+
+// what a network's C outputs are: numbers (a regression schema, or one output and no schema),
+// probabilities (an FFNN, a Sequential ending in Softmax) or logits that predict (and the ONNX
+// export) turn into probabilities with a softmax
+export function outputKind(net: Module, C: number, schema?: TableSchema | null): 'values' | 'probabilities' | 'logits' {
+  if (schema?.task === 'regression' || ((schema === undefined || schema === null) && C === 1)) return 'values';
+  return net instanceof FFNN || (net instanceof Sequential && lastModule(net) instanceof Softmax) ? 'probabilities' : 'logits';
+}
+
+// the last module that runs, inside nested Sequentials too
+function lastModule(net: Sequential): Module | undefined {
+  const m = net.modules[net.modules.length - 1];
+  return m instanceof Sequential ? lastModule(m) : m;
 }

@@ -1,10 +1,14 @@
 // TrainStep: a whole training step of an FFNN or a Sequential of Linear [+ activation] pairs as one
 // kernel call (forward, loss, backward, optimizer update) over workspaces sized once per batch
 // shape; the same numbers as the module calls, which run() makes itself for networks the plan
-// cannot express (Dropout, Softmax or custom modules, label smoothing, class weights, a loss or an
-// optimizer on another device, an optimizer over other parameters than the network's).
+// cannot express (Softmax or custom modules, label smoothing, class weights, a loss or an
+// optimizer on another device, an optimizer over other parameters than the network's). the
+// network describes its own chain (fusedPlan(), src/nn/fused.ts) or says why it has none; this
+// driver turns the description into a plan and reads no module's fields beyond it.
 //   FFNN:       forward; CategoricalCELoss / CELoss; backward(x, y, yPred); optimizer.step()
 //   Sequential: forward; loss.forward; zeroGrad; backward(loss.backward()); optimizer.step()
+// Dropout layers anywhere in a Sequential's chain are drawn inside the step from their own
+// generators (the same masks as their forward); their training flags are read at every run.
 // as in trainFFNN, a non-finite output returns NaN and a non-finite loss returns it, with nothing
 // updated. each Parameter's .grad and the optimizer's state (its own buffers, shared with the plan,
 // and step counts) end as the module calls leave them; the modules' own forward / backward buffers
@@ -14,48 +18,49 @@ import { backend } from '../kernels/index.js';
 import {
   STEP_STATE, type DType, type FloatArray, type Kernels, type StepLoss, type StepPlan, type StepPlanSpec,
 } from '../kernels/types.js';
-import { Activation } from '../nn/activation.js';
 import { FFNN } from '../nn/ffnn.js';
-import { Linear } from '../nn/linear.js';
+import type { FusedDrop, FusedLayer } from '../nn/fused.js';
 import type { Module } from '../nn/module.js';
-import { CategoricalCELoss, CELoss, CrossEntropyLoss, MSELoss, type LossModule } from '../nn/loss.js';
+import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkLike, checkMatrix, readIndices, type Indices } from '../nn/validate.js';
 import { Workspace } from '../nn/workspace.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { SGD } from '../optim/sgd.js';
+import { Optimizer, type FusedOptimizer } from '../optim/optimizer.js';
 import { MAX_ELEMENTS, Tensor, type Parameter } from '../tensor.js';
-import { allFinite, checkObject, overlaps, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkNonNegative, checkObject, overlaps, rangeError, typeError } from '../util/check.js';
+import { clippingOptimizer } from '../optim/clip.js';
 
 export interface TrainStepOptions {
   // a Sequential's loss (default CrossEntropyLoss on its device, as trainFFNN); for an FFNN, a loss
   // on its probabilities run as the module flow (zeroGrad, backward(gradOut)) instead of CELoss
   loss?: LossModule;
-}
-
-interface Layer {
-  linear: Linear;
-  act: Activation | null;
+  // clip the gradients' total L2 norm to this before every update (clipGradNorm); run() then makes
+  // the module calls: the fused step updates each layer inside its backward, before the norm is known
+  clipGradNorm?: number;
 }
 
 export class TrainStep {
   readonly net: FFNN | Sequential;
-  readonly optimizer: SGD | Adam;
+  readonly optimizer: Optimizer;
   // the loss module (Sequential, or an FFNN given one); null: FFNN's CELoss
   readonly loss: LossModule | null;
   // why run() makes the module calls rather than one fused call; null when it fuses
   readonly fallback: string | null;
-  private readonly layers: readonly Layer[] = [];
+  // clipGradNorm's max norm, or null
+  readonly clip: number | null;
+  // the network's own description of its step (src/nn/fused.ts)
+  private readonly layers: readonly FusedLayer[] = [];
+  private readonly drops: readonly FusedDrop[] = [];
+  private readonly widest: number = 0;
+  // which drops the plan draws (the others were in eval mode when it was built)
+  private readonly planDropOn: boolean[] = [];
   private readonly stepLoss: StepLoss = 'ffnn';
   private readonly mean: boolean = true;
   // the optimizer's parameters, in its order: the plan's slots
   private readonly params: readonly Parameter[];
-  private readonly scalars: readonly Activation[] = [];
   private readonly inFeatures: number = 0;
   private readonly outFeatures: number = 0;
   private readonly state: Float64Array;
-  private readonly created: Uint8Array;
   private readonly ws = new Workspace();
   private plan: StepPlan | null = null;
   private planKernels: Kernels | null = null;
@@ -72,15 +77,15 @@ export class TrainStep {
   private readonly planBufs: (FloatArray | null)[];
   private readonly planM: (FloatArray | null)[];
   private readonly planV: (FloatArray | null)[];
-  // the optimizer's live state arrays, as this run's fusedBuffers / fusedMoments returned them
-  private bufs: readonly (FloatArray | null)[] = [];
-  private moments: ReturnType<Adam['fusedMoments']> = [];
+  // the optimizer's state as it hands it to a fused step (null while run() makes the module calls)
+  private readonly fused: FusedOptimizer | null = null;
 
-  constructor(net: FFNN | Sequential, optimizer: SGD | Adam, opts?: TrainStepOptions) {
+  constructor(net: FFNN | Sequential, optimizer: Optimizer, opts?: TrainStepOptions) {
     if (!(net instanceof FFNN) && !(net instanceof Sequential)) throw typeError('net', 'an FFNN or a Sequential', net);
-    if (!(optimizer instanceof SGD) && !(optimizer instanceof Adam)) throw typeError('optimizer', 'an SGD or Adam optimizer', optimizer);
+    if (!(optimizer instanceof Optimizer)) throw typeError('optimizer', 'an optimizer (SGD, Adam, AdamW)', optimizer);
     const o = checkObject('options', opts);
-    for (const key of Object.keys(o)) if (key !== 'loss') throw typeError(`options.${key}`, 'no such option (loss)', o[key]);
+    for (const key of Object.keys(o)) if (key !== 'loss' && key !== 'clipGradNorm') throw typeError(`options.${key}`, 'no such option (loss, clipGradNorm)', o[key]);
+    this.clip = o.clipGradNorm === undefined ? null : checkNonNegative('options.clipGradNorm', o.clipGradNorm);
     const given = o.loss as LossModule | undefined;
     if (given !== undefined && (given === null || typeof given.forward !== 'function' || typeof given.backward !== 'function')) {
       throw typeError('options.loss', 'a loss module with forward(pred, target) and backward()', given);
@@ -90,7 +95,6 @@ export class TrainStep {
     this.params = optimizer.params;
     const n = this.params.length;
     this.state = new Float64Array(STEP_STATE.count + n);
-    this.created = new Uint8Array(n);
     this.planData = new Array<FloatArray | null>(n).fill(null);
     this.planGrads = new Array<FloatArray | null>(n).fill(null);
     this.planBufs = new Array<FloatArray | null>(n).fill(null);
@@ -98,59 +102,26 @@ export class TrainStep {
     this.planV = new Array<FloatArray | null>(n).fill(null);
     this.loss = net instanceof FFNN ? (given ?? null) : (given ?? new CrossEntropyLoss({ device: net.device }));
 
-    // a user's subclass of the network that overrides forward or backward runs its own methods
-    let why: string | null = net.isPlainBuiltin() ? null : `a subclass of ${net instanceof FFNN ? 'FFNN' : 'Sequential'} with its own forward or backward`;
-    const layers: Layer[] = [];
-    if (why === null && net instanceof FFNN) {
-      if (given !== undefined) why = 'an FFNN with a loss module (its module form)';
-      net.layers.forEach((linear, l) => layers.push({ linear, act: net.activations[l] }));
-      layers.push({ linear: net.output, act: null });
-    } else if (why === null) {
-      const mods = (net as Sequential).modules;
-      for (let i = 0; i < mods.length && why === null; i++) {
-        const m = mods[i];
-        if (!(m instanceof Linear)) {
-          why = `modules[${i}] (${m.toString()}) is not a Linear or the activation after one`;
-          break;
-        }
-        // a user's subclass that overrides forward or backward runs its own methods
-        if (!m.isPlainBuiltin()) {
-          why = `modules[${i}] is a subclass of Linear with its own forward or backward`;
-          break;
-        }
-        const next = mods[i + 1];
-        if (next instanceof Activation && !next.isPlainBuiltin()) {
-          why = `modules[${i + 1}] is a subclass of ${next.kind} with its own forward or backward`;
-          break;
-        }
-        if (next instanceof Activation) {
-          layers.push({ linear: m, act: next });
-          i++;
-        } else {
-          layers.push({ linear: m, act: null });
-        }
-      }
+    // the network describes its own step (its layers and dropouts) or says why it has none
+    const plan = net.fusedPlan();
+    let why: string | null = 'fallback' in plan ? plan.fallback : null;
+    if (why === null && net instanceof FFNN && given !== undefined) why = 'an FFNN with a loss module (its module form)';
+    if (why === null && !(net instanceof FFNN)) {
+      // the loss describes itself too
       const loss = this.loss as LossModule;
-      if (why === null) {
-        if (!runsOwnLoss(loss)) {
-          why = 'a loss that overrides forward or backward';
-        } else if (loss instanceof CrossEntropyLoss) {
-          if (loss.weight !== null || loss.labelSmoothing !== 0) why = 'CrossEntropyLoss with class weights or label smoothing';
-          this.stepLoss = 'cross-entropy';
-          this.mean = loss.reduction === 'mean';
-        } else if (loss instanceof MSELoss) {
-          this.stepLoss = 'mse';
-          this.mean = loss.reduction === 'mean';
-        } else {
-          why = 'a loss other than CrossEntropyLoss or MSELoss';
-        }
-      }
-      if (why === null) {
-        const l = loss as CrossEntropyLoss | MSELoss;
-        if (l.device !== net.device) why = `the loss runs on device '${l.device}', the network on '${net.device}'`;
-        else if (l.dtype !== undefined && l.dtype !== net.dtype) why = `the loss has dtype '${l.dtype}', the network '${net.dtype}'`;
+      const fl = typeof loss.fusedLoss === 'function' ? loss.fusedLoss() : { fallback: 'a loss module with no fused form (CrossEntropyLoss and MSELoss have one)' };
+      if ('fallback' in fl) {
+        why = fl.fallback;
+      } else {
+        this.stepLoss = fl.loss;
+        this.mean = fl.reduction === 'mean';
+        if (fl.device !== net.device) why = `the loss runs on device '${fl.device}', the network on '${net.device}'`;
+        else if (fl.dtype !== undefined && fl.dtype !== net.dtype) why = `the loss has dtype '${fl.dtype}', the network '${net.dtype}'`;
       }
     }
+    // the optimizer hands over its state, or says why it cannot
+    const fo = optimizer.fusedOptimizer();
+    if (why === null && 'fallback' in fo) why = fo.fallback;
     if (why === null && optimizer.device !== net.device) {
       why = `the optimizer runs on device '${optimizer.device}', the network on '${net.device}'`;
     }
@@ -161,18 +132,24 @@ export class TrainStep {
         why = "the optimizer's parameters are not exactly the network's";
       }
     }
+    if (why === null && this.clip !== null) why = 'clipGradNorm (the fused step updates each layer inside its backward, before the global norm is known)';
     this.fallback = why;
-    if (why === null) {
-      this.layers = Object.freeze(layers);
-      this.scalars = Object.freeze(layers.map((l) => l.act).filter((a): a is Activation => a !== null && a.param !== null));
-      this.inFeatures = layers[0].linear.inFeatures;
-      this.outFeatures = layers[layers.length - 1].linear.outFeatures;
+    if (why === null && !('fallback' in plan) && !('fallback' in fo)) {
+      this.fused = fo;
+      const { layers, drops } = plan;
+      this.layers = Object.freeze([...layers]);
+      this.drops = Object.freeze([...drops]);
+      this.planDropOn = drops.map(() => false);
+      this.inFeatures = layers[0].IN;
+      this.outFeatures = layers[layers.length - 1].OUT;
+      this.widest = layers.reduce((w, l, k) => (l.OUT > layers[w].OUT ? k : w), 0);
     }
   }
 
   // one training step on x (B, IN) and y (class indices (B), or a (B, C) target tensor); the loss
   run(x: Tensor, y: Int32Array | Tensor): number {
-    if (this.fallback !== null) return this.moduleStep(x, y);
+    // the plan takes one set of hyper-parameters: parameter groups that differ run the module calls
+    if (this.fallback !== null || !this.optimizer.fusable()) return this.moduleStep(x, y);
     const net = this.net;
     const dtype = net.dtype;
     const xt = checkMatrix('x', x, this.inFeatures, dtype, net);
@@ -180,17 +157,20 @@ export class TrainStep {
     const C = this.outFeatures;
     // the activations the module calls would allocate as tensors: each within a tensor's size (the
     // widest layer sets the bound)
-    const widest = this.layers.reduce((w, l) => (l.linear.outFeatures > w.outFeatures ? l.linear : w), this.layers[0].linear);
-    if (B * widest.outFeatures > MAX_ELEMENTS) {
-      const rows = Math.floor(MAX_ELEMENTS / widest.outFeatures);
-      throw rangeError('x', `at most ${rows} rows (${String(widest)}'s output of B rows must fit in ${MAX_ELEMENTS} elements)`, xt);
+    const widest = this.layers[this.widest];
+    if (B * widest.OUT > MAX_ELEMENTS) {
+      const rows = Math.floor(MAX_ELEMENTS / widest.OUT);
+      throw rangeError('x', `at most ${rows} rows (the output of layer ${this.widest + 1}, ${widest.OUT} wide, must fit in ${MAX_ELEMENTS} elements for B rows)`, xt);
     }
     const yd = this.target(y, B, C, dtype);
-    const opt = this.optimizer;
     const params = this.params;
     const n = params.length;
     const st = this.state;
     let rebuild = this.plan === null || net.device !== this.planDevice || dtype !== this.planDtype;
+    // a Dropout switched between train and eval mode: the plan draws exactly the training ones
+    for (let i = 0; i < this.drops.length; i++) {
+      if ((this.drops[i].dropout.fusedDrop() !== null) !== this.planDropOn[i]) rebuild = true;
+    }
     for (let i = 0; i < n; i++) {
       const p = params[i];
       // a data array replaced by assignment: the plan must hold the new one (as the modules use it)
@@ -208,34 +188,14 @@ export class TrainStep {
         rebuild = true;
       }
     }
-    for (const a of this.scalars) a.paramValue();
-    const S = STEP_STATE;
-    st[S.lr] = opt.lr;
-    st[S.weightDecay] = opt.weightDecay;
-    st[S.l1] = opt.l1;
-    if (opt instanceof SGD) {
-      st[S.momentum] = opt.momentum;
-      st[S.dampening] = opt.dampening;
-      st[S.nesterov] = opt.nesterov ? 1 : 0;
-      const bufs = opt.fusedBuffers(this.created);
-      this.bufs = bufs;
-      for (let i = 0; i < n; i++) {
-        st[S.count + i] = this.created[i];
-        if (bufs[i] !== this.planBufs[i]) rebuild = true;
-      }
-    } else {
-      const betas = opt.betas;
-      st[S.beta1] = betas[0];
-      st[S.beta2] = betas[1];
-      st[S.eps] = opt.eps;
-      st[S.decoupled] = opt.decoupled ? 1 : 0;
-      const ms = opt.fusedMoments();
-      this.moments = ms;
-      for (let i = 0; i < n; i++) {
-        const s = ms[i] as NonNullable<(typeof ms)[number]>;
-        st[S.count + i] = s.step + 1;
-        if (s.m !== this.planM[i] || s.v !== this.planV[i]) rebuild = true;
-      }
+    // a learnable beta / alpha as its forward would read it (a bad value throws, an alpha is projected)
+    for (const l of this.layers) if (l.scalar !== null) l.paramValue();
+    // the optimizer's state made ready and its hyper-parameters written, as its step() would
+    const fo = this.fused as FusedOptimizer;
+    fo.begin(st);
+    for (let i = 0; i < n; i++) {
+      const a = fo.arrays(i);
+      if (a.buf !== this.planBufs[i] || a.m !== this.planM[i] || a.v !== this.planV[i]) rebuild = true;
     }
     // gradients the step creates; a step that does not happen leaves them null, as the module calls do
     const fresh: Parameter[] = [];
@@ -256,12 +216,8 @@ export class TrainStep {
       this.undo(fresh);
       throw e;
     }
-    if (!Number.isFinite(loss)) {
-      this.undo(fresh);
-    } else if (opt instanceof Adam) {
-      const ms = opt.fusedMoments();
-      for (let i = 0; i < n; i++) (ms[i] as NonNullable<(typeof ms)[number]>).step += 1;
-    }
+    if (!Number.isFinite(loss)) this.undo(fresh);
+    else fo.end(true);
     return loss;
   }
 
@@ -283,38 +239,31 @@ export class TrainStep {
   // a new plan over the current arrays (first run, or an array was replaced)
   private build(): void {
     const net = this.net;
-    const opt = this.optimizer;
     const params = this.params;
     const slot = new Map<Parameter, number>();
     params.forEach((p, i) => slot.set(p, i));
-    const sgd = opt instanceof SGD ? this.bufs : null;
-    const adam = opt instanceof Adam ? this.moments : null;
+    const fo = this.fused as FusedOptimizer;
     const spec: StepPlanSpec = {
       dtype: net.dtype,
       loss: this.stepLoss,
       reduction: this.mean ? 'mean' : 'sum',
-      optimizer: sgd !== null ? 'sgd' : 'adam',
-      layers: this.layers.map(({ linear, act }) => {
-        const learned = act === null ? null : act.param;
-        return {
-          IN: linear.inFeatures,
-          OUT: linear.outFeatures,
-          act: act === null ? 0 : act.code,
-          param: act === null || learned !== null ? 0 : act.paramValue(),
-          scalar: learned === null ? -1 : (slot.get(learned) as number),
-          w: slot.get(linear.weight) as number,
-          b: linear.bias === null ? -1 : (slot.get(linear.bias) as number),
-        };
+      optimizer: fo.rule,
+      layers: this.layers.map((l) => ({
+        IN: l.IN,
+        OUT: l.OUT,
+        act: l.act,
+        param: l.scalar !== null ? 0 : l.paramValue(),
+        scalar: l.scalar === null ? -1 : (slot.get(l.scalar) as number),
+        w: slot.get(l.weight) as number,
+        b: l.bias === null ? -1 : (slot.get(l.bias) as number),
+      })),
+      drops: this.drops.flatMap(({ dropout, at }) => {
+        const d = dropout.fusedDrop();
+        return d === null ? [] : [{ at, p: d.p, state: d.state }];
       }),
       params: params.map((p, i) => {
-        const m = adam === null ? null : adam[i];
-        return {
-          data: p.data,
-          grad: (p.grad as Tensor).data,
-          buf: sgd === null ? null : sgd[i],
-          m: m === null ? null : m.m,
-          v: m === null ? null : m.v,
-        };
+        const a = fo.arrays(i);
+        return { data: p.data, grad: (p.grad as Tensor).data, buf: a.buf, m: a.m, v: a.v };
       }),
       state: this.state,
     };
@@ -323,6 +272,9 @@ export class TrainStep {
     this.planKernels = k;
     this.planDevice = net.device;
     this.planDtype = net.dtype;
+    this.drops.forEach((d, i) => {
+      this.planDropOn[i] = d.dropout.fusedDrop() !== null;
+    });
     this.written = spec.params.flatMap((p, i) => {
       const named: Array<[string, FloatArray | null]> = [
         [`params[${i}] (${String(params[i])})`, p.data], [`params[${i}].grad`, p.grad],
@@ -344,18 +296,13 @@ export class TrainStep {
   // path creates none)
   private undo(fresh: readonly Parameter[]): void {
     for (const p of fresh) p.grad = null;
-    const opt = this.optimizer;
-    if (opt instanceof SGD) {
-      for (let i = 0; i < this.created.length; i++) if (this.created[i] === 1) opt.fusedDrop(i);
-    } else {
-      const ms = opt.fusedMoments();
-      for (let i = 0; i < ms.length; i++) if ((ms[i] as NonNullable<(typeof ms)[number]>).step === 0) opt.fusedDrop(i);
-    }
+    (this.fused as FusedOptimizer).end(false);
   }
 
   // the module calls the fused step stands for
   private moduleStep(x: Tensor, y: Int32Array | Tensor): number {
-    return moduleCallsStep(this.net, this.loss, this.optimizer, x, y);
+    const opt = this.clip === null ? this.optimizer : clippingOptimizer(this.optimizer, this.params, this.clip, this.net.device);
+    return moduleCallsStep(this.net, this.loss, opt, x, y);
   }
 }
 
@@ -394,13 +341,4 @@ export function moduleCallsStep(
   net.backward((lossFn as LossModule).backward());
   opt.step();
   return loss;
-}
-
-// whether a CrossEntropyLoss or MSELoss runs its class's own forward and backward (the fused step
-// computes those; a user's subclass that overrides either is called through its methods)
-function runsOwnLoss(loss: LossModule): boolean {
-  for (const Cls of [CrossEntropyLoss, MSELoss]) {
-    if (loss instanceof Cls) return loss.forward === Cls.prototype.forward && loss.backward === Cls.prototype.backward;
-  }
-  return true;
 }

@@ -188,13 +188,13 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
   });
   // an FFNN or Sequential with SGD / Adam: each step one kernel call (TrainStep makes the module calls
   // itself for what it cannot fuse), the same numbers as moduleCallsStep
+  // with clipGradNorm, the update is the clipping of the optimizer's parameters then its step
+  const clip = o.clipGradNorm === undefined ? undefined : checkNonNegative('options.clipGradNorm', o.clipGradNorm);
   const fused =
     (net instanceof FFNN || net instanceof Sequential) && (optimizer instanceof SGD || optimizer instanceof Adam)
-      ? new TrainStep(net, optimizer, lossFn === null ? undefined : { loss: lossFn })
+      ? new TrainStep(net, optimizer, { loss: lossFn ?? undefined, clipGradNorm: clip })
       : null;
-  // with clipGradNorm, the update is the clipping then the optimizer's step
-  const clip = o.clipGradNorm === undefined ? undefined : checkNonNegative('options.clipGradNorm', o.clipGradNorm);
-  const stepper = clip === undefined ? optimizer : clippingOptimizer(optimizer, net.parameters(), clip, net.device);
+  const stepper = clip === undefined ? optimizer : clippingOptimizer(optimizer, (optimizer as Optimizer).params ?? net.parameters(), clip, net.device);
   const progress = verbose > 0 ? new EpochProgress(stream) : null;
   // each parameter group's own weightDecay and l1 (an optimizer without groups is its one group)
   const reg = ((optimizer as { paramGroups?: readonly unknown[] }).paramGroups ?? [optimizer]) as unknown as Regularized[];
@@ -219,9 +219,8 @@ export function trainFFNN(net: Module, dataset: Dataset, optimizer: Optimizer, o
             progress?.abort();
             return losses;
           }
-          // the fused step takes one set of hyper-parameters and no max-norm: otherwise the module calls
-          const loss =
-            fused !== null && clip === undefined && (optimizer as Optimizer).fusable() ? fused.run(x, y) : moduleCallsStep(net, lossFn, stepper, x, y);
+          // TrainStep makes the module calls itself where it cannot fuse (clipping, groups that differ)
+          const loss = fused !== null ? fused.run(x, y) : moduleCallsStep(net, lossFn, stepper, x, y);
           if (!Number.isFinite(loss)) throw nonFinite(net, x, loss, step, epoch, batch);
           for (const s of perStep) s.step();
           losses.push(loss);

@@ -49,6 +49,13 @@ export function checkPositive(name: string, v: unknown): number {
   return v as number;
 }
 
+// a probability in [0, 1] (a dropout's p, on every path: the module and the kernels)
+export function checkProbability(name: string, v: unknown): number {
+  checkNumber(name, v);
+  if ((v as number) < 0 || (v as number) > 1) throw rangeError(name, 'a probability in [0, 1]', v);
+  return v as number;
+}
+
 // an integer in [min, max]
 export function checkInt(name: string, v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number') throw typeError(name, 'an integer', v);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { main } from '../../src/cli/index.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
-import { loadModel } from '../../src/train/checkpoint.js';
+import { loadModel, type LoadedFFNN } from '../../src/train/checkpoint.js';
 import { EpochProgress } from '../../src/report/progress.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -285,8 +285,8 @@ describe('ffnn flags (in-process)', () => {
       const r = await run('train', '--epochs', '2', '--verbose', '0', '--no-plot', '--resume', e);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^ffnn train: random \(50 train, 10 test\), FFNN\(F=7, .*, batch 16, epochs 2\.\.2 .*, seed 5\n/);
-      expect(loadModel(e).progress).toMatchObject({ epochs: 1, dataset: 'random', samples: 50, features: 7, classes: 3, batchSize: 16, stratified: true, seed: 5 });
+      expect(r.stdout).toMatch(/^ffnn train: random \(45 train, 5 validation, 10 test\), FFNN\(F=7, .*, batch 16, epochs 2\.\.2 .*, seed 5\n/);
+      expect(loadModel(e).progress).toMatchObject({ epochs: 1, dataset: 'random', samples: 50, features: 7, classes: 3, batchSize: 16, stratified: true, seed: 5, valSplit: 0.1 });
     });
   });
 
@@ -337,18 +337,18 @@ describe('ffnn (spawned)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = lines(r.stdout);
-    expect(out[0]).toMatch(/^ffnn train: random \(500 train, 100 test\), FFNN\(F=20, hidden=\[256, 128\].*sgd lr 0\.05 momentum 0\.9, schedule cosine, batch 64, 2 epochs, device native/);
+    expect(out[0]).toMatch(/^ffnn train: random \(450 train, 50 validation, 100 test\), FFNN\(F=20, hidden=\[256, 128\].*sgd lr 0\.05 momentum 0\.9, schedule cosine, batch 64, 2 epochs, device native/);
     expect(out.filter((l) => l.startsWith('epoch '))).toHaveLength(2);
     expect(out[1]).toMatch(/^epoch 1\/2  loss \d\.\d{4}  [\d,]+ samples\/s  \d+\.\d\d s  val loss \d\.\d{4}  val acc \d+\.\d\d%$/);
     expect(out).toContain('loss plot written to random.svg');
     expect(out).toContain('model written to random.safetensors');
     expect(readFileSync(join(dir, 'random.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
-    const m = loadModel(join(dir, 'random.safetensors'));
+    const m = loadModel(join(dir, 'random.safetensors')) as LoadedFFNN;
     expect([m.net.F, [...m.net.hidden], m.net.C]).toEqual([20, [256, 128], 4]);
     expect(m.optimizerState?.optimizer).toBe('SGD');
     expect(m.scheduleState?.scheduler).toBe('CosineAnnealingLR');
     expect(m.progress).toEqual({
-      epochs: 2, plannedEpochs: 2, dataset: 'random', samples: 500, features: 20, classes: 4, batchSize: 64, shuffle: true, stratified: false, regularizeFrom: 1, seed: 1,
+      epochs: 2, plannedEpochs: 2, dataset: 'random', samples: 500, features: 20, classes: 4, batchSize: 64, shuffle: true, stratified: false, regularizeFrom: 1, seed: 1, valSplit: 0.1,
     });
   });
 
@@ -377,7 +377,7 @@ describe('ffnn (spawned)', () => {
     expect(loadModel(join(dir, 'big.safetensors')).progress).toMatchObject({ dataset: 'mnist', samples: 100000 });
     const r = ffnn('train', ...flags, '--epochs', '2', '--resume', 'big.safetensors');
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('mnist (60000 train, 10000 test)');
+    expect(r.stdout).toContain('mnist (54000 train, 6000 validation, 10000 test)');
   });
 
   test('MNIST on 2000 samples for one epoch, then eval of the saved model', async () => {

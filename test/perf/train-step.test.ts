@@ -2,10 +2,10 @@
 // weights, gradients and optimizer state bit for bit on each device, native within float tolerance of
 // js, batch-size changes, the plan's safety (detached or shrunk arrays, class indices out of range)
 // and no allocation in steady state (native scratch count and typed-array constructors).
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import {
   Adam, AdamW, CELU, CategoricalCELoss, CELoss, CrossEntropyLoss, Dropout, FFNN, Linear, MSELoss, ReLU, SGD, Sequential, Sigmoid, Swish,
-  Tanh, Tensor,
+  Tanh, Tensor, TensorDataset, DataLoader, getNumThreads, setNumThreads, trainFFNN,
 } from '../../src/index.js';
 import type { Device } from '../../src/index.js';
 import { nativeAddon } from '../../src/kernels/native.js';
@@ -287,9 +287,201 @@ describe.each(DEVICES)('TrainStep on %s: bitwise the module calls', (device: Dev
   });
 });
 
+// a Sequential with Dropout on the input, after an activation, two in a row between layers, after a
+// Linear without activation and on the output; the masks drawn inside the step from each Dropout's
+// own generator
+function dropNet(device: Device, dtype: DType, ps: readonly number[] = [0.2, 0.5, 0.3, 0.1, 0.25]): Sequential {
+  const o = { device, dtype };
+  return new Sequential(
+    new Dropout(ps[0], { seed: 11, ...o }), new Linear(F, 9, { seed: 1, ...o }), new ReLU(), new Dropout(ps[1], { seed: 12, ...o }),
+    new Linear(9, 7, { seed: 2, ...o }), new Dropout(ps[2], { seed: 13, ...o }), new Dropout(ps[3], { seed: 14, ...o }),
+    new Linear(7, 6, { seed: 3, ...o }), new Tanh(), new Linear(6, C, { seed: 4, ...o }), new Dropout(ps[4], { seed: 15, ...o }),
+  );
+}
+
+function dropouts(net: Sequential): Dropout[] {
+  return net.modules.filter((m): m is Dropout => m instanceof Dropout);
+}
+
+describe.each(DEVICES)('TrainStep on %s with Dropout: bitwise the module calls', (device: Device) => {
+  const threadCounts = device === 'native' ? [1, 2] : [1];
+  for (const dtype of ['float32', 'float64'] as const) {
+    test.each(['momentum', 'adam'] as const)(`%s, ${dtype}, CrossEntropyLoss and MSELoss, train and eval steps, threads ${threadCounts.join(' ')}`, (kind) => {
+      const saved = getNumThreads();
+      try {
+        for (const threads of threadCounts) {
+          setNumThreads(threads);
+          for (const lossKind of ['ce', 'mse'] as const) {
+            const a = dropNet(device, dtype);
+            const b = dropNet(device, dtype);
+            const oa = makeOpt(kind, a.parameters(), device);
+            const ob = makeOpt(kind, b.parameters(), device);
+            const makeLoss = (): LossModule => (lossKind === 'ce' ? new CrossEntropyLoss({ device }) : new MSELoss({ reduction: 'sum', device }));
+            const lossA = makeLoss();
+            const ts = new TrainStep(b, ob, { loss: makeLoss() });
+            expect(ts.fallback).toBeNull();
+            BATCHES.forEach((B, s) => {
+              // one dropout in eval mode for a step, then the whole network, then training again
+              if (s === 2) for (const n of [a, b]) dropouts(n)[1].eval();
+              if (s === 3) for (const n of [a, b]) n.eval();
+              if (s === 4) for (const n of [a, b]) n.train();
+              const [x, labels] = batch(s, B, dtype, 'index');
+              const y = lossKind === 'mse' ? Tensor.randn([B, C], { seed: 7 + s, dtype }) : labels;
+              const la = seqModuleStep(a, lossA, oa, x, y);
+              const lb = ts.run(x, y);
+              const what = `${kind} ${lossKind} threads ${threads} step ${s}`;
+              expect(Object.is(lb, la), `${what}: loss ${lb} vs ${la}`).toBe(true);
+              expectSameState(a, oa, b, ob, what);
+              // every generator where the module calls left its twin's
+              const da = dropouts(a);
+              dropouts(b).forEach((d, i) => {
+                d.train();
+                da[i].train();
+                expect(Array.from(d.fusedDrop()!.state), `${what}: dropout ${i} state`).toEqual(Array.from(da[i].fusedDrop()!.state));
+              });
+              if (s === 2) for (const n of [a, b]) dropouts(n)[1].eval();
+            });
+          }
+        }
+      } finally {
+        setNumThreads(saved);
+      }
+    });
+  }
+
+  test('p = 1 (all dropped) and p = 0 (the identity, nothing drawn), float32, SGD', () => {
+    const a = dropNet(device, 'float32', [1, 0, 0.5, 1, 0]);
+    const b = dropNet(device, 'float32', [1, 0, 0.5, 1, 0]);
+    const oa = new SGD(a.parameters(), { lr: 0.1, device });
+    const ob = new SGD(b.parameters(), { lr: 0.1, device });
+    const lossA = new CrossEntropyLoss({ device });
+    const ts = new TrainStep(b, ob, { loss: new CrossEntropyLoss({ device }) });
+    expect(ts.fallback).toBeNull();
+    for (let s = 0; s < 3; s++) {
+      const [x, y] = batch(s, 5, 'float32', 'index');
+      expect(Object.is(ts.run(x, y), seqModuleStep(a, lossA, oa, x, y)), `step ${s}`).toBe(true);
+      expectSameState(a, oa, b, ob, `step ${s}`);
+    }
+  });
+
+  test('the dropout paper\'s shape at width 256, batch 100 and 200 (the gemm tiles and threads; masks of 2^15 elements and more drawn in lanes), float32, SGD momentum', () => {
+    const make = (): Sequential => {
+      const o = { device };
+      return new Sequential(
+        new Dropout(0.2, { seed: 1, ...o }), new Linear(100, 256, { seed: 2, ...o }), new ReLU(), new Dropout(0.5, { seed: 3, ...o }),
+        new Linear(256, 256, { seed: 4, ...o }), new ReLU(), new Dropout(0.5, { seed: 5, ...o }), new Linear(256, 10, { seed: 6, ...o }),
+      );
+    };
+    const a = make();
+    const b = make();
+    const oa = new SGD(a.parameters(), { lr: 0.05, momentum: 0.9, device });
+    const ob = new SGD(b.parameters(), { lr: 0.05, momentum: 0.9, device });
+    const lossA = new CrossEntropyLoss({ device });
+    const ts = new TrainStep(b, ob);
+    expect(ts.fallback).toBeNull();
+    for (let s = 0; s < 3; s++) {
+      const B = s === 1 ? 200 : 100;
+      const x = Tensor.randn([B, 100], { seed: s });
+      const y = new Int32Array(B).map((_, i) => (i + s) % 10);
+      expect(Object.is(ts.run(x, y), seqModuleStep(a, lossA, oa, x, y)), `step ${s}`).toBe(true);
+      expectSameState(a, oa, b, ob, `step ${s}`);
+    }
+  });
+});
+
+describe.each(DEVICES)('trainFFNN on %s with a Dropout network', (device: Device) => {
+  test('runs the fused step (no module call) and gives the module calls\' losses and weights', () => {
+    const a = dropNet(device, 'float32');
+    const b = dropNet(device, 'float32');
+    const N = 23;
+    const ds = new TensorDataset(Tensor.randn([N, F], { seed: 3 }), new Int32Array(N).map((_, i) => (i * 7) % C));
+    const oa = new SGD(a.parameters(), { lr: 0.05, momentum: 0.9, device });
+    const ob = new SGD(b.parameters(), { lr: 0.05, momentum: 0.9, device });
+    expect(new TrainStep(b, ob).fallback).toBeNull();
+    const lossA = new CrossEntropyLoss({ device });
+    const want: number[] = [];
+    for (let e = 0; e < 2; e++) {
+      for (const [x, y] of new DataLoader(ds, { batchSize: 8, shuffle: false })) want.push(seqModuleStep(a, lossA, oa, x, y));
+    }
+    // the module path runs each Linear's forwardAct; the fused step none
+    const spy = vi.spyOn(Linear.prototype, 'forwardAct');
+    try {
+      const got = trainFFNN(b, ds, ob, { epochs: 2, batchSize: 8, shuffle: false, device });
+      expect(spy).not.toHaveBeenCalled();
+      expect(got).toEqual(want);
+    } finally {
+      spy.mockRestore();
+    }
+    expectSameState(a, oa, b, ob, 'after trainFFNN');
+  });
+});
+
+describe('each network describes its own fused step', () => {
+  test('Sequential: its Linear + activation pairs, the Dropouts by place; FFNN: its layers, then the output', () => {
+    const plan = dropNet('js', 'float64').fusedPlan();
+    if ('fallback' in plan) throw new Error(plan.fallback);
+    expect(plan.loss).toBe('module');
+    expect(plan.layers.map((l) => [l.IN, l.OUT, l.act])).toEqual([[F, 9, 1], [9, 7, 0], [7, 6, 3], [6, C, 0]]);
+    expect(plan.drops.map((d) => d.at)).toEqual([0, 1, 2, 2, 4]);
+    const ffnn = makeFFNN('shared-swish', 'js', 'float64');
+    const fp = ffnn.fusedPlan();
+    if ('fallback' in fp) throw new Error(fp.fallback);
+    expect(fp.loss).toBe('ffnn');
+    expect(fp.layers.map((l) => [l.IN, l.OUT, l.weight === ffnn.parameters()[0], l.scalar !== null])).toEqual([[F, 9, true, true], [9, 7, false, true], [7, C, false, false]]);
+    expect(fp.layers[0].scalar).toBe(fp.layers[1].scalar);
+  });
+
+  test('or says why it cannot', () => {
+    const o = { device: 'js' as const };
+    const why = (net: Sequential): string | null => {
+      const p = net.fusedPlan();
+      return 'fallback' in p ? p.fallback : null;
+    };
+    expect(why(new Sequential(new Linear(3, 2, o), new Sigmoid(), new Linear(2, 2, o)))).toBeNull();
+    expect(why(new Sequential(new ReLU(), new Linear(3, 2, o)))).toBe('modules[0] (ReLU()) is not a Linear, the activation after one or a Dropout');
+    expect(why(new Sequential(new Dropout(0.5, o)))).toBe('no Linear layer');
+    expect(why(new Sequential(new Linear(3, 2, o), new MyDropout(0.5, o)))).toBe('modules[1] is a subclass of Dropout with its own forward or backward');
+    class MyLinear extends Linear {
+      override forward(x: Tensor): Tensor {
+        return super.forward(x);
+      }
+    }
+    expect(why(new Sequential(new Dropout(0.1, o), new MyLinear(3, 2, o)))).toBe('modules[1] is a subclass of Linear with its own forward or backward');
+  });
+});
+
+describe.skipIf(!hasNative)('Dropout nets: a seed gives the same run at every thread count', () => {
+  test('native 1 and 2 threads, the same masks, losses and weights (masks over and under 2^15 elements)', () => {
+    const saved = getNumThreads();
+    const runs = [1, 2].map((threads) => {
+      setNumThreads(threads);
+      try {
+        const o = { device: 'native' as const };
+        const net = new Sequential(
+          new Dropout(0.2, { seed: 1, ...o }), new Linear(300, 256, { seed: 2, ...o }), new ReLU(), new Dropout(0.5, { seed: 3, ...o }),
+          new Linear(256, 10, { seed: 4, ...o }),
+        );
+        const ts = new TrainStep(net, new SGD(net.parameters(), { lr: 0.05, momentum: 0.9, ...o }));
+        const losses = [64, 200, 7].map((B, s) => ts.run(Tensor.randn([B, 300], { seed: s }), new Int32Array(B).map((_, i) => (i + s) % 10)));
+        return { losses, params: net.parameters().map((p) => Array.from(p.data)) };
+      } finally {
+        setNumThreads(saved);
+      }
+    });
+    expect(runs[1].losses).toEqual(runs[0].losses);
+    runs[0].params.forEach((p, i) => expect(firstDiff(runs[1].params[i], p), `param ${i}`).toBeNull());
+  });
+});
+
+class MyDropout extends Dropout {
+  override forward(x: Tensor): Tensor {
+    return super.forward(x);
+  }
+}
+
 describe('TrainStep falls back to the module calls (same numbers) for what one call cannot express', () => {
   test.each([
-    ['Dropout', () => new Sequential(new Linear(F, 9, { seed: 1 }), new ReLU(), new Dropout(0), new Linear(9, C, { seed: 2 })), undefined],
+    ['a subclass of Dropout', () => new Sequential(new Linear(F, 9, { seed: 1 }), new ReLU(), new MyDropout(0.5, { seed: 3 }), new Linear(9, C, { seed: 2 })), undefined],
     ['label smoothing', () => new Sequential(new Linear(F, 9, { seed: 1 }), new ReLU(), new Linear(9, C, { seed: 2 })), () => new CrossEntropyLoss({ labelSmoothing: 0.1 })],
   ] as const)('%s', (_name, make, loss) => {
     const a = make();
@@ -304,6 +496,40 @@ describe('TrainStep falls back to the module calls (same numbers) for what one c
       expect(Object.is(ts.run(x, y), seqModuleStep(a, la, oa, x, y))).toBe(true);
       expectSameState(a, oa, b, ob, `step ${s}`);
     }
+  });
+
+  test('an optimizer subclass with its own step runs that step (the optimizer says it cannot hand over)', () => {
+    let calls = 0;
+    class CountedSGD extends SGD {
+      override step(): void {
+        calls++;
+        super.step();
+      }
+    }
+    class CountedAdam extends Adam {
+      override step(): void {
+        calls++;
+        super.step();
+      }
+    }
+    const net = new FFNN(F, [9], 'relu', C, { seed: 1 });
+    const ts = new TrainStep(net, new CountedSGD(net.parameters(), 0.1));
+    expect(ts.fallback).toBe('a subclass of SGD with its own step');
+    const [x, y] = batch(0, 4, 'float32', 'index');
+    ts.run(x, y);
+    expect(calls).toBe(1);
+    expect(new TrainStep(net, new CountedAdam(net.parameters())).fallback).toBe('a subclass of Adam with its own step');
+    expect(() => new TrainStep(net, {} as SGD)).toThrow(/optimizer: expected an optimizer/);
+  });
+
+  test('a loss describes itself (fusedLoss) or runs as module calls', () => {
+    const net = new Sequential(new Linear(F, C, { seed: 1 }));
+    const opt = new SGD(net.parameters(), 0.1);
+    const plain = { forward: (p: Tensor) => p.data[0], backward: () => Tensor.zeros([1, C]) };
+    expect(new TrainStep(net, opt, { loss: plain }).fallback).toBe('a loss module with no fused form (CrossEntropyLoss and MSELoss have one)');
+    expect(new TrainStep(net, opt, { loss: new CrossEntropyLoss({ weight: [1, 1, 1, 1, 2] }) }).fallback).toBe('CrossEntropyLoss with class weights or label smoothing');
+    if (net.device !== 'js') expect(new TrainStep(net, opt, { loss: new MSELoss({ device: 'js' }) }).fallback).toBe(`the loss runs on device 'js', the network on '${net.device}'`);
+    expect(new MSELoss({ reduction: 'sum', device: 'js' }).fusedLoss()).toEqual({ loss: 'mse', reduction: 'sum', device: 'js', dtype: undefined });
   });
 
   test('an optimizer over part of the network, or on another device', () => {
@@ -365,6 +591,26 @@ describe.skipIf(!hasNative)('native plan safety', () => {
     s.state[STEP_STATE.count + 1] = 1;
     return s;
   }
+
+  test('dropouts: a bad place, a short, untyped or detached state throws in the binding and at the checked door', () => {
+    const c = checked(k);
+    const state = () => new Uint32Array([1, 2, 3, 4]);
+    for (const [kk, name] of [[k, 'binding'], [c, 'checked']] as const) {
+      const bad = (d: unknown) => ({ ...spec(), drops: [d] }) as StepPlanSpec;
+      expect(() => kk.createStepPlan(bad({ at: 2, p: 0.5, state: state() })), name).toThrow(RangeError);
+      expect(() => kk.createStepPlan(bad({ at: -1, p: 0.5, state: state() })), name).toThrow(RangeError);
+      expect(() => kk.createStepPlan(bad({ at: 0, p: 0.5, state: new Uint32Array(3) })), name).toThrow(/state: expected at least 4 elements/);
+      expect(() => kk.createStepPlan(bad({ at: 0, p: 0.5, state: new Int32Array(4) })), name).toThrow(TypeError);
+      expect(() => kk.createStepPlan({ ...spec(), drops: [{ at: 1, p: 0.5, state: state() }, { at: 0, p: 0.5, state: state() }] }), name).toThrow(RangeError);
+    }
+    expect(() => c.createStepPlan({ ...spec(), drops: [{ at: 0, p: 1.5, state: state() }] })).toThrow(/p: expected a probability in \[0, 1\]/);
+    const st = state();
+    const plan = k.createStepPlan({ ...spec(), drops: [{ at: 0, p: 0.5, state: st }, { at: 1, p: 0.2, state: state() }] });
+    expect(Number.isFinite(k.trainStep(plan, 2, x, new Int32Array([0, 2])))).toBe(true);
+    expect(Array.from(st)).not.toEqual([1, 2, 3, 4]);
+    structuredClone(st.buffer, { transfer: [st.buffer as ArrayBuffer] });
+    expect(() => k.trainStep(plan, 2, x, new Int32Array([0, 2]))).toThrow(/drops\[0\]\.state: expected at least 4 elements/);
+  });
 
   test('a detached parameter array throws, never crashes', () => {
     const s = spec();
@@ -442,17 +688,24 @@ describe.skipIf(!hasNative)('native plan safety', () => {
 });
 
 describe.skipIf(!hasNative)('steady state allocates nothing', () => {
-  test('native scratch count and typed-array constructors unchanged after the first steps at a fixed batch shape', () => {
-    const net = new Sequential(new Linear(64, 48, { seed: 1 }), new ReLU(), new Linear(48, 10, { seed: 2 }));
+  test.each([
+    ['Linear, ReLU, Linear', () => new Sequential(new Linear(64, 48, { seed: 1 }), new ReLU(), new Linear(48, 10, { seed: 2 }))],
+    // masks of 32 x 64 = 2^11 and 32 x 1100 > 2^15 elements: the element loop and the lanes
+    ['with Dropouts', () => new Sequential(
+      new Dropout(0.2, { seed: 3 }), new Linear(64, 1100, { seed: 1 }), new ReLU(), new Dropout(0.5, { seed: 4 }), new Linear(1100, 10, { seed: 2 }),
+    )],
+  ] as const)('%s: native scratch count and typed-array constructors unchanged after the first steps at a fixed batch shape', (_name, make) => {
+    const net = make();
     const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
     const ts = new TrainStep(net, opt, { loss: new MSELoss({ reduction: 'sum' }) });
     const x = Tensor.randn([32, 64], { seed: 1 });
     const y = Tensor.randn([32, 10], { seed: 2 });
+    expect(ts.fallback).toBeNull();
     ts.run(x, y);
     ts.run(x, y);
     const addon = nativeAddon();
     const before = addon.nativeAllocations();
-    const ctors = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array'] as const;
+    const ctors = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array', 'Uint32Array'] as const;
     const g = globalThis as Record<string, unknown>;
     const saved = ctors.map((n) => g[n]);
     let made = 0;

@@ -167,7 +167,7 @@ describe('stop, checkpoint, resume', () => {
 
         expect(all.length).toBe(120);
         expectSameBits('losses', all, [...head, ...tail]);
-        expectSameModel(straight, { net: loaded.net, opt });
+        expectSameModel(straight, { net: loaded.net as FFNN, opt });
         expect(sched.epoch).toBe(straight.sched.epoch);
       });
     }

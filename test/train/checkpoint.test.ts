@@ -13,12 +13,13 @@ import type { Device } from '../../src/kernels/index.js';
 import type { DType } from '../../src/kernels/types.js';
 import { Swish } from '../../src/nn/activation.js';
 import { FFNN } from '../../src/nn/ffnn.js';
+import type { Module } from '../../src/nn/module.js';
 import { Adam } from '../../src/optim/adam.js';
 import { CosineAnnealingLR, StepLR, type LRScheduler } from '../../src/optim/lr-scheduler.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { Tensor } from '../../src/tensor.js';
-import { loadModel, modelConfig, saveModel, MODEL_FORMAT } from '../../src/train/checkpoint.js';
+import { loadModel, modelConfig, saveModel, MODEL_FORMAT, type ModelConfig } from '../../src/train/checkpoint.js';
 import { trainFFNN } from '../../src/train/train.js';
 import { argmaxTask, DEVICES, sameBits, snapshot } from './common.js';
 
@@ -27,7 +28,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const tmp = (name = 'model') => join(dir, `${name}-${n++}.safetensors`);
 
-function expectSameNet(a: FFNN, b: FFNN): void {
+function expectSameNet(a: Module, b: Module): void {
   const na = a.namedParameters();
   const nb = b.namedParameters();
   expect(nb.map(([k]) => k)).toEqual(na.map(([k]) => k));
@@ -54,7 +55,7 @@ describe.each(DEVICES)('checkpoint on %s', (device) => {
       expectSameNet(net, loaded.net);
       expect(loaded.net.device).toBe(device);
       expect(loaded.config).toEqual(modelConfig(net));
-      expect(loaded.config.activations).toEqual([
+      expect((loaded.config as ModelConfig).activations).toEqual([
         { kind: 'swish', param: net.activations[0].paramValue(), learnable: true },
         { kind: 'celu', param: net.activations[1].paramValue(), learnable: true },
       ]);
@@ -76,7 +77,7 @@ describe.each(DEVICES)('checkpoint on %s', (device) => {
     expect(net.namedParameters().map(([k]) => k)).toEqual(['W1', 'b1', 'W2', 'b2', 'U', 'c', 'beta1']);
     const file = tmp();
     saveModel(file, net);
-    const loaded = loadModel(file, { device }).net;
+    const loaded = loadModel(file, { device }).net as FFNN;
     expectSameNet(net, loaded);
     expect(loaded.activations[0]).toBe(loaded.activations[1]);
   });
@@ -119,7 +120,7 @@ describe.each(DEVICES)('checkpoint on %s', (device) => {
     saveModel(file, b, { optimizer: bOpt, schedule: bSched, progress: { epochs: 1 } });
 
     const loaded = loadModel(file, { device });
-    const c = loaded.net;
+    const c = loaded.net as FFNN;
     const cOpt = makeOpt(c);
     cOpt.loadStateDict(loaded.optimizerState as never);
     const cSched = makeSchedule(cOpt);

@@ -10,6 +10,7 @@ import { mseLoss } from './mse-loss.js';
 import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
 import { clampAbs, maxNormColumns, scale, vectorNorm } from './clip.js';
+import { dropoutBackward, dropoutForward } from './dropout.js';
 import { linearForward, linearBackward } from './linear.js';
 import { createStepPlan, trainStep } from './train-step.js';
 
@@ -43,6 +44,8 @@ export const referenceKernels: Kernels = Object.freeze({
   scale,
   clampAbs,
   maxNormColumns,
+  dropoutForward,
+  dropoutBackward,
   createStepPlan,
   trainStep,
 });

@@ -12,6 +12,7 @@ import { softmax } from './softmax.js';
 import { softmaxCrossEntropy } from './softmax-cross-entropy.js';
 import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
+import { dropoutBackward, dropoutForward } from './dropout.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -27,6 +28,9 @@ export class ReferenceStepPlan implements StepPlan {
   dx: (FloatArray | null)[] = [];
   probs: FloatArray | null = null;
   dout: FloatArray | null = null;
+  // per dropout: its mask and its output (B, width at its place)
+  mask: FloatArray[] = [];
+  dy: FloatArray[] = [];
   rows = 0;
   // per parameter: grad + l1 sign(param), created on the first step with l1 != 0 (as the optimizer's)
   readonly l1Scratch: (FloatArray | null)[];
@@ -36,6 +40,7 @@ export class ReferenceStepPlan implements StepPlan {
       ...spec,
       layers: spec.layers.map((l) => ({ ...l })),
       params: spec.params.map((p) => ({ ...p })),
+      drops: (spec.drops ?? []).map((d) => ({ ...d })),
     };
     this.dtype = spec.dtype;
     this.inFeatures = spec.layers[0].IN;
@@ -55,8 +60,19 @@ export class ReferenceStepPlan implements StepPlan {
     const Cout = this.outFeatures;
     this.probs = this.spec.loss === 'ffnn' ? new C(B * Cout) : null;
     this.dout = new C(B * Cout);
+    this.mask = this.drops.map((d) => new C(B * dropWidth(this.spec, d.at)));
+    this.dy = this.drops.map((d) => new C(B * dropWidth(this.spec, d.at)));
     this.rows = B;
   }
+
+  get drops(): NonNullable<StepPlanSpec['drops']> {
+    return this.spec.drops ?? [];
+  }
+}
+
+// the width of the activations at a dropout's place: layer at's input, or the output
+function dropWidth(spec: StepPlanSpec, at: number): number {
+  return at < spec.layers.length ? spec.layers[at].IN : spec.layers[spec.layers.length - 1].OUT;
 }
 
 export function createStepPlan(spec: StepPlanSpec): StepPlan {
@@ -211,17 +227,36 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
     const s = layers[l].scalar;
     return s >= 0 ? params[s].data[0] : layers[l].param;
   };
+  // the dropouts at a place, in order (as the Dropout modules before the layer), and back, last first
+  const drops = plan.drops;
+  const dropAt = (at: number, h: FloatArray): FloatArray => {
+    drops.forEach((d, i) => {
+      if (d.at !== at) return;
+      dropoutForward(B * dropWidth(spec, at), h, d.p, d.state, plan.mask[i], plan.dy[i]);
+      h = plan.dy[i];
+    });
+    return h;
+  };
+  const dropBack = (at: number, g: FloatArray): void => {
+    for (let i = drops.length - 1; i >= 0; i--) if (drops[i].at === at) dropoutBackward(B * dropWidth(spec, at), g, plan.mask[i], g);
+  };
+  // each layer's input in this step
+  const xin: FloatArray[] = [];
   let h: FloatArray = x;
   for (let l = 0; l < L; l++) {
     const ly = layers[l];
     const p = paramOf(l);
+    h = dropAt(l, h);
+    xin.push(h);
     linearForward(B, ly.IN, ly.OUT, h, params[ly.w].data, ly.b >= 0 ? params[ly.b].data : null, ly.act, p, plan.y[l], plan.pre[l]);
     h = plan.y[l];
   }
+  h = dropAt(L, h);
 
   const loss = stepLoss(spec, B, C, h, y, idx, dense, plan.probs, plan.dout as FloatArray);
   if (!Number.isFinite(loss)) return loss;
   const dout = plan.dout as FloatArray;
+  dropBack(L, dout);
 
   const accumulate = spec.loss !== 'ffnn';
   if (accumulate) {
@@ -237,12 +272,13 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
     const w = params[ly.w];
     // the scalars are updated last: paramOf is still the value the forward used
     const dParam = linearBackward(
-      B, ly.IN, ly.OUT, l > 0 ? plan.y[l - 1] : x, w.data, z, g, ly.act, paramOf(l), g, w.grad,
+      B, ly.IN, ly.OUT, xin[l], w.data, z, g, ly.act, paramOf(l), g, w.grad,
       ly.b >= 0 ? params[ly.b].grad : null, gx, accumulate,
     );
     if (ly.scalar >= 0) params[ly.scalar].grad[0] += dParam;
     update(plan, ly.w);
     if (ly.b >= 0) update(plan, ly.b);
+    if (l > 0) dropBack(l, gx as FloatArray);
     g = gx as FloatArray;
   }
   forEachScalar(layers, (s) => update(plan, s));

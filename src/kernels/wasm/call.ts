@@ -7,7 +7,8 @@
 import type { FloatArray } from '../types.js';
 import { align, MAX_BYTES, memoryError, type WasmMemory } from './memory.js';
 
-type Arr = FloatArray | Int32Array;
+// Int32Array: class indices; Uint32Array: a generator's state words (set converts bit for bit)
+type Arr = FloatArray | Int32Array | Uint32Array;
 
 export class Arg {
   off = 0;

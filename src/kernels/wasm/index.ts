@@ -5,7 +5,7 @@
 import type { BackendInfo, Kernels } from '../types.js';
 import { wasmMemory } from './memory.js';
 import {
-  actBackward, adamStep, biasAct, categoricalCELoss, ceLoss, gemm, linearBackward, linearForward,
+  actBackward, adamStep, biasAct, categoricalCELoss, ceLoss, dropoutBackward, dropoutForward, gemm, linearBackward, linearForward,
   mseLoss, sgdStep, softmax, softmaxCrossEntropy, vectorNorm, scale, clampAbs, maxNormColumns,
 } from './kernels.js';
 import { createStepPlan, trainStep } from './step.js';
@@ -46,6 +46,8 @@ export function loadWasmKernels(): Kernels {
     clampAbs,
     maxNormColumns,
     adamStep,
+    dropoutForward,
+    dropoutBackward,
     createStepPlan,
     trainStep,
   } satisfies Kernels);

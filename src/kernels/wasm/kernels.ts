@@ -205,3 +205,26 @@ export function maxNormColumns(IN: number, OUT: number, w: FloatArray, maxNorm: 
   const f = fn('max_norm_columns', w);
   k.run(() => f(IN, OUT, pw.off, maxNorm));
 }
+
+// x, mask, y are (n); state is 4 words, advanced in place; y may alias x
+export function dropoutForward(n: number, x: FloatArray, p: number, state: Uint32Array, mask: FloatArray, y: FloatArray): void {
+  if (n === 0) return;
+  const k = call('dropoutForward');
+  const px = k.in('x', x, n, 'n');
+  const ps = k.inout('state', state, 4, '4');
+  const pm = k.out('mask', mask, n, 'n');
+  const py = k.out('y', y, n, 'n');
+  const f = fn('dropout_forward', x);
+  k.run(() => f(n, px.off, p, ps.off, pm.off, py.off));
+}
+
+// g, mask, gradIn are (n); gradIn may alias g
+export function dropoutBackward(n: number, g: FloatArray, mask: FloatArray, gradIn: FloatArray): void {
+  if (n === 0) return;
+  const k = call('dropoutBackward');
+  const pg = k.in('g', g, n, 'n');
+  const pm = k.in('mask', mask, n, 'n');
+  const pi = k.out('gradIn', gradIn, n, 'n');
+  const f = fn('dropout_backward', g);
+  k.run(() => f(n, pg.off, pm.off, pi.off));
+}

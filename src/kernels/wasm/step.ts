@@ -31,6 +31,8 @@ export class WasmStepPlan implements StepPlan {
   readonly outFeatures: number;
   readonly state: Float64Array;
   readonly slots: Slot[];
+  // per dropout: its generator's state words and where they lie in the plan's block
+  readonly drops: Array<{ state: Uint32Array; at: number }>;
   readonly ptr: number;
   readonly idxOk: boolean;
 
@@ -54,13 +56,23 @@ export class WasmStepPlan implements StepPlan {
       });
       return { p: { ...p }, n, at };
     });
+    const drops = spec.drops ?? [];
+    this.drops = drops.map((d) => {
+      const at = bytes;
+      bytes += align(16);
+      return { state: d.state, at };
+    });
     const block = m.alloc('createStepPlan', bytes);
     for (const s of this.slots) s.at = s.at.map((o) => (o === 0 ? 0 : block + o - 1));
+    for (const d of this.drops) d.at += block;
     const layers = new Float64Array(spec.layers.flatMap((l) => [l.IN, l.OUT, l.act, l.param, l.scalar, l.w, l.b]));
+    const dropSpec = new Float64Array(drops.flatMap((d) => [d.at, d.p]));
     const k = new Call(m, 'createStepPlan');
     const pl = k.in('layers', layers, layers.length, String(layers.length));
+    const pd = k.in('drops', dropSpec, dropSpec.length, String(dropSpec.length));
     const ptr = k.run(() => m.fn('ffnn_plan_new')(
       LOSS[spec.loss], spec.reduction === 'mean' ? 1 : 0, adam ? 1 : 0, spec.layers.length, pl.off, spec.params.length,
+      drops.length, pd.off,
     )) >>> 0;
     if (ptr === 0) {
       m.x.ffnn_free(block);
@@ -68,6 +80,8 @@ export class WasmStepPlan implements StepPlan {
     }
     const slot = m.fn('ffnn_plan_slot');
     this.slots.forEach((s, i) => slot(ptr, i, s.n, ...s.at));
+    const dropState = m.fn('ffnn_plan_drop_state');
+    this.drops.forEach((d, i) => dropState(ptr, i, d.at));
     this.ptr = ptr;
     plans.register(this, { m, plan: ptr, block });
     Object.freeze(this);
@@ -100,8 +114,11 @@ export function trainStep(plan: StepPlan, B: number, x: FloatArray, y: FloatArra
         if (s.at[j] !== 0 && a !== null) put(m, s.at[j], a, s.n);
       });
     }
+    for (const d of plan.drops) put(m, d.at, d.state, 4);
     const r = step(plan.ptr, B, px.off, idx ? 0 : py.off, idx ? py.off : 0, ps.off);
     m.refresh();
+    // the generators advance whenever masks were drawn (a non-finite loss too), as the modules' do
+    for (const d of plan.drops) get(m, d.at, d.state, 4);
     if (m.fn('ffnn_plan_status')(plan.ptr) === 0) {
       for (const s of plan.slots) {
         FIELDS.forEach((f, j) => {
