@@ -93,6 +93,7 @@
         "native/kernels/linear.cpp",
         "native/kernels/losses.cpp",
         "native/kernels/optim.cpp",
+        "native/kernels/optim_clip.cpp",
         "native/kernels/alloc_count.cpp",
         "native/kernels/dropout.cpp",
         "native/kernels/train_step.cpp",

@@ -66,6 +66,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<b::MseLoss>(env, exports, "mseLoss");
   add<b::SgdStep>(env, exports, "sgdStep");
   add<b::AdamStep>(env, exports, "adamStep");
+  add<b::VectorNorm>(env, exports, "vectorNorm");
+  add<b::Scale>(env, exports, "scale");
+  add<b::ClampAbs>(env, exports, "clampAbs");
+  add<b::MaxNormColumns>(env, exports, "maxNormColumns");
   add<b::DropoutForward>(env, exports, "dropoutForward");
   add<b::DropoutBackward>(env, exports, "dropoutBackward");
   add<b::CreateStepPlan>(env, exports, "createStepPlan");

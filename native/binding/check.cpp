@@ -208,4 +208,18 @@ Napi::Object Args::object(const Napi::Value& v, const std::string& name) const {
   return v.As<Napi::Object>();
 }
 
+double rule(const Args& a, const Napi::Value& v, const char* name, const Rule& r) {
+  const double x = a.finite(v, name);
+  const bool lo = r.min_open ? x > r.min : x >= r.min;
+  const bool hi = r.max_open ? x < r.max : x <= r.max;
+  if (!(lo && hi)) a.range_error(name, r.expected, describe(v));
+  return x;
+}
+
+void rule_value(const Args& a, double x, const std::string& name, const Rule& r) {
+  const bool lo = r.min_open ? x > r.min : x >= r.min;
+  const bool hi = r.max_open ? x < r.max : x <= r.max;
+  if (!(lo && hi)) a.range_error(name, r.expected, std::to_string(x));
+}
+
 }  // namespace ffnn::binding

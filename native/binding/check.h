@@ -63,4 +63,22 @@ class Args {
   std::string dtype_arg_;
 };
 
+// the optimizers' rules (HYPER_RULES of src/optim/rules.ts), refused at the door as in TypeScript;
+// test/optim/rules.test.ts walks every rule through the table and the binding together
+struct Rule {
+  double min;
+  bool min_open;
+  double max;  // inf: none
+  bool max_open;
+  const char* expected;
+};
+constexpr Rule kAtLeast0{0, false, __builtin_inf(), true, "a number >= 0"};
+constexpr Rule kAbove0{0, true, __builtin_inf(), true, "a number > 0"};
+constexpr Rule kBeta{0, false, 1, true, "a number in [0, 1)"};
+
+// v as a finite number within r, else a RangeError naming it
+double rule(const Args& a, const Napi::Value& v, const char* name, const Rule& r);
+// x (read from a state array) within r, else a RangeError naming it
+void rule_value(const Args& a, double x, const std::string& name, const Rule& r);
+
 }  // namespace ffnn::binding

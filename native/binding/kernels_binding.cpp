@@ -1,5 +1,7 @@
 #include "kernels_binding.h"
 
+#include <cmath>
+
 #include "activation.h"
 #include "check.h"
 #include "cpu.h"
@@ -8,6 +10,7 @@
 #include "linear.h"
 #include "losses.h"
 #include "optim.h"
+#include "optim_clip.h"
 #include "threads.h"
 
 #ifndef FFNN_COMPILER
@@ -399,6 +402,7 @@ Napi::Value MseLoss(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r);
 }
 
+
 // sgdStep(n, param, grad, buf, o); param, grad, buf are (n); buf may be null when o.momentum is 0;
 // o is {lr, momentum, dampening, nesterov, weightDecay, firstStep}
 Napi::Value SgdStep(const Napi::CallbackInfo& info) {
@@ -408,12 +412,16 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   // pointer is taken until every JS-observable read is done
   const Napi::Object o = a.object(a.at(4), "o");
   ffnn::SgdParams p{};
-  p.lr = a.finite(o.Get("lr"), "o.lr");
-  p.momentum = a.finite(o.Get("momentum"), "o.momentum");
-  p.dampening = a.finite(o.Get("dampening"), "o.dampening");
+  p.lr = rule(a, o.Get("lr"), "o.lr", kAtLeast0);
+  p.momentum = rule(a, o.Get("momentum"), "o.momentum", kAtLeast0);
+  p.dampening = rule(a, o.Get("dampening"), "o.dampening", kAtLeast0);
   p.nesterov = a.boolean(o.Get("nesterov"), "o.nesterov");
-  p.weight_decay = a.finite(o.Get("weightDecay"), "o.weightDecay");
+  p.weight_decay = rule(a, o.Get("weightDecay"), "o.weightDecay", kAtLeast0);
   p.first_step = a.boolean(o.Get("firstStep"), "o.firstStep");
+  // as torch.optim.SGD: nesterov needs a momentum and zero dampening
+  if (p.nesterov && (p.momentum == 0 || p.dampening != 0)) {
+    a.range_error("o.nesterov", "false unless momentum > 0 and dampening is 0", "true");
+  }
   void* param = a.floats(a.at(1), "param", n);
   void* grad = a.floats(a.at(2), "grad", n);
   const Napi::Value bv = a.at(3);
@@ -437,11 +445,11 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   // the options first (their getters may detach an array argument), then the data pointers
   const Napi::Object o = a.object(a.at(5), "o");
   ffnn::AdamParams p{};
-  p.lr = a.finite(o.Get("lr"), "o.lr");
-  p.beta1 = a.finite(o.Get("beta1"), "o.beta1");
-  p.beta2 = a.finite(o.Get("beta2"), "o.beta2");
-  p.eps = a.finite(o.Get("eps"), "o.eps");
-  p.weight_decay = a.finite(o.Get("weightDecay"), "o.weightDecay");
+  p.lr = rule(a, o.Get("lr"), "o.lr", kAtLeast0);
+  p.beta1 = rule(a, o.Get("beta1"), "o.beta1", kBeta);
+  p.beta2 = rule(a, o.Get("beta2"), "o.beta2", kBeta);
+  p.eps = rule(a, o.Get("eps"), "o.eps", kAbove0);
+  p.weight_decay = rule(a, o.Get("weightDecay"), "o.weightDecay", kAtLeast0);
   p.decoupled = a.boolean(o.Get("decoupled"), "o.decoupled");
   p.step = a.integer(o.Get("step"), "o.step", 1, 9007199254740991LL);
   void* param = a.floats(a.at(1), "param", n);
@@ -453,6 +461,63 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   } else {
     ffnn::adam_step<double>(n, as<double>(param), as<double>(grad), as<double>(m), as<double>(v),
                             p);
+  }
+  return info.Env().Undefined();
+}
+
+// vectorNorm(n, x, p); x is (n); p > 0 or Infinity (a NaN p would loop on pow: refused)
+Napi::Value VectorNorm(const Napi::CallbackInfo& info) {
+  Args a(info, "vectorNorm");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  const double p = a.number(a.at(2), "p");
+  if (!(p > 0)) a.range_error("p", "a number > 0 or Infinity", describe(a.at(2)));
+  void* x = a.floats(a.at(1), "x", n);
+  const double r = a.dtype() == DType::F32 ? ffnn::vector_norm<float>(n, as<float>(x), p)
+                                           : ffnn::vector_norm<double>(n, as<double>(x), p);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// scale(n, x, alpha); x is (n)
+Napi::Value Scale(const Napi::CallbackInfo& info) {
+  Args a(info, "scale");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  const double alpha = a.number(a.at(2), "alpha");
+  void* x = a.floats(a.at(1), "x", n);
+  if (a.dtype() == DType::F32) {
+    ffnn::scale<float>(n, as<float>(x), alpha);
+  } else {
+    ffnn::scale<double>(n, as<double>(x), alpha);
+  }
+  return info.Env().Undefined();
+}
+
+// clampAbs(n, x, c); x is (n); c >= 0
+Napi::Value ClampAbs(const Napi::CallbackInfo& info) {
+  Args a(info, "clampAbs");
+  const std::int64_t n = a.dim(a.at(0), "n");
+  const double c = a.finite(a.at(2), "c");
+  if (c < 0) a.range_error("c", "a number >= 0", describe(a.at(2)));
+  void* x = a.floats(a.at(1), "x", n);
+  if (a.dtype() == DType::F32) {
+    ffnn::clamp_abs<float>(n, as<float>(x), c);
+  } else {
+    ffnn::clamp_abs<double>(n, as<double>(x), c);
+  }
+  return info.Env().Undefined();
+}
+
+// maxNormColumns(IN, OUT, w, maxNorm); w is (IN, OUT); maxNorm > 0 (the maxNorm rule of src/optim/rules.ts)
+Napi::Value MaxNormColumns(const Napi::CallbackInfo& info) {
+  Args a(info, "maxNormColumns");
+  const std::int64_t IN = a.dim(a.at(0), "IN");
+  const std::int64_t OUT = a.dim(a.at(1), "OUT");
+  const double c = a.finite(a.at(3), "maxNorm");
+  if (!(c > 0)) a.range_error("maxNorm", "a number > 0", describe(a.at(3)));
+  void* w = a.floats(a.at(2), "w", IN * OUT);
+  if (a.dtype() == DType::F32) {
+    ffnn::max_norm_columns<float>(IN, OUT, as<float>(w), c);
+  } else {
+    ffnn::max_norm_columns<double>(IN, OUT, as<double>(w), c);
   }
   return info.Env().Undefined();
 }

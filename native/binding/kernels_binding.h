@@ -27,6 +27,10 @@ Napi::Value CategoricalCeLoss(const Napi::CallbackInfo& info);
 Napi::Value MseLoss(const Napi::CallbackInfo& info);
 Napi::Value SgdStep(const Napi::CallbackInfo& info);
 Napi::Value AdamStep(const Napi::CallbackInfo& info);
+Napi::Value VectorNorm(const Napi::CallbackInfo& info);
+Napi::Value Scale(const Napi::CallbackInfo& info);
+Napi::Value ClampAbs(const Napi::CallbackInfo& info);
+Napi::Value MaxNormColumns(const Napi::CallbackInfo& info);
 Napi::Value DropoutForward(const Napi::CallbackInfo& info);
 Napi::Value DropoutBackward(const Napi::CallbackInfo& info);
 

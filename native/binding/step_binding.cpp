@@ -402,6 +402,21 @@ Napi::Value LinearGradStep(const Napi::CallbackInfo& info) {
   for (int h = 0; h <= ffnn::H_COUNT; ++h) {
     if (!std::isfinite(state[h])) a.range_error("state", "finite hyper-parameters and count", "a non-finite value");
   }
+  // the optimizers' rules, as sgdStep and adamStep take them
+  rule_value(a, state[ffnn::H_LR], "state lr", kAtLeast0);
+  rule_value(a, state[ffnn::H_WEIGHT_DECAY], "state weightDecay", kAtLeast0);
+  rule_value(a, state[ffnn::H_L1], "state l1", kAtLeast0);
+  if (adam) {
+    rule_value(a, state[ffnn::H_BETA1], "state beta1", kBeta);
+    rule_value(a, state[ffnn::H_BETA2], "state beta2", kBeta);
+    rule_value(a, state[ffnn::H_EPS], "state eps", kAbove0);
+  } else {
+    rule_value(a, state[ffnn::H_MOMENTUM], "state momentum", kAtLeast0);
+    rule_value(a, state[ffnn::H_DAMPENING], "state dampening", kAtLeast0);
+    if (state[ffnn::H_NESTEROV] != 0 && (state[ffnn::H_MOMENTUM] == 0 || state[ffnn::H_DAMPENING] != 0)) {
+      a.range_error("state nesterov", "0 unless momentum > 0 and dampening is 0", "1");
+    }
+  }
   const double per = state[ffnn::H_COUNT];
   if (adam && !(per >= 1 && per <= 9007199254740991.0 && per == static_cast<double>(static_cast<std::int64_t>(per)))) {
     a.range_error("state", "an Adam step count that is an integer >= 1", describe(Napi::Number::New(a.env(), per)));

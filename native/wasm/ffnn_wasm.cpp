@@ -16,6 +16,7 @@
 #include "linear.h"
 #include "losses.h"
 #include "optim.h"
+#include "optim_clip.h"
 #include "train_step.h"
 
 #ifndef FFNN_COMPILER
@@ -132,6 +133,21 @@ FFNN_EXPORT(ffnn_linear_backward_bf16) double ffnn_linear_backward_bf16(
       double eps, double weight_decay, i32 decoupled, double step) {                              \
     const ffnn::AdamParams o{lr, beta1, beta2, eps, weight_decay, decoupled != 0, i64(step)};     \
     ffnn::adam_step<T>(i64(n), param, grad, m, v, o);                                             \
+  }                                                                                               \
+  /* x is (n) */                                                                                  \
+  FFNN_EXPORT(ffnn_vector_norm_##S) double ffnn_vector_norm_##S(double n, const T* x, double p) { \
+    return ffnn::vector_norm<T>(i64(n), x, p);                                                    \
+  }                                                                                               \
+  FFNN_EXPORT(ffnn_scale_##S) void ffnn_scale_##S(double n, T* x, double alpha) {                 \
+    ffnn::scale<T>(i64(n), x, alpha);                                                             \
+  }                                                                                               \
+  FFNN_EXPORT(ffnn_clamp_abs_##S) void ffnn_clamp_abs_##S(double n, T* x, double c) {             \
+    ffnn::clamp_abs<T>(i64(n), x, c);                                                             \
+  }                                                                                               \
+  /* w is (IN, OUT) */                                                                            \
+  FFNN_EXPORT(ffnn_max_norm_columns_##S) void ffnn_max_norm_columns_##S(double IN, double OUT,    \
+                                                                        T* w, double c) {         \
+    ffnn::max_norm_columns<T>(i64(IN), i64(OUT), w, c);                                           \
   }                                                                                               \
   /* x, mask, y are (n), state 4 words */                                                         \
   FFNN_EXPORT(ffnn_dropout_forward_##S) void ffnn_dropout_forward_##S(                            \

@@ -14,7 +14,7 @@ import type { ActivationName } from '../nn/activation.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { CosineAnnealingLR, ExponentialLR, StepLR, type LRScheduler } from '../optim/lr-scheduler.js';
+import { CosineAnnealingLR, ExponentialLR, LinearLR, OneCycleLR, StepLR, type LRScheduler } from '../optim/lr-scheduler.js';
 import { FormatError } from '../errors.js';
 import { loadModel, saveModel, type LoadedFFNN } from '../train/checkpoint.js';
 import { trainFFNN } from '../train/train.js';
@@ -36,7 +36,11 @@ export interface TrainCommandOptions {
   weightDecay: number;
   l1: number;
   regularizeFrom: number;
-  schedule: 'cosine' | 'step' | 'exponential' | 'none';
+  schedule: 'cosine' | 'step' | 'exponential' | 'onecycle' | 'none';
+  // optimizer steps of a LinearLR warmup before the schedule
+  warmup?: number;
+  clipGradNorm?: number;
+  maxNorm: number;
   gamma: number;
   stepSize: number;
   // undefined: TRAIN_DEFAULTS.epochs, or on --resume the saved run's planned total
@@ -130,7 +134,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   const seed = o.seed ?? TRAIN_DEFAULTS.seed;
   const done = savedNumber(resumed, 'epochs') ?? 0;
   const total = o.epochs ?? savedNumber(resumed, 'plannedEpochs') ?? TRAIN_DEFAULTS.epochs;
-  const tMax = resumed?.scheduleState?.scheduler === 'CosineAnnealingLR' ? resumed.scheduleState.options?.tMax : undefined;
+  const tMax = resumed?.scheduleState?.scheduler === 'CosineAnnealingLR' ? (resumed.scheduleState.options?.tMax as number | undefined) : undefined;
   if (resumed !== null && done >= total) {
     // a cosine schedule's span is the run's length: once trained, there is nothing to continue
     if (tMax !== undefined && done >= tMax) {
@@ -170,7 +174,9 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   const testSet: Dataset = standardizer ? standardizer.transform(test) : test;
   const valSet: Dataset | null = val === null ? null : standardizer ? standardizer.transform(val) : val;
   const optimizer = makeOptimizer(o, net);
-  const schedule = makeSchedule(o, optimizer, total);
+  const schedule = makeSchedule(o, optimizer, total, Math.ceil(trainSet.length / o.batchSize));
+  // created after the schedule: it scales the lr the schedule starts from
+  const warmup = o.warmup === undefined ? null : new LinearLR(optimizer, { startFactor: 0.01, totalIters: o.warmup });
   if (resumed !== null) {
     // the options agree with the file by now: what still fails to load is a damaged file
     const { optimizerState, scheduleState } = resumed;
@@ -208,7 +214,8 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     shuffle: o.shuffle,
     seed,
     stratified: o.stratified,
-    schedule: schedule ?? undefined,
+    schedule: [schedule, warmup].filter((x): x is LRScheduler => x !== null),
+    clipGradNorm: o.clipGradNorm,
     regularizeFrom: o.regularizeFrom,
     // printed at --verbose 2, drawn in the plot, watched by --early-stop
     validation: valSet !== null && (o.verbose >= 2 || o.earlyStop !== undefined || o.plot !== false) ? valSet : undefined,
@@ -314,6 +321,13 @@ function checkConflicts(o: TrainCommandOptions, given: ReadonlySet<string>, save
     refuse('gamma', '--schedule step or exponential (the ones that decay by gamma)', value('schedule'));
   }
   if (o.schedule !== 'step') refuse('stepSize', '--schedule step', value('schedule'));
+  if (o.schedule === 'onecycle') refuse('warmup', 'a --schedule other than onecycle (it warms up itself)', value('schedule'));
+  // not saved with a run: a resumed run could not continue them
+  if (saved.size > 0) {
+    refuse('warmup', 'no --resume (a warmup is not saved with the run)', `--resume ${file}`);
+    refuse('clipGradNorm', 'no --resume (the clipping is not saved with the run)', `--resume ${file}`);
+    if (o.schedule === 'onecycle') throw new RangeError(`--schedule onecycle: expected no --resume (its peak lr is not saved as --lr), received --resume ${file}`);
+  }
   if (o.weightDecay === 0 && o.l1 === 0) {
     refuse('regularizeFrom', '--weight-decay or --l1 above 0 (the penalties it delays)', `${value('weightDecay')} and ${value('l1')}`);
   }
@@ -484,15 +498,19 @@ export function makeOptimizer(o: TrainCommandOptions, net: Module): Optimizer {
       nesterov: o.nesterov,
       weightDecay: o.weightDecay,
       l1: o.l1,
+      maxNorm: o.maxNorm,
       device: o.device,
     });
   }
   const Ctor = o.optimizer === 'adamw' ? AdamW : Adam;
-  return new Ctor(params, { lr: o.lr ?? 0.001, weightDecay: o.weightDecay, l1: o.l1, device: o.device });
+  return new Ctor(params, { lr: o.lr ?? 0.001, weightDecay: o.weightDecay, l1: o.l1, maxNorm: o.maxNorm, device: o.device });
 }
 
-export function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: number): LRScheduler | null {
+export function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: number, stepsPerEpoch?: number): LRScheduler | null {
   switch (o.schedule) {
+    case 'onecycle':
+      if (stepsPerEpoch === undefined) throw new RangeError('--schedule onecycle: expected a run whose steps per epoch are known (ffnn train), received this command');
+      return new OneCycleLR(opt, { maxLr: opt.lr, epochs, stepsPerEpoch });
     case 'cosine':
       return new CosineAnnealingLR(opt, { tMax: epochs });
     case 'step':

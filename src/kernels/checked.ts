@@ -32,6 +32,7 @@ import {
   rangeError,
   typeError,
 } from '../util/check.js';
+import { checkHyper } from '../optim/rules.js';
 
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -131,10 +132,9 @@ function options(kernel: string, o: unknown): Record<string, unknown> {
 }
 
 // [0, 1): a beta of 1 never forgets and makes the bias correction 0
+// the optimizers' rule for a beta (src/optim/rules.ts)
 function beta(name: string, v: unknown): number {
-  checkNumber(name, v);
-  if ((v as number) < 0 || (v as number) >= 1) throw rangeError(name, 'a number in [0, 1)', v);
-  return v as number;
+  return checkHyper(name, 'beta', v);
 }
 
 const STEP_LOSSES = ['ffnn', 'cross-entropy', 'mse'] as const;
@@ -450,11 +450,12 @@ export function checked(k: Kernels): Kernels {
       arr(g, 'param', param, n, ctor);
       arr(g, 'grad', grad, n, ctor);
       const opts = options(g, o);
-      checkNonNegative(`${g}: o.lr`, opts.lr);
-      const momentum = checkNonNegative(`${g}: o.momentum`, opts.momentum);
-      const dampening = checkNonNegative(`${g}: o.dampening`, opts.dampening);
-      const nesterov = checkBool(`${g}: o.nesterov`, opts.nesterov);
-      checkNonNegative(`${g}: o.weightDecay`, opts.weightDecay);
+      // the optimizers' rules (src/optim/rules.ts)
+      checkHyper(`${g}: o.lr`, 'lr', opts.lr);
+      const momentum = checkHyper(`${g}: o.momentum`, 'momentum', opts.momentum);
+      const dampening = checkHyper(`${g}: o.dampening`, 'dampening', opts.dampening);
+      const nesterov = checkHyper(`${g}: o.nesterov`, 'nesterov', opts.nesterov);
+      checkHyper(`${g}: o.weightDecay`, 'weightDecay', opts.weightDecay);
       checkBool(`${g}: o.firstStep`, opts.firstStep);
       // as torch.optim.SGD: nesterov needs a momentum and zero dampening
       if (nesterov && (momentum === 0 || dampening !== 0)) {
@@ -480,15 +481,54 @@ export function checked(k: Kernels): Kernels {
       arr(g, 'm', m, n, ctor);
       arr(g, 'v', v, n, ctor);
       const opts = options(g, o);
-      checkNonNegative(`${g}: o.lr`, opts.lr);
+      checkHyper(`${g}: o.lr`, 'lr', opts.lr);
       beta(`${g}: o.beta1`, opts.beta1);
       beta(`${g}: o.beta2`, opts.beta2);
-      checkPositive(`${g}: o.eps`, opts.eps);
-      checkNonNegative(`${g}: o.weightDecay`, opts.weightDecay);
-      checkBool(`${g}: o.decoupled`, opts.decoupled);
+      checkHyper(`${g}: o.eps`, 'eps', opts.eps);
+      checkHyper(`${g}: o.weightDecay`, 'weightDecay', opts.weightDecay);
+      checkHyper(`${g}: o.decoupled`, 'decoupled', opts.decoupled);
       checkInt(`${g}: o.step`, opts.step, 1);
       disjoint(g, [['param', param, n], ['m', m, n], ['v', v, n]], [['grad', grad, n]]);
       k.adamStep(n, param, grad, m, v, o);
+    },
+
+    // x is (n)
+    vectorNorm(n: number, x: FloatArray, p: number): number {
+      const g = 'vectorNorm';
+      dim(g, 'n', n);
+      arr(g, 'x', x, n, floatCtor(`${g}: x`, x));
+      if (typeof p !== 'number') throw typeError(`${g}: p`, 'a number > 0 or Infinity', p);
+      if (!(p > 0)) throw rangeError(`${g}: p`, 'a number > 0 or Infinity', p);
+      return k.vectorNorm(n, x, p);
+    },
+
+    // x is (n)
+    scale(n: number, x: FloatArray, alpha: number): void {
+      const g = 'scale';
+      dim(g, 'n', n);
+      arr(g, 'x', x, n, floatCtor(`${g}: x`, x));
+      if (typeof alpha !== 'number') throw typeError(`${g}: alpha`, 'a number', alpha);
+      k.scale(n, x, alpha);
+    },
+
+    // x is (n)
+    clampAbs(n: number, x: FloatArray, c: number): void {
+      const g = 'clampAbs';
+      dim(g, 'n', n);
+      arr(g, 'x', x, n, floatCtor(`${g}: x`, x));
+      checkNonNegative(`${g}: c`, c);
+      k.clampAbs(n, x, c);
+    },
+
+    // w is (IN, OUT)
+    maxNormColumns(IN: number, OUT: number, w: FloatArray, maxNorm: number): void {
+      const g = 'maxNormColumns';
+      dim(g, 'IN', IN);
+      dim(g, 'OUT', OUT);
+      arr(g, 'w', w, IN * OUT, floatCtor(`${g}: w`, w));
+      // the optimizers' maxNorm rule, where 0 (off) never reaches the kernel
+      if (checkHyper(`${g}: maxNorm`, 'maxNorm', maxNorm) === 0) throw rangeError(`${g}: maxNorm`, 'a number > 0', maxNorm);
+      k.maxNormColumns(IN, OUT, w, maxNorm);
     },
 
     // x, mask, y are (n); state is 4 words
@@ -605,16 +645,16 @@ export function checked(k: Kernels): Kernels {
 function stepHyper(g: string, st: Float64Array, optimizer: StepOptimizer): void {
   for (let i = 0; i < STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
   const S = STEP_STATE;
-  checkNonNegative(`${g}: state[${S.lr}] (lr)`, st[S.lr]);
-  checkNonNegative(`${g}: state[${S.weightDecay}] (weightDecay)`, st[S.weightDecay]);
-  checkNonNegative(`${g}: state[${S.l1}] (l1)`, st[S.l1]);
+  checkHyper(`${g}: state[${S.lr}] (lr)`, 'lr', st[S.lr]);
+  checkHyper(`${g}: state[${S.weightDecay}] (weightDecay)`, 'weightDecay', st[S.weightDecay]);
+  checkHyper(`${g}: state[${S.l1}] (l1)`, 'l1', st[S.l1]);
   if (optimizer === 'adam') {
     beta(`${g}: state[${S.beta1}] (beta1)`, st[S.beta1]);
     beta(`${g}: state[${S.beta2}] (beta2)`, st[S.beta2]);
-    checkPositive(`${g}: state[${S.eps}] (eps)`, st[S.eps]);
+    checkHyper(`${g}: state[${S.eps}] (eps)`, 'eps', st[S.eps]);
   } else {
-    checkNonNegative(`${g}: state[${S.momentum}] (momentum)`, st[S.momentum]);
-    checkNonNegative(`${g}: state[${S.dampening}] (dampening)`, st[S.dampening]);
+    checkHyper(`${g}: state[${S.momentum}] (momentum)`, 'momentum', st[S.momentum]);
+    checkHyper(`${g}: state[${S.dampening}] (dampening)`, 'dampening', st[S.dampening]);
     if (st[S.nesterov] !== 0 && (st[S.momentum] === 0 || st[S.dampening] !== 0)) {
       throw rangeError(`${g}: state[${S.nesterov}] (nesterov)`, '0 unless momentum > 0 and dampening is 0', st[S.nesterov]);
     }

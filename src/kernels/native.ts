@@ -56,8 +56,8 @@ const REQUIRED = [
   'info', 'setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'supportedIsas', 'setBf16Isa',
   'getBf16Isa', 'supportedBf16Isas', 'gemm', 'biasAct',
   'actBackward', 'linearForward', 'linearBackward', 'softmax', 'softmaxCrossEntropy', 'ceLoss',
-  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'dropoutForward', 'dropoutBackward', 'createStepPlan', 'trainStep',
-  'linearGradStep',
+  'categoricalCELoss', 'mseLoss', 'sgdStep', 'adamStep', 'vectorNorm', 'scale', 'clampAbs', 'maxNormColumns',
+  'dropoutForward', 'dropoutBackward', 'createStepPlan', 'trainStep', 'linearGradStep',
   'nativeAllocations', 'addressMod64',
 ] as const;
 
@@ -162,6 +162,10 @@ export function loadNativeKernels(): Kernels {
     mseLoss: a.mseLoss,
     sgdStep: a.sgdStep,
     adamStep: a.adamStep,
+    vectorNorm: a.vectorNorm,
+    scale: a.scale,
+    clampAbs: a.clampAbs,
+    maxNormColumns: a.maxNormColumns,
     dropoutForward: a.dropoutForward,
     dropoutBackward: a.dropoutBackward,
     // fused in C++: gemm with the bias + activation epilogue; activation derivative then two gemms

@@ -247,6 +247,19 @@ export interface Kernels {
     n: number, param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, o: AdamOptions,
   ): void;
 
+  // x is (n); the p-norm of x (p > 0; p = Infinity: max |x|), accumulated in double (a NaN gives NaN):
+  // clipGradNorm's per-tensor norm, as torch.nn.utils.clip_grad_norm_
+  vectorNorm(n: number, x: FloatArray, p: number): number;
+
+  // x is (n); x *= alpha, alpha rounded to x's element type first
+  scale(n: number, x: FloatArray, alpha: number): void;
+
+  // x is (n); x := min(max(x, -c), c), c >= 0 (clipGradValue)
+  clampAbs(n: number, x: FloatArray, c: number): void;
+
+  // w is (IN, OUT); each column (a unit's incoming weights) with L2 norm > maxNorm (> 0) is scaled by
+  // maxNorm / (norm + 1e-7), as torch.renorm(w, 2, 1, maxNorm): the max-norm constraint
+  maxNormColumns(IN: number, OUT: number, w: FloatArray, maxNorm: number): void;
   // x, mask, y are (n); state is a generator's 4 state words (src/random.ts Rng.state), advanced in
   // place. in order, one 53-bit uniform u per element from two draws (Rng.uniform):
   // mask := u < p ? 0 : 1 / (1 - p) (0 when p is 1); y := x * mask. y may alias x

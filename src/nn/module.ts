@@ -96,6 +96,17 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  // the weight matrices (2-D parameters: Linear weights), what weight decay and max-norm act on;
+  // a parameter group each with biases(): new SGD([{params: net.weights(), weightDecay}, {params: net.biases()}])
+  weights(): Parameter[] {
+    return this.parameters().filter((p) => p.ndim === 2);
+  }
+
+  // every other parameter: biases and learnable activation parameters (usually without weight decay)
+  biases(): Parameter[] {
+    return this.parameters().filter((p) => p.ndim !== 2);
+  }
+
   // sets every gradient to zero (buffers kept, as torch's zero_grad(set_to_none=False))
   zeroGrad(...args: unknown[]): void {
     // an option here would be ignored silently (the optimizers' zeroGrad takes { setToNone })

@@ -1,11 +1,12 @@
-// Adam and AdamW, step for step as torch.optim.Adam / torch.optim.AdamW (1.13, amsgrad off);
+// Adam and AdamW, step for step as torch.optim.Adam / torch.optim.AdamW (1.13, amsgrad off), per parameter group;
 // the update runs in the device's adamStep kernel.
 import { allocFloat, Tensor, takeData, type Parameter } from '../tensor.js';
 import { STEP_STATE, type FloatArray } from '../kernels/types.js';
-import { checkBool, checkKeys, checkNonNegative, checkNumber, checkObject, checkPositive, rangeError, typeError } from '../util/check.js';
+import { checkBool, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 import {
-  bufferTensor, Optimizer, type FusedOptimizer, type OptimizerOptions, type OptimizerStateDict, type ParamState,
+  bufferTensor, Optimizer, type BaseHyper, type FusedOptimizer, type OptimizerOptions, type ParamGroupSpec, type OptimizerStateDict, type ParamState,
 } from './optimizer.js';
+import { checkBetas, checkHyper } from './rules.js';
 
 export interface AdamOptions extends OptimizerOptions {
   lr?: number;
@@ -18,16 +19,29 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
 }
 
-const ADAM_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'decoupled', 'amsgrad', 'l1', 'device'] as const;
+export interface AdamHyper extends BaseHyper {
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+}
 
-function checkBetas(name: string, v: unknown): [number, number] {
-  if (!Array.isArray(v)) throw typeError(name, 'an array of two numbers [beta1, beta2]', v);
-  if (v.length !== 2) throw rangeError(name, 'an array of two numbers [beta1, beta2]', v);
-  for (let k = 0; k < 2; k++) {
-    const b = checkNumber(`${name}[${k}]`, v[k]);
-    if (b < 0 || b >= 1) throw rangeError(`${name}[${k}]`, 'a number in [0, 1)', b);
-  }
-  return [v[0], v[1]];
+export type AdamGroup = ParamGroupSpec<AdamHyper>;
+
+const GROUP_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'decoupled', 'l1', 'maxNorm'] as const;
+const ADAM_KEYS = [...GROUP_KEYS, 'amsgrad', 'device'] as const;
+
+// a group's values (its options over the constructor's), each by its rule
+function checkAdamGroup(prefix: string, o: Record<string, unknown>): AdamHyper {
+  return {
+    lr: checkHyper(`${prefix}.lr`, 'lr', o.lr === undefined ? 1e-3 : o.lr),
+    betas: o.betas === undefined ? [0.9, 0.999] : checkBetas(`${prefix}.betas`, o.betas),
+    eps: o.eps === undefined ? 1e-8 : checkHyper(`${prefix}.eps`, 'eps', o.eps),
+    weightDecay: o.weightDecay === undefined ? 0 : checkHyper(`${prefix}.weightDecay`, 'weightDecay', o.weightDecay),
+    decoupled: o.decoupled === undefined ? false : checkHyper(`${prefix}.decoupled`, 'decoupled', o.decoupled),
+    l1: o.l1 === undefined ? 0 : checkHyper(`${prefix}.l1`, 'l1', o.l1),
+    maxNorm: o.maxNorm === undefined ? 0 : checkHyper(`${prefix}.maxNorm`, 'maxNorm', o.maxNorm),
+  };
 }
 
 // a parameter's Adam state: step count and first / second moments
@@ -37,59 +51,60 @@ export interface Moments {
   v: FloatArray;
 }
 
-export class Adam extends Optimizer {
-  private _betas: [number, number];
-  private _eps: number;
-  private _weightDecay: number;
-  private _decoupled: boolean;
+export class Adam extends Optimizer<AdamHyper> {
   // per parameter: step count and first/second moments, created on its first step with a grad
   private readonly moments: (Moments | null)[];
 
-  constructor(params: Iterable<Parameter>, opts?: AdamOptions) {
+  // params: a list of Parameter, or of groups {params, ...options} whose options override these
+  constructor(params: Iterable<Parameter> | Iterable<AdamGroup>, opts?: AdamOptions) {
     const o = checkObject('options', opts);
     checkKeys('options', o, ADAM_KEYS);
-    super(params, o.lr === undefined ? 1e-3 : o.lr, 'options.lr', o);
-    this._betas = o.betas === undefined ? [0.9, 0.999] : checkBetas('options.betas', o.betas);
-    this._eps = o.eps === undefined ? 1e-8 : checkPositive('options.eps', o.eps);
-    this._weightDecay = o.weightDecay === undefined ? 0 : checkNonNegative('options.weightDecay', o.weightDecay);
-    this._decoupled = o.decoupled === undefined ? false : checkBool('options.decoupled', o.decoupled);
     if (o.amsgrad !== undefined && checkBool('options.amsgrad', o.amsgrad)) {
       throw rangeError('options.amsgrad', 'false (AMSGrad is not implemented)', true);
     }
+    const { amsgrad: _, ...defaults } = o;
+    super(params, defaults, GROUP_KEYS, checkAdamGroup);
     this.moments = this.params.map(() => null);
   }
 
   get betas(): readonly [number, number] {
-    return [this._betas[0], this._betas[1]];
+    const b = this.paramGroups[0].betas;
+    return [b[0], b[1]];
   }
 
   set betas(v: readonly [number, number]) {
-    this._betas = checkBetas('betas', v);
+    const b = checkBetas('betas', v);
+    for (const g of this.paramGroups) g.betas = [b[0], b[1]];
   }
 
   get eps(): number {
-    return this._eps;
+    return this.paramGroups[0].eps;
   }
 
   set eps(v: number) {
-    this._eps = checkPositive('eps', v);
+    this.setAll('eps', checkHyper('eps', 'eps', v));
   }
 
-  // L2 (coupled) or decay (decoupled) coefficient; 0 switches it off
+  // L2 (coupled) or decay (decoupled) coefficient (the first group's; setting it sets every group's)
   get weightDecay(): number {
-    return this._weightDecay;
+    return this.paramGroups[0].weightDecay;
   }
 
   set weightDecay(v: number) {
-    this._weightDecay = checkNonNegative('weightDecay', v);
+    this.setAll('weightDecay', checkHyper('weightDecay', 'weightDecay', v));
   }
 
   get decoupled(): boolean {
-    return this._decoupled;
+    return this.paramGroups[0].decoupled;
   }
 
   set decoupled(v: boolean) {
-    this._decoupled = checkBool('decoupled', v);
+    this.setAll('decoupled', checkHyper('decoupled', 'decoupled', v));
+  }
+
+  // every group's values by the rules, once all of them may have changed (setters, groups, schedules)
+  checkHyper(): void {
+    this.checkGroups(checkAdamGroup);
   }
 
   // the live per-parameter state (not copies): step counts and moments of the parameters stepped so far
@@ -103,10 +118,12 @@ export class Adam extends Optimizer {
   }
 
   step(): void {
+    this.checkHyper();
     for (let i = 0; i < this.params.length; i++) {
       const prod = this.pendingProduct(i);
       const grad = prod === null ? this.gradOf(i) : null;
       if (prod === null && grad === null) continue;
+      const g = this.paramGroups[this.groupOf[i]];
       const p = this.params[i];
       let s = this.moments[i];
       if (s === null) {
@@ -116,34 +133,37 @@ export class Adam extends Optimizer {
       s.step += 1;
       if (prod !== null) {
         // the weight gradient's product and this update in one pass over w
-        const g = takeData(p.grad as Tensor);
+        const gw = takeData(p.grad as Tensor);
         const [data, keep] = this.dataForUpdate(i);
-        this.kernels.linearGradStep('adam', prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, g, data,
-          null, s.m, s.v, prod.plusZero, keep, this.gradStepState(s.step));
+        this.kernels.linearGradStep('adam', prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, gw, data,
+          null, s.m, s.v, prod.plusZero, keep, this.gradStepState(i, s.step));
+        this.applyMaxNorm(i);
         continue;
       }
       this.kernels.adamStep(p.size, p.data, this.effectiveGrad(i, grad as FloatArray), s.m, s.v, {
-        lr: this._lr,
-        beta1: this._betas[0],
-        beta2: this._betas[1],
-        eps: this._eps,
-        weightDecay: this._weightDecay,
-        decoupled: this._decoupled,
+        lr: g.lr,
+        beta1: g.betas[0],
+        beta2: g.betas[1],
+        eps: g.eps,
+        weightDecay: g.weightDecay,
+        decoupled: g.decoupled,
         step: s.step,
       });
+      this.applyMaxNorm(i);
     }
   }
 
-  // the hyper-parameters in STEP_STATE's layout (the fused step's begin, linearGradStep)
-  writeStepHyper(st: Float64Array): void {
+  // the hyper-parameters of a group in STEP_STATE's layout (the fused step's begin, linearGradStep)
+  writeStepHyper(st: Float64Array, group: number): void {
     const S = STEP_STATE;
-    st[S.lr] = this._lr;
-    st[S.weightDecay] = this._weightDecay;
-    st[S.l1] = this._l1;
-    st[S.beta1] = this._betas[0];
-    st[S.beta2] = this._betas[1];
-    st[S.eps] = this._eps;
-    st[S.decoupled] = this._decoupled ? 1 : 0;
+    const g = this.paramGroups[group];
+    st[S.lr] = g.lr;
+    st[S.weightDecay] = g.weightDecay;
+    st[S.l1] = g.l1;
+    st[S.beta1] = g.betas[0];
+    st[S.beta2] = g.betas[1];
+    st[S.eps] = g.eps;
+    st[S.decoupled] = g.decoupled ? 1 : 0;
   }
 
   override fusedOptimizer(): FusedOptimizer | { fallback: string } {
@@ -154,7 +174,10 @@ export class Adam extends Optimizer {
     return {
       rule: 'adam',
       begin: (st) => {
-        this.writeStepHyper(st);
+        // every group by the rules; the plan takes one set of values (TrainStep runs the module calls
+        // while the groups differ)
+        this.checkHyper();
+        this.writeStepHyper(st, 0);
         for (let i = 0; i < this.params.length; i++) {
           let s = this.moments[i];
           if (s === null) {
@@ -175,6 +198,8 @@ export class Adam extends Optimizer {
           if (ok) s.step += 1;
           else if (s.step === 0) this.moments[i] = null;
         }
+        // max-norm after the update, as step() applies it (nothing in a step reads a weight after its update)
+        if (ok) this.constrain();
       },
     };
   }
@@ -186,33 +211,13 @@ export class Adam extends Optimizer {
       const p = this.params[i];
       state[String(i)] = { step: s.step, expAvg: bufferTensor(s.m, p), expAvgSq: bufferTensor(s.v, p) };
     });
-    return {
-      optimizer: 'Adam',
-      hyper: {
-        lr: this._lr,
-        betas: [this._betas[0], this._betas[1]],
-        eps: this._eps,
-        weightDecay: this._weightDecay,
-        decoupled: this._decoupled,
-        l1: this._l1,
-        ...this.initialLrHyper(),
-      },
-      state,
-      params: this.paramsInfo(),
-    };
+    return { optimizer: 'Adam', ...this.hyperDict(), state, params: this.paramsInfo() };
   }
 
   // restores hyper-parameters, step counts and moments (copied; cast to each parameter's dtype)
   loadStateDict(dict: OptimizerStateDict): void {
     const entries = this.checkStateDict(dict, 'Adam');
-    const h = dict.hyper;
-    const lr = checkNonNegative('dict.hyper.lr', h.lr);
-    const initialLr = this.readInitialLr(h);
-    const betas = checkBetas('dict.hyper.betas', h.betas);
-    const eps = checkPositive('dict.hyper.eps', h.eps);
-    const weightDecay = checkNonNegative('dict.hyper.weightDecay', h.weightDecay);
-    const decoupled = checkBool('dict.hyper.decoupled', h.decoupled);
-    const l1 = checkNonNegative('dict.hyper.l1', h.l1);
+    const groups = this.readGroups(dict, checkAdamGroup);
     const moments = this.params.map(() => null as Moments | null);
     for (const [i, e] of entries) {
       const step = e.step;
@@ -221,20 +226,14 @@ export class Adam extends Optimizer {
       moments[i] = { step, m: this.loadBuffer(i, 'expAvg', e.expAvg), v: this.loadBuffer(i, 'expAvgSq', e.expAvgSq) };
     }
     // nothing is assigned until everything has been checked
-    this._lr = lr;
-    if (initialLr !== undefined) this.initialLr = initialLr;
-    this._betas = betas;
-    this._eps = eps;
-    this._weightDecay = weightDecay;
-    this._decoupled = decoupled;
-    this._l1 = l1;
+    this.applyGroups(groups);
     moments.forEach((s, i) => (this.moments[i] = s));
   }
 }
 
 // Adam with decoupled weight decay (torch.optim.AdamW; its default weightDecay is 0.01)
 export class AdamW extends Adam {
-  constructor(params: Iterable<Parameter>, opts?: Omit<AdamOptions, 'decoupled'>) {
+  constructor(params: Iterable<Parameter> | Iterable<AdamGroup>, opts?: Omit<AdamOptions, 'decoupled'>) {
     const o = checkObject('options', opts);
     if (o.decoupled !== undefined) throw typeError('options.decoupled', 'no decoupled option (AdamW is always decoupled)', o.decoupled);
     // an option given as undefined takes the default, as everywhere: not spread over it

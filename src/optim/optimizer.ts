@@ -1,10 +1,12 @@
 // the shared part of SGD and Adam: the parameter list, the device whose kernels run the update,
-// the l1 penalty, zeroGrad and the state-dict plumbing. one parameter group per optimizer.
-import { addL1Sign } from '../kernels/reference/l1.js';
+// the l1 penalty, zeroGrad and the state-dict plumbing. parameters come in groups (torch.optim's
+// param_groups), each with its own hyper-parameters; a flat list is one group.
 import { backend, deviceOption, type Device, type Kernels } from '../kernels/index.js';
 import { allocFloat, Parameter, Tensor, pendingWrite, takeData, type DeferredWrite, type FloatArray } from '../tensor.js';
 import { STEP_STATE } from '../kernels/types.js';
-import { checkBool, checkKeys, checkNonNegative, checkObject, rangeError, typeError } from '../util/check.js';
+import { addL1Sign } from '../kernels/reference/l1.js';
+import { checkBool, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
+import { checkHyper } from './rules.js';
 
 export type { Device } from '../kernels/index.js';
 
@@ -21,29 +23,31 @@ export type HyperValue = number | boolean | readonly number[];
 // plain tensors and numbers; the tensors are copies, so later steps do not change a saved dict
 export interface OptimizerStateDict {
   optimizer: 'SGD' | 'Adam';
-  // hyper-parameters at the time of saving (lr included, as a schedule left it)
+  // hyper-parameters at the time of saving (lr included, as a schedule left it); the first group's
   hyper: Record<string, HyperValue>;
+  // with several parameter groups: each group's hyper-parameters, in order
+  groups?: Record<string, HyperValue>[];
   // keyed by the parameter's index in the optimizer's list; parameters never stepped have no entry
   state: Record<string, ParamState>;
   // the parameters' names and shapes, checked on load
   params: { name: string; shape: number[] }[];
 }
 
-export function checkParams(params: unknown): Parameter[] {
+// seen: the parameters of the groups before (a parameter belongs to one group, as in torch)
+export function checkParams(params: unknown, name = 'params', seen = new Set<Parameter>()): Parameter[] {
   if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw typeError('params', 'an iterable of Parameter', params);
+    throw typeError(name, 'an iterable of Parameter', params);
   }
   const list: Parameter[] = [];
-  const seen = new Set<Parameter>();
   let i = 0;
   for (const p of params as Iterable<unknown>) {
-    if (!(p instanceof Parameter)) throw typeError(`params[${i}]`, 'a Parameter', p);
-    if (seen.has(p)) throw new RangeError(`params[${i}]: expected each Parameter once, received a duplicate of ${p.toString()}`);
+    if (!(p instanceof Parameter)) throw typeError(`${name}[${i}]`, 'a Parameter', p);
+    if (seen.has(p)) throw new RangeError(`${name}[${i}]: expected each Parameter once, received a duplicate of ${p.toString()}`);
     seen.add(p);
     list.push(p);
     i++;
   }
-  if (list.length === 0) throw new RangeError('params: expected at least one Parameter, received an empty list');
+  if (list.length === 0) throw new RangeError(`${name}: expected at least one Parameter, received an empty list`);
   return list;
 }
 
@@ -72,51 +76,165 @@ export interface OptimizerOptions {
   device?: Device;
   // L1 penalty: l1 * sign(param) is added to the gradient before weight decay (default 0)
   l1?: number;
+  // max-norm (Srivastava et al. 2014): after each update, every column of a weight matrix (a unit's
+  // incoming weights in the (in, out) layout; 2-D parameters only, never biases) whose L2 norm
+  // exceeds maxNorm is scaled back to it, as torch.renorm; 0 (default): off
+  maxNorm?: number;
+}
+
+// a parameter group as given (torch.optim's dicts): its parameters and the options it overrides
+export type ParamGroupSpec<H> = { params: Iterable<Parameter> } & Partial<H>;
+
+// a live parameter group, as torch's optimizer.param_groups: hyper-parameters may be set on it (a
+// schedule sets each group's lr); step() checks every value by the rules of src/optim/rules.ts
+export type ParamGroup<H> = H & {
+  readonly params: readonly Parameter[];
+  // the lr when the first LR schedule on the optimizer was created (torch's 'initial_lr')
+  initialLr?: number;
+};
+
+// the hyper-parameters every group has
+export interface BaseHyper {
+  lr: number;
+  l1: number;
+  maxNorm: number;
 }
 
 export function checkLr(name: string, v: unknown): number {
-  return checkNonNegative(name, v);
+  return checkHyper(name, 'lr', v);
 }
 
-export abstract class Optimizer {
+// params as given: a flat iterable of Parameter (one group) or of group objects with params
+function splitGroups(params: unknown): { params: unknown; options: Record<string, unknown>; name: string }[] {
+  if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw typeError('params', 'an iterable of Parameter or of parameter groups {params, ...options}', params);
+  }
+  const items = [...(params as Iterable<unknown>)];
+  const first = items[0];
+  const grouped = first !== null && typeof first === 'object' && !(first instanceof Parameter) && 'params' in first;
+  if (!grouped) return [{ params: items, options: {}, name: 'params' }];
+  return items.map((g, gi) => {
+    if (g === null || typeof g !== 'object' || g instanceof Parameter) {
+      throw typeError(`params[${gi}]`, 'a parameter group {params, ...options} like params[0]', g);
+    }
+    const { params: ps, ...options } = g as Record<string, unknown>;
+    return { params: ps, options, name: `params[${gi}].params` };
+  });
+}
+
+export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
+  // every group's parameters, in order (group 0's first)
   readonly params: readonly Parameter[];
+  readonly paramGroups: readonly ParamGroup<H>[];
   readonly device: Device;
   protected readonly kernels: Kernels;
-  protected _lr: number;
-  protected _l1: number;
-  // the lr when the first LR schedule on this optimizer was created (torch's 'initial_lr'); set by
-  // that schedule, undefined before; saved in the state dict's hyper, as torch keeps it in the
-  // param group
-  initialLr: number | undefined = undefined;
+  // the group of each parameter (by index in params)
+  protected readonly groupOf: Uint32Array;
   // per-parameter scratch for grad + l1 sign(param), created on the first step with l1 != 0
   private readonly l1Scratch: (FloatArray | null)[];
 
-  // lrName: 'lr' when the lr came as a bare number, 'options.lr' when in the options object
-  protected constructor(params: Iterable<Parameter>, lr: unknown, lrName: string, opts: Record<string, unknown>) {
-    this.params = Object.freeze(checkParams(params));
-    this.device = deviceOption('options.device', opts.device);
-    this._lr = checkLr(lrName, lr);
-    this._l1 = opts.l1 === undefined ? 0 : checkNonNegative('options.l1', opts.l1);
+  // defaults: the constructor's options; groupKeys: the options a group may set;
+  // checkGroup: a group's hyper-parameters from its options over the defaults, checked
+  protected constructor(
+    params: unknown,
+    defaults: Record<string, unknown>,
+    groupKeys: readonly string[],
+    checkGroup: (prefix: string, o: Record<string, unknown>) => H,
+  ) {
+    this.device = deviceOption('options.device', defaults.device);
+    const specs = splitGroups(params);
+    const all: Parameter[] = [];
+    const seen = new Set<Parameter>();
+    const groups: ParamGroup<H>[] = [];
+    specs.forEach((spec, gi) => {
+      const list = checkParams(spec.params, spec.name, seen);
+      const prefix = specs.length === 1 && spec.name === 'params' ? 'options' : `params[${gi}]`;
+      checkKeys(prefix, spec.options, groupKeys);
+      const merged = { ...defaults };
+      for (const [k, v] of Object.entries(spec.options)) if (v !== undefined) merged[k] = v;
+      groups.push({ ...checkGroup(prefix, merged), params: Object.freeze(list) });
+      all.push(...list);
+    });
+    this.params = Object.freeze(all);
+    this.paramGroups = Object.freeze(groups);
+    this.groupOf = new Uint32Array(all.length);
+    let i = 0;
+    groups.forEach((g, gi) => g.params.forEach(() => (this.groupOf[i++] = gi)));
     this.l1Scratch = this.params.map(() => null);
     this.kernels = backend(this.device);
   }
 
-  // the learning rate; schedules set it after each epoch
+  // the learning rate of the first group; setting it sets every group's (schedules set each group's)
   get lr(): number {
-    return this._lr;
+    return this.paramGroups[0].lr;
   }
 
   set lr(v: number) {
-    this._lr = checkLr('lr', v);
+    this.setAll('lr', checkLr('lr', v));
   }
 
-  // L1 coefficient; 0 switches the penalty off (a training loop can switch it on after some epochs)
+  // L1 coefficient (the first group's; setting it sets every group's); 0 switches the penalty off
   get l1(): number {
-    return this._l1;
+    return this.paramGroups[0].l1;
   }
 
   set l1(v: number) {
-    this._l1 = checkNonNegative('l1', v);
+    this.setAll('l1', checkHyper('l1', 'l1', v));
+  }
+
+  // the max-norm bound of the weight matrices (the first group's; setting it sets every group's); 0: off
+  get maxNorm(): number {
+    return this.paramGroups[0].maxNorm;
+  }
+
+  set maxNorm(v: number) {
+    this.setAll('maxNorm', checkHyper('maxNorm', 'maxNorm', v));
+  }
+
+  // the first group's initialLr (set by the first schedule); setting it sets every group's
+  get initialLr(): number | undefined {
+    return this.paramGroups[0].initialLr;
+  }
+
+  set initialLr(v: number | undefined) {
+    const x = v === undefined ? undefined : checkLr('initialLr', v);
+    for (const g of this.paramGroups) g.initialLr = x;
+  }
+
+  protected setAll<K extends keyof H>(key: K, v: H[K]): void {
+    for (const g of this.paramGroups) (g as H)[key] = v;
+  }
+
+  // every group's values by the rules (a value set on a group is checked here, before it is used)
+  protected checkGroups(check: (prefix: string, o: Record<string, unknown>) => H): void {
+    this.paramGroups.forEach((g, gi) => check(`paramGroups[${gi}]`, g as unknown as Record<string, unknown>));
+  }
+
+  // after the update of params[i]: its group's max-norm on a weight matrix (a 2-D parameter)
+  protected applyMaxNorm(i: number): void {
+    const c = this.paramGroups[this.groupOf[i]].maxNorm;
+    const p = this.params[i];
+    if (c === 0 || p.ndim !== 2) return;
+    this.kernels.maxNormColumns(p.shape[0], p.shape[1], p.data, c);
+  }
+
+  // each group's max-norm on its weight matrices, what step() does after each update: a fused step
+  // calls it after its own update (nothing in a step reads a weight after its update)
+  constrain(): void {
+    for (let i = 0; i < this.params.length; i++) this.applyMaxNorm(i);
+  }
+
+  // whether a fused training step can stand for step() now: its plan takes one set of
+  // hyper-parameters, so every group must be alike (the max-norm runs in its end(), by constrain())
+  fusable(): boolean {
+    return this.uniformGroups();
+  }
+
+  // whether every group has the same hyper-parameters (a fused step takes one set)
+  uniformGroups(): boolean {
+    const [first, ...rest] = this.paramGroups;
+    const keys = Object.keys(first).filter((k) => k !== 'params' && k !== 'initialLr') as (keyof H)[];
+    return rest.every((g) => keys.every((k) => JSON.stringify(g[k]) === JSON.stringify(first[k])));
   }
 
   // one update of every parameter whose grad is not null
@@ -133,13 +251,43 @@ export abstract class Optimizer {
 
   abstract stateDict(): OptimizerStateDict;
 
-  // hyper.initialLr of a state dict, when a schedule set it
-  protected initialLrHyper(): Record<string, number> {
-    return this.initialLr === undefined ? {} : { initialLr: this.initialLr };
+  // a group's hyper-parameters for a state dict (initialLr when a schedule set it)
+  protected groupHyper(g: ParamGroup<H>): Record<string, HyperValue> {
+    const out: Record<string, HyperValue> = {};
+    for (const [k, v] of Object.entries(g)) {
+      if (k === 'params' || v === undefined) continue;
+      out[k] = Array.isArray(v) ? [...(v as number[])] : (v as HyperValue);
+    }
+    return out;
   }
 
-  protected readInitialLr(h: Record<string, unknown>): number | undefined {
-    return h.initialLr === undefined ? undefined : checkNonNegative('dict.hyper.initialLr', h.initialLr);
+  // hyper (the first group's) and, with several groups, every group's
+  protected hyperDict(): Pick<OptimizerStateDict, 'hyper' | 'groups'> {
+    const hyper = this.groupHyper(this.paramGroups[0]);
+    return this.paramGroups.length === 1 ? { hyper } : { hyper, groups: this.paramGroups.map((g) => this.groupHyper(g)) };
+  }
+
+  // each group's values from a saved dict, checked (nothing assigned); applied by applyGroups
+  protected readGroups(dict: OptimizerStateDict, check: (prefix: string, o: Record<string, unknown>) => H): (H & { initialLr?: number })[] {
+    const n = this.paramGroups.length;
+    const saved = dict.groups === undefined ? null : dict.groups;
+    if (saved !== null && (!Array.isArray(saved) || saved.length !== n)) throw rangeError('dict.groups', `${n} parameter groups`, saved);
+    if (saved === null && n > 1) throw rangeError('dict.groups', `${n} parameter groups (this optimizer has ${n})`, saved);
+    return this.paramGroups.map((_, gi) => {
+      const h = (saved === null ? dict.hyper : saved[gi]) as Record<string, unknown>;
+      const prefix = saved === null ? 'dict.hyper' : `dict.groups[${gi}]`;
+      if (h === null || typeof h !== 'object') throw typeError(prefix, 'an object', h);
+      const values = check(prefix, h);
+      const initialLr = h.initialLr === undefined ? undefined : checkLr(`${prefix}.initialLr`, h.initialLr);
+      return initialLr === undefined ? values : { ...values, initialLr };
+    });
+  }
+
+  protected applyGroups(values: (H & { initialLr?: number })[]): void {
+    values.forEach((v, gi) => {
+      const g = this.paramGroups[gi];
+      for (const [k, x] of Object.entries(v)) if (x !== undefined) (g as unknown as Record<string, unknown>)[k] = x;
+    });
   }
 
   abstract loadStateDict(dict: OptimizerStateDict): void;
@@ -194,14 +342,14 @@ export abstract class Optimizer {
     return [data, keep.into];
   }
 
-  // the hyper-parameters of a step in STEP_STATE's layout (the fused training step's and
+  // the hyper-parameters of group `group` in STEP_STATE's layout (the fused training step's and
   // linearGradStep's); the per-parameter numbers that follow are the caller's
-  abstract writeStepHyper(state: Float64Array): void;
+  abstract writeStepHyper(state: Float64Array, group: number): void;
 
-  // state for one linearGradStep: the hyper-parameters, then the parameter's count
-  protected gradStepState(count: number): Float64Array {
+  // state for one linearGradStep of params[i]: its group's hyper-parameters, then its count
+  protected gradStepState(i: number, count: number): Float64Array {
     const st = this.oneState;
-    this.writeStepHyper(st);
+    this.writeStepHyper(st, this.groupOf[i]);
     st[STEP_STATE.count] = count;
     return st;
   }
@@ -211,7 +359,7 @@ export abstract class Optimizer {
   // the gradient the kernel sees: grad itself, or grad + l1 sign(param) in a scratch buffer
   // (p.grad is left as backward wrote it). weight decay is added later, inside the kernel.
   protected effectiveGrad(i: number, grad: FloatArray): FloatArray {
-    const l1 = this._l1;
+    const l1 = this.paramGroups[this.groupOf[i]].l1;
     if (l1 === 0) return grad;
     const p = this.params[i].data;
     let s = this.l1Scratch[i];

@@ -1,11 +1,12 @@
 // stochastic gradient descent with momentum, dampening, nesterov and weight decay, step for step as
-// torch.optim.SGD (1.13); the update runs in the device's sgdStep kernel.
+// torch.optim.SGD (1.13), per parameter group; the update runs in the device's sgdStep kernel.
 import { allocFloat, Tensor, takeData, type Parameter } from '../tensor.js';
 import { STEP_STATE, type FloatArray } from '../kernels/types.js';
-import { checkBool, checkKeys, checkNonNegative, checkNumber, checkObject, typeError } from '../util/check.js';
+import { checkKeys, checkObject, typeError } from '../util/check.js';
 import {
-  bufferTensor, Optimizer, type FusedOptimizer, type OptimizerOptions, type OptimizerStateDict, type ParamState,
+  bufferTensor, Optimizer, type BaseHyper, type FusedOptimizer, type OptimizerOptions, type OptimizerStateDict, type ParamGroupSpec, type ParamState,
 } from './optimizer.js';
+import { checkHyper, checkNesterov } from './rules.js';
 
 export interface SGDOptions extends OptimizerOptions {
   lr: number;
@@ -16,29 +17,42 @@ export interface SGDOptions extends OptimizerOptions {
   weightDecay?: number;
 }
 
-const SGD_KEYS = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'l1', 'device'] as const;
-
-// torch: "Nesterov momentum requires a momentum and zero dampening"
-function checkNesterov(name: string, nesterov: boolean, momentum: number, dampening: number): void {
-  if (nesterov && (momentum <= 0 || dampening !== 0)) {
-    throw new RangeError(
-      `${name}: expected nesterov only with momentum > 0 and dampening 0, received momentum ${momentum}, dampening ${dampening}`,
-    );
-  }
+export interface SGDHyper extends BaseHyper {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
 }
 
-export class SGD extends Optimizer {
-  private _momentum: number;
-  private _dampening: number;
-  private _nesterov: boolean;
-  private _weightDecay: number;
+export type SGDGroup = ParamGroupSpec<SGDHyper>;
+
+const GROUP_KEYS = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'l1', 'maxNorm'] as const;
+const SGD_KEYS = [...GROUP_KEYS, 'device'] as const;
+
+// a group's values (its options over the constructor's), each by its rule
+function checkSGDGroup(prefix: string, o: Record<string, unknown>): SGDHyper {
+  const h: SGDHyper = {
+    lr: checkHyper(`${prefix}.lr`, 'lr', o.lr),
+    momentum: o.momentum === undefined ? 0 : checkHyper(`${prefix}.momentum`, 'momentum', o.momentum),
+    dampening: o.dampening === undefined ? 0 : checkHyper(`${prefix}.dampening`, 'dampening', o.dampening),
+    nesterov: o.nesterov === undefined ? false : checkHyper(`${prefix}.nesterov`, 'nesterov', o.nesterov),
+    weightDecay: o.weightDecay === undefined ? 0 : checkHyper(`${prefix}.weightDecay`, 'weightDecay', o.weightDecay),
+    l1: o.l1 === undefined ? 0 : checkHyper(`${prefix}.l1`, 'l1', o.l1),
+    maxNorm: o.maxNorm === undefined ? 0 : checkHyper(`${prefix}.maxNorm`, 'maxNorm', o.maxNorm),
+  };
+  checkNesterov(`${prefix}.nesterov`, h.nesterov, h.momentum, h.dampening);
+  return h;
+}
+
+export class SGD extends Optimizer<SGDHyper> {
   // momentum buffers, created on the first step of a parameter with a grad while momentum != 0
   private readonly buffers: (FloatArray | null)[];
 
-  constructor(params: Iterable<Parameter>, lrOrOptions: number | SGDOptions) {
+  // params: a list of Parameter, or of groups {params, ...options} whose options override these
+  constructor(params: Iterable<Parameter> | Iterable<SGDGroup>, lrOrOptions: number | SGDOptions) {
     let o: Record<string, unknown>;
     if (typeof lrOrOptions === 'number') {
-      o = { lr: lrOrOptions };
+      o = { lr: checkHyper('lr', 'lr', lrOrOptions) };
     } else {
       if (lrOrOptions === null || typeof lrOrOptions !== 'object') {
         throw typeError('lr', 'a number or an options object with lr', lrOrOptions);
@@ -46,46 +60,41 @@ export class SGD extends Optimizer {
       o = checkObject('options', lrOrOptions);
     }
     checkKeys('options', o, SGD_KEYS);
-    super(params, o.lr, typeof lrOrOptions === 'number' ? 'lr' : 'options.lr', o);
-    this._momentum = o.momentum === undefined ? 0 : checkNonNegative('options.momentum', o.momentum);
-    this._dampening = o.dampening === undefined ? 0 : checkNumber('options.dampening', o.dampening);
-    this._nesterov = o.nesterov === undefined ? false : checkBool('options.nesterov', o.nesterov);
-    this._weightDecay = o.weightDecay === undefined ? 0 : checkNonNegative('options.weightDecay', o.weightDecay);
-    checkNesterov('options.nesterov', this._nesterov, this._momentum, this._dampening);
+    super(params, o, GROUP_KEYS, checkSGDGroup);
     this.buffers = this.params.map(() => null);
   }
 
   get momentum(): number {
-    return this._momentum;
+    return this.paramGroups[0].momentum;
   }
 
   set momentum(v: number) {
-    this._momentum = checkNonNegative('momentum', v);
+    this.setAll('momentum', checkHyper('momentum', 'momentum', v));
   }
 
   get dampening(): number {
-    return this._dampening;
+    return this.paramGroups[0].dampening;
   }
 
   set dampening(v: number) {
-    this._dampening = checkNumber('dampening', v);
+    this.setAll('dampening', checkHyper('dampening', 'dampening', v));
   }
 
   get nesterov(): boolean {
-    return this._nesterov;
+    return this.paramGroups[0].nesterov;
   }
 
   set nesterov(v: boolean) {
-    this._nesterov = checkBool('nesterov', v);
+    this.setAll('nesterov', checkHyper('nesterov', 'nesterov', v));
   }
 
-  // L2 coefficient; 0 switches it off (a training loop can switch it on after some epochs)
+  // L2 coefficient (the first group's; setting it sets every group's); 0 switches it off
   get weightDecay(): number {
-    return this._weightDecay;
+    return this.paramGroups[0].weightDecay;
   }
 
   set weightDecay(v: number) {
-    this._weightDecay = checkNonNegative('weightDecay', v);
+    this.setAll('weightDecay', checkHyper('weightDecay', 'weightDecay', v));
   }
 
   // the live per-parameter state (not copies): momentum buffers of the parameters stepped so far
@@ -98,15 +107,20 @@ export class SGD extends Optimizer {
     return m;
   }
 
+  // every group's values by the rules, once all of them may have changed (setters, groups, schedules)
+  checkHyper(): void {
+    this.checkGroups(checkSGDGroup);
+  }
+
   step(): void {
-    // setters check each value; the combination is checked here, once all of them may have changed
-    checkNesterov('nesterov', this._nesterov, this._momentum, this._dampening);
-    const useMomentum = this._momentum !== 0;
+    this.checkHyper();
     for (let i = 0; i < this.params.length; i++) {
       const prod = this.pendingProduct(i);
       const grad = prod === null ? this.gradOf(i) : null;
       if (prod === null && grad === null) continue;
+      const g = this.paramGroups[this.groupOf[i]];
       const p = this.params[i];
+      const useMomentum = g.momentum !== 0;
       let buf = this.buffers[i];
       let firstStep = false;
       if (useMomentum && buf === null) {
@@ -116,32 +130,35 @@ export class SGD extends Optimizer {
       }
       if (prod !== null) {
         // the weight gradient's product and this update in one pass over w
-        const g = takeData(p.grad as Tensor);
+        const gw = takeData(p.grad as Tensor);
         const [data, keep] = this.dataForUpdate(i);
-        this.kernels.linearGradStep('sgd', prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, g, data,
-          useMomentum ? buf : null, null, null, prod.plusZero, keep, this.gradStepState(firstStep ? 1 : 0));
+        this.kernels.linearGradStep('sgd', prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, gw, data,
+          useMomentum ? buf : null, null, null, prod.plusZero, keep, this.gradStepState(i, firstStep ? 1 : 0));
+        this.applyMaxNorm(i);
         continue;
       }
       this.kernels.sgdStep(p.size, p.data, this.effectiveGrad(i, grad as FloatArray), useMomentum ? buf : null, {
-        lr: this._lr,
-        momentum: this._momentum,
-        dampening: this._dampening,
-        nesterov: this._nesterov,
-        weightDecay: this._weightDecay,
+        lr: g.lr,
+        momentum: g.momentum,
+        dampening: g.dampening,
+        nesterov: g.nesterov,
+        weightDecay: g.weightDecay,
         firstStep,
       });
+      this.applyMaxNorm(i);
     }
   }
 
-  // the hyper-parameters in STEP_STATE's layout (the fused step's begin, linearGradStep)
-  writeStepHyper(st: Float64Array): void {
+  // the hyper-parameters of a group in STEP_STATE's layout (the fused step's begin, linearGradStep)
+  writeStepHyper(st: Float64Array, group: number): void {
     const S = STEP_STATE;
-    st[S.lr] = this._lr;
-    st[S.weightDecay] = this._weightDecay;
-    st[S.l1] = this._l1;
-    st[S.momentum] = this._momentum;
-    st[S.dampening] = this._dampening;
-    st[S.nesterov] = this._nesterov ? 1 : 0;
+    const g = this.paramGroups[group];
+    st[S.lr] = g.lr;
+    st[S.weightDecay] = g.weightDecay;
+    st[S.l1] = g.l1;
+    st[S.momentum] = g.momentum;
+    st[S.dampening] = g.dampening;
+    st[S.nesterov] = g.nesterov ? 1 : 0;
   }
 
   override fusedOptimizer(): FusedOptimizer | { fallback: string } {
@@ -153,9 +170,12 @@ export class SGD extends Optimizer {
     return {
       rule: 'sgd',
       begin: (st) => {
-        checkNesterov('nesterov', this._nesterov, this._momentum, this._dampening);
-        this.writeStepHyper(st);
-        const useMomentum = this._momentum !== 0;
+        // every group by the rules; the plan takes one set of values (TrainStep runs the module calls
+        // while the groups differ)
+        this.checkHyper();
+        const g = this.paramGroups[0];
+        this.writeStepHyper(st, 0);
+        const useMomentum = g.momentum !== 0;
         for (let i = 0; i < this.params.length; i++) {
           created[i] = 0;
           if (useMomentum && this.buffers[i] === null) {
@@ -169,7 +189,8 @@ export class SGD extends Optimizer {
       },
       arrays: (i) => views[i],
       end: (ok) => {
-        if (ok) return;
+        // max-norm after the update, as step() applies it (nothing in a step reads a weight after its update)
+        if (ok) return this.constrain();
         for (let i = 0; i < created.length; i++) if (created[i] === 1) this.buffers[i] = null;
       },
     };
@@ -180,46 +201,19 @@ export class SGD extends Optimizer {
     this.buffers.forEach((b, i) => {
       if (b !== null) state[String(i)] = { momentumBuffer: bufferTensor(b, this.params[i]) };
     });
-    return {
-      optimizer: 'SGD',
-      hyper: {
-        lr: this._lr,
-        momentum: this._momentum,
-        dampening: this._dampening,
-        nesterov: this._nesterov,
-        weightDecay: this._weightDecay,
-        l1: this._l1,
-        ...this.initialLrHyper(),
-      },
-      state,
-      params: this.paramsInfo(),
-    };
+    return { optimizer: 'SGD', ...this.hyperDict(), state, params: this.paramsInfo() };
   }
 
   // restores hyper-parameters and momentum buffers (copied; cast to each parameter's dtype)
   loadStateDict(dict: OptimizerStateDict): void {
     const entries = this.checkStateDict(dict, 'SGD');
-    const h = dict.hyper;
-    const lr = checkNonNegative('dict.hyper.lr', h.lr);
-    const initialLr = this.readInitialLr(h);
-    const momentum = checkNonNegative('dict.hyper.momentum', h.momentum);
-    const dampening = checkNumber('dict.hyper.dampening', h.dampening);
-    const nesterov = checkBool('dict.hyper.nesterov', h.nesterov);
-    const weightDecay = checkNonNegative('dict.hyper.weightDecay', h.weightDecay);
-    const l1 = checkNonNegative('dict.hyper.l1', h.l1);
-    checkNesterov('dict.hyper.nesterov', nesterov, momentum, dampening);
+    const groups = this.readGroups(dict, checkSGDGroup);
     const buffers = this.params.map(() => null as FloatArray | null);
     for (const [i, e] of entries) {
       if (e.momentumBuffer !== undefined) buffers[i] = this.loadBuffer(i, 'momentumBuffer', e.momentumBuffer);
     }
     // nothing is assigned until everything has been checked
-    this._lr = lr;
-    if (initialLr !== undefined) this.initialLr = initialLr;
-    this._momentum = momentum;
-    this._dampening = dampening;
-    this._nesterov = nesterov;
-    this._weightDecay = weightDecay;
-    this._l1 = l1;
+    this.applyGroups(groups);
     buffers.forEach((b, i) => (this.buffers[i] = b));
   }
 }

@@ -46,6 +46,7 @@ export interface PlainRows {
 export interface PlainOptimizerState {
   optimizer: OptimizerStateDict['optimizer'];
   hyper: OptimizerStateDict['hyper'];
+  groups?: OptimizerStateDict['groups'];
   params: OptimizerStateDict['params'];
   state: Record<string, Record<string, number | PlainTensor>>;
 }
@@ -104,7 +105,7 @@ export function plainOptimizerState(dict: OptimizerStateDict): PlainOptimizerSta
       state[i][k] = v instanceof Tensor ? { data: v.data, shape: [...v.shape] } : v;
     }
   }
-  return { optimizer: dict.optimizer, hyper: dict.hyper, params: dict.params, state };
+  return { optimizer: dict.optimizer, hyper: dict.hyper, groups: dict.groups, params: dict.params, state };
 }
 
 export function optimizerStateDict(p: PlainOptimizerState): OptimizerStateDict {
@@ -114,7 +115,7 @@ export function optimizerStateDict(p: PlainOptimizerState): OptimizerStateDict {
     for (const [k, v] of Object.entries(s)) out[k] = typeof v === 'number' ? v : new Tensor(v.data, v.shape);
     state[i] = out as ParamState;
   }
-  return { optimizer: p.optimizer, hyper: p.hyper, params: p.params, state };
+  return { optimizer: p.optimizer, hyper: p.hyper, groups: p.groups, params: p.params, state };
 }
 
 // the typed arrays of a message, for its transfer list

@@ -194,7 +194,7 @@ export function saveModel(file: string, net: SavableNet, opts?: SaveModelOptions
         else state[i][k] = v;
       }
     }
-    metadata['ffnn.optimizer'] = jsonOf('options.optimizer.stateDict()', { optimizer: dict.optimizer, hyper: dict.hyper, params: dict.params, state });
+    metadata['ffnn.optimizer'] = jsonOf('options.optimizer.stateDict()', { optimizer: dict.optimizer, hyper: dict.hyper, groups: dict.groups, params: dict.params, state });
   }
   const schedule = o.schedule as LRScheduler | undefined;
   if (schedule !== undefined) {
@@ -347,6 +347,7 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
     const raw = parseJson(file, 'ffnn.optimizer', metadata['ffnn.optimizer']) as {
       optimizer: OptimizerStateDict['optimizer'];
       hyper: OptimizerStateDict['hyper'];
+      groups?: OptimizerStateDict['groups'];
       params: OptimizerStateDict['params'];
       state: Record<string, Record<string, number>>;
     };
@@ -368,6 +369,7 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
       (state[m[1]] ??= {} as ParamState)[m[2] as 'momentumBuffer'] = t;
     }
     optimizerState = { optimizer: raw.optimizer, hyper: raw.hyper, params: raw.params, state };
+    if (raw.groups !== undefined) optimizerState.groups = raw.groups;
   }
   const scheduleState = metadata['ffnn.schedule'] === undefined ? null : (parseJson(file, 'ffnn.schedule', metadata['ffnn.schedule']) as SchedulerStateDict);
   let standardizer: Standardizer | null = null;

@@ -27,12 +27,16 @@ import { checkLike, checkMatrix, checkRows, readIndices, type Indices } from '..
 import { Workspace } from '../nn/workspace.js';
 import { Optimizer, type FusedOptimizer } from '../optim/optimizer.js';
 import { Tensor, type Parameter } from '../tensor.js';
-import { allFinite, checkObject, overlaps, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkNonNegative, checkObject, overlaps, rangeError, typeError } from '../util/check.js';
+import { clippingOptimizer } from '../optim/clip.js';
 
 export interface TrainStepOptions {
   // a Sequential's loss (default CrossEntropyLoss on its device, as trainFFNN); for an FFNN, a loss
   // on its probabilities run as the module flow (zeroGrad, backward(gradOut)) instead of CELoss
   loss?: LossModule;
+  // clip the gradients' total L2 norm to this before every update (clipGradNorm); run() then makes
+  // the module calls: the fused step updates each layer inside its backward, before the norm is known
+  clipGradNorm?: number;
 }
 
 export class TrainStep {
@@ -42,6 +46,8 @@ export class TrainStep {
   readonly loss: LossModule | null;
   // why run() makes the module calls rather than one fused call; null when it fuses
   readonly fallback: string | null;
+  // clipGradNorm's max norm, or null
+  readonly clip: number | null;
   // the network's own description of its step (src/nn/fused.ts)
   private readonly layers: readonly FusedLayer[] = [];
   private readonly drops: readonly FusedDrop[] = [];
@@ -81,7 +87,8 @@ export class TrainStep {
     if (!(net instanceof FFNN) && !(net instanceof Sequential)) throw typeError('net', 'an FFNN or a Sequential', net);
     if (!(optimizer instanceof Optimizer)) throw typeError('optimizer', 'an optimizer (SGD, Adam, AdamW)', optimizer);
     const o = checkObject('options', opts);
-    for (const key of Object.keys(o)) if (key !== 'loss') throw typeError(`options.${key}`, 'no such option (loss)', o[key]);
+    for (const key of Object.keys(o)) if (key !== 'loss' && key !== 'clipGradNorm') throw typeError(`options.${key}`, 'no such option (loss, clipGradNorm)', o[key]);
+    this.clip = o.clipGradNorm === undefined ? null : checkNonNegative('options.clipGradNorm', o.clipGradNorm);
     const given = o.loss as LossModule | undefined;
     if (given !== undefined && (given === null || typeof given.forward !== 'function' || typeof given.backward !== 'function')) {
       throw typeError('options.loss', 'a loss module with forward(pred, target) and backward()', given);
@@ -128,6 +135,7 @@ export class TrainStep {
         why = "the optimizer's parameters are not exactly the network's";
       }
     }
+    if (why === null && this.clip !== null) why = 'clipGradNorm (the fused step updates each layer inside its backward, before the global norm is known)';
     this.fallback = why;
     if (why === null && !('fallback' in plan) && !('fallback' in fo)) {
       this.fused = fo;
@@ -145,7 +153,8 @@ export class TrainStep {
 
   // one training step on x (B, IN) and y (class indices (B), or a (B, C) target tensor); the loss
   run(x: Tensor, y: Int32Array | Tensor): number {
-    if (this.fallback !== null) return this.moduleStep(x, y);
+    // the plan takes one set of hyper-parameters: parameter groups that differ run the module calls
+    if (this.fallback !== null || !this.optimizer.fusable()) return this.moduleStep(x, y);
     const net = this.net;
     const dtype = net.dtype;
     const xt = checkMatrix('x', x, this.inFeatures, dtype, net);
@@ -300,7 +309,8 @@ export class TrainStep {
 
   // the module calls the fused step stands for
   private moduleStep(x: Tensor, y: Int32Array | Tensor): number {
-    return moduleCallsStep(this.net, this.loss, this.optimizer, x, y);
+    const opt = this.clip === null ? this.optimizer : clippingOptimizer(this.optimizer, this.params, this.clip, this.net.device);
+    return moduleCallsStep(this.net, this.loss, opt, x, y);
   }
 }
 

@@ -13,10 +13,11 @@ import { Sequential } from '../nn/sequential.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
+import { clippingOptimizer } from '../optim/clip.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { allFinite, checkBool, checkInt, checkKeys, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
+import { allFinite, checkBool, checkInt, checkKeys, checkNonNegative, checkNumber, checkObject, checkOneOf, rangeError, typeError } from '../util/check.js';
 import { randomSplit } from '../data/split.js';
 import { checkLogits, evaluate, firstNonFinite, type Evaluation } from './evaluate.js';
 import { moduleCallsStep, TrainStep } from './step.js';
@@ -42,8 +43,13 @@ export interface EpochInfo {
   validation?: Evaluation;
 }
 
+// a learning-rate schedule: stepped after every optimizer step (interval 'step': LinearLR warmup,
+// OneCycleLR) or after every epoch (otherwise); one that monitors a validation value
+// (ReduceLROnPlateau) gets it from step(value)
 export interface Schedule {
-  step(): void;
+  step(value?: number): void;
+  readonly interval?: 'epoch' | 'step';
+  readonly monitor?: 'loss' | 'accuracy';
 }
 
 export interface TrainOptions {
@@ -60,8 +66,9 @@ export interface TrainOptions {
   verbose?: 0 | 1 | 2;
   shuffle?: boolean;
   seed?: number;
-  // stepped once after every epoch (StepLR, ExponentialLR, CosineAnnealingLR)
-  schedule?: Schedule;
+  // one schedule or several on the same optimizer (a warmup before a per-epoch schedule), each stepped
+  // on its own interval: after every optimizer step or after every epoch
+  schedule?: Schedule | readonly Schedule[];
   onStep?: (info: StepInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
   validation?: Dataset;
@@ -78,6 +85,9 @@ export interface TrainOptions {
   // model holds the last completed step; the schedule and onEpoch skip the unfinished epoch). the loop is
   // synchronous, so abort from onStep/onEpoch or run training in a worker.
   signal?: AbortSignal;
+  // clip the gradients' total L2 norm to this before every update (clipGradNorm); the steps then run
+  // as the module calls
+  clipGradNorm?: number;
   // a seeded fraction of the dataset held out as the validation set (not with validation)
   validationSplit?: number;
   // stop after `patience` epochs without a validation improvement of more than minDelta; restoreBest
@@ -94,7 +104,7 @@ export interface EarlyStopping {
 
 const TRAIN_KEYS = [
   'epochs', 'initialEpoch', 'batchSize', 'device', 'verbose', 'shuffle', 'seed', 'schedule', 'onStep', 'onEpoch', 'validation',
-  'regularizeFrom', 'loss', 'stratified', 'dropLast', 'stream', 'signal', 'validationSplit', 'earlyStopping',
+  'regularizeFrom', 'loss', 'stratified', 'dropLast', 'stream', 'signal', 'validationSplit', 'earlyStopping', 'clipGradNorm',
 ] as const;
 
 interface Regularized {
@@ -167,10 +177,9 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
   const verbose = o.verbose === undefined ? defaultVerbose(stream) : checkInt('options.verbose', o.verbose, 0, 2);
   const shuffle = o.shuffle === undefined ? true : checkBool('options.shuffle', o.shuffle);
   const seed = o.seed === undefined ? randomSeed() : checkInt('options.seed', o.seed, 0);
-  const schedule = o.schedule as Schedule | undefined;
-  if (schedule !== undefined && (schedule === null || typeof schedule.step !== 'function')) {
-    throw typeError('options.schedule', 'a learning-rate schedule with step()', schedule);
-  }
+  const schedules = schedulesOf(o.schedule);
+  const perStep = schedules.filter((s) => s.interval === 'step');
+  const perEpoch = schedules.filter((s) => s.interval !== 'step');
   const onStep = optionalFunction('options.onStep', o.onStep) as TrainOptions['onStep'];
   const onEpoch = optionalFunction('options.onEpoch', o.onEpoch) as TrainOptions['onEpoch'];
   let validation = o.validation === undefined ? undefined : checkDataset('options.validation', o.validation);
@@ -182,6 +191,11 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
     if (dataset.length === 0 || validation.length === 0) throw rangeError('options.validationSplit', 'a fraction leaving samples on both sides', f);
   }
   const stop = earlyStoppingOf(o.earlyStopping, validation !== undefined);
+  perEpoch.forEach((s) => {
+    if (s.monitor !== undefined && validation === undefined) {
+      throw rangeError('options.schedule', `options.validation or options.validationSplit beside a schedule that monitors the validation ${s.monitor}`, s);
+    }
+  });
   const regularizeFrom = o.regularizeFrom === undefined ? 1 : checkInt('options.regularizeFrom', o.regularizeFrom, 1);
   const signal = o.signal as AbortSignal | undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('options.signal', 'an AbortSignal', signal);
@@ -212,13 +226,17 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
   });
   // an FFNN or Sequential with SGD / Adam: each step one kernel call (TrainStep makes the module calls
   // itself for what it cannot fuse), the same numbers as moduleCallsStep
+  // with clipGradNorm, the update is the clipping of the optimizer's parameters then its step
+  const clip = o.clipGradNorm === undefined ? undefined : checkNonNegative('options.clipGradNorm', o.clipGradNorm);
   const fused =
     (net instanceof FFNN || net instanceof Sequential) && (optimizer instanceof SGD || optimizer instanceof Adam)
-      ? new TrainStep(net, optimizer, lossFn === null ? undefined : { loss: lossFn })
+      ? new TrainStep(net, optimizer, { loss: lossFn ?? undefined, clipGradNorm: clip })
       : null;
+  const stepper = clip === undefined ? optimizer : clippingOptimizer(optimizer, (optimizer as Optimizer).params ?? net.parameters(), clip, net.device);
   const progress = verbose > 0 ? new EpochProgress(stream) : null;
-  const reg = optimizer as unknown as Regularized;
-  const saved = { weightDecay: reg.weightDecay, l1: reg.l1 };
+  // each parameter group's own weightDecay and l1 (an optimizer without groups is its one group)
+  const reg = ((optimizer as { paramGroups?: readonly unknown[] }).paramGroups ?? [optimizer]) as unknown as Regularized[];
+  const saved = reg.map((g) => ({ weightDecay: g.weightDecay, l1: g.l1 }));
   const losses: number[] = [];
   // the shuffle stream of the epochs done before: one order drawn per epoch, no batch built
   for (let e = 0; e < initialEpoch; e++) loader[Symbol.iterator]();
@@ -239,9 +257,10 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
             progress?.abort();
             return losses;
           }
-          const loss =
-            fused !== null ? fused.run(x, y) : moduleCallsStep(net, lossFn, optimizer, x, y);
+          // TrainStep makes the module calls itself where it cannot fuse (clipping, groups that differ)
+          const loss = fused !== null ? fused.run(x, y) : moduleCallsStep(net, lossFn, stepper, x, y);
           if (!Number.isFinite(loss)) throw nonFinite(net, x, loss, step, epoch, batch);
+          for (const s of perStep) s.step();
           losses.push(loss);
           sum += loss;
           seen += x.shape[0];
@@ -294,7 +313,10 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
         valLoss: verbose >= 2 ? info.validation?.loss : undefined,
         valAccuracy: verbose >= 2 ? info.validation?.accuracy : undefined,
       });
-      schedule?.step();
+      for (const s of perEpoch) {
+        if (s.monitor === undefined) s.step();
+        else s.step((info.validation as Evaluation)[s.monitor]);
+      }
       // between epochs the optimizer shows its own weightDecay and l1 (a checkpoint saved here keeps them)
       setRegularization(reg, saved, true);
       onEpoch?.(info);
@@ -346,9 +368,11 @@ function earlyStoppingOf(v: unknown, hasValidation: boolean): Stopper | null {
   };
 }
 
-function setRegularization(reg: Regularized, saved: { weightDecay?: number; l1: number }, on: boolean): void {
-  if (saved.weightDecay !== undefined) reg.weightDecay = on ? saved.weightDecay : 0;
-  reg.l1 = on ? saved.l1 : 0;
+function setRegularization(reg: Regularized[], saved: { weightDecay?: number; l1: number }[], on: boolean): void {
+  reg.forEach((g, i) => {
+    if (saved[i].weightDecay !== undefined) g.weightDecay = on ? saved[i].weightDecay : 0;
+    g.l1 = on ? saved[i].l1 : 0;
+  });
 }
 
 // names the first parameter holding a non-finite value or, when every weight is finite, the first
@@ -391,6 +415,22 @@ function overflowingLayer(net: Module, x: Tensor): string {
     // a module that refuses the rerun leaves the blame on the output
   }
   return 'output';
+}
+
+function schedulesOf(v: unknown): Schedule[] {
+  if (v === undefined) return [];
+  const list = Array.isArray(v) ? v : [v];
+  list.forEach((s, i) => {
+    const name = Array.isArray(v) ? `options.schedule[${i}]` : 'options.schedule';
+    if (s === null || typeof s !== 'object' || typeof (s as Schedule).step !== 'function') {
+      throw typeError(name, 'a learning-rate schedule with step()', s);
+    }
+    const { interval, monitor } = s as Schedule;
+    if (interval !== undefined && interval !== 'epoch' && interval !== 'step') throw rangeError(`${name}.interval`, "'epoch' or 'step'", interval);
+    if (monitor !== undefined && monitor !== 'loss' && monitor !== 'accuracy') throw rangeError(`${name}.monitor`, "'loss' or 'accuracy'", monitor);
+    if (monitor !== undefined && interval === 'step') throw rangeError(`${name}.interval`, "'epoch' for a schedule that monitors validation", interval);
+  });
+  return list as Schedule[];
 }
 
 function optionalFunction(name: string, f: unknown): ((...a: never[]) => unknown) | undefined {

@@ -55,7 +55,7 @@ function rebuildOptimizer(net: FFNN): Optimizer {
 }
 
 function rebuildSchedule(opt: Optimizer, s: SchedulerStateDict): LRScheduler {
-  const o = s.options;
+  const o = s.options as Record<string, number>;
   let sched: LRScheduler;
   if (s.scheduler === 'StepLR') sched = new StepLR(opt, { stepSize: o.stepSize, gamma: o.gamma });
   else if (s.scheduler === 'ExponentialLR') sched = new ExponentialLR(opt, { gamma: o.gamma });

@@ -172,7 +172,7 @@ describe('validation', () => {
 
   it('params', () => {
     expect(() => new SGD([], 0.1)).toThrow(new RangeError('params: expected at least one Parameter, received an empty list'));
-    expect(() => new SGD(5 as never, 0.1)).toThrow(new TypeError('params: expected an iterable of Parameter, received 5'));
+    expect(() => new SGD(5 as never, 0.1)).toThrow(new TypeError('params: expected an iterable of Parameter or of parameter groups {params, ...options}, received 5'));
     expect(() => new SGD([new Float64Array(2)] as never, 0.1)).toThrow(/params\[0\]: expected a Parameter/);
     const q = p();
     expect(() => new SGD([q, q], 0.1)).toThrow(/params\[1\]: expected each Parameter once/);

@@ -9,6 +9,7 @@ import { ceLoss, categoricalCELoss } from './ce-loss.js';
 import { mseLoss } from './mse-loss.js';
 import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
+import { clampAbs, maxNormColumns, scale, vectorNorm } from './clip.js';
 import { dropoutBackward, dropoutForward } from './dropout.js';
 import { linearForward, linearBackward } from './linear.js';
 import { createStepPlan, trainStep } from './train-step.js';
@@ -40,6 +41,10 @@ const kernels: Omit<Kernels, 'linearGradStep'> = {
   mseLoss,
   sgdStep,
   adamStep,
+  vectorNorm,
+  scale,
+  clampAbs,
+  maxNormColumns,
   dropoutForward,
   dropoutBackward,
   createStepPlan,

@@ -6,7 +6,7 @@ import type { BackendInfo, Kernels } from '../types.js';
 import { wasmMemory } from './memory.js';
 import {
   actBackward, adamStep, biasAct, categoricalCELoss, ceLoss, dropoutBackward, dropoutForward, gemm, linearBackward, linearForward,
-  mseLoss, sgdStep, softmax, softmaxCrossEntropy,
+  mseLoss, sgdStep, softmax, softmaxCrossEntropy, vectorNorm, scale, clampAbs, maxNormColumns,
 } from './kernels.js';
 import { createStepPlan, trainStep } from './step.js';
 import { composeLinearGradStep } from '../compose.js';
@@ -42,6 +42,10 @@ export function loadWasmKernels(): Kernels {
     categoricalCELoss,
     mseLoss,
     sgdStep,
+    vectorNorm,
+    scale,
+    clampAbs,
+    maxNormColumns,
     adamStep,
     dropoutForward,
     dropoutBackward,

@@ -174,6 +174,42 @@ export function adamStep(n: number, param: FloatArray, grad: FloatArray, m: Floa
   k.run(() => f(n, pp.off, pg.off, pm.off, pv.off, o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, b(o.decoupled), o.step));
 }
 
+// x is (n)
+export function vectorNorm(n: number, x: FloatArray, p: number): number {
+  if (n === 0) return 0;
+  const k = call('vectorNorm');
+  const px = k.in('x', x, n, 'n');
+  const f = fn('vector_norm', x);
+  return k.run(() => f(n, px.off, p));
+}
+
+// x is (n)
+export function scale(n: number, x: FloatArray, alpha: number): void {
+  if (n === 0) return;
+  const k = call('scale');
+  const px = k.inout('x', x, n, 'n');
+  const f = fn('scale', x);
+  k.run(() => f(n, px.off, alpha));
+}
+
+// x is (n)
+export function clampAbs(n: number, x: FloatArray, c: number): void {
+  if (n === 0) return;
+  const k = call('clampAbs');
+  const px = k.inout('x', x, n, 'n');
+  const f = fn('clamp_abs', x);
+  k.run(() => f(n, px.off, c));
+}
+
+// w is (IN, OUT)
+export function maxNormColumns(IN: number, OUT: number, w: FloatArray, maxNorm: number): void {
+  if (IN * OUT === 0) return;
+  const k = call('maxNormColumns');
+  const pw = k.inout('w', w, IN * OUT, 'IN * OUT');
+  const f = fn('max_norm_columns', w);
+  k.run(() => f(IN, OUT, pw.off, maxNorm));
+}
+
 // x, mask, y are (n); state is 4 words, advanced in place; y may alias x
 export function dropoutForward(n: number, x: FloatArray, p: number, state: Uint32Array, mask: FloatArray, y: FloatArray): void {
   if (n === 0) return;
