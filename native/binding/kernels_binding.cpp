@@ -10,6 +10,8 @@
 #include "linear.h"
 #include "losses.h"
 #include "optim.h"
+#include "blocking.h"
+#include "threads.h"
 #include "optim_clip.h"
 #include "threads.h"
 
@@ -232,12 +234,15 @@ Napi::Value LinearForward(const Napi::CallbackInfo& info) {
   }
   if (pre != y) a.disjoint(a.at(9), "pre", pre, BO, "y (unless it is y itself)", y, BO);
   const bool bf16 = bf16_precision(a, 10);
+  const int parts = ffnn::owned_parts(IN, OUT, B, ffnn::get_num_threads());
   if (a.dtype() == DType::F32) {
+    // the fused step's parts (blocking.h): the rows of w each thread reads here are the ones its
+    // update writes in linearGradStep
     ffnn::linear_forward<float>(B, IN, OUT, as<float>(x), as<float>(w), as<float>(bias), act,
-                                param, as<float>(y), as<float>(pre), 0, bf16);
+                                param, as<float>(y), as<float>(pre), parts, bf16);
   } else {
     ffnn::linear_forward<double>(B, IN, OUT, as<double>(x), as<double>(w), as<double>(bias), act,
-                                 param, as<double>(y), as<double>(pre));
+                                 param, as<double>(y), as<double>(pre), parts);
   }
   return info.Env().Undefined();
 }

@@ -124,6 +124,14 @@ constexpr std::int64_t ROWS_DONE_ELEMS = 4096;
 constexpr std::int64_t OWNED_MIN_WEIGHTS = std::int64_t{1} << 14;
 constexpr std::int64_t OWNED_MAX_OUTPUTS = std::int64_t{1} << 15;
 
+// the parts of a layer (in, out) at batch B on `threads` threads: one run of weight rows per thread
+// when it is big enough (above), else 0 (the gemm picks). the fused step and the module calls'
+// linearForward / linearGradStep use the same, so each thread's rows of w stay in its core's L2
+// from the forward product to the update
+inline int owned_parts(std::int64_t in, std::int64_t out, std::int64_t B, int threads) {
+  return threads > 1 && in * out >= OWNED_MIN_WEIGHTS && B * out <= OWNED_MAX_OUTPUTS ? threads : 0;
+}
+
 // an idle worker spins this long for the next job before it sleeps on a condition variable: covers
 // the gaps of a training loop (the caller's single-threaded kernels, and between steps the data
 // loader's next batch, ~35 us at batch 64 of MNIST) without burning a core when idle. a worker that

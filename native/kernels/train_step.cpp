@@ -37,9 +37,7 @@ inline std::int64_t drop_width(const StepConfig& cfg, const StepDrop& d) {
 // one run of weight rows per thread for a layer big enough at this batch (blocking.h:
 // OWNED_MIN_WEIGHTS), else 0 (the gemm picks); the same for the forward and the backward product
 inline int layer_parts(const StepLayer& ly, std::int64_t B, int threads) {
-  return threads > 1 && ly.in * ly.out >= OWNED_MIN_WEIGHTS && B * ly.out <= OWNED_MAX_OUTPUTS
-             ? threads
-             : 0;
+  return owned_parts(ly.in, ly.out, B, threads);
 }
 
 // a block of a is finite when no element has an all-ones exponent: or-ing the comparisons has no
