@@ -1,6 +1,6 @@
 // Adam and AdamW, step for step as torch.optim.Adam / torch.optim.AdamW (1.13, amsgrad off), per parameter group;
 // the update runs in the device's adamStep kernel.
-import { allocFloat, Tensor, takeData, type Parameter } from '../tensor.js';
+import { allocFloat, Tensor, type Parameter } from '../tensor.js';
 import { STEP_STATE, type FloatArray } from '../kernels/types.js';
 import { checkBool, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 import {
@@ -132,12 +132,7 @@ export class Adam extends Optimizer<AdamHyper> {
       }
       s.step += 1;
       if (prod !== null) {
-        // the weight gradient's product and this update in one pass over w
-        const gw = takeData(p.grad as Tensor);
-        const [data, keep] = this.dataForUpdate(i);
-        this.kernels.linearGradStep('adam', prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, gw, data,
-          null, s.m, s.v, prod.plusZero, keep, this.gradStepState(i, s.step));
-        this.applyMaxNorm(i);
+        this.stepPending(i, prod, 'adam', null, s.m, s.v, s.step);
         continue;
       }
       this.kernels.adamStep(p.size, p.data, this.effectiveGrad(i, grad as FloatArray), s.m, s.v, {

@@ -3,7 +3,7 @@
 // param_groups), each with its own hyper-parameters; a flat list is one group.
 import { backend, deviceOption, type Device, type Kernels } from '../kernels/index.js';
 import { allocFloat, Parameter, Tensor, pendingWrite, takeData, type DeferredWrite, type FloatArray } from '../tensor.js';
-import { STEP_STATE } from '../kernels/types.js';
+import { STEP_STATE, type StepOptimizer } from '../kernels/types.js';
 import { addL1Sign } from '../kernels/reference/l1.js';
 import { checkBool, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
 import { checkHyper } from './rules.js';
@@ -331,28 +331,30 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     return prod;
   }
 
-  // params[i]'s data for an update kernel that copies it out where a lazy d loss / d x still reads
-  // it: [data, the array to copy into or null] (the pending copy is then the kernel's)
-  protected dataForUpdate(i: number): [FloatArray, FloatArray | null] {
+  // params[i]'s step from the product pending on its gradient (pendingProduct): the product and the
+  // update in one pass over w (Kernels.linearGradStep) with its group's hyper-parameters and the
+  // count (SGD: 1 on the step that creates buf; Adam: the step), w copied out in the same pass where
+  // a lazy d loss / d x still reads it; then the max-norm, as after any update
+  protected stepPending(
+    i: number, prod: NonNullable<DeferredWrite['product']>, rule: StepOptimizer,
+    buf: FloatArray | null, m: FloatArray | null, v: FloatArray | null, count: number,
+  ): void {
     const p = this.params[i];
+    const gw = takeData(p.grad as Tensor);
     const keep = pendingWrite(p)?.keep;
-    if (keep === undefined) return [p.data, null];
-    const data = takeData(p);
-    keep.taken();
-    return [data, keep.into];
+    const data = keep === undefined ? p.data : takeData(p);
+    keep?.taken();
+    const st = this.oneState;
+    this.writeStepHyper(st, this.groupOf[i]);
+    st[STEP_STATE.count] = count;
+    this.kernels.linearGradStep(rule, prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, gw, data, buf, m, v,
+      prod.plusZero, keep === undefined ? null : keep.into, st);
+    this.applyMaxNorm(i);
   }
 
   // the hyper-parameters of group `group` in STEP_STATE's layout (the fused training step's and
   // linearGradStep's); the per-parameter numbers that follow are the caller's
   abstract writeStepHyper(state: Float64Array, group: number): void;
-
-  // state for one linearGradStep of params[i]: its group's hyper-parameters, then its count
-  protected gradStepState(i: number, count: number): Float64Array {
-    const st = this.oneState;
-    this.writeStepHyper(st, this.groupOf[i]);
-    st[STEP_STATE.count] = count;
-    return st;
-  }
 
   private readonly oneState = new Float64Array(STEP_STATE.count + 1);
 

@@ -1,6 +1,6 @@
 // stochastic gradient descent with momentum, dampening, nesterov and weight decay, step for step as
 // torch.optim.SGD (1.13), per parameter group; the update runs in the device's sgdStep kernel.
-import { allocFloat, Tensor, takeData, type Parameter } from '../tensor.js';
+import { allocFloat, Tensor, type Parameter } from '../tensor.js';
 import { STEP_STATE, type FloatArray } from '../kernels/types.js';
 import { checkKeys, checkObject, typeError } from '../util/check.js';
 import {
@@ -129,12 +129,7 @@ export class SGD extends Optimizer<SGDHyper> {
         firstStep = true;
       }
       if (prod !== null) {
-        // the weight gradient's product and this update in one pass over w
-        const gw = takeData(p.grad as Tensor);
-        const [data, keep] = this.dataForUpdate(i);
-        this.kernels.linearGradStep('sgd', prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, gw, data,
-          useMomentum ? buf : null, null, null, prod.plusZero, keep, this.gradStepState(i, firstStep ? 1 : 0));
-        this.applyMaxNorm(i);
+        this.stepPending(i, prod, 'sgd', useMomentum ? buf : null, null, null, firstStep ? 1 : 0);
         continue;
       }
       this.kernels.sgdStep(p.size, p.data, this.effectiveGrad(i, grad as FloatArray), useMomentum ? buf : null, {
