@@ -67,8 +67,8 @@ struct Epilogue;
 
 // c (M, N) := alpha op(a) op(b) + beta c on a tile path (gemm_bf16.cpp): both operands packed to
 // bf16 once per call, then each (MR, NR) tile of c summed over all of K at once and written
-// (epilogue on it right after), so every element is the same sum whatever the threads; `done`
-// gets all rows at the end. K > 0, alpha != 0
+// (epilogue on it right after), so every element is the same sum whatever the threads; with
+// `done`, the threads split the rows and each calls it on its own rows once they are written. K > 0, alpha != 0
 void gemm_bf16_tiles(const Bf16Arch& arch, bool trans_a, bool trans_b, std::int64_t M,
                      std::int64_t N, std::int64_t K, float alpha, const float* a, const float* b,
                      float beta, float* c, const Epilogue<float>* epi, const RowsDone* done);

@@ -53,6 +53,9 @@ constexpr int MAX_NR = 32;
 // column tiles per block: the b block (8 x 32 columns x 1024 deep x 2 bytes = 512 KiB) stays in
 // L2 while every row tile of the thread passes over it
 constexpr std::int64_t BF16_NC_TILES = 8;
+// tasks per thread of the bf16 packing and tile loops: a thread that another process holds off its
+// core leaves the tasks it has not claimed to the others (docs/bf16.md has the measurements)
+constexpr int BF16_TASKS_PER_THREAD = 4;
 
 // b is read in place (not packed) when it is not transposed and op(a) has at most this many
 // rows: each b sliver then serves at most 8 tiles, and packing it (a read and a write of all of

@@ -35,26 +35,30 @@ void gemm_bf16_tiles(const Bf16Arch& arch, bool trans_a, bool trans_b, std::int6
 
   int threads = get_num_threads();
   if (M * N * K < GEMM_PARALLEL_MIN_MACS) threads = 1;
+  const int per_thread = threads > 1 ? BF16_TASKS_PER_THREAD : 1;
   // pack: rows of a and slivers of b split among the threads (each operand converted once)
   const std::int64_t pack_units = std::max(mtiles, slivers);
-  const int pack_threads = static_cast<int>(std::min<std::int64_t>(threads, pack_units));
-  parallel_for(pack_threads, pack_threads, [&](int t) {
-    const std::int64_t r0 = part(mtiles, pack_threads, t), r1 = part(mtiles, pack_threads, t + 1);
+  const int pack_tasks = static_cast<int>(std::min<std::int64_t>(threads * per_thread, pack_units));
+  parallel_for(pack_tasks, threads, [&](int t) {
+    const std::int64_t r0 = part(mtiles, pack_tasks, t), r1 = part(mtiles, pack_tasks, t + 1);
     if (r1 > r0) {
       const std::int64_t i0 = r0 * MR, mc = std::min(M, r1 * MR) - i0;
       if (mc > 0) arch.pack_a(trans_a, a, M, K, i0, mc, Kp, pa + i0 * Kp);
       // rows padded past M (when mc < r1 * MR - i0 they were written as zeros by pack_a)
     }
-    const std::int64_t s0 = part(slivers, pack_threads, t), s1 = part(slivers, pack_threads, t + 1);
+    const std::int64_t s0 = part(slivers, pack_tasks, t), s1 = part(slivers, pack_tasks, t + 1);
     if (s1 > s0) arch.pack_b(trans_b, b, K, N, s0, s1, Kp, pb + s0 * sliver_len);
   });
 
-  // compute: the larger of the tile rows and tile columns split; columns in blocks of
-  // BF16_NC_TILES so a block of b (BF16_NC_TILES x NR x Kp bf16) is reused from L2 by every row tile
-  const bool split_n = ntiles >= mtiles;
+  // compute: the larger of the tile rows and tile columns split (rows only with `done`: each thread
+  // then finishes whole rows and runs `done` on them itself, so an update of w is split as its
+  // product; on the calling thread alone it had left W4's 2-thread step waiting on one core for the
+  // SGD pass over 1024 x 1024 weights); columns in blocks of BF16_NC_TILES so a block of b
+  // (BF16_NC_TILES x NR x Kp bf16) is reused from L2 by every row tile
+  const bool split_n = !done && ntiles >= mtiles;
   const std::int64_t extent = split_n ? ntiles : mtiles;
-  const int n = static_cast<int>(std::min<std::int64_t>(threads, extent));
-  parallel_for(n, n, [&](int t) {
+  const int n = static_cast<int>(std::min<std::int64_t>(threads * per_thread, extent));
+  parallel_for(n, threads, [&](int t) {
     const std::int64_t lo = part(extent, n, t), hi = part(extent, n, t + 1);
     if (lo >= hi) return;
     const std::int64_t it0 = split_n ? 0 : lo, it1 = split_n ? mtiles : hi;
@@ -75,8 +79,8 @@ void gemm_bf16_tiles(const Bf16Arch& arch, bool trans_a, bool trans_b, std::int6
         }
       }
     }
+    if (done) done->fn(done->ctx, it0 * MR, std::min(M, it1 * MR));
   });
-  if (done) done->fn(done->ctx, 0, M);
 }
 
 }  // namespace ffnn

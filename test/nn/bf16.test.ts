@@ -19,7 +19,8 @@ import { loadModel, saveModel, type ModelConfig, type SequentialConfig } from '.
 import type { Device } from '../../src/kernels/index.js';
 import type { Precision } from '../../src/kernels/types.js';
 import { Tensor } from '../../src/tensor.js';
-import { backends } from '../helpers/backends.js';
+import { backends, nativeAvailable } from '../helpers/backends.js';
+import { getNumThreads, setNumThreads } from '../../src/backend.js';
 
 interface Run { loss: number; probs: number[]; grads: number[][] }
 interface Net {
@@ -146,6 +147,44 @@ describe.each(devices)('bf16 fused step on %s', (device) => {
     const y = new Int32Array([0, 1, 2, 3, 4, 5, 6, 0, 1]);
     for (let s = 0; s < 3; s++) expect(ts.run(x, y)).toBe(moduleCallsStep(b.net, b.loss, b.opt, x, y));
     a.net.parameters().forEach((p, i) => expect(bits(p.data)).toBe(bits(b.net.parameters()[i].data)));
+  });
+});
+
+// layers past the size that splits the tile paths' products among threads (2^19 multiply-adds):
+// the fused step runs the update of w on each thread's rows of grad_w, the module calls the product
+// then the optimizer; every element of every product is one sum over all of K whatever the split,
+// so 1, 2 and 3 threads and both flows give the same bits
+describe.runIf(nativeAvailable)('bf16 fused step on native across thread counts', () => {
+  const bits = (a: ArrayLike<number>): string => Buffer.from(Float32Array.from(a).buffer).toString('hex');
+  it('300-256-64-10 at batch 64, SGD momentum: 1, 2 and 3 threads and the module calls give the same parameters', () => {
+    const before = getNumThreads();
+    const x = Tensor.randn([64, 300], { seed: 11 });
+    const y = new Int32Array(64).map((_, i) => (i * 7) % 10);
+    const make = () => {
+      const net = new Sequential(new Linear(300, 256, { seed: 1 }), new ReLU(), new Linear(256, 64, { seed: 2 }), new ReLU(),
+        new Linear(64, 10, { seed: 3 }), { precision: 'bf16' });
+      return { net, loss: new CrossEntropyLoss(), opt: new SGD(net.parameters(), { lr: 0.05, momentum: 0.9 }) };
+    };
+    const runs: string[][] = [];
+    const losses: number[][] = [];
+    try {
+      for (const [threads, flow] of [[1, 'fused'], [2, 'fused'], [3, 'fused'], [2, 'module']] as const) {
+        setNumThreads(threads);
+        const m = make();
+        const ts = new TrainStep(m.net, m.opt, { loss: m.loss });
+        expect(ts.fallback).toBeNull();
+        const l: number[] = [];
+        for (let s = 0; s < 3; s++) l.push(flow === 'fused' ? ts.run(x, y) : moduleCallsStep(m.net, m.loss, m.opt, x, y));
+        losses.push(l);
+        runs.push(m.net.parameters().map((p) => bits(p.data)));
+      }
+    } finally {
+      setNumThreads(before);
+    }
+    for (let r = 1; r < runs.length; r++) {
+      expect(losses[r]).toEqual(losses[0]);
+      runs[r].forEach((b, i) => expect(b, `run ${r} parameter ${i}`).toBe(runs[0][i]));
+    }
   });
 });
 
