@@ -13,9 +13,12 @@ inline std::uint32_t dropout_rotl(std::uint32_t x, int k) { return (x << k) | (x
 // (xoshiro128**: the output of the state, then the step); an element is dropped when the 53-bit
 // uniform (hi << 26) | lo is below (hi_l << 26) | lo_l, and mask := drop ? 0 : scale
 template <typename T, int LANES>
-inline void dropout_lanes(std::int64_t m, std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2,
-                          std::uint32_t* x3, std::uint32_t hi_l, std::uint32_t lo_l, T scale,
+inline void dropout_lanes(std::int64_t m, std::uint32_t* s0, std::uint32_t* s1, std::uint32_t* s2,
+                          std::uint32_t* s3, std::uint32_t hi_l, std::uint32_t lo_l, T scale,
                           T* mask) {
+  // local copies: the four arrays may alias as far as the compiler knows, the copies stay in registers
+  std::uint32_t x0[LANES], x1[LANES], x2[LANES], x3[LANES];
+  for (int l = 0; l < LANES; ++l) x0[l] = s0[l], x1[l] = s1[l], x2[l] = s2[l], x3[l] = s3[l];
   for (std::int64_t k = 0; k < m; ++k) {
     T out[LANES];
     for (int l = 0; l < LANES; ++l) {
@@ -30,6 +33,7 @@ inline void dropout_lanes(std::int64_t m, std::uint32_t* x0, std::uint32_t* x1, 
     }
     for (int l = 0; l < LANES; ++l) mask[l * m + k] = out[l];
   }
+  for (int l = 0; l < LANES; ++l) s0[l] = x0[l], s1[l] = x1[l], s2[l] = x2[l], s3[l] = x3[l];
 }
 
 // the 16-lane build (dropout_avx512.cpp), called only when the active path is avx-512
