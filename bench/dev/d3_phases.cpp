@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   for (int l = 0; l < 4; ++l) { ys[l].resize(B * sz[l + 1]); pre[l].resize(B * sz[l + 1]); dxs[l].resize(B * sz[l]); }
   for (int q = 0; q < 4; ++q) {
     const float* in = q == 0 ? x.data() : ys[q - 1].data();
-    char nm[64]; std::snprintf(nm, sizeof nm, "drop_at pass %d (%lld)", q, (long long)w[q]);
+    char nm[64]; std::snprintf(nm, sizeof nm, q ? "drop_at pass %d (%lld, folded in the step)" : "drop_at pass %d (%lld)", q, (long long)w[q]);
     row(nm, median_us(reps, [&] { dropout_backward<float>(w[q], in, mask[q].data(), dy[q].data()); }));
   }
   for (int l = 0; l < 4; ++l) {
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
       parallel_for((int)chunks, n < (1 << 16) ? 1 : threads, [&](int c) { const std::int64_t off = c * chunk; sgd_update<float>(std::min(chunk, n - off), data[2 * l].data() + off, grad[2 * l].data() + off, buf[2 * l].data() + off, o, 0.0, true); });
     }));
     if (l > 0) {
-      std::snprintf(nm, sizeof nm, "  drop_back %lld", (long long)w[l]);
+      std::snprintf(nm, sizeof nm, "  drop_back %lld (folded in the step)", (long long)w[l]);
       row(nm, median_us(reps, [&] { dropout_backward<float>(w[l], dxs[l].data(), mask[l].data(), dxs[l].data()); }));
     }
   }
