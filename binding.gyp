@@ -81,8 +81,19 @@
       ]
     },
     {
+      "target_name": "ffnn_dropout_avx512",
+      "type": "static_library",
+      "sources": ["native/kernels/dropout_avx512.cpp"],
+      "conditions": [
+        ["target_arch=='x64' and OS!='win'", {
+          "cflags": ["-mavx512f"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f"] }
+        }]
+      ]
+    },
+    {
       "target_name": "ffnn",
-      "dependencies": ["ffnn_avx2", "ffnn_avx512", "ffnn_bf16_avx512", "ffnn_amx", "ffnn_optim_avx512"],
+      "dependencies": ["ffnn_avx2", "ffnn_avx512", "ffnn_bf16_avx512", "ffnn_amx", "ffnn_optim_avx512", "ffnn_dropout_avx512"],
       "sources": [
         "native/kernels/cpu.cpp",
         "native/kernels/threads.cpp",

@@ -2,13 +2,15 @@
 
 #include <cmath>
 
+#include "cpu.h"
+#include "dropout_lanes.h"
 #include "fpenv.h"
 
 namespace ffnn {
 
 namespace {
 
-inline std::uint32_t rotl(std::uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+inline std::uint32_t rotl(std::uint32_t x, int k) { return dropout_rotl(x, k); }
 
 // xoshiro128** (Blackman and Vigna), as src/random.ts nextU32: the output of the state, then the step
 inline std::uint32_t output(const std::uint32_t* s) { return rotl(s[1] * 5u, 7) * 9u; }
@@ -134,6 +136,22 @@ void jump(std::uint32_t* s, const Poly128& q) {
 constexpr int LANES = 8;
 constexpr std::int64_t LANES_MIN = 1 << 15;
 
+// mask[0, lanes m) with m = n / lanes: lane l from the state 2 l m steps after s, which then holds
+// the last lane's state (the one that continues with the rest)
+template <typename T, int NL>
+void draw_lanes(std::int64_t m, std::uint32_t* s, const Charpoly& cp, std::uint32_t hi_l,
+                std::uint32_t lo_l, T scale, T* mask) {
+  const Poly128 q = xpow(static_cast<std::uint64_t>(2 * m), cp.low);
+  std::uint32_t x0[NL], x1[NL], x2[NL], x3[NL];
+  for (int l = 0; l < NL; ++l) {
+    x0[l] = s[0], x1[l] = s[1], x2[l] = s[2], x3[l] = s[3];
+    jump(s, q);
+  }
+  if constexpr (NL == DROPOUT_WIDE_LANES) dropout_lanes_avx512(m, x0, x1, x2, x3, hi_l, lo_l, scale, mask);
+  else dropout_lanes<T, NL>(m, x0, x1, x2, x3, hi_l, lo_l, scale, mask);
+  s[0] = x0[NL - 1], s[1] = x1[NL - 1], s[2] = x2[NL - 1], s[3] = x3[NL - 1];
+}
+
 }  // namespace
 
 template <typename T>
@@ -154,33 +172,14 @@ void dropout_mask(std::int64_t n, double p, std::uint32_t* state, T* mask) {
   std::int64_t i = 0;
   const Charpoly& cp = charpoly();
   if (n >= LANES_MIN && cp.ok) {
-    // lane l draws elements [l m, (l + 1) m) of the one stream, from the state 2 l m steps ahead; the
-    // last lane's state then continues with the rest: the same bits as the loop below alone
-    const std::int64_t m = n / LANES;
-    const Poly128 q = xpow(static_cast<std::uint64_t>(2 * m), cp.low);
-    std::uint32_t x0[LANES], x1[LANES], x2[LANES], x3[LANES];
-    for (int l = 0; l < LANES; ++l) {
-      x0[l] = s[0], x1[l] = s[1], x2[l] = s[2], x3[l] = s[3];
-      jump(s, q);
-    }
+    // the lanes cut one stream in order: the same bits as the loop below alone, at any lane count
     const std::uint32_t hi_l = static_cast<std::uint32_t>(Lhi);
     const std::uint32_t lo_l = static_cast<std::uint32_t>(Llo);
-    for (std::int64_t k = 0; k < m; ++k) {
-      T out[LANES];
-      for (int l = 0; l < LANES; ++l) {
-        const std::uint32_t hi = (rotl(x1[l] * 5u, 7) * 9u) >> 5;
-        std::uint32_t t = x1[l] << 9;
-        x2[l] ^= x0[l], x3[l] ^= x1[l], x1[l] ^= x2[l], x0[l] ^= x3[l], x2[l] ^= t, x3[l] = rotl(x3[l], 11);
-        const std::uint32_t lo = (rotl(x1[l] * 5u, 7) * 9u) >> 6;
-        t = x1[l] << 9;
-        x2[l] ^= x0[l], x3[l] ^= x1[l], x1[l] ^= x2[l], x0[l] ^= x3[l], x2[l] ^= t, x3[l] = rotl(x3[l], 11);
-        const std::uint32_t drop = static_cast<std::uint32_t>(hi < hi_l) | (static_cast<std::uint32_t>(hi == hi_l) & static_cast<std::uint32_t>(lo < lo_l));
-        out[l] = scale * static_cast<T>(static_cast<std::int32_t>(drop ^ 1u));
-      }
-      for (int l = 0; l < LANES; ++l) mask[l * m + k] = out[l];
-    }
-    s[0] = x0[LANES - 1], s[1] = x1[LANES - 1], s[2] = x2[LANES - 1], s[3] = x3[LANES - 1];
-    i = LANES * m;
+    const int nl = active_isa() == Isa::Avx512 ? DROPOUT_WIDE_LANES : LANES;
+    const std::int64_t m = n / nl;
+    if (nl == DROPOUT_WIDE_LANES) draw_lanes<T, DROPOUT_WIDE_LANES>(m, s, cp, hi_l, lo_l, scale, mask);
+    else draw_lanes<T, LANES>(m, s, cp, hi_l, lo_l, scale, mask);
+    i = nl * m;
   }
   for (; i < n; ++i) {
     const std::uint64_t hi = output(s) >> 5;

@@ -27,17 +27,19 @@ struct ForwardCtx {
   int act;
   double param;
   T* pre;
+  const T* mul;  // or null
 };
 
-// y tile := act(y + bias) with pre := y + bias, element by element as bias_act does; ACT fixed at
-// compile time so identity and relu vectorize
-template <typename T, int ACT>
+// y tile := act(y + bias) (times mul when MUL) with pre := y + bias, element by element as bias_act
+// does; ACT fixed at compile time so identity and relu vectorize
+template <typename T, int ACT, bool MUL>
 void forward_tile(const void* vctx, T* c, std::int64_t ldc, std::int64_t i0, std::int64_t j0,
                   std::int64_t mr, std::int64_t nr) {
   const auto& k = *static_cast<const ForwardCtx<T>*>(vctx);
   for (std::int64_t i = i0; i < i0 + mr; ++i) {
     T* row = c + i * ldc;
     T* pre = k.pre ? k.pre + i * ldc : nullptr;
+    const T* mul = MUL ? k.mul + i * ldc : nullptr;
     for (std::int64_t j = j0; j < j0 + nr; ++j) {
       const T z = k.bias ? static_cast<T>(row[j] + k.bias[j]) : row[j];
       if (pre) pre[j] = z;
@@ -49,19 +51,38 @@ void forward_tile(const void* vctx, T* c, std::int64_t ldc, std::int64_t i0, std
       } else {
         row[j] = static_cast<T>(act::forward(ACT, static_cast<double>(z), k.param));
       }
+      // the product a separate pass y * mul would make (dropout_backward's), on the tile in L1
+      if (MUL) row[j] = row[j] * mul[j];
     }
+  }
+}
+
+template <typename T, bool MUL>
+Epilogue<T> forward_epilogue_mul(int act, const ForwardCtx<T>* ctx) {
+  switch (act) {
+    case ACT_IDENTITY: return {forward_tile<T, ACT_IDENTITY, MUL>, ctx};
+    case ACT_RELU: return {forward_tile<T, ACT_RELU, MUL>, ctx};
+    case ACT_SIGMOID: return {forward_tile<T, ACT_SIGMOID, MUL>, ctx};
+    case ACT_TANH: return {forward_tile<T, ACT_TANH, MUL>, ctx};
+    case ACT_SWISH: return {forward_tile<T, ACT_SWISH, MUL>, ctx};
+    default: return {forward_tile<T, ACT_CELU, MUL>, ctx};
   }
 }
 
 template <typename T>
 Epilogue<T> forward_epilogue(int act, const ForwardCtx<T>* ctx) {
-  switch (act) {
-    case ACT_IDENTITY: return {forward_tile<T, ACT_IDENTITY>, ctx};
-    case ACT_RELU: return {forward_tile<T, ACT_RELU>, ctx};
-    case ACT_SIGMOID: return {forward_tile<T, ACT_SIGMOID>, ctx};
-    case ACT_TANH: return {forward_tile<T, ACT_TANH>, ctx};
-    case ACT_SWISH: return {forward_tile<T, ACT_SWISH>, ctx};
-    default: return {forward_tile<T, ACT_CELU>, ctx};
+  return ctx->mul ? forward_epilogue_mul<T, true>(act, ctx) : forward_epilogue_mul<T, false>(act, ctx);
+}
+
+// c tile := c * mul (mul has c's row length): a dropout's mask on grad_x as each tile is final
+template <typename T>
+void mul_tile(const void* vctx, T* c, std::int64_t ldc, std::int64_t i0, std::int64_t j0,
+              std::int64_t mr, std::int64_t nr) {
+  const T* mul = static_cast<const T*>(vctx);
+  for (std::int64_t i = i0; i < i0 + mr; ++i) {
+    T* row = c + i * ldc;
+    const T* m = mul + i * ldc;
+    for (std::int64_t j = j0; j < j0 + nr; ++j) row[j] = row[j] * m[j];
   }
 }
 
@@ -215,9 +236,10 @@ void product(bool bf16, bool ta, bool tb, std::int64_t M, std::int64_t N, std::i
 
 template <typename T>
 void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
-                    const T* bias, int act, double param, T* y, T* pre, int parts, bool bf16) {
+                    const T* bias, int act, double param, T* y, T* pre, int parts, bool bf16,
+                    const T* mul) {
   FlushDenormals ftz;
-  const ForwardCtx<T> ctx{bias, act, param, pre};
+  const ForwardCtx<T> ctx{bias, act, param, pre, mul};
   const Epilogue<T> epi = forward_epilogue<T>(act, &ctx);
   product<T>(bf16, false, false, B, OUT, IN, x, w, T(0), y, &epi, nullptr, parts);
 }
@@ -297,13 +319,17 @@ double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT,
                               const T* w, const T* z, const T* grad_out, int act, double param,
                               T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
                               bool accumulate_bias, const RangeUpdate* w_update, int parts,
-                              bool bf16) {
+                              bool bf16, const T* grad_x_mul) {
   FlushDenormals ftz;
   const double dparam =
       backward_act<T>(B, OUT, z, grad_out, act, param, grad_z, grad_bias, accumulate_bias);
   // grad_x reads w: before any element of w is updated; with parts, each thread reads only its
   // own rows of w
-  if (grad_x) product<T>(bf16, false, true, B, IN, OUT, grad_z, w, T(0), grad_x, nullptr, nullptr, parts);
+  const Epilogue<T> mul_epi{mul_tile<T>, grad_x_mul};
+  if (grad_x) {
+    product<T>(bf16, false, true, B, IN, OUT, grad_z, w, T(0), grad_x, grad_x_mul ? &mul_epi : nullptr,
+               nullptr, parts);
+  }
   linear_grad_w_update<T>(B, IN, OUT, x, grad_z, grad_w, accumulate, w_update, parts, bf16);
   return dparam;
 }
@@ -345,10 +371,11 @@ void linear_grad_w_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, con
 }
 
 template void linear_forward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
-                                    const float*, const float*, int, double, float*, float*, int, bool);
+                                    const float*, const float*, int, double, float*, float*, int, bool,
+                                    const float*);
 template void linear_forward<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
                                      const double*, const double*, int, double, double*,
-                                     double*, int, bool);
+                                     double*, int, bool, const double*);
 template double linear_backward<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
                                        const float*, const float*, const float*, int, double,
                                        float*, float*, float*, float*, bool, bool);
@@ -358,7 +385,8 @@ template double linear_backward<double>(std::int64_t, std::int64_t, std::int64_t
 template double linear_backward_update<float>(std::int64_t, std::int64_t, std::int64_t,
                                               const float*, const float*, const float*,
                                               const float*, int, double, float*, float*, float*,
-                                              float*, bool, bool, const RangeUpdate*, int, bool);
+                                              float*, bool, bool, const RangeUpdate*, int, bool,
+                                              const float*);
 template void linear_grad_w_update<float>(std::int64_t, std::int64_t, std::int64_t, const float*,
                                           const float*, float*, bool, const RangeUpdate*, int, bool);
 template void linear_grad_w_update<double>(std::int64_t, std::int64_t, std::int64_t, const double*,
@@ -367,6 +395,6 @@ template double linear_backward_update<double>(std::int64_t, std::int64_t, std::
                                                const double*, const double*, const double*,
                                                const double*, int, double, double*, double*,
                                                double*, double*, bool, bool,
-                                               const RangeUpdate*, int, bool);
+                                               const RangeUpdate*, int, bool, const double*);
 
 }  // namespace ffnn

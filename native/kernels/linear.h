@@ -12,11 +12,13 @@ namespace ffnn {
 // x is (B, IN), w is (IN, OUT), bias is (OUT) or null, y is (B, OUT), pre is (B, OUT) or null.
 // pre := x w + bias; y := act(pre; param); the same numbers as gemm then bias_act.
 // y and pre must not overlap x, w or bias; pre may be y itself. parts: gemm_epilogue's (0: the
-// gemm picks its threads; >= 1: OUT split into that many column parts, one per pool thread)
+// gemm picks its threads; >= 1: OUT split into that many column parts, one per pool thread).
+// mul (B, OUT) or null: y := act(pre) * mul, the numbers of the product as a pass after (a dropout
+// on the layer's output, its mask applied while each tile is in L1); pre stays act's input
 template <typename T>
 void linear_forward(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x, const T* w,
                     const T* bias, int act, double param, T* y, T* pre, int parts = 0,
-                    bool bf16 = false);
+                    bool bf16 = false, const T* mul = nullptr);
 
 // x is (B, IN), w is (IN, OUT), z is (B, OUT) pre-activation, grad_out is (B, OUT), grad_z is
 // (B, OUT), grad_w is (IN, OUT), grad_bias is (OUT) or null, grad_x is (B, IN) or null.
@@ -46,13 +48,15 @@ struct RangeUpdate {
 // still warm in cache; grad_x is computed first, from w before the update. grad_w, grad_bias,
 // grad_x and the return value are the same numbers as linear_backward's. parts >= 1: grad_w's
 // columns split as linear_forward's with the same parts (each thread updates the columns of w it
-// read in the forward product), whatever the batch; 0: the gemm picks
+// read in the forward product), whatever the batch; 0: the gemm picks. grad_x_mul (B, IN) or
+// null: grad_x := (grad_z w^T) * grad_x_mul on each finished tile (a dropout below the layer: d loss
+// / d its input), the numbers of the product then a pass
 template <typename T>
 double linear_backward_update(std::int64_t B, std::int64_t IN, std::int64_t OUT, const T* x,
                               const T* w, const T* z, const T* grad_out, int act, double param,
                               T* grad_z, T* grad_w, T* grad_bias, T* grad_x, bool accumulate,
                               bool accumulate_bias, const RangeUpdate* w_update, int parts = 0,
-                              bool bf16 = false);
+                              bool bf16 = false, const T* grad_x_mul = nullptr);
 
 // the grad_w half of linear_backward_update: grad_w := x^T grad_z (+= when accumulate), then
 // w_update (null: none) on blocks of grad_w while they are warm; the same numbers as

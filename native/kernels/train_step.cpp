@@ -34,6 +34,18 @@ inline std::int64_t drop_width(const StepConfig& cfg, const StepDrop& d) {
   return d.at < static_cast<std::int64_t>(cfg.layers.size()) ? cfg.layers[d.at].in : classes(cfg);
 }
 
+// the drop at place `at` when it is the only one there (its mask then applied inside the products
+// that meet it: the forward epilogue of layer at - 1, the grad_x of layer at), else -1
+inline int single_drop(const StepConfig& cfg, std::int64_t at) {
+  int found = -1;
+  for (std::size_t q = 0; q < cfg.drops.size(); ++q) {
+    if (cfg.drops[q].at != at) continue;
+    if (found >= 0) return -1;
+    found = static_cast<int>(q);
+  }
+  return found;
+}
+
 // one run of weight rows per thread for a layer big enough at this batch (blocking.h:
 // OWNED_MIN_WEIGHTS), else 0 (the gemm picks); the same for the forward and the backward product
 inline int layer_parts(const StepLayer& ly, std::int64_t B, int threads) {
@@ -245,8 +257,11 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     dropout_mask<T>(B * drop_width(cfg, cfg.drops[q]), cfg.drops[q].p, drop_states[q], ws.mask[q]);
   });
   std::size_t d = 0;
+  // a drop past the input alone at its place is applied in the layer below's epilogue (folded)
   const auto drop_at = [&](std::int64_t at, const T* h) {
+    const bool folded = at > 0 && single_drop(cfg, at) >= 0;
     for (; d < D && cfg.drops[d].at == at; ++d) {
+      if (folded) continue;
       dropout_backward<T>(B * drop_width(cfg, cfg.drops[d]), h, ws.mask[d], ws.dy[d]);
       h = ws.dy[d];
     }
@@ -260,8 +275,10 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     h = drop_at(static_cast<std::int64_t>(l), h);
     xin_of[l] = h;
     const double param = ly.scalar >= 0 ? static_cast<double>(slots[ly.scalar].data[0]) : ly.param;
+    const int out_drop = single_drop(cfg, static_cast<std::int64_t>(l + 1));
     linear_forward<T>(B, ly.in, ly.out, h, slots[ly.w].data, ly.b >= 0 ? slots[ly.b].data : nullptr,
-                      ly.act, param, ws.y[l], ws.pre[l], layer_parts(ly, B, threads), ly.bf16);
+                      ly.act, param, ws.y[l], ws.pre[l], layer_parts(ly, B, threads), ly.bf16,
+                      out_drop >= 0 ? ws.mask[out_drop] : nullptr);
     h = ws.y[l];
   }
   h = drop_at(static_cast<std::int64_t>(L), h);
@@ -318,8 +335,9 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     }
     if (!std::isfinite(r.loss)) return r;
   }
-  // the drops on the output, last first: d loss / d their input
+  // the drops on the output, last first: d loss / d their input (a folded one: in layer at's grad_x)
   const auto drop_back = [&](std::int64_t at, T* g) {
+    if (at < static_cast<std::int64_t>(L) && single_drop(cfg, at) >= 0) return;
     for (std::size_t q = D; q-- > 0;) {
       if (cfg.drops[q].at == at) dropout_backward<T>(B * drop_width(cfg, cfg.drops[q]), g, ws.mask[q], g);
     }
@@ -346,6 +364,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     const T* xin = xin_of[k];
     const T* z = ly.act != ACT_IDENTITY ? ws.pre[k] : g;
     T* gx = k > 0 ? ws.dx[k] : nullptr;
+    const int in_drop = k > 0 ? single_drop(cfg, static_cast<std::int64_t>(k)) : -1;
     StepSlot<T>& w = slots[ly.w];
     SlotUpdate<T> wu = slot_update<T>(cfg, slots, ly.w, state);
     wu.plus_zero = accumulate;
@@ -358,7 +377,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     const double dparam = linear_backward_update<T>(
         B, ly.in, ly.out, xin, w.data, z, g, ly.act, param, g, w.grad,
         ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, false, accumulate, &ru,
-        layer_parts(ly, B, threads), ly.bf16);
+        layer_parts(ly, B, threads), ly.bf16, in_drop >= 0 ? ws.mask[in_drop] : nullptr);
     if (ly.scalar >= 0) {
       T& sg = slots[ly.scalar].grad[0];
       sg = static_cast<T>(static_cast<double>(sg) + dparam);

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { Rng } from '../../src/random.js';
 import { checked } from '../../src/kernels/checked.js';
 import type { FloatArray } from '../../src/kernels/types.js';
-import { backends } from '../helpers/backends.js';
+import { backends, skipNative } from '../helpers/backends.js';
+
+const { nativeAddon } = skipNative ? { nativeAddon: () => null } : await import('../../src/kernels/native.js');
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -37,7 +39,8 @@ describe.each(backends)('dropout kernels on $name', ({ name, kernels }) => {
       for (const t of name === 'native' ? [1, 2] : [1]) {
         kernels.setNumThreads(t);
         for (const p of [0, 0.2, 0.5, 1]) {
-          // from 2^15 elements on the native and wasm kernels draw 8 lanes of the stream side by side
+          // from 2^15 elements on the native and wasm kernels draw lanes of the stream side by side (8,
+          // 16 on the avx-512 path)
           for (const n of [1, 7, 16, 17, 33, 1000, 32767, 32768, 40000, 65543]) {
             const seed = 31 * n + Math.round(p * 10);
             const x = new C(n).map((_, i) => Math.sin(i + 1) * 3 - (i % 3 === 0 ? 0.5 : 0));
@@ -80,6 +83,45 @@ describe.each(backends)('dropout kernels on $name', ({ name, kernels }) => {
     // both sides of the tie were met
     expect(dropped).toBeGreaterThan(0);
     expect(dropped).toBeLessThan(40);
+  });
+
+  test('a tie inside the lanes (the low bits decide there too), on every instruction set of the native addon', () => {
+    // native lanes: 8 (baseline) or 16 (avx-512) of m = floor(n / lanes) elements; a p whose threshold
+    // shares element k's first-draw high 27 bits makes its low 26 bits decide, for k on lane edges
+    const n = 65543;
+    const isas: (string | null)[] = [null];
+    const addon = name === 'native' ? nativeAddon() : null;
+    if (addon) isas.push(...(addon.supportedIsas() as string[]));
+    const saved = addon?.getIsa();
+    try {
+      for (const isa of isas) {
+        if (isa !== null) addon!.setIsa(isa);
+        let dropped = 0;
+        const ks = [0, Math.floor(n / 16) - 1, Math.floor(n / 16), Math.floor(n / 8), 7 * Math.floor(n / 8) + 3, 15 * Math.floor(n / 16), n - 1];
+        for (const [j, k] of ks.entries()) {
+          for (const half of [0, 1]) {
+            const seed = 100 + 2 * j + half;
+            const r = new Rng(seed);
+            for (let i = 0; i < 2 * k; i++) r.nextU32();
+            const hi = r.nextU32() >>> 5;
+            const p = (hi * 67108864 + 33554432) / 9007199254740992;
+            const x = new Float32Array(n).fill(1);
+            const want = loop(n, x, p, seed, Float32Array);
+            const rng = new Rng(seed);
+            const mask = new Float32Array(n);
+            kernels.dropoutForward(n, x, p, rng.state, mask, new Float32Array(n));
+            expect(same(mask, want.mask), `isa ${isa} k ${k} seed ${seed}`).toBeNull();
+            expect(rng.nextU32(), `isa ${isa} k ${k} state`).toBe(want.rng.nextU32());
+            if (want.mask[k] === 0) dropped++;
+          }
+        }
+        // both sides of the ties were met
+        expect(dropped, `isa ${isa}`).toBeGreaterThan(0);
+        expect(dropped, `isa ${isa}`).toBeLessThan(2 * ks.length);
+      }
+    } finally {
+      if (addon) addon.setIsa(saved as string);
+    }
   });
 
   test('y may alias x', () => {
