@@ -6,6 +6,8 @@
 
 #include <immintrin.h>
 
+#include <cmath>
+
 namespace ffnn {
 
 namespace {
@@ -20,6 +22,8 @@ struct F32 {
   static V bcast(T x) { return _mm512_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static void store(T* p, V v) { _mm512_storeu_ps(p, v); }
   static __mmask16 mask(std::int64_t n) {
     // n <= 0: the columns past nr of an edge tile; shifting by a negative count is undefined
     if (n <= 0) return 0;
@@ -38,6 +42,8 @@ struct F64 {
   static V bcast(T x) { return _mm512_set1_pd(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
   static __mmask8 mask(std::int64_t n) {
     if (n <= 0) return 0;
     return n >= W ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << n) - 1u);
@@ -126,6 +132,40 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
   }
 }
 
+// GemmArch::kernel_m1_tb: c[j] := alpha (a . b[j]) (+ beta c[j]) over kc, for j < nr; each dot in
+// four vector accumulators by 4-vector steps (the fma latency), the tail masked into the first,
+// then (acc0 + acc1) + (acc2 + acc3) and its lanes summed in halves (lane i += lane i + w, w = W / 2,
+// ..., 1)
+template <typename S>
+void dot_tb(std::int64_t kc, typename S::T alpha, const typename S::T* a, const typename S::T* b,
+            std::int64_t ldb, typename S::T beta, typename S::T* c, std::int64_t ldc,
+            std::int64_t mr, std::int64_t nr) {
+  using T = typename S::T;
+  using V = typename S::V;
+  constexpr int W = S::W;
+  for (std::int64_t j = 0; j < nr; ++j) {
+    const T* bj = b + j * ldb;
+    V acc0 = S::zero(), acc1 = S::zero(), acc2 = S::zero(), acc3 = S::zero();
+    std::int64_t k = 0;
+    for (; k + 4 * W <= kc; k += 4 * W) {
+      acc0 = S::fma(S::load(a + k), S::load(bj + k), acc0);
+      acc1 = S::fma(S::load(a + k + W), S::load(bj + k + W), acc1);
+      acc2 = S::fma(S::load(a + k + 2 * W), S::load(bj + k + 2 * W), acc2);
+      acc3 = S::fma(S::load(a + k + 3 * W), S::load(bj + k + 3 * W), acc3);
+    }
+    for (; k < kc; k += W) {
+      const auto m = S::mask(kc - k);
+      acc0 = S::fma(S::load_mask(m, a + k), S::load_mask(m, bj + k), acc0);
+    }
+    T lane[W];
+    S::store(lane, S::add(S::add(acc0, acc1), S::add(acc2, acc3)));
+    for (int w = W / 2; w >= 1; w /= 2) {
+      for (int i = 0; i < w; ++i) lane[i] += lane[i + w];
+    }
+    c[j] = beta == T(0) ? alpha * lane[0] : std::fma(alpha, lane[0], beta * c[j]);
+  }
+}
+
 // each path's tiles, micro_kernel itself: float 8 x 32 (NR / 16 vectors a row), double 8 x 16; one
 // row for batch 1, M1_WIDE_NR columns for its wide calls. the half-width tiles (one vector a row)
 // take a partial sliver of at most NR / 2 columns with 8 accumulators (still the 2 fma pipes x 4
@@ -140,7 +180,8 @@ const GemmArch<float> ARCH_F32{AVX512_F32,
                                micro_kernel<F32, 1, F32_NV, true>,
                                micro_kernel<F32, 1, M1_WIDE_NR / F32::W>,
                                micro_kernel<F32, AVX512_F32.MR, F32_NV / 2>,
-                               micro_kernel<F32, AVX512_F32.MR, F32_NV / 2, true>};
+                               micro_kernel<F32, AVX512_F32.MR, F32_NV / 2, true>,
+                               dot_tb<F32>};
 const GemmArch<double> ARCH_F64{AVX512_F64,
                                 micro_kernel<F64, AVX512_F64.MR, F64_NV>,
                                 nullptr,
@@ -148,7 +189,8 @@ const GemmArch<double> ARCH_F64{AVX512_F64,
                                 nullptr,
                                 nullptr,
                                 micro_kernel<F64, AVX512_F64.MR, F64_NV / 2>,
-                                micro_kernel<F64, AVX512_F64.MR, F64_NV / 2, true>};
+                                micro_kernel<F64, AVX512_F64.MR, F64_NV / 2, true>,
+                                dot_tb<F64>};
 
 }  // namespace
 
