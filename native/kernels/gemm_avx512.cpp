@@ -1,6 +1,7 @@
 // the avx-512 micro-kernels: float 8 x 32, double 8 x 16 (blocking.h says why).
 // compiled with -mavx512f -mfma for this file only; called only when the cpu has avx-512f.
 #include "gemm_arch.h"
+#include "gemm_dot.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 
@@ -24,6 +25,7 @@ struct F32 {
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static void store(T* p, V v) { _mm512_storeu_ps(p, v); }
+  static T sfma(T a, T b, T c) { return std::fma(a, b, c); }
   static __mmask16 mask(std::int64_t n) {
     // n <= 0: the columns past nr of an edge tile; shifting by a negative count is undefined
     if (n <= 0) return 0;
@@ -44,6 +46,7 @@ struct F64 {
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
+  static T sfma(T a, T b, T c) { return std::fma(a, b, c); }
   static __mmask8 mask(std::int64_t n) {
     if (n <= 0) return 0;
     return n >= W ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << n) - 1u);
@@ -129,40 +132,6 @@ void micro_kernel(std::int64_t kc, typename S::T alpha, const typename S::T* a,
         S::store_mask(cp, m[v], S::fma(va, acc[i][v], S::mul(vb, old)));
       }
     }
-  }
-}
-
-// GemmArch::kernel_m1_tb: c[j] := alpha (a . b[j]) (+ beta c[j]) over kc, for j < nr; each dot in
-// four vector accumulators by 4-vector steps (the fma latency), the tail masked into the first,
-// then (acc0 + acc1) + (acc2 + acc3) and its lanes summed in halves (lane i += lane i + w, w = W / 2,
-// ..., 1)
-template <typename S>
-void dot_tb(std::int64_t kc, typename S::T alpha, const typename S::T* a, const typename S::T* b,
-            std::int64_t ldb, typename S::T beta, typename S::T* c, std::int64_t ldc,
-            std::int64_t mr, std::int64_t nr) {
-  using T = typename S::T;
-  using V = typename S::V;
-  constexpr int W = S::W;
-  for (std::int64_t j = 0; j < nr; ++j) {
-    const T* bj = b + j * ldb;
-    V acc0 = S::zero(), acc1 = S::zero(), acc2 = S::zero(), acc3 = S::zero();
-    std::int64_t k = 0;
-    for (; k + 4 * W <= kc; k += 4 * W) {
-      acc0 = S::fma(S::load(a + k), S::load(bj + k), acc0);
-      acc1 = S::fma(S::load(a + k + W), S::load(bj + k + W), acc1);
-      acc2 = S::fma(S::load(a + k + 2 * W), S::load(bj + k + 2 * W), acc2);
-      acc3 = S::fma(S::load(a + k + 3 * W), S::load(bj + k + 3 * W), acc3);
-    }
-    for (; k < kc; k += W) {
-      const auto m = S::mask(kc - k);
-      acc0 = S::fma(S::load_mask(m, a + k), S::load_mask(m, bj + k), acc0);
-    }
-    T lane[W];
-    S::store(lane, S::add(S::add(acc0, acc1), S::add(acc2, acc3)));
-    for (int w = W / 2; w >= 1; w /= 2) {
-      for (int i = 0; i < w; ++i) lane[i] += lane[i + w];
-    }
-    c[j] = beta == T(0) ? alpha * lane[0] : std::fma(alpha, lane[0], beta * c[j]);
   }
 }
 
