@@ -104,8 +104,16 @@ export interface DeferredWrite {
     readonly plusZero: boolean;
   };
   // a write that only copies the elements out (into, before they change; a Linear's lazy d loss / d x
-  // reads them): an update kernel can copy them in its own pass, then call taken() instead of run
-  readonly keep?: { readonly into: FloatArray; taken(): void };
+  // reads them): an update kernel can copy them in its own pass, then call taken() instead of run.
+  // gradX, where the reader is cheaper computed in that pass than the copy (a Linear's d loss / d x
+  // at batch 1): gradX.into() is the reader's array while it still waits (else null, and nothing is
+  // needed); the update kernel writes that d loss / d x there (Kernels.linearGradStep's gradX, from
+  // the elements before they change), then calls gradX.done() instead of copying
+  readonly keep?: {
+    readonly into: FloatArray;
+    taken(): void;
+    readonly gradX?: { into(): FloatArray | null; done(): void };
+  };
 }
 
 // zeroGrad's write

@@ -250,6 +250,43 @@ describe.skipIf(skip)('gemm paths this cpu supports', () => {
         }
       });
 
+      // batch 1 against b transposed (a layer's d loss / d x, gz w^T): dot products of b's rows on the
+      // paths that have them. the reference's numbers; the same bits on any thread count and for any
+      // run of columns computed alone (linearGradStep computes each thread's columns before the
+      // update of those rows of w); K past one depth block, with beta
+      it('batch 1 against b transposed: the reference, and the same bits on 1-3 threads and for a run of its columns alone', () => {
+        addon!.setIsa(path);
+        const shapes: Case[] = [
+          { transA: false, transB: true, M: 1, N: 784, K: 256, alpha: 1, beta: 0 },
+          { transA: false, transB: true, M: 1, N: 37, K: 19, alpha: 1, beta: 0 },
+          { transA: false, transB: true, M: 1, N: 300, K: 1100, alpha: -0.5, beta: 0.75 },
+          { transA: false, transB: true, M: 1, N: 5, K: 3, alpha: 2, beta: 1 },
+        ];
+        let seed = 300;
+        try {
+          for (const cs of shapes) {
+            const { a, b, c } = inputs(dtype, cs, seed++);
+            const want = c.slice();
+            ref.gemm(false, true, 1, cs.N, cs.K, cs.alpha, a, b, cs.beta, want);
+            const outs = [1, 2, 3].map((t) => {
+              addon!.setNumThreads(t);
+              return runNative(dtype, cs, a, b, c);
+            });
+            const s = scale(cs, a, b, c);
+            assertClose(label(path, dtype, cs), outs[0], want, gammaTol(cs.K, dtype), (i) => s[i]);
+            expect(bitsEqual(outs[0], outs[1]), `${label(path, dtype, cs)}: 1 vs 2 threads`).toBe(true);
+            expect(bitsEqual(outs[0], outs[2]), `${label(path, dtype, cs)}: 1 vs 3 threads`).toBe(true);
+            const lo = Math.floor(cs.N / 3);
+            const hi = Math.min(cs.N, lo + 1 + Math.floor(cs.N / 2));
+            const part = c.slice(lo, hi);
+            addon!.gemm(false, true, 1, hi - lo, cs.K, cs.alpha, a, b.subarray(lo * cs.K, hi * cs.K), cs.beta, part);
+            expect(bitsEqual(part, outs[0].subarray(lo, hi)), `${label(path, dtype, cs)}: columns [${lo}, ${hi}) alone`).toBe(true);
+          }
+        } finally {
+          addon!.setNumThreads(2);
+        }
+      });
+
       it('gives bitwise the same c on 1, 2 and 3 threads', () => {
         addon!.setIsa(path);
         const shapes: Case[] = [

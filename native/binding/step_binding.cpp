@@ -384,12 +384,13 @@ Napi::Value TrainStep(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, loss);
 }
 
-// linearGradStep(optimizer, B, IN, OUT, x, gradZ, gradW, param, buf, m, v, plusZero, keep, state): a
+// linearGradStep(optimizer, B, IN, OUT, x, gradZ, gradW, param, buf, m, v, plusZero, keep, state[, gradX]): a
 // Linear's weight gradient gradW := x^T gradZ (stored, as 0 + it when plusZero) and the optimizer's
 // update of param from it in one pass (ffnn::linear_grad_step). optimizer 0 is SGD (buf, or null
 // without momentum), 1 is Adam (m, v); keep (or null) gets param before the update; x is (B, IN),
 // gradZ is (B, OUT), the rest (IN, OUT); state
-// is a Float64Array of the hyper-parameters then the parameter's count (StepHyper, H_COUNT + 1)
+// is a Float64Array of the hyper-parameters then the parameter's count (StepHyper, H_COUNT + 1);
+// gradX (B, IN), absent or null: gradZ param^T from param before the update
 Napi::Value LinearGradStep(const Napi::CallbackInfo& info) {
   Args a(info, "linearGradStep");
   const bool adam = a.integer(a.at(0), "optimizer", 0, 1) == 1;
@@ -430,6 +431,7 @@ Napi::Value LinearGradStep(const Napi::CallbackInfo& info) {
   void* m = a.floats(a.at(9), "m", n, true);
   void* v = a.floats(a.at(10), "v", n, true);
   void* keep = a.floats(a.at(12), "keep", n, true);
+  void* gx = info.Length() > 14 ? a.floats(a.at(14), "gradX", B * IN, true) : nullptr;
   if (!adam && state[ffnn::H_MOMENTUM] != 0 && buf == nullptr) {
     a.type_error("buf", "a momentum buffer (momentum is not 0)", a.at(8));
   }
@@ -441,8 +443,8 @@ Napi::Value LinearGradStep(const Napi::CallbackInfo& info) {
     std::int64_t n;
   };
   const Arr ins[] = {{4, "x", x, B * IN}, {5, "gradZ", gz, B * OUT}};
-  const Arr outs[] = {{6, "gradW", gw, n}, {7, "param", w, n}, {8, "buf", buf, n}, {9, "m", m, n}, {10, "v", v, n}, {12, "keep", keep, n}};
-  for (std::size_t o = 0; o < 6; ++o) {
+  const Arr outs[] = {{6, "gradW", gw, n}, {7, "param", w, n}, {8, "buf", buf, n}, {9, "m", m, n}, {10, "v", v, n}, {12, "keep", keep, n}, {14, "gradX", gx, B * IN}};
+  for (std::size_t o = 0; o < 7; ++o) {
     for (const Arr& in : ins) a.disjoint(a.at(outs[o].k), outs[o].name, outs[o].p, outs[o].n, in.name, in.p, in.n);
     for (std::size_t q = 0; q < o; ++q) {
       a.disjoint(a.at(outs[o].k), outs[o].name, outs[o].p, outs[o].n, outs[q].name, outs[q].p, outs[q].n);
@@ -452,11 +454,11 @@ Napi::Value LinearGradStep(const Napi::CallbackInfo& info) {
   if (a.dtype() == DType::F64) {
     ffnn::StepSlot<double> slot{static_cast<double*>(w), static_cast<double*>(gw), static_cast<double*>(buf),
                                 static_cast<double*>(m), static_cast<double*>(v), n};
-    ffnn::linear_grad_step<double>(opt, B, IN, OUT, static_cast<const double*>(x), static_cast<const double*>(gz), slot, plus_zero, static_cast<double*>(keep), state);
+    ffnn::linear_grad_step<double>(opt, B, IN, OUT, static_cast<const double*>(x), static_cast<const double*>(gz), slot, plus_zero, static_cast<double*>(keep), static_cast<double*>(gx), state);
   } else {
     ffnn::StepSlot<float> slot{static_cast<float*>(w), static_cast<float*>(gw), static_cast<float*>(buf),
                                static_cast<float*>(m), static_cast<float*>(v), n};
-    ffnn::linear_grad_step<float>(opt, B, IN, OUT, static_cast<const float*>(x), static_cast<const float*>(gz), slot, plus_zero, static_cast<float*>(keep), state);
+    ffnn::linear_grad_step<float>(opt, B, IN, OUT, static_cast<const float*>(x), static_cast<const float*>(gz), slot, plus_zero, static_cast<float*>(keep), static_cast<float*>(gx), state);
   }
   return a.env().Undefined();
 }

@@ -229,6 +229,14 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
       const bool last = pc + kc == P.k1;
       // in place: every sliver when the path reads a partial one masked, else the full ones
       // (the partial one packed); packed: all of the panel
+      if (m1 - m0 == 1 && !P.ta && P.tb && P.arch->kernel_m1_tb) {
+        // one row of a (batch 1) against b transposed in place: dot products of contiguous rows
+        T* ct = P.c + m0 * N + jc;
+        P.arch->kernel_m1_tb(kc, P.alpha, P.a + m0 * P.K + pc, P.b + jc * P.K + pc, P.K, beta, ct, N, 1, nc);
+        if (last && P.epi) P.epi->fn(P.epi->ctx, P.c, N, m0, jc, 1, nc);
+        if (last && per_block) P.done->fn(P.done->ctx, m0, m1);
+        continue;
+      }
       const bool mb = P.direct_b && P.arch->kernel_mb;
       const std::int64_t nfull = mb ? nc : (P.direct_b ? nc / NR * NR : 0);
       if (nfull < nc) pack_b<T>(NR, P.tb, P.b, N, P.K, pc, kc, jc + nfull, nc - nfull, bbuf);

@@ -1,6 +1,7 @@
 // the avx2+fma micro-kernels: float 6 x 16, double 6 x 8 (blocking.h says why).
 // compiled with -mavx2 -mfma for this file only; called only when the cpu has both.
 #include "gemm_arch.h"
+#include "gemm_dot.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 
@@ -20,6 +21,7 @@ struct F32 {
   static V bcast(T x) { return _mm256_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static T sfma(T a, T b, T c) { return __builtin_fmaf(a, b, c); }
 };
 
@@ -33,6 +35,7 @@ struct F64 {
   static V bcast(T x) { return _mm256_set1_pd(x); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
   static T sfma(T a, T b, T c) { return __builtin_fma(a, b, c); }
 };
 
@@ -120,9 +123,9 @@ void kernel_f64(std::int64_t kc, double alpha, const double* a, const double* b,
 }
 
 const GemmArch<float> ARCH_F32{AVX2_F32, kernel_f32, nullptr, nullptr, nullptr, nullptr,
-                               nullptr, nullptr};
+                               nullptr, nullptr, dot_tb<F32>};
 const GemmArch<double> ARCH_F64{AVX2_F64, kernel_f64, nullptr, nullptr, nullptr, nullptr,
-                                nullptr, nullptr};
+                                nullptr, nullptr, dot_tb<F64>};
 
 }  // namespace
 

@@ -1,10 +1,13 @@
 // the avx-512 micro-kernels: float 8 x 32, double 8 x 16 (blocking.h says why).
 // compiled with -mavx512f -mfma for this file only; called only when the cpu has avx-512f.
 #include "gemm_arch.h"
+#include "gemm_dot.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 
 #include <immintrin.h>
+
+#include <cmath>
 
 namespace ffnn {
 
@@ -20,6 +23,9 @@ struct F32 {
   static V bcast(T x) { return _mm512_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static void store(T* p, V v) { _mm512_storeu_ps(p, v); }
+  static T sfma(T a, T b, T c) { return std::fma(a, b, c); }
   static __mmask16 mask(std::int64_t n) {
     // n <= 0: the columns past nr of an edge tile; shifting by a negative count is undefined
     if (n <= 0) return 0;
@@ -38,6 +44,9 @@ struct F64 {
   static V bcast(T x) { return _mm512_set1_pd(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
+  static T sfma(T a, T b, T c) { return std::fma(a, b, c); }
   static __mmask8 mask(std::int64_t n) {
     if (n <= 0) return 0;
     return n >= W ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << n) - 1u);
@@ -140,7 +149,8 @@ const GemmArch<float> ARCH_F32{AVX512_F32,
                                micro_kernel<F32, 1, F32_NV, true>,
                                micro_kernel<F32, 1, M1_WIDE_NR / F32::W>,
                                micro_kernel<F32, AVX512_F32.MR, F32_NV / 2>,
-                               micro_kernel<F32, AVX512_F32.MR, F32_NV / 2, true>};
+                               micro_kernel<F32, AVX512_F32.MR, F32_NV / 2, true>,
+                               dot_tb<F32>};
 const GemmArch<double> ARCH_F64{AVX512_F64,
                                 micro_kernel<F64, AVX512_F64.MR, F64_NV>,
                                 nullptr,
@@ -148,7 +158,8 @@ const GemmArch<double> ARCH_F64{AVX512_F64,
                                 nullptr,
                                 nullptr,
                                 micro_kernel<F64, AVX512_F64.MR, F64_NV / 2>,
-                                micro_kernel<F64, AVX512_F64.MR, F64_NV / 2, true>};
+                                micro_kernel<F64, AVX512_F64.MR, F64_NV / 2, true>,
+                                dot_tb<F64>};
 
 }  // namespace
 

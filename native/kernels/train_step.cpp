@@ -12,6 +12,7 @@
 #include "dropout.h"
 #include "blocking.h"
 #include "fpenv.h"
+#include "gemm.h"
 #include "linear.h"
 #include "losses.h"
 #include "optim.h"
@@ -398,10 +399,32 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
   return r;
 }
 
+// linear_grad_step's batch-1 pass with grad_x: each part's columns of grad_x := grad_z w^T from its
+// rows of w, read just before their update (gemm's numbers: each element of grad_x is its own chain
+// over out, whatever the columns around it), then the update of those rows
+template <typename T>
+struct GradXOuter {
+  const SlotUpdate<T>* u;
+  T* grad_x;
+
+  static void outer(const void* ctx, std::int64_t i0, std::int64_t i1, std::int64_t n,
+                    const void* x, const void* gz) {
+    const GradXOuter& g = *static_cast<const GradXOuter*>(ctx);
+    gemm_epilogue<T>(false, true, 1, i1 - i0, n, T(1), static_cast<const T*>(gz),
+                     g.u->slot->data + i0 * n, T(0), g.grad_x + i0, nullptr, 1);
+    SlotUpdate<T>::outer(g.u, i0, i1, n, x, gz);
+  }
+
+  // not reached: linear_grad_w_update takes the outer pass at batch 1 whenever outer is set
+  static void run(const void* ctx, std::int64_t off, std::int64_t n) {
+    SlotUpdate<T>::run(static_cast<const GradXOuter*>(ctx)->u, off, n);
+  }
+};
+
 template <typename T>
 void linear_grad_step(StepOptimizer opt, std::int64_t B, std::int64_t in, std::int64_t out,
                       const T* x, const T* grad_z, StepSlot<T>& w, bool plus_zero, T* keep,
-                      const double* state) {
+                      T* grad_x, const double* state) {
   FlushDenormals ftz;
   StepConfig cfg;
   cfg.optimizer = opt;
@@ -409,9 +432,18 @@ void linear_grad_step(StepOptimizer opt, std::int64_t B, std::int64_t in, std::i
   u.plus_zero = plus_zero;
   u.keep = keep;
   RangeUpdate ru{SlotUpdate<T>::run, &u};
-  if (std::is_same<T, float>::value && opt == StepOptimizer::Sgd && u.l1 == 0 &&
-      sgd_outer_available()) {
-    ru.outer = SlotUpdate<T>::outer;
+  const bool outer = std::is_same<T, float>::value && opt == StepOptimizer::Sgd && u.l1 == 0 &&
+                     sgd_outer_available();
+  if (outer) ru.outer = SlotUpdate<T>::outer;
+  const GradXOuter<T> gx{&u, grad_x};
+  if (grad_x && outer && B == 1) {
+    // batch 1 takes the outer pass (linear_grad_w_update): grad_x there, row block by row block
+    ru.ctx = &gx;
+    ru.fn = GradXOuter<T>::run;
+    ru.outer = GradXOuter<T>::outer;
+  } else if (grad_x) {
+    // grad_x from w before the update, as a lazy d loss / d x reads it (the same gemm)
+    gemm<T>(false, true, B, in, out, T(1), grad_z, w.data, T(0), grad_x);
   }
   const StepLayer ly{in, out, ACT_IDENTITY, 0.0, -1, 0, -1};
   linear_grad_w_update<T>(B, in, out, x, grad_z, w.grad, false, &ru,
@@ -420,10 +452,10 @@ void linear_grad_step(StepOptimizer opt, std::int64_t B, std::int64_t in, std::i
 
 template void linear_grad_step<float>(StepOptimizer, std::int64_t, std::int64_t, std::int64_t,
                                       const float*, const float*, StepSlot<float>&, bool,
-                                      float*, const double*);
+                                      float*, float*, const double*);
 template void linear_grad_step<double>(StepOptimizer, std::int64_t, std::int64_t, std::int64_t,
                                        const double*, const double*, StepSlot<double>&, bool,
-                                       double*, const double*);
+                                       double*, double*, const double*);
 
 template class StepWorkspace<float>;
 template class StepWorkspace<double>;

@@ -123,10 +123,12 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
 // the same numbers as the product then sgd_step / adam_step. x is (B, in), grad_z is (B, out); w
 // is the weight's slot (data, grad, buf or m and v, n = in * out); state is the hyper-parameters
 // then the slot's count (H_COUNT + 1 numbers, StepHyper). keep (in * out) or null: w as it was
-// before the update, copied in the same pass (a lazy d loss / d x still reads it)
+// before the update, copied in the same pass (a lazy d loss / d x still reads it). grad_x (B, in)
+// or null: grad_z w^T from w before the update, gemm's numbers (at batch 1 on the outer pass, each
+// row block of w read just before its update, so no copy of w is needed)
 template <typename T>
 void linear_grad_step(StepOptimizer opt, std::int64_t B, std::int64_t in, std::int64_t out,
                       const T* x, const T* grad_z, StepSlot<T>& w, bool plus_zero, T* keep,
-                      const double* state);
+                      T* grad_x, const double* state);
 
 }  // namespace ffnn

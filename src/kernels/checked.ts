@@ -561,6 +561,7 @@ export function checked(k: Kernels): Kernels {
       optimizer: StepOptimizer, B: number, IN: number, OUT: number, x: FloatArray, gradZ: FloatArray,
       gradW: FloatArray, param: FloatArray, buf: FloatArray | null, m: FloatArray | null,
       v: FloatArray | null, plusZero: boolean, keep: FloatArray | null, state: Float64Array,
+      gradX: FloatArray | null = null,
     ): void {
       const g = 'linearGradStep';
       checkOneOf(`${g}: optimizer`, optimizer, ['sgd', 'adam'] as const);
@@ -574,6 +575,7 @@ export function checked(k: Kernels): Kernels {
       arr(g, 'param', param, IN * OUT, ctor);
       checkBool(`${g}: plusZero`, plusZero);
       optArr(g, 'keep', keep, IN * OUT, ctor);
+      optArr(g, 'gradX', gradX, B * IN, ctor);
       if (!(state instanceof Float64Array) || state.length < STEP_STATE.count + 1) {
         throw typeError(`${g}: state`, `a Float64Array of ${STEP_STATE.count + 1} numbers (STEP_STATE, then the count)`, state);
       }
@@ -589,10 +591,10 @@ export function checked(k: Kernels): Kernels {
       const n = IN * OUT;
       disjoint(
         g,
-        [['gradW', gradW, n], ['param', param, n], ['buf', buf, n], ['m', m, n], ['v', v, n], ['keep', keep, n]],
+        [['gradW', gradW, n], ['param', param, n], ['buf', buf, n], ['m', m, n], ['v', v, n], ['keep', keep, n], ['gradX', gradX, B * IN]],
         [['x', x, B * IN], ['gradZ', gradZ, B * OUT]],
       );
-      k.linearGradStep(optimizer, B, IN, OUT, x, gradZ, gradW, param, buf, m, v, plusZero, keep, state);
+      k.linearGradStep(optimizer, B, IN, OUT, x, gradZ, gradW, param, buf, m, v, plusZero, keep, state, gradX);
     },
 
     createStepPlan(spec: StepPlanSpec): StepPlan {

@@ -11,9 +11,11 @@ export function composeLinearGradStep(k: Kernels): Kernels['linearGradStep'] {
     optimizer: StepOptimizer, B: number, IN: number, OUT: number, x: FloatArray, gradZ: FloatArray,
     gradW: FloatArray, param: FloatArray, buf: FloatArray | null, m: FloatArray | null,
     v: FloatArray | null, plusZero: boolean, keep: FloatArray | null, state: Float64Array,
+    gradX: FloatArray | null = null,
   ): void => {
     const S = STEP_STATE;
     const n = IN * OUT;
+    if (gradX !== null) k.gemm(false, true, B, IN, OUT, 1, gradZ, param, 0, gradX);
     if (plusZero) gradW.fill(0, 0, n);
     k.gemm(true, false, IN, OUT, B, 1, x, gradZ, plusZero ? 1 : 0, gradW);
     const l1 = state[S.l1];

@@ -276,11 +276,14 @@ export interface Kernels {
   // optimizer's step of param from gradW with the hyper-parameters of state (STEP_STATE's layout,
   // l1 included, then the parameter's count at STEP_STATE.count): the same numbers as gemm then
   // the optimizer's l1 scratch and sgdStep / adamStep. keep (IN, OUT) or null gets param as it was
-  // before the update (a lazy d loss / d x still reads it)
+  // before the update (a lazy d loss / d x still reads it); gradX (B, IN), absent or null, gets
+  // gradZ param^T from param before the update, gemm(false, true, B, IN, OUT, 1, gradZ, param, 0,
+  // gradX)'s numbers (native at batch 1: each block of param's rows read just before its update)
   linearGradStep(
     optimizer: StepOptimizer, B: number, IN: number, OUT: number, x: FloatArray, gradZ: FloatArray,
     gradW: FloatArray, param: FloatArray, buf: FloatArray | null, m: FloatArray | null,
     v: FloatArray | null, plusZero: boolean, keep: FloatArray | null, state: Float64Array,
+    gradX?: FloatArray | null,
   ): void;
 
   // a plan for trainStep over the spec's layers, loss and optimizer (see StepPlanSpec)

@@ -210,6 +210,22 @@ export class Linear extends Module implements Unchecked {
     const precision = this.#precision;
     let from = w;
     const into = this.ws.get('wKept', IN, OUT, this.dtype).data;
+    const dxWrite: DeferredWrite = {
+      run(d: FloatArray): void {
+        if (pendingWrite(weight) === keep) deferWrite(weight, null);
+        k.gemm(false, true, B, IN, OUT, 1, du, from, 0, d, precision);
+      },
+    };
+    // at batch 1 on native, the optimizer's pass computes dx (the same gemm) from each block of w
+    // just before its update, cheaper than copying w (float32 products: bf16's dx is its own gemm)
+    const gradX = B === 1 && this.device === 'native' && precision === 'float32'
+      ? {
+          into: (): FloatArray | null => (pendingWrite(dx) === dxWrite ? peekData(dx) : null),
+          done: (): void => {
+            if (pendingWrite(dx) === dxWrite) deferWrite(dx, null);
+          },
+        }
+      : undefined;
     const keep: DeferredWrite = {
       run: (wd: FloatArray): void => {
         into.set(wd);
@@ -220,15 +236,11 @@ export class Linear extends Module implements Unchecked {
         taken: (): void => {
           from = into;
         },
+        gradX,
       },
     };
     deferWrite(weight, keep);
-    deferWrite(dx, {
-      run(d: FloatArray): void {
-        if (pendingWrite(weight) === keep) deferWrite(weight, null);
-        k.gemm(false, true, B, IN, OUT, 1, du, from, 0, d, precision);
-      },
-    });
+    deferWrite(dx, dxWrite);
   }
 
   // runs this layer's pending product (if the optimizer has not taken it): its x or du is about to

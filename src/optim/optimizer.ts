@@ -343,12 +343,16 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     const gw = takeData(p.grad as Tensor);
     const keep = pendingWrite(p)?.keep;
     const data = keep === undefined ? p.data : takeData(p);
-    keep?.taken();
+    // w copied for its lazy reader, or that reader's d loss / d x computed in the pass instead
+    const gradX = keep?.gradX;
+    const dx = gradX === undefined ? null : gradX.into();
     const st = this.oneState;
     this.writeStepHyper(st, this.groupOf[i]);
     st[STEP_STATE.count] = count;
     this.kernels.linearGradStep(rule, prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, gw, data, buf, m, v,
-      prod.plusZero, keep === undefined ? null : keep.into, st);
+      prod.plusZero, keep === undefined || gradX !== undefined ? null : keep.into, st, dx);
+    if (gradX !== undefined) gradX.done();
+    else keep?.taken();
     this.applyMaxNorm(i);
   }
 

@@ -11,6 +11,8 @@ import { Tensor, type Parameter } from '../../src/tensor.js';
 import { STEP_STATE, type FloatArray } from '../../src/kernels/types.js';
 import { composeLinearGradStep } from '../../src/kernels/compose.js';
 import { backends } from '../helpers/backends.js';
+import { referenceKernels } from '../../src/kernels/reference/index.js';
+import { getNumThreads, setNumThreads } from '../../src/backend.js';
 import { DEVICES, DTYPES } from './common.js';
 
 type Make = (net: { parameters(): Parameter[] }) => Optimizer;
@@ -194,5 +196,116 @@ describe.each(backends.filter((b) => b.name === 'native'))('linearGradStep on $n
         expect(Object.is(fused.gw[0] + 0, fused.gw[0])).toBe(true);
       }
     }
+  });
+
+  // gradX: d loss / d x from w before the update, in the pass (batch 1, float SGD without l1: each
+  // block of w's rows read just before its update) or by a gemm first; against gemm then the
+  // composed calls. shapes with a partial vector and with rows split between threads
+  test.each(['sgd', 'adam'] as const)('%s with gradX: the same bits as gemm before the update, on 1 and 2 threads', (opt) => {
+    const composed = composeLinearGradStep(k);
+    const threads = getNumThreads();
+    try {
+      for (const n of [1, 2]) {
+        setNumThreads(n);
+        for (const dtype of ['float32', 'float64'] as const) {
+          for (const l1 of [0, 1e-4]) {
+            for (const [B, IN, OUT] of [[1, 37, 19], [1, 300, 70], [3, 130, 70]]) {
+              const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
+              const rnd = (len: number, seed: number) => Ctor.from(Tensor.randn([len], { seed, dtype: 'float64' }).data);
+              const x = rnd(B * IN, 1);
+              const gz = rnd(B * OUT, 2);
+              const run = (f: typeof composed) => {
+                const w = rnd(IN * OUT, 3);
+                const gw = new Ctor(IN * OUT).fill(NaN);
+                const m = rnd(IN * OUT, 4).map(Math.abs);
+                const v = rnd(IN * OUT, 5).map(Math.abs);
+                const gx = new Ctor(B * IN).fill(NaN);
+                const st = new Float64Array(STEP_STATE.count + 1);
+                st[STEP_STATE.lr] = 0.01;
+                st[STEP_STATE.l1] = l1;
+                st[STEP_STATE.beta1] = 0.9;
+                st[STEP_STATE.beta2] = 0.999;
+                st[STEP_STATE.eps] = 1e-8;
+                st[STEP_STATE.count] = opt === 'adam' ? 2 : 0;
+                f(opt, B, IN, OUT, x, gz, gw, w, null, opt === 'adam' ? m : null, opt === 'adam' ? v : null, false, null, st, gx);
+                return { w, gw, m, v, gx };
+              };
+              const fused = run(k.linearGradStep);
+              const calls = run(composed);
+              const what = `${name} ${n}T ${dtype} l1 ${l1} ${B}x${IN}x${OUT}`;
+              for (const key of ['w', 'gw', 'm', 'v', 'gx'] as const) expect(Buffer.from(bits(fused[key])).equals(bits(calls[key])), `${what} ${key}`).toBe(true);
+              // and the value: the js reference's product of the weights before the update
+              const ref = new Float64Array(B * IN);
+              referenceKernels.gemm(false, true, B, IN, OUT, 1, Float64Array.from(gz), Float64Array.from(rnd(IN * OUT, 3)), 0, ref);
+              const tol = dtype === 'float64' ? 1e-12 : 1e-4;
+              const worst = Math.max(...Array.from(fused.gx, (g, i) => Math.abs(g - ref[i]) / Math.max(1, Math.abs(ref[i]))));
+              expect(worst, `${what} gx`).toBeLessThanOrEqual(tol);
+            }
+          }
+        }
+      }
+    } finally {
+      setNumThreads(threads);
+    }
+  });
+});
+
+// batch 1 on native: the first layer's d loss / d x, read after the step, is computed in the step's
+// pass over w; read at once it is a gemm of its own. wide layers split their rows between threads
+describe.each(DEVICES)('the first layer\'s d loss / d x at batch 1 on %s', (device) => {
+  test.each([1, 2])('read at once, after the step, or after the next forward: the same bits (%i threads)', (n) => {
+    const threads = getNumThreads();
+    setNumThreads(n);
+    try {
+      const runs = ['now', 'after step', 'after forward'].map((when) => {
+        const net = new Sequential(new Linear(300, 70, { device, seed: 1 }), new ReLU(), new Linear(70, 5, { device, seed: 2 }));
+        const opt = new SGD(net.parameters(), { lr: 0.05, device: device as never });
+        const loss = new MSELoss({ device, reduction: 'sum' });
+        const dxs: Uint8Array[] = [];
+        for (let s = 0; s < 3; s++) {
+          const x = Tensor.randn([1, 300], { seed: 20 + s });
+          const y = Tensor.randn([1, 5], { seed: 40 + s });
+          loss.forward(net.forward(x), y);
+          net.zeroGrad();
+          const dx = net.backward(loss.backward());
+          if (when === 'now') dxs.push(bits(dx.data));
+          opt.step();
+          if (when === 'after step') dxs.push(bits(dx.data));
+          if (when === 'after forward') {
+            net.forward(x);
+            dxs.push(bits(dx.data));
+          }
+        }
+        return { state: snapshot(net, opt), dxs };
+      });
+      expect(runs[1]).toEqual(runs[0]);
+      expect(runs[2].dxs).toEqual(runs[0].dxs);
+    } finally {
+      setNumThreads(threads);
+    }
+  });
+
+  test('a d loss / d x replaced before the step is not written by it; the weights still step', () => {
+    const make = () => new Sequential(new Linear(300, 70, { device, seed: 1 }), new ReLU(), new Linear(70, 5, { device, seed: 2 }));
+    const x = Tensor.randn([1, 300], { seed: 3 });
+    const y = Tensor.randn([1, 5], { seed: 4 });
+    const states = [true, false].map((replace) => {
+      const net = make();
+      const opt = new SGD(net.parameters(), { lr: 0.05, device: device as never });
+      const loss = new MSELoss({ device, reduction: 'sum' });
+      loss.forward(net.forward(x), y);
+      const dx = net.backward(loss.backward());
+      if (replace) {
+        const mine = new Float32Array(300).fill(7);
+        dx.data = mine;
+        opt.step();
+        expect(Array.from(mine).every((v) => v === 7)).toBe(true);
+        expect(dx.data).toBe(mine);
+      } else {
+        opt.step();
+      }
+      return snapshot(net, opt);
+    });
+    expect(states[0]).toEqual(states[1]);
   });
 });
