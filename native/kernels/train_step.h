@@ -1,7 +1,8 @@
 // a whole training step of a chain of Linear + activation layers: forward, loss, backward and the
 // optimizer update, each layer's update applied as soon as its gradient is final (with clipGradNorm,
-// once the last one is and the total norm known). the same kernel functions, in the same order, as the module path (FFNN or Sequential with SGD or Adam), so the
-// numbers are the same bit for bit. no Node headers
+// once the last one is and the total norm known). the same kernel functions, in the same order, as
+// the module path (FFNN or Sequential with SGD or Adam), so the numbers are the same bit for bit. no
+// Node headers
 #pragma once
 
 #include <cstdint>
