@@ -271,8 +271,14 @@ Napi::Value CreateStepPlan(const Napi::CallbackInfo& info) {
     p.drop_states.assign(D, nullptr);
   }
 
+  // clipGradNorm (optional): a number >= 0, the updates then wait for the total norm
+  const Napi::Value cv = spec.Get("clipGradNorm");
+  if (!cv.IsUndefined() && !cv.IsNull()) {
+    p.cfg.clip = a.number(cv, "spec.clipGradNorm");
+    if (!(p.cfg.clip >= 0)) a.range_error("spec.clipGradNorm", "a number >= 0", describe(cv));
+  }
   const Napi::Value sv = spec.Get("state");
-  typed(a, sv, "spec.state", napi_float64_array, "Float64Array", ffnn::H_COUNT + nslots);
+  typed(a, sv, "spec.state", napi_float64_array, "Float64Array", static_cast<std::int64_t>(ffnn::H_STRIDE) * nslots);
   p.state = make_ref(sv);
 
   p.sf.resize(nslots);
@@ -318,19 +324,21 @@ Napi::Value TrainStep(const Napi::CallbackInfo& info) {
     ydense = typed(a, yv, "y", ft, p.cfg.loss == ffnn::StepLoss::Mse ? fname : "Int32Array of class indices or a float array like x", B * C);
   }
   const double* state = static_cast<const double*>(
-      typed(a, deref(env, p.state), "plan state", napi_float64_array, "Float64Array", ffnn::H_COUNT + p.cfg.slots));
-  for (int h = 0; h < ffnn::H_COUNT; ++h) {
-    if (!std::isfinite(state[h])) a.range_error("plan state", "finite hyper-parameters", "a non-finite value");
-  }
+      typed(a, deref(env, p.state), "plan state", napi_float64_array, "Float64Array",
+            static_cast<std::int64_t>(ffnn::H_STRIDE) * p.cfg.slots));
   const bool adam = p.cfg.optimizer == ffnn::StepOptimizer::Adam;
   for (int s = 0; s < p.cfg.slots; ++s) {
     const SlotRefs& r = p.refs[s];
+    const double* hs = state + static_cast<std::int64_t>(ffnn::H_STRIDE) * s;
+    for (int h = 0; h < ffnn::H_COUNT; ++h) {
+      if (!std::isfinite(hs[h])) a.range_error("plan state", "finite hyper-parameters", "a non-finite value");
+    }
     const std::string at = "params[" + std::to_string(s) + "]";
-    const double per = state[ffnn::H_COUNT + s];
+    const double per = hs[ffnn::H_COUNT];
     if (adam && !(per >= 1 && per <= 9007199254740991.0 && per == static_cast<double>(static_cast<std::int64_t>(per)))) {
       a.range_error(at + " step", "an integer >= 1", describe(Napi::Number::New(env, per)));
     }
-    if (!adam && state[ffnn::H_MOMENTUM] != 0 && r.buf == nullptr) {
+    if (!adam && hs[ffnn::H_MOMENTUM] != 0 && r.buf == nullptr) {
       a.type_error(at + ".buf", "a momentum buffer (momentum is not 0)", Napi::Env(env).Null());
     }
     void* data = typed(a, deref(env, r.data), at + ".data", ft, fname, r.n);

@@ -6,13 +6,15 @@
 
 namespace ffnn {
 
-// x is (n); the p-norm of x (p > 0; p = inf: max |x|), accumulated in double. a NaN gives NaN
+// x is (n); the p-norm of x (p > 0; p = inf: max |x|), accumulated in double (p = 2: in fixed chunks
+// over the threads, the same bits at any thread count). a NaN gives NaN
 template <typename T>
 double vector_norm(std::int64_t n, const T* x, double p);
 
-// x is (n); x *= alpha, alpha rounded to T first (torch's mul_ by a T scalar)
+// x is (n); x *= alpha, alpha rounded to T first (torch's mul_ by a T scalar); plus_zero: x := (0 + x)
+// * alpha (a gradient stored where the module calls add it to a zeroed one)
 template <typename T>
-void scale(std::int64_t n, T* x, double alpha);
+void scale(std::int64_t n, T* x, double alpha, bool plus_zero = false);
 
 // x is (n); x := min(max(x, -c), c) (torch's clamp_; a NaN stays NaN)
 template <typename T>

@@ -16,6 +16,7 @@
 #include "linear.h"
 #include "losses.h"
 #include "optim.h"
+#include "optim_clip.h"
 #include "threads.h"
 
 namespace ffnn {
@@ -127,9 +128,11 @@ SlotUpdate<T> slot_update(const StepConfig& cfg, StepSlot<T>* slots, int s, cons
   SlotUpdate<T> u{};
   u.slot = &slots[s];
   u.opt = cfg.optimizer;
+  // the slot's own block: its group's values
+  state += static_cast<std::int64_t>(s) * H_STRIDE;
   u.l1 = state[H_L1];
   u.plus_zero = false;
-  const double per = state[H_COUNT + s];
+  const double per = state[H_COUNT];
   if (cfg.optimizer == StepOptimizer::Sgd) {
     u.sgd.lr = state[H_LR];
     u.sgd.momentum = state[H_MOMENTUM];
@@ -154,6 +157,37 @@ template <typename T>
 void update_whole(const StepConfig& cfg, StepSlot<T>* slots, int s, const double* state) {
   const SlotUpdate<T> u = slot_update<T>(cfg, slots, s, state);
   SlotUpdate<T>::run(&u, 0, slots[s].n);
+}
+
+// clipGradNorm then the optimizer's step, as the module calls make them once every gradient is
+// final: the total L2 norm of the slots' norms in slot order (as clipGradNorm combines them), each
+// gradient scaled by clip / (total + 1e-6) where that is below 1, then every slot's update, split
+// over the threads (elementwise: the same numbers at any split). stored weight gradients get the
+// 0 + g of the module calls' accumulation before the scale (scale's pass) or in the update's
+template <typename T>
+void clip_then_update(const StepConfig& cfg, StepSlot<T>* slots, const double* state, bool accumulate,
+                      int threads) {
+  double sum = 0.0;
+  for (int s = 0; s < cfg.slots; ++s) {
+    const double v = vector_norm<T>(slots[s].n, slots[s].grad, 2.0);
+    sum += v * v;
+  }
+  const double coef = cfg.clip / (std::sqrt(sum) + 1e-6);
+  const bool scaled = !(coef >= 1.0);
+  for (int s = 0; s < cfg.slots; ++s) {
+    StepSlot<T>& q = slots[s];
+    bool weight = false;
+    for (const StepLayer& ly : cfg.layers) weight = weight || ly.w == s;
+    const bool pz = accumulate && weight;
+    if (scaled) scale<T>(q.n, q.grad, coef, pz);
+    SlotUpdate<T> u = slot_update<T>(cfg, slots, s, state);
+    u.plus_zero = pz && !scaled;
+    const int parts = q.n >= 65536 ? threads : 1;
+    parallel_for(parts, parts, [&](int t) {
+      const std::int64_t a = q.n * t / parts;
+      SlotUpdate<T>::run(&u, a, q.n * (t + 1) / parts - a);
+    });
+  }
 }
 
 }  // namespace
@@ -370,6 +404,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     SlotUpdate<T> wu = slot_update<T>(cfg, slots, ly.w, state);
     wu.plus_zero = accumulate;
     RangeUpdate ru{SlotUpdate<T>::run, &wu};
+    const bool clip = cfg.clip >= 0;
     if (std::is_same<T, float>::value && cfg.optimizer == StepOptimizer::Sgd && wu.l1 == 0 &&
         sgd_outer_available()) {
       ru.outer = SlotUpdate<T>::outer;
@@ -377,16 +412,20 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     // grad_z written over grad_out (read element by element first): the same values as a separate buffer
     const double dparam = linear_backward_update<T>(
         B, ly.in, ly.out, xin, w.data, z, g, ly.act, param, g, w.grad,
-        ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, false, accumulate, &ru,
+        ly.b >= 0 ? slots[ly.b].grad : nullptr, gx, false, accumulate, clip ? nullptr : &ru,
         layer_parts(ly, B, threads), ly.bf16, in_drop >= 0 ? ws.mask[in_drop] : nullptr);
     if (ly.scalar >= 0) {
       T& sg = slots[ly.scalar].grad[0];
       sg = static_cast<T>(static_cast<double>(sg) + dparam);
     }
-    if (ly.b >= 0) update_whole<T>(cfg, slots, ly.b, state);
+    if (ly.b >= 0 && !clip) update_whole<T>(cfg, slots, ly.b, state);
     // d loss / d the layer below's output, through the drops between (in place)
     if (k > 0) drop_back(static_cast<std::int64_t>(k), gx);
     g = gx;
+  }
+  if (cfg.clip >= 0) {
+    clip_then_update<T>(cfg, slots, state, accumulate, threads);
+    return r;
   }
   for (std::size_t k = 0; k < L; ++k) {
     const int s = cfg.layers[k].scalar;

@@ -1,7 +1,8 @@
 // a whole training step of a chain of Linear + activation layers: forward, loss, backward and the
-// optimizer update, each layer's update applied as soon as its gradient is final. the same kernel
-// functions, in the same order, as the module path (FFNN or Sequential with SGD or Adam), so the
-// numbers are the same bit for bit. no Node headers
+// optimizer update, each layer's update applied as soon as its gradient is final (with clipGradNorm,
+// once the last one is and the total norm known). the same kernel functions, in the same order, as
+// the module path (FFNN or Sequential with SGD or Adam), so the numbers are the same bit for bit. no
+// Node headers
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,9 @@ enum class StepLoss : int {
 
 enum class StepOptimizer : int { Sgd = 0, Adam = 1 };
 
-// the hyper-parameters read at every step (a Float64Array the caller refreshes), then one number per
-// parameter slot: SGD 1 on the step that creates its momentum buffer, else 0; Adam its 1-based step
+// one block per parameter slot (H_STRIDE numbers, a Float64Array the caller refreshes every step):
+// its group's hyper-parameters, then at H_COUNT its own number: SGD 1 on the step that creates its
+// momentum buffer, else 0; Adam its 1-based step. a block per slot lets parameter groups differ
 enum StepHyper : int {
   H_LR = 0,
   H_WEIGHT_DECAY,
@@ -35,6 +37,7 @@ enum StepHyper : int {
   H_EPS,
   H_DECOUPLED,
   H_COUNT,
+  H_STRIDE,
 };
 
 struct StepLayer {
@@ -63,6 +66,8 @@ struct StepConfig {
   StepLoss loss = StepLoss::Ffnn;
   bool mean = true;  // CrossEntropy and Mse: reduction 'mean' (else 'sum')
   StepOptimizer optimizer = StepOptimizer::Sgd;
+  // clipGradNorm's max norm, or < 0 for none: every update then waits for the last gradient
+  double clip = -1;
 };
 
 // one parameter's arrays at this step: data and grad (n); SGD: buf (n) or null; Adam: m, v (n)
@@ -107,7 +112,7 @@ struct StepResult {
 };
 
 // x is (B, layers[0].in); target is (B, C) floats (ydense) or (B) class indices (yidx, Ffnn and
-// CrossEntropy); state is the hyper-parameters then one number per slot (StepHyper).
+// CrossEntropy); state is one block per slot (StepHyper).
 // returns the loss; NaN when the output was not finite, or the loss when it is not finite, with no
 // gradient or parameter touched (as trainFFNN's step); a bad x, y or class index is reported before
 // anything is written (and before any mask is drawn). drop_states: per drop its generator's 4 state

@@ -191,17 +191,18 @@ double plan_step(Plan& p, std::vector<ffnn::StepSlot<T>>& slots, ffnn::StepWorks
 }  // namespace
 
 // loss 0 ffnn, 1 cross-entropy, 2 mse; optimizer 0 sgd, 1 adam; layers is 8 doubles per layer
-// (IN, OUT, act, param, scalar, w, b, bf16), drops 2 per dropout (at, p), checked by the caller;
-// returns 0 when out of memory
+// (IN, OUT, act, param, scalar, w, b, bf16), drops 2 per dropout (at, p), clip clipGradNorm's max
+// norm or -1, checked by the caller; returns 0 when out of memory
 FFNN_EXPORT(ffnn_plan_new) Plan* ffnn_plan_new(i32 loss, i32 mean, i32 optimizer, i32 nlayers,
                                                const double* layers, i32 slots, i32 ndrops,
-                                               const double* drops) {
+                                               const double* drops, double clip) {
   Plan* p = new (std::nothrow) Plan();
   if (p == nullptr) return nullptr;
   p->cfg.loss = static_cast<ffnn::StepLoss>(loss);
   p->cfg.mean = mean != 0;
   p->cfg.optimizer = static_cast<ffnn::StepOptimizer>(optimizer);
   p->cfg.slots = slots;
+  p->cfg.clip = clip;
   for (i32 l = 0; l < nlayers; ++l) {
     const double* d = layers + 8 * l;
     p->cfg.layers.push_back({i64(d[0]), i64(d[1]), int(d[2]), d[3], int(d[4]), int(d[5]), int(d[6]), d[7] != 0});
@@ -229,7 +230,7 @@ FFNN_EXPORT(ffnn_plan_slot) void ffnn_plan_slot(Plan* p, i32 s, double n, void* 
               static_cast<double*>(m), static_cast<double*>(v), i64(n)};
 }
 
-// x is (B, IN); ydense (B, C) or yidx (B), the other null; state is STEP_STATE.count + slots
+// x is (B, IN); ydense (B, C) or yidx (B), the other null; state is STEP_STATE.stride per slot
 FFNN_EXPORT(ffnn_plan_step_f32) double ffnn_plan_step_f32(Plan* p, double B, const float* x,
                                                           const float* ydense, const i32* yidx,
                                                           const double* state) {

@@ -14,7 +14,7 @@ import type { ActivationName } from '../nn/activation.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { CosineAnnealingLR, ExponentialLR, LinearLR, OneCycleLR, StepLR, type LRScheduler } from '../optim/lr-scheduler.js';
+import { CosineAnnealingLR, ExponentialLR, LinearLR, OneCycleLR, ReduceLROnPlateau, StepLR, type LRScheduler } from '../optim/lr-scheduler.js';
 import { FormatError } from '../errors.js';
 import { loadModel, saveModel, type LoadedFFNN } from '../train/checkpoint.js';
 import { trainFFNN } from '../train/train.js';
@@ -36,7 +36,9 @@ export interface TrainCommandOptions {
   weightDecay: number;
   l1: number;
   regularizeFrom: number;
-  schedule: 'cosine' | 'step' | 'exponential' | 'onecycle' | 'none';
+  schedule: 'cosine' | 'step' | 'exponential' | 'onecycle' | 'plateau' | 'none';
+  // --schedule plateau: epochs without a better validation loss before the lr is cut by --gamma
+  plateauPatience?: number;
   // optimizer steps of a LinearLR warmup before the schedule
   warmup?: number;
   clipGradNorm?: number;
@@ -154,6 +156,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   const valSplit = o.valSplit ?? DEFAULT_VAL_SPLIT;
   const [train, val] = valSplit > 0 ? holdOut(all, valSplit, seed) : [all, null];
   if (o.earlyStop !== undefined && val === null) throw new RangeError(`--early-stop: expected a validation set (--val-split above 0), received --val-split 0`);
+  if (o.schedule === 'plateau' && val === null) throw new RangeError('--schedule plateau: expected a validation set (--val-split above 0), received --val-split 0');
   let standardizer: Standardizer | null = null;
   let net: FFNN;
   if (resumed !== null) {
@@ -174,7 +177,9 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   const testSet: Dataset = standardizer ? standardizer.transform(test) : test;
   const valSet: Dataset | null = val === null ? null : standardizer ? standardizer.transform(val) : val;
   const optimizer = makeOptimizer(o, net);
-  const schedule = makeSchedule(o, optimizer, total, Math.ceil(trainSet.length / o.batchSize));
+  const schedule = o.schedule === 'plateau' ? null : makeSchedule(o, optimizer, total, Math.ceil(trainSet.length / o.batchSize));
+  // on the validation loss after every epoch (its state is not saved: --save and --resume refuse it)
+  const plateau = o.schedule === 'plateau' ? new ReduceLROnPlateau(optimizer, { factor: o.gamma, patience: o.plateauPatience ?? 3 }) : null;
   // created after the schedule: it scales the lr the schedule starts from
   const warmup = o.warmup === undefined ? null : new LinearLR(optimizer, { startFactor: 0.01, totalIters: o.warmup });
   if (resumed !== null) {
@@ -214,11 +219,11 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     shuffle: o.shuffle,
     seed,
     stratified: o.stratified,
-    schedule: [schedule, warmup].filter((x): x is LRScheduler => x !== null),
+    schedule: [...[schedule, warmup].filter((x): x is LRScheduler => x !== null), ...(plateau === null ? [] : [plateau])],
     clipGradNorm: o.clipGradNorm,
     regularizeFrom: o.regularizeFrom,
     // printed at --verbose 2, drawn in the plot, watched by --early-stop
-    validation: valSet !== null && (o.verbose >= 2 || o.earlyStop !== undefined || o.plot !== false) ? valSet : undefined,
+    validation: valSet !== null && (o.verbose >= 2 || o.earlyStop !== undefined || o.plot !== false || plateau !== null) ? valSet : undefined,
     earlyStopping: o.earlyStop === undefined ? undefined : { monitor: 'loss', patience: o.earlyStop, restoreBest: true },
     signal: readerGone.signal,
     // a checkpoint after every epoch: an interrupted run resumes from its last finished epoch
@@ -317,8 +322,14 @@ function checkConflicts(o: TrainCommandOptions, given: ReadonlySet<string>, save
   } else if (o.nesterov && o.momentum === 0) {
     refuse('nesterov', '--momentum above 0', value('momentum'));
   }
-  if (o.schedule !== 'step' && o.schedule !== 'exponential') {
-    refuse('gamma', '--schedule step or exponential (the ones that decay by gamma)', value('schedule'));
+  if (o.schedule !== 'step' && o.schedule !== 'exponential' && o.schedule !== 'plateau') {
+    refuse('gamma', '--schedule step, exponential or plateau (the ones that decay by gamma)', value('schedule'));
+  }
+  if (o.schedule !== 'plateau') refuse('plateauPatience', '--schedule plateau', value('schedule'));
+  if (o.schedule === 'plateau') {
+    if (!(o.gamma < 1)) throw new RangeError(`--gamma ${o.gamma}: expected a number below 1 with --schedule plateau (the factor the lr is cut by), received ${o.gamma}`);
+    refuse('save', '--schedule other than plateau (its state is not saved with the run)', value('schedule'));
+    refuse('resume', '--schedule other than plateau (its state is not saved with the run)', value('schedule'));
   }
   if (o.schedule !== 'step') refuse('stepSize', '--schedule step', value('schedule'));
   if (o.schedule === 'onecycle') refuse('warmup', 'a --schedule other than onecycle (it warms up itself)', value('schedule'));
@@ -517,6 +528,8 @@ export function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: num
       return new StepLR(opt, { stepSize: o.stepSize, gamma: o.gamma });
     case 'exponential':
       return new ExponentialLR(opt, { gamma: o.gamma });
+    case 'plateau':
+      throw new RangeError('--schedule plateau: expected ffnn train (it needs the validation split), received this command');
     default:
       return null;
   }

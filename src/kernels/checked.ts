@@ -232,9 +232,10 @@ function checkStepSpec(spec: unknown): StepPlanSpec {
   }
   slotsDisjoint(g, params as Record<string, unknown>[]);
   if (!isArrayOf(o.state, Float64Array)) throw typeError(`${g}: spec.state`, 'a Float64Array', o.state);
-  if (o.state.length < STEP_STATE.count + params.length) {
-    throw rangeError(`${g}: spec.state`, `at least ${STEP_STATE.count + params.length} elements`, o.state);
+  if (o.state.length < STEP_STATE.stride * params.length) {
+    throw rangeError(`${g}: spec.state`, `at least ${STEP_STATE.stride * params.length} elements (STEP_STATE.stride per parameter)`, o.state);
   }
+  if (o.clipGradNorm !== undefined && o.clipGradNorm !== null) checkNonNegative(`${g}: spec.clipGradNorm`, o.clipGradNorm);
   return spec as StepPlanSpec;
 }
 
@@ -616,10 +617,11 @@ export function checked(k: Kernels): Kernels {
       if (y instanceof Int32Array && spec.loss !== 'mse') indices(g, 'y', y, B, C);
       else arr(g, 'y', y, B * C, ctor);
       const st = spec.state;
-      stepHyper(g, st, spec.optimizer);
       spec.params.forEach((p, i) => {
         const n = p.data.length;
         const at = `params[${i}]`;
+        const o = STEP_STATE.stride * i;
+        stepHyper(g, st, spec.optimizer, o);
         if (n === 0) throw rangeError(`${g}: ${at}.data`, 'a live array (detached?)', p.data);
         // the step reads x and y while it writes these
         for (const [key, a] of [['data', p.data], ['grad', p.grad], ['buf', p.buf], ['m', p.m], ['v', p.v]] as const) {
@@ -631,8 +633,8 @@ export function checked(k: Kernels): Kernels {
         if (spec.optimizer === 'adam') {
           arr(g, `${at}.m`, p.m, n, ctor);
           arr(g, `${at}.v`, p.v, n, ctor);
-          checkInt(`${g}: ${at} step`, st[STEP_STATE.count + i], 1);
-        } else if (st[STEP_STATE.momentum] !== 0) {
+          checkInt(`${g}: ${at} step`, st[o + STEP_STATE.count], 1);
+        } else if (st[o + STEP_STATE.momentum] !== 0) {
           arr(g, `${at}.buf`, p.buf, n, ctor);
         }
       });
@@ -644,21 +646,23 @@ export function checked(k: Kernels): Kernels {
 
 // the hyper-parameters of a step's state (STEP_STATE layout): finite, in the ranges sgdStep and
 // adamStep take (the optimizers' own)
-function stepHyper(g: string, st: Float64Array, optimizer: StepOptimizer): void {
-  for (let i = 0; i < STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
+// (the block at offset o: a plan's state has one per parameter)
+function stepHyper(g: string, st: Float64Array, optimizer: StepOptimizer, o = 0): void {
+  for (let i = o; i < o + STEP_STATE.count; i++) checkNumber(`${g}: state[${i}]`, st[i]);
   const S = STEP_STATE;
-  checkHyper(`${g}: state[${S.lr}] (lr)`, 'lr', st[S.lr]);
-  checkHyper(`${g}: state[${S.weightDecay}] (weightDecay)`, 'weightDecay', st[S.weightDecay]);
-  checkHyper(`${g}: state[${S.l1}] (l1)`, 'l1', st[S.l1]);
+  const at = (i: number, name: string): string => `${g}: state[${o + i}] (${name})`;
+  checkHyper(at(S.lr, 'lr'), 'lr', st[o + S.lr]);
+  checkHyper(at(S.weightDecay, 'weightDecay'), 'weightDecay', st[o + S.weightDecay]);
+  checkHyper(at(S.l1, 'l1'), 'l1', st[o + S.l1]);
   if (optimizer === 'adam') {
-    beta(`${g}: state[${S.beta1}] (beta1)`, st[S.beta1]);
-    beta(`${g}: state[${S.beta2}] (beta2)`, st[S.beta2]);
-    checkHyper(`${g}: state[${S.eps}] (eps)`, 'eps', st[S.eps]);
+    beta(at(S.beta1, 'beta1'), st[o + S.beta1]);
+    beta(at(S.beta2, 'beta2'), st[o + S.beta2]);
+    checkHyper(at(S.eps, 'eps'), 'eps', st[o + S.eps]);
   } else {
-    checkHyper(`${g}: state[${S.momentum}] (momentum)`, 'momentum', st[S.momentum]);
-    checkHyper(`${g}: state[${S.dampening}] (dampening)`, 'dampening', st[S.dampening]);
-    if (st[S.nesterov] !== 0 && (st[S.momentum] === 0 || st[S.dampening] !== 0)) {
-      throw rangeError(`${g}: state[${S.nesterov}] (nesterov)`, '0 unless momentum > 0 and dampening is 0', st[S.nesterov]);
+    checkHyper(at(S.momentum, 'momentum'), 'momentum', st[o + S.momentum]);
+    checkHyper(at(S.dampening, 'dampening'), 'dampening', st[o + S.dampening]);
+    if (st[o + S.nesterov] !== 0 && (st[o + S.momentum] === 0 || st[o + S.dampening] !== 0)) {
+      throw rangeError(at(S.nesterov, 'nesterov'), '0 unless momentum > 0 and dampening is 0', st[o + S.nesterov]);
     }
   }
 }

@@ -60,10 +60,11 @@ export type StepLoss = 'ffnn' | 'cross-entropy' | 'mse';
 
 export type StepOptimizer = 'sgd' | 'adam';
 
-// the layout of StepPlanSpec.state: these hyper-parameters, then one number per parameter (SGD: 1 on
-// the step that creates its momentum buffer, else 0; Adam: its 1-based step count); the caller
-// refreshes them before every trainStep (a schedule changes lr, regularizeFrom switches on weightDecay
-// and l1). nesterov and decoupled are 0 or 1
+// the layout of StepPlanSpec.state: one block of `stride` numbers per parameter, its group's
+// hyper-parameters then at `count` its own number (SGD: 1 on the step that creates its momentum
+// buffer, else 0; Adam: its 1-based step count), so parameter groups may differ; the caller refreshes
+// them before every trainStep (a schedule changes lr, regularizeFrom switches on weightDecay and l1).
+// nesterov and decoupled are 0 or 1. linearGradStep takes one block
 export const STEP_STATE = Object.freeze({
   lr: 0,
   weightDecay: 1,
@@ -76,6 +77,7 @@ export const STEP_STATE = Object.freeze({
   eps: 8,
   decoupled: 9,
   count: 10,
+  stride: 11,
 });
 
 // one Linear (+ activation): w is (IN, OUT), the bias (OUT); w, b and scalar index params
@@ -126,8 +128,11 @@ export interface StepPlanSpec {
   params: StepParamSpec[];
   // ordered by at; none when absent
   drops?: StepDropSpec[];
-  // STEP_STATE.count + params.length numbers, read at every step
+  // STEP_STATE.stride numbers per parameter, read at every step
   state: Float64Array;
+  // clipGradNorm's max norm (a number >= 0): the gradients' total L2 norm scaled to at most it before
+  // any update, as clipGradNorm then step() in the module calls; undefined or null: none
+  clipGradNorm?: number | null;
 }
 
 // a plan: the spec's arrays (kept alive) and workspaces grown only when the batch grows

@@ -148,17 +148,18 @@ export class Adam extends Optimizer<AdamHyper> {
     }
   }
 
-  // the hyper-parameters of a group in STEP_STATE's layout (the fused step's begin, linearGradStep)
-  writeStepHyper(st: Float64Array, group: number): void {
+  // the hyper-parameters of a group in STEP_STATE's layout at offset o (the fused step's begin,
+  // linearGradStep)
+  writeStepHyper(st: Float64Array, group: number, o = 0): void {
     const S = STEP_STATE;
     const g = this.paramGroups[group];
-    st[S.lr] = g.lr;
-    st[S.weightDecay] = g.weightDecay;
-    st[S.l1] = g.l1;
-    st[S.beta1] = g.betas[0];
-    st[S.beta2] = g.betas[1];
-    st[S.eps] = g.eps;
-    st[S.decoupled] = g.decoupled ? 1 : 0;
+    st[o + S.lr] = g.lr;
+    st[o + S.weightDecay] = g.weightDecay;
+    st[o + S.l1] = g.l1;
+    st[o + S.beta1] = g.betas[0];
+    st[o + S.beta2] = g.betas[1];
+    st[o + S.eps] = g.eps;
+    st[o + S.decoupled] = g.decoupled ? 1 : 0;
   }
 
   override fusedOptimizer(): FusedOptimizer | { fallback: string } {
@@ -169,18 +170,17 @@ export class Adam extends Optimizer<AdamHyper> {
     return {
       rule: 'adam',
       begin: (st) => {
-        // every group by the rules; the plan takes one set of values (TrainStep runs the module calls
-        // while the groups differ)
+        // every group by the rules, then each parameter's block: its group's values and its step
         this.checkHyper();
-        this.writeStepHyper(st, 0);
         for (let i = 0; i < this.params.length; i++) {
+          this.writeStepHyper(st, this.groupOf[i], S.stride * i);
           let s = this.moments[i];
           if (s === null) {
             const p = this.params[i];
             s = { step: 0, m: allocFloat(p.dtype, p.size), v: allocFloat(p.dtype, p.size) };
             this.moments[i] = s;
           }
-          st[S.count + i] = s.step + 1;
+          st[S.stride * i + S.count] = s.step + 1;
           views[i].m = s.m;
           views[i].v = s.v;
         }

@@ -4,6 +4,7 @@ import { backend, deviceOption, type Device } from '../kernels/index.js';
 import { Parameter, Tensor } from '../tensor.js';
 import { checkBool, checkKeys, checkNonNegative, checkObject, rangeError, typeError } from '../util/check.js';
 import { NonFiniteError } from '../errors.js';
+import { clipCoef, totalNorm } from '../kernels/reference/clip.js';
 
 export interface ClipOptions {
   // the backend of the kernels (default 'native'); use the device of the modules
@@ -39,15 +40,6 @@ function options(o: unknown): { device: Device; errorIfNonfinite: boolean } {
   };
 }
 
-// the total norm: the normType-norm of the per-tensor norms (torch's), 0 without gradients
-function totalNorm(norms: number[], p: number): number {
-  if (norms.length === 0) return 0;
-  if (p === Infinity) return norms.reduce((m, v) => (v > m || Number.isNaN(v) ? v : m), 0);
-  let s = 0;
-  for (const v of norms) s += p === 2 ? v * v : p === 1 ? v : v ** p;
-  return p === 2 ? Math.sqrt(s) : p === 1 ? s : s ** (1 / p);
-}
-
 // scales every gradient by maxNorm / (total + 1e-6) when that is below 1 (torch's clamp to 1: a NaN
 // total makes the gradients NaN, as torch, unless errorIfNonfinite); returns the total norm before
 export function clipGradNorm(parameters: Iterable<Parameter> | Parameter, maxNorm: number, normType = 2, opts?: ClipOptions): number {
@@ -61,9 +53,8 @@ export function clipGradNorm(parameters: Iterable<Parameter> | Parameter, maxNor
   if (o.errorIfNonfinite && !Number.isFinite(total)) {
     throw new NonFiniteError(`clipGradNorm: the total norm of order ${normType} of the gradients is ${total}; the gradients are left as they were`, 0, 'gradients');
   }
-  const coef = c / (total + 1e-6);
-  // torch multiplies by min(coef, 1): by 1 changes nothing, so only a coef below 1 (or NaN) is applied
-  if (!(coef >= 1)) for (const g of grads) k.scale(g.size, g.data, coef);
+  const coef = clipCoef(c, total);
+  if (coef !== null) for (const g of grads) k.scale(g.size, g.data, coef);
   return total;
 }
 

@@ -224,19 +224,6 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     for (let i = 0; i < this.params.length; i++) this.applyMaxNorm(i);
   }
 
-  // whether a fused training step can stand for step() now: its plan takes one set of
-  // hyper-parameters, so every group must be alike (the max-norm runs in its end(), by constrain())
-  fusable(): boolean {
-    return this.uniformGroups();
-  }
-
-  // whether every group has the same hyper-parameters (a fused step takes one set)
-  uniformGroups(): boolean {
-    const [first, ...rest] = this.paramGroups;
-    const keys = Object.keys(first).filter((k) => k !== 'params' && k !== 'initialLr') as (keyof H)[];
-    return rest.every((g) => keys.every((k) => JSON.stringify(g[k]) === JSON.stringify(first[k])));
-  }
-
   // one update of every parameter whose grad is not null
   abstract step(): void;
 
@@ -356,9 +343,9 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     this.applyMaxNorm(i);
   }
 
-  // the hyper-parameters of group `group` in STEP_STATE's layout (the fused training step's and
-  // linearGradStep's); the per-parameter numbers that follow are the caller's
-  abstract writeStepHyper(state: Float64Array, group: number): void;
+  // the hyper-parameters of group `group` in STEP_STATE's layout at offset o (a fused training step's
+  // block of a parameter, linearGradStep's one block); the parameter's number at count is the caller's
+  abstract writeStepHyper(state: Float64Array, group: number, o?: number): void;
 
   private readonly oneState = new Float64Array(STEP_STATE.count + 1);
 

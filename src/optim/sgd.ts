@@ -144,16 +144,17 @@ export class SGD extends Optimizer<SGDHyper> {
     }
   }
 
-  // the hyper-parameters of a group in STEP_STATE's layout (the fused step's begin, linearGradStep)
-  writeStepHyper(st: Float64Array, group: number): void {
+  // the hyper-parameters of a group in STEP_STATE's layout at offset o (the fused step's begin,
+  // linearGradStep)
+  writeStepHyper(st: Float64Array, group: number, o = 0): void {
     const S = STEP_STATE;
     const g = this.paramGroups[group];
-    st[S.lr] = g.lr;
-    st[S.weightDecay] = g.weightDecay;
-    st[S.l1] = g.l1;
-    st[S.momentum] = g.momentum;
-    st[S.dampening] = g.dampening;
-    st[S.nesterov] = g.nesterov ? 1 : 0;
+    st[o + S.lr] = g.lr;
+    st[o + S.weightDecay] = g.weightDecay;
+    st[o + S.l1] = g.l1;
+    st[o + S.momentum] = g.momentum;
+    st[o + S.dampening] = g.dampening;
+    st[o + S.nesterov] = g.nesterov ? 1 : 0;
   }
 
   override fusedOptimizer(): FusedOptimizer | { fallback: string } {
@@ -165,20 +166,18 @@ export class SGD extends Optimizer<SGDHyper> {
     return {
       rule: 'sgd',
       begin: (st) => {
-        // every group by the rules; the plan takes one set of values (TrainStep runs the module calls
-        // while the groups differ)
+        // every group by the rules, then each parameter's block: its group's values and its number
         this.checkHyper();
-        const g = this.paramGroups[0];
-        this.writeStepHyper(st, 0);
-        const useMomentum = g.momentum !== 0;
         for (let i = 0; i < this.params.length; i++) {
+          const o = S.stride * i;
+          this.writeStepHyper(st, this.groupOf[i], o);
           created[i] = 0;
-          if (useMomentum && this.buffers[i] === null) {
+          if (st[o + S.momentum] !== 0 && this.buffers[i] === null) {
             const p = this.params[i];
             this.buffers[i] = allocFloat(p.dtype, p.size);
             created[i] = 1;
           }
-          st[S.count + i] = created[i];
+          st[o + S.count] = created[i];
           views[i].buf = this.buffers[i];
         }
       },

@@ -34,8 +34,8 @@ export interface TrainStepOptions {
   // a Sequential's loss (default CrossEntropyLoss on its device, as trainFFNN); for an FFNN, a loss
   // on its probabilities run as the module flow (zeroGrad, backward(gradOut)) instead of CELoss
   loss?: LossModule;
-  // clip the gradients' total L2 norm to this before every update (clipGradNorm); run() then makes
-  // the module calls: the fused step updates each layer inside its backward, before the norm is known
+  // clip the gradients' total L2 norm to this before every update (clipGradNorm then step()); the
+  // fused step then keeps every gradient and updates once the norm is known (native/kernels/train_step.cpp)
   clipGradNorm?: number;
 }
 
@@ -97,7 +97,7 @@ export class TrainStep {
     this.optimizer = optimizer;
     this.params = optimizer.params;
     const n = this.params.length;
-    this.state = new Float64Array(STEP_STATE.count + n);
+    this.state = new Float64Array(STEP_STATE.stride * n);
     this.planData = new Array<FloatArray | null>(n).fill(null);
     this.planGrads = new Array<FloatArray | null>(n).fill(null);
     this.planBufs = new Array<FloatArray | null>(n).fill(null);
@@ -135,7 +135,6 @@ export class TrainStep {
         why = "the optimizer's parameters are not exactly the network's";
       }
     }
-    if (why === null && this.clip !== null) why = 'clipGradNorm (the fused step updates each layer inside its backward, before the global norm is known)';
     this.fallback = why;
     if (why === null && !('fallback' in plan) && !('fallback' in fo)) {
       this.fused = fo;
@@ -153,8 +152,7 @@ export class TrainStep {
 
   // one training step on x (B, IN) and y (class indices (B), or a (B, C) target tensor); the loss
   run(x: Tensor, y: Int32Array | Tensor): number {
-    // the plan takes one set of hyper-parameters: parameter groups that differ run the module calls
-    if (this.fallback !== null || !this.optimizer.fusable()) return this.moduleStep(x, y);
+    if (this.fallback !== null) return this.moduleStep(x, y);
     const net = this.net;
     const dtype = net.dtype;
     const xt = checkMatrix('x', x, this.inFeatures, dtype, net);
@@ -269,6 +267,7 @@ export class TrainStep {
         return { data: p.data, grad: (p.grad as Tensor).data, buf: a.buf, m: a.m, v: a.v };
       }),
       state: this.state,
+      clipGradNorm: this.clip,
     };
     const k = backend(net.device);
     this.plan = k.createStepPlan(spec);

@@ -257,7 +257,7 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
             progress?.abort();
             return losses;
           }
-          // TrainStep makes the module calls itself where it cannot fuse (clipping, groups that differ)
+          // TrainStep makes the module calls itself where it cannot fuse (see its fallback)
           const loss = fused !== null ? fused.run(x, y) : moduleCallsStep(net, lossFn, stepper, x, y);
           if (!Number.isFinite(loss)) throw nonFinite(net, x, loss, step, epoch, batch);
           for (const s of perStep) s.step();

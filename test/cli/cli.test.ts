@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../../src/cli/index.js';
+import { runCli } from '../helpers/child.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
 import { loadModel, type LoadedFFNN } from '../../src/train/checkpoint.js';
 import { EpochProgress } from '../../src/report/progress.js';
@@ -68,18 +68,7 @@ const HIDE_CURSOR = '\x1b[?25l';
 const NO_LINE_WRAP = '\x1b[?7l';
 
 // main(argv) in this process, with stdout and stderr captured
-async function run(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  try {
-    const code = await main(['node', 'ffnn', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run: (...args: string[]) => Promise<Run> = runCli;
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -171,7 +160,7 @@ describe('ffnn flags (in-process)', () => {
     [['--optimizer', 'adam', '--momentum', '0.5', '--nesterov'], '--momentum 0.5: expected --optimizer sgd (the only one with momentum), received --optimizer adam'],
     [['--optimizer', 'adamw', '--nesterov'], '--nesterov: expected --optimizer sgd (the only one with momentum), received --optimizer adamw'],
     [['--nesterov', '--momentum', '0'], '--nesterov: expected --momentum above 0, received --momentum 0'],
-    [['--gamma', '0.1', '--step-size', '7'], '--gamma 0.1: expected --schedule step or exponential (the ones that decay by gamma), received --schedule cosine (the default)'],
+    [['--gamma', '0.1', '--step-size', '7'], '--gamma 0.1: expected --schedule step, exponential or plateau (the ones that decay by gamma), received --schedule cosine (the default)'],
     [['--schedule', 'exponential', '--step-size', '7'], '--step-size 7: expected --schedule step, received --schedule exponential'],
     [['--regularize-from', '3'], '--regularize-from 3: expected --weight-decay or --l1 above 0 (the penalties it delays), received --weight-decay 0 (the default) and --l1 0 (the default)'],
     [['--data-dir', '/x'], '--data-dir /x: expected --dataset mnist (random data is generated), received --dataset random'],

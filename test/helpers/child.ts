@@ -1,6 +1,9 @@
 // runs a snippet of ESM in a fresh node process (the compiled library as `ffnn`), with a timeout:
-// for cases that may crash or hang the process that runs them
+// for cases that may crash or hang the process that runs them; and the CLI's main in this process
+// with its output captured (runCli)
 import { spawn } from 'node:child_process';
+import { vi } from 'vitest';
+import { main } from '../../src/cli/index.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,4 +46,18 @@ export function runSnippet(code: string, opts: { timeoutMs?: number; cwd?: strin
       resolve({ code: c, signal, stdout, stderr, timedOut, ms: Date.now() - t0 });
     });
   });
+}
+
+// `ffnn ...args` through main, in this process: the exit code and what it wrote to stdout and stderr
+export async function runCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  try {
+    const code = await main(['node', 'ffnn', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
 }

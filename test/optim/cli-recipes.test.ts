@@ -1,20 +1,11 @@
 // the training recipes on the command line: --schedule onecycle, --warmup, --clip-grad-norm,
 // --max-norm (random data, in-process, nothing written)
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { main } from '../../src/cli/index.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/child.js';
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  try {
-    const code = await main(['node', 'ffnn', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = runCli;
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -27,10 +18,26 @@ describe('ffnn train recipes', () => {
     [['--schedule', 'onecycle']],
     [['--warmup', '3', '--clip-grad-norm', '0.5']],
     [['--max-norm', '2', '--optimizer', 'adam']],
+    [['--schedule', 'plateau', '--plateau-patience', '0', '--gamma', '0.5']],
   ])('%j trains', async (flags) => {
     const r = await run(...Q, ...flags);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  test('--schedule plateau: refusals name the flag', async () => {
+    const a = await run(...Q, '--plateau-patience', '2');
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/--plateau-patience 2: expected --schedule plateau/);
+    const b = await run(...Q, '--schedule', 'plateau', '--val-split', '0');
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/--schedule plateau: expected a validation set/);
+    const c = await run(...Q, '--schedule', 'plateau', '--gamma', '2');
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/--gamma 2: expected a number below 1 with --schedule plateau/);
+    const d = await run(...Q, '--schedule', 'plateau', '--save', join(tmpdir(), `ffnn-plateau-${process.pid}.safetensors`));
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/--save .*: expected --schedule other than plateau/);
   });
 
   test('refusals name the flag', async () => {

@@ -575,7 +575,7 @@ describe.skipIf(!hasNative)('native plan safety', () => {
         { data: new A(12).fill(0.1), grad: new A(12), buf: null, m: null, v: null },
         { data: new A(3), grad: new A(3), buf: null, m: null, v: null },
       ],
-      state: new Float64Array(STEP_STATE.count + 2).fill(0),
+      state: new Float64Array(STEP_STATE.stride * 2).fill(0),
     };
   }
   const x = new Float32Array(8).fill(1);
@@ -584,11 +584,13 @@ describe.skipIf(!hasNative)('native plan safety', () => {
     const s = spec();
     s.optimizer = 'adam';
     s.params = s.params.map((q) => ({ ...q, m: new Float32Array(q.data.length), v: new Float32Array(q.data.length) }));
-    s.state[STEP_STATE.beta1] = 0.9;
-    s.state[STEP_STATE.beta2] = 0.999;
-    s.state[STEP_STATE.eps] = 1e-8;
-    s.state[STEP_STATE.count] = 1;
-    s.state[STEP_STATE.count + 1] = 1;
+    // each parameter's block
+    for (const o of [0, STEP_STATE.stride]) {
+      s.state[o + STEP_STATE.beta1] = 0.9;
+      s.state[o + STEP_STATE.beta2] = 0.999;
+      s.state[o + STEP_STATE.eps] = 1e-8;
+      s.state[o + STEP_STATE.count] = 1;
+    }
     return s;
   }
 
@@ -666,6 +668,21 @@ describe.skipIf(!hasNative)('native plan safety', () => {
       const s = adamSpec();
       s.state[STEP_STATE[field]] = value;
       expect(() => door.trainStep(door.createStepPlan(s), 2, x, new Int32Array([0, 2])), field).toThrow(new RegExp(`\\(${field}\\)`));
+    }
+    // the second parameter's block (its own group) is checked too, and named by its place
+    const s = spec();
+    s.state[STEP_STATE.stride + STEP_STATE.lr] = -1;
+    expect(() => door.trainStep(door.createStepPlan(s), 2, x, new Int32Array([0, 2]))).toThrow(`state[${STEP_STATE.stride}] (lr): expected a number >= 0`);
+    s.state[STEP_STATE.stride + STEP_STATE.lr] = Number.NaN;
+    expect(() => k.trainStep(k.createStepPlan(s), 2, x, new Int32Array([0, 2]))).toThrow(/plan state: expected finite hyper-parameters/);
+  });
+
+  test('a bad clipGradNorm or a short state (one block per parameter) is refused in the binding and at the checked door', () => {
+    const door = checked(k);
+    for (const kk of [k, door]) {
+      expect(() => kk.createStepPlan({ ...spec(), clipGradNorm: -1 })).toThrow(/clipGradNorm: expected a number >= 0/);
+      expect(() => kk.createStepPlan({ ...spec(), clipGradNorm: Number.NaN })).toThrow(RangeError);
+      expect(() => kk.createStepPlan({ ...spec(), state: new Float64Array(STEP_STATE.stride * 2 - 1) })).toThrow(RangeError);
     }
   });
 

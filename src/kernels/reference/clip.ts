@@ -25,6 +25,31 @@ export function vectorNorm(n: number, x: FloatArray, p: number): number {
   return s ** (1 / p);
 }
 
+// clip_grad_norm_'s total norm: the p-norm of the per-tensor norms, 0 without gradients (the fused
+// step's clipping, native/kernels/train_step.cpp, combines its L2 norms the same way)
+export function totalNorm(norms: readonly number[], p: number): number {
+  if (norms.length === 0) return 0;
+  if (p === Infinity) return norms.reduce((m, v) => (v > m || Number.isNaN(v) ? v : m), 0);
+  let s = 0;
+  for (const v of norms) s += p === 2 ? v * v : p === 1 ? v : v ** p;
+  return p === 2 ? Math.sqrt(s) : p === 1 ? s : s ** (1 / p);
+}
+
+// the factor clip_grad_norm_ multiplies the gradients by, maxNorm / (total + 1e-6), or null where it is
+// at least 1 (torch's clamp to 1 changes nothing then; a NaN total gives a NaN factor, as torch)
+export function clipCoef(maxNorm: number, total: number): number | null {
+  const coef = maxNorm / (total + 1e-6);
+  return coef >= 1 ? null : coef;
+}
+
+// clipGradNorm of order 2 over gradients (the fused step's on the js device); returns the total
+export function clipGradsL2(grads: readonly FloatArray[], maxNorm: number): number {
+  const total = totalNorm(grads.map((g) => vectorNorm(g.length, g, 2)), 2);
+  const coef = clipCoef(maxNorm, total);
+  if (coef !== null) for (const g of grads) scale(g.length, g, coef);
+  return total;
+}
+
 // x is (n); x *= alpha, alpha rounded to x's type first (a float32 product is then exact in double
 // and rounds once on the store, as C++'s float multiply)
 export function scale(n: number, x: FloatArray, alpha: number): void {

@@ -13,6 +13,7 @@ import { softmaxCrossEntropy } from './softmax-cross-entropy.js';
 import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
 import { dropoutBackward, dropoutForward } from './dropout.js';
+import { clipGradsL2 } from './clip.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -137,10 +138,10 @@ export function adamOptions(st: Float64Array, per: number): AdamOptions {
   };
 }
 
-// the optimizer's step of parameter s, as SGD.step / Adam.step make it
+// the optimizer's step of parameter s, as SGD.step / Adam.step make it, with its block of the state
 function update(plan: ReferenceStepPlan, s: number): void {
   const { spec } = plan;
-  const st = spec.state;
+  const st = spec.state.subarray(STEP_STATE.stride * s);
   const p = spec.params[s];
   const n = p.data.length;
   let grad = p.grad;
@@ -158,7 +159,7 @@ function update(plan: ReferenceStepPlan, s: number): void {
     }
     grad = sc;
   }
-  const per = st[STEP_STATE.count + s];
+  const per = st[STEP_STATE.count];
   if (spec.optimizer === 'sgd') {
     sgdStep(n, p.data, grad, st[STEP_STATE.momentum] !== 0 ? p.buf : null, sgdOptions(st, per));
   } else {
@@ -259,6 +260,7 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
   dropBack(L, dout);
 
   const accumulate = spec.loss !== 'ffnn';
+  const clip = spec.clipGradNorm ?? null;
   if (accumulate) {
     for (const p of params) p.grad.fill(0);
   } else {
@@ -276,11 +278,19 @@ export function trainStep(planArg: StepPlan, B: number, x: FloatArray, y: FloatA
       ly.b >= 0 ? params[ly.b].grad : null, gx, accumulate, ly.precision,
     );
     if (ly.scalar >= 0) params[ly.scalar].grad[0] += dParam;
-    update(plan, ly.w);
-    if (ly.b >= 0) update(plan, ly.b);
+    if (clip === null) {
+      update(plan, ly.w);
+      if (ly.b >= 0) update(plan, ly.b);
+    }
     if (l > 0) dropBack(l, gx as FloatArray);
     g = gx as FloatArray;
   }
-  forEachScalar(layers, (s) => update(plan, s));
+  if (clip !== null) {
+    // clipGradNorm over every gradient, then every update (the module calls' order)
+    clipGradsL2(params.map((p) => p.grad), clip);
+    params.forEach((_, s) => update(plan, s));
+  } else {
+    forEachScalar(layers, (s) => update(plan, s));
+  }
   return loss;
 }

@@ -72,7 +72,7 @@ export class WasmStepPlan implements StepPlan {
     const pd = k.in('drops', dropSpec, dropSpec.length, String(dropSpec.length));
     const ptr = k.run(() => m.fn('ffnn_plan_new')(
       LOSS[spec.loss], spec.reduction === 'mean' ? 1 : 0, adam ? 1 : 0, spec.layers.length, pl.off, spec.params.length,
-      drops.length, pd.off,
+      drops.length, pd.off, spec.clipGradNorm ?? -1,
     )) >>> 0;
     if (ptr === 0) {
       m.x.ffnn_free(block);
@@ -104,7 +104,7 @@ export function trainStep(plan: StepPlan, B: number, x: FloatArray, y: FloatArra
   const idx = y instanceof Int32Array && plan.idxOk;
   const px = k.in('x', x, B * IN, 'B*IN');
   const py = idx ? k.in('y', y, B, 'B') : k.in('y', y, B * C, 'B*C');
-  const ps = k.in('plan state', plan.state, STEP_STATE.count + plan.slots.length, 'STEP_STATE.count + params');
+  const ps = k.in('plan state', plan.state, STEP_STATE.stride * plan.slots.length, 'STEP_STATE.stride * params');
   const step = m.fn(plan.dtype === 'float64' ? 'ffnn_plan_step_f64' : 'ffnn_plan_step_f32');
   const loss = k.run(() => {
     // the parameters into the plan's block, the step, and back

@@ -1,0 +1,46 @@
+// the setup the reproductions share (simard-2003.mjs, srivastava-2014.mjs): flags, standardized MNIST,
+// and training with model selection on a seeded validation split of the training set (the epoch kept
+// is the best on it); the test set is left to the caller, used once at the end
+import { Standardizer, TrainStep, evaluate, loadMNIST, trainFFNN } from '../dist/index.js';
+
+export const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+
+export function mnist() {
+  const st = Standardizer.mnist();
+  return { train: st.transform(loadMNIST({ split: 'train' })), test: st.transform(loadMNIST({ split: 'test' })) };
+}
+
+// trains through the fused step (throws where TrainStep would make the module calls: the timings are
+// the fused step's); returns the epoch kept, its validation accuracy and the training seconds
+export function trainSelected(net, train, optimizer, { epochs, seed, schedule, clipGradNorm }) {
+  const why = new TrainStep(net, optimizer, { clipGradNorm }).fallback;
+  if (why !== null) throw new Error(`the recipe would run the module calls, not the fused step: ${why}`);
+  let best = { epoch: 0, accuracy: -1 };
+  const t0 = performance.now();
+  trainFFNN(net, train, optimizer, {
+    epochs,
+    batchSize: 100,
+    seed,
+    verbose: 0,
+    schedule,
+    clipGradNorm,
+    // 5,000 of the 60,000 training images, never trained on: they choose the epoch kept
+    validationSplit: 1 / 12,
+    earlyStopping: { monitor: 'accuracy', patience: epochs, restoreBest: true },
+    onEpoch: ({ epoch, loss, seconds, validation }) => {
+      if (validation.accuracy > best.accuracy) best = { epoch, accuracy: validation.accuracy };
+      console.log(`epoch ${epoch}: train loss ${loss.toFixed(4)}, validation error ${(100 * (1 - validation.accuracy)).toFixed(2)}%, ${seconds.toFixed(1)} s`);
+    },
+  });
+  return { ...best, seconds: (performance.now() - t0) / 1000 };
+}
+
+// the test error in percent (the test set's one use) and how the run went, in one line
+export function report(name, net, test, paper, r, device) {
+  net.eval();
+  const err = 100 * (1 - evaluate(net, test).accuracy);
+  console.log(
+    `${name}: test error ${err.toFixed(2)}% (paper ${paper}%), epoch ${r.epoch} kept (validation error ` +
+      `${(100 * (1 - r.accuracy)).toFixed(2)}%), training ${r.seconds.toFixed(1)} s on device ${device}`,
+  );
+}
