@@ -297,6 +297,12 @@ describe.skipIf(skip)('gemm paths this cpu supports', () => {
           { transA: true, transB: true, M: 129, N: 131, K: 300, alpha: -1.5, beta: 0.25 },
           { transA: true, transB: false, M: 1024, N: 10, K: 256, alpha: 1, beta: 0 },
           { transA: true, transB: false, M: 300, N: 16, K: 64, alpha: 0.5, beta: 1 },
+          // more rows than columns against b transposed, split by rows so that one thread gets a
+          // single row (avx-512's 8-row slivers on 3 threads: [0, 8), [8, 16), [16, 17); avx2's 6 on 2:
+          // [0, 6), [6, 7)): that row must take the product's own path, not the batch-1 dot products
+          { transA: false, transB: true, M: 17, N: 16, K: 2048, alpha: 1, beta: 0 },
+          { transA: false, transB: true, M: 9, N: 8, K: 7300, alpha: 1, beta: 0 },
+          { transA: false, transB: true, M: 7, N: 6, K: 12000, alpha: 1, beta: 0 },
         ];
         let seed = 100;
         for (const cs of shapes) {

@@ -229,7 +229,7 @@ void gemm_rect(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
       const bool last = pc + kc == P.k1;
       // in place: every sliver when the path reads a partial one masked, else the full ones
       // (the partial one packed); packed: all of the panel
-      if (m1 - m0 == 1 && !P.ta && P.tb && P.arch->kernel_m1_tb) {
+      if (P.M == 1 && !P.ta && P.tb && P.arch->kernel_m1_tb) {
         // one row of a (batch 1) against b transposed in place: dot products of contiguous rows
         T* ct = P.c + m0 * N + jc;
         P.arch->kernel_m1_tb(kc, P.alpha, P.a + m0 * P.K + pc, P.b + jc * P.K + pc, P.K, beta, ct, N, 1, nc);
