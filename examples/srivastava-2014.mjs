@@ -4,9 +4,10 @@
 // selection (the epoch kept) on a seeded validation split of the training set; the test set is used
 // once, at the end. the paper's recipe: SGD with momentum 0.95, max-norm c in 3-4, a decaying lr, long
 // training; here nesterov momentum 0.95, c 3.5, a cosine lr over the run, batch 100, through the fused step.
-//   npm run build && node examples/srivastava-2014.mjs [--seed 1] [--epochs 50] [--max-norm 3.5] [--lr 0.02] [--momentum 0.95] [--device native]
+//   npm run build && node examples/srivastava-2014.mjs [--seed 1] [--epochs 50] [--max-norm 3.5] [--lr 0.02] [--momentum 0.95] [--warmup 0] [--device native]
+//   (--warmup E: the lr rises linearly from a tenth over the first E epochs, then the cosine over the rest)
 //   (--max-norm 0: the row without max-norm)
-import { CosineAnnealingLR, Dropout, Linear, ReLU, SGD, Sequential } from '../dist/index.js';
+import { CosineAnnealingLR, Dropout, Linear, LinearLR, ReLU, SGD, Sequential, SequentialLR } from '../dist/index.js';
 import { arg, mnist, report, trainSelected } from './mnist-recipe.mjs';
 
 const device = arg('--device', 'native');
@@ -15,6 +16,7 @@ const epochs = Number(arg('--epochs', '50'));
 const maxNorm = Number(arg('--max-norm', '3.5'));
 const lr = Number(arg('--lr', '0.02'));
 const momentum = Number(arg('--momentum', '0.95'));
+const warmup = Number(arg('--warmup', '0'));
 const { train, test } = mnist();
 
 const net = new Sequential(
@@ -26,5 +28,9 @@ const net = new Sequential(
 );
 // max-norm on the weight matrices (2-D parameters); the biases are not constrained
 const optimizer = new SGD(net.parameters(), { lr, momentum, nesterov: true, maxNorm, device });
-const r = trainSelected(net, train, optimizer, { epochs, seed, schedule: new CosineAnnealingLR(optimizer, { tMax: epochs }) });
-report(`srivastava-2014 seed ${seed} epochs ${epochs} lr ${lr} momentum ${momentum} max-norm ${maxNorm}`, net, test, maxNorm > 0 ? '1.06' : '1.25', r, device);
+const cosine = (tMax) => new CosineAnnealingLR(optimizer, { tMax });
+const schedule = warmup > 0
+  ? new SequentialLR(optimizer, { schedulers: [new LinearLR(optimizer, { startFactor: 0.1, totalIters: warmup, interval: 'epoch' }), cosine(epochs - warmup)], milestones: [warmup] })
+  : cosine(epochs);
+const r = trainSelected(net, train, optimizer, { epochs, seed, schedule });
+report(`srivastava-2014 seed ${seed} epochs ${epochs} lr ${lr} warmup ${warmup} momentum ${momentum} max-norm ${maxNorm}`, net, test, maxNorm > 0 ? '1.06' : '1.25', r, device);

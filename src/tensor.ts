@@ -106,13 +106,14 @@ export interface DeferredWrite {
   // a write that only copies the elements out (into, before they change; a Linear's lazy d loss / d x
   // reads them): an update kernel can copy them in its own pass, then call taken() instead of run.
   // gradX, where the reader is cheaper computed in that pass than the copy (a Linear's d loss / d x
-  // at batch 1): gradX.into() is the reader's array while it still waits (else null, and nothing is
-  // needed); the update kernel writes that d loss / d x there (Kernels.linearGradStep's gradX, from
-  // the elements before they change), then calls gradX.done() instead of copying
+  // at batch 1): gradX.into(gradZ) is the reader's array while it still waits and gradZ is the one
+  // it multiplies (else null: then the copy is taken as without gradX); the update kernel writes
+  // that d loss / d x there (Kernels.linearGradStep's gradX, from the elements before they change),
+  // then calls gradX.done() instead of copying
   readonly keep?: {
     readonly into: FloatArray;
     taken(): void;
-    readonly gradX?: { into(): FloatArray | null; done(): void };
+    readonly gradX?: { into(gradZ: FloatArray): FloatArray | null; done(): void };
   };
 }
 

@@ -6,6 +6,9 @@
 #include <cstdint>
 
 namespace ffnn {
+// internal linkage: the two files build this header with different instruction sets, and the
+// linker must not pick one file's copy for the other
+namespace {
 
 inline std::uint32_t dropout_rotl(std::uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 
@@ -45,4 +48,5 @@ void dropout_lanes_avx512(std::int64_t m, std::uint32_t* x0, std::uint32_t* x1, 
                           std::uint32_t* x3, std::uint32_t hi_l, std::uint32_t lo_l, double scale,
                           double* mask);
 
+}  // namespace
 }  // namespace ffnn

@@ -220,7 +220,9 @@ export class Linear extends Module implements Unchecked {
     // just before its update, cheaper than copying w (float32 products: bf16's dx is its own gemm)
     const gradX = B === 1 && this.device === 'native' && precision === 'float32'
       ? {
-          into: (): FloatArray | null => (pendingWrite(dx) === dxWrite ? peekData(dx) : null),
+          // only for this backward's du: a product pending from another layer sharing w (a stored
+          // backward that replaced it) is not this dx's
+          into: (gradZ: FloatArray): FloatArray | null => (pendingWrite(dx) === dxWrite && gradZ === du ? peekData(dx) : null),
           done: (): void => {
             if (pendingWrite(dx) === dxWrite) deferWrite(dx, null);
           },

@@ -331,14 +331,13 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     const keep = pendingWrite(p)?.keep;
     const data = keep === undefined ? p.data : takeData(p);
     // w copied for its lazy reader, or that reader's d loss / d x computed in the pass instead
-    const gradX = keep?.gradX;
-    const dx = gradX === undefined ? null : gradX.into();
+    const dx = keep?.gradX === undefined ? null : keep.gradX.into(prod.gradZ);
     const st = this.oneState;
     this.writeStepHyper(st, this.groupOf[i]);
     st[STEP_STATE.count] = count;
     this.kernels.linearGradStep(rule, prod.B, prod.IN, prod.OUT, prod.x, prod.gradZ, gw, data, buf, m, v,
-      prod.plusZero, keep === undefined || gradX !== undefined ? null : keep.into, st, dx);
-    if (gradX !== undefined) gradX.done();
+      prod.plusZero, keep === undefined || dx !== null ? null : keep.into, st, dx);
+    if (dx !== null) keep?.gradX?.done();
     else keep?.taken();
     this.applyMaxNorm(i);
   }
