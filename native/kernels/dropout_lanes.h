@@ -39,6 +39,8 @@ inline void dropout_lanes(std::int64_t m, std::uint32_t* s0, std::uint32_t* s1, 
   for (int l = 0; l < LANES; ++l) s0[l] = x0[l], s1[l] = x1[l], s2[l] = x2[l], s3[l] = x3[l];
 }
 
+}  // namespace
+
 // the 16-lane build (dropout_avx512.cpp), called only when the active path is avx-512
 constexpr int DROPOUT_WIDE_LANES = 16;
 void dropout_lanes_avx512(std::int64_t m, std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2,
@@ -48,5 +50,4 @@ void dropout_lanes_avx512(std::int64_t m, std::uint32_t* x0, std::uint32_t* x1, 
                           std::uint32_t* x3, std::uint32_t hi_l, std::uint32_t lo_l, double scale,
                           double* mask);
 
-}  // namespace
 }  // namespace ffnn
