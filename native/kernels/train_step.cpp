@@ -48,6 +48,15 @@ inline int single_drop(const StepConfig& cfg, std::int64_t at) {
   return found;
 }
 
+// a drop past the input alone at its place is folded into the products that meet it (the mask's
+// index, else -1): in the forward into the epilogue of the layer below (places 1..L), in the
+// backward into the grad_x of the layer above (places 1..L-1: the output's drop has no layer above
+// and keeps its own pass there)
+inline int folded_forward(const StepConfig& cfg, std::int64_t at) { return at > 0 ? single_drop(cfg, at) : -1; }
+inline int folded_backward(const StepConfig& cfg, std::int64_t at) {
+  return at > 0 && at < static_cast<std::int64_t>(cfg.layers.size()) ? single_drop(cfg, at) : -1;
+}
+
 // one run of weight rows per thread for a layer big enough at this batch (blocking.h:
 // OWNED_MIN_WEIGHTS), else 0 (the gemm picks); the same for the forward and the backward product
 inline int layer_parts(const StepLayer& ly, std::int64_t B, int threads) {
@@ -294,7 +303,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
   std::size_t d = 0;
   // a drop past the input alone at its place is applied in the layer below's epilogue (folded)
   const auto drop_at = [&](std::int64_t at, const T* h) {
-    const bool folded = at > 0 && single_drop(cfg, at) >= 0;
+    const bool folded = folded_forward(cfg, at) >= 0;
     for (; d < D && cfg.drops[d].at == at; ++d) {
       if (folded) continue;
       dropout_backward<T>(B * drop_width(cfg, cfg.drops[d]), h, ws.mask[d], ws.dy[d]);
@@ -310,7 +319,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     h = drop_at(static_cast<std::int64_t>(l), h);
     xin_of[l] = h;
     const double param = ly.scalar >= 0 ? static_cast<double>(slots[ly.scalar].data[0]) : ly.param;
-    const int out_drop = single_drop(cfg, static_cast<std::int64_t>(l + 1));
+    const int out_drop = folded_forward(cfg, static_cast<std::int64_t>(l + 1));
     linear_forward<T>(B, ly.in, ly.out, h, slots[ly.w].data, ly.b >= 0 ? slots[ly.b].data : nullptr,
                       ly.act, param, ws.y[l], ws.pre[l], layer_parts(ly, B, threads), ly.bf16,
                       out_drop >= 0 ? ws.mask[out_drop] : nullptr);
@@ -372,7 +381,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
   }
   // the drops on the output, last first: d loss / d their input (a folded one: in layer at's grad_x)
   const auto drop_back = [&](std::int64_t at, T* g) {
-    if (at < static_cast<std::int64_t>(L) && single_drop(cfg, at) >= 0) return;
+    if (folded_backward(cfg, at) >= 0) return;
     for (std::size_t q = D; q-- > 0;) {
       if (cfg.drops[q].at == at) dropout_backward<T>(B * drop_width(cfg, cfg.drops[q]), g, ws.mask[q], g);
     }
@@ -399,7 +408,7 @@ StepResult train_step(const StepConfig& cfg, StepWorkspace<T>& ws, std::int64_t 
     const T* xin = xin_of[k];
     const T* z = ly.act != ACT_IDENTITY ? ws.pre[k] : g;
     T* gx = k > 0 ? ws.dx[k] : nullptr;
-    const int in_drop = k > 0 ? single_drop(cfg, static_cast<std::int64_t>(k)) : -1;
+    const int in_drop = folded_backward(cfg, static_cast<std::int64_t>(k));
     StepSlot<T>& w = slots[ly.w];
     SlotUpdate<T> wu = slot_update<T>(cfg, slots, ly.w, state);
     wu.plus_zero = accumulate;
