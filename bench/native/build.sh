@@ -3,22 +3,13 @@
 # links OpenBLAS only when its header and library are present (never needed by the addon).
 # run: sh bench/native/build.sh && OPENBLAS_CORETYPE=SkylakeX bench/native/build/gemm_bench
 set -eu
-root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/kernels.sh"
 out="$root/bench/native/build"
 mkdir -p "$out"
-cxx=${CXX:-g++}
-flags="-O3 -std=c++17 -fno-math-errno -ffp-contract=off -pthread -I$root/native/kernels"
-k="$root/native/kernels"
-objs=""
-for f in cpu threads alloc_count gemm gemm_portable activation linear; do
-  $cxx $flags -c "$k/$f.cpp" -o "$out/$f.o"
-  objs="$objs $out/$f.o"
-done
-$cxx $flags -mavx2 -mfma -c "$k/gemm_avx2.cpp" -o "$out/gemm_avx2.o"
-$cxx $flags -mavx512f -mavx2 -mfma -mprfchw -c "$k/gemm_avx512.cpp" -o "$out/gemm_avx512.o"
+kernel_objects "$out"
 # the peak loops pick their instruction sets with target attributes: base flags for the file
 $cxx $flags -c "$root/bench/native/fma_peak.cpp" -o "$out/fma_peak.o"
-objs="$objs $out/gemm_avx2.o $out/gemm_avx512.o $out/fma_peak.o"
+objs="$objs $out/fma_peak.o"
 blas=""
 if [ -f /usr/include/cblas.h ] || [ -f /usr/include/x86_64-linux-gnu/cblas.h ]; then
   if echo 'int main(){}' | $cxx -x c++ - -lopenblas -o "$out/probe" 2>/dev/null; then
