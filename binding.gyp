@@ -70,6 +70,17 @@
       ]
     },
     {
+      "target_name": "ffnn_optim_avx2",
+      "type": "static_library",
+      "sources": ["native/kernels/optim_avx2.cpp"],
+      "conditions": [
+        ["target_arch=='x64' and OS!='win'", {
+          "cflags": ["-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CFLAGS": ["-mavx2", "-mfma"] }
+        }]
+      ]
+    },
+    {
       "target_name": "ffnn_optim_avx512",
       "type": "static_library",
       "sources": ["native/kernels/optim_avx512.cpp"],
@@ -93,7 +104,7 @@
     },
     {
       "target_name": "ffnn",
-      "dependencies": ["ffnn_avx2", "ffnn_avx512", "ffnn_bf16_avx512", "ffnn_amx", "ffnn_optim_avx512", "ffnn_dropout_avx512"],
+      "dependencies": ["ffnn_avx2", "ffnn_avx512", "ffnn_bf16_avx512", "ffnn_amx", "ffnn_optim_avx2", "ffnn_optim_avx512", "ffnn_dropout_avx512"],
       "sources": [
         "native/kernels/cpu.cpp",
         "native/kernels/threads.cpp",

@@ -15,6 +15,7 @@ kernel_objects() {
       gemm_avx512) simd="-mavx512f -mavx2 -mfma -mprfchw" ;;
       gemm_bf16_avx512) simd="-mavx512f -mavx512bw -mavx512bf16 -mavx2 -mfma" ;;
       gemm_amx) simd="-mamx-tile -mamx-bf16" ;;
+      optim_avx2) simd="-mavx2 -mfma" ;;
       optim_avx512) simd="-mavx512f -mavx2 -mfma" ;;
       dropout_avx512) simd="-mavx512f" ;;
       *) simd="" ;;

@@ -7,6 +7,13 @@
 #include "optim_arch.h"
 #include "optim_loops.h"
 
+// the per-isa builds exist on x86-64 only (optim_isa.h)
+#if defined(__x86_64__) || defined(_M_X64)
+#define FFNN_OPTIM_X86 1
+#else
+#define FFNN_OPTIM_X86 0
+#endif
+
 namespace ffnn {
 
 AdamConsts adam_consts(const AdamParams& o) {
@@ -22,26 +29,31 @@ AdamConsts adam_consts(const AdamParams& o) {
 
 namespace {
 
-// the avx-512 build of the loops when the active path is avx-512 (same numbers, wider vectors)
-inline bool wide() { return active_isa() == Isa::Avx512; }
-
+// the loops built for the active path's instruction set (optim_avx2.cpp, optim_avx512.cpp: same
+// numbers, its vectors and fma instructions), the baseline build's on the portable path
 template <typename T, int G>
 void sgd_any(std::int64_t n, T* param, T* grad, T* buf, const SgdParams& o, double l1) {
-  if (wide()) {
-    sgd_loop_avx512<T, G>(n, param, grad, buf, o, l1);
-  } else {
-    sgd_loop<T, G>(n, param, grad, buf, o, l1);
+#if FFNN_OPTIM_X86
+  switch (active_isa()) {
+    case Isa::Avx512: return sgd_loop_isa<Isa::Avx512, T, G>(n, param, grad, buf, o, l1);
+    case Isa::Avx2: return sgd_loop_isa<Isa::Avx2, T, G>(n, param, grad, buf, o, l1);
+    default: break;
   }
+#endif
+  sgd_loop<T, G>(n, param, grad, buf, o, l1);
 }
 
 template <typename T, int G>
 void adam_any(std::int64_t n, T* param, T* grad, T* m, T* v, const AdamParams& o,
               const AdamConsts& c, double l1) {
-  if (wide()) {
-    adam_loop_avx512<T, G>(n, param, grad, m, v, o, c, l1);
-  } else {
-    adam_loop<T, G>(n, param, grad, m, v, o, c, l1);
+#if FFNN_OPTIM_X86
+  switch (active_isa()) {
+    case Isa::Avx512: return adam_loop_isa<Isa::Avx512, T, G>(n, param, grad, m, v, o, c, l1);
+    case Isa::Avx2: return adam_loop_isa<Isa::Avx2, T, G>(n, param, grad, m, v, o, c, l1);
+    default: break;
   }
+#endif
+  adam_loop<T, G>(n, param, grad, m, v, o, c, l1);
 }
 
 }  // namespace
@@ -70,12 +82,20 @@ void adam_update(std::int64_t n, T* param, T* grad, T* m, T* v, const AdamParams
   }
 }
 
-bool sgd_outer_available() { return wide(); }
+bool sgd_outer_available() {
+  return FFNN_OPTIM_X86 && (active_isa() == Isa::Avx512 || active_isa() == Isa::Avx2);
+}
 
 void sgd_outer_update(std::int64_t i0, std::int64_t i1, std::int64_t N, const float* x,
                       const float* gz, float* grad, float* param, float* buf, const SgdParams& o,
                       bool plus_zero) {
-  sgd_outer_f32_avx512(i0, i1, N, x, gz, grad, param, buf, o, plus_zero);
+#if FFNN_OPTIM_X86
+  if (active_isa() == Isa::Avx512) {
+    sgd_outer_f32_isa<Isa::Avx512>(i0, i1, N, x, gz, grad, param, buf, o, plus_zero);
+  } else {
+    sgd_outer_f32_isa<Isa::Avx2>(i0, i1, N, x, gz, grad, param, buf, o, plus_zero);
+  }
+#endif
 }
 
 // grad is only written with G_PLUS_ZERO: the const_casts below never write through it

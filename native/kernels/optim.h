@@ -52,8 +52,8 @@ template <typename T>
 void sgd_update(std::int64_t n, T* param, T* grad, T* buf, const SgdParams& o, double l1,
                 bool plus_zero);
 
-// whether sgd_outer_update runs here: the active gemm path is avx-512 (its fma instructions are
-// the gemm micro-kernel's, so the gradient is the gemm's to the bit)
+// whether sgd_outer_update runs here: the active gemm path is avx-512 or avx2 (its fma
+// instructions are the gemm micro-kernel's, so the gradient is the gemm's to the bit)
 bool sgd_outer_available();
 
 // a batch-1 layer: rows [i0, i1) of grad := x gz^T (x is (IN), gz is (N), grad and param (IN, N)),

@@ -1,6 +1,6 @@
-// the optimizer loops, included by optim.cpp (baseline flags) and optim_avx512.cpp (-mavx512f): the
-// same source, so the same operations in the same order and the same numbers on every path (no
-// contraction: -ffp-contract=off). internal linkage in each file, so the two builds never merge.
+// the optimizer loops, included by optim.cpp (baseline flags) and through optim_isa.h by
+// optim_avx2.cpp (-mavx2 -mfma) and optim_avx512.cpp (-mavx512f): the same source, so the same operations in the same order and the same numbers on every path (no
+// contraction: -ffp-contract=off). internal linkage in each file, so the builds never merge.
 #pragma once
 
 #include <cmath>

@@ -107,7 +107,7 @@ struct SlotUpdate {
   // or null: where each element of data is copied before it is updated (linear_grad_step)
   T* keep = nullptr;
 
-  // RangeUpdate::outer for float SGD without l1 on the avx-512 path (optim.h: sgd_outer_update)
+  // RangeUpdate::outer for float SGD without l1 on the avx-512 and avx2 paths (optim.h: sgd_outer_update)
   static void outer(const void* ctx, std::int64_t i0, std::int64_t i1, std::int64_t n,
                     const void* x, const void* gz) {
     const SlotUpdate& u = *static_cast<const SlotUpdate*>(ctx);
