@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ffnn from '../dist/index.js';
 import { ffnnContenders, verifyTask } from './lib/ffnn.mjs';
-import { load, machine } from './lib/machine.mjs';
+import { cpuFlags, load, machine } from './lib/machine.mjs';
 import { PeerContender, PeerProcess } from './lib/peers.mjs';
 import { render } from './lib/report.mjs';
 import { summarize } from './lib/stats.mjs';
@@ -56,19 +56,24 @@ async function openPeers(notes) {
   if (!torchOk) notes.push('PyTorch: n/a (Debian\'s /usr/bin/python3 with python3-torch is not installed)');
   const torchEnv = (core) => ({ ...process.env, OPENBLAS_CORETYPE: core, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: '2' });
   const script = join(peersDir, 'torch_bench.py');
-  for (const core of ['SkylakeX', 'Haswell']) {
+  // the OpenBLAS kernels this cpu runs, widest first: SkylakeX (AVX-512) only where the cpu has
+  // avx512f (elsewhere its first instruction is SIGILL), Haswell (AVX2, also Zen's kernels in 0.3.21).
+  // training runs on the first; the GEMM rows on each, the second at one thread only
+  const flags = cpuFlags();
+  const cores = [...(flags.includes('avx512f') ? ['SkylakeX'] : []), ...(flags.includes('avx2') ? ['Haswell'] : [])];
+  if (torchOk && cores.length === 0) notes.push('PyTorch: n/a (this cpu has neither avx512f nor avx2 for the OpenBLAS kernels the bench names)');
+  for (const core of cores) {
     if (!torchOk) break;
     const proc = new PeerProcess(`PyTorch (OPENBLAS_CORETYPE=${core})`, python, [script], { env: torchEnv(core) });
     procs.push(proc);
     for (const threads of [1, 2]) {
-      // training runs on the SkylakeX (AVX-512) kernels, as the issue prescribes
-      if (core === 'SkylakeX') {
+      if (core === cores[0]) {
         contenders.push(new PeerContender(proc, `torch ${threads}T`, 'torch', { threads }, trainingOnly));
         contenders.push(new PeerContender(proc, `torch autocast bf16 ${threads}T`, 'torch bf16', { threads, autocast: true }, autocastOnly));
         contenders.push(new PeerContender(proc, `torch.mm bf16 ${threads}T`, `peer bf16 ${threads}T`, { threads, impl: 'mm-bf16' }, bf16GemmOnly));
       }
-      // Haswell (AVX2) kernels at one thread only: they trail SkylakeX everywhere on this cpu
-      if (core === 'Haswell' && threads === 2) continue;
+      // a narrower second kernel set at one thread only: it trails the first on such a cpu
+      if (core !== cores[0] && threads === 2) continue;
       for (const impl of ['mm', 'numpy']) {
         const name = `${impl === 'mm' ? 'torch.mm' : 'numpy'} ${core} ${threads}T`;
         contenders.push(new PeerContender(proc, name, `peer ${threads}T`, { threads, impl }, gemmOnly));

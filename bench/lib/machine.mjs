@@ -2,11 +2,21 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 
+// the cpu's flags from /proc/cpuinfo (empty where it cannot be read)
+export function cpuFlags() {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    return /^flags\s*:\s*(.*)$/m.exec(info)?.[1].split(' ') ?? [];
+  } catch {
+    return [];
+  }
+}
+
 export function cpuModel() {
   try {
     const info = readFileSync('/proc/cpuinfo', 'utf8');
     const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? 'unknown';
-    const flags = /^flags\s*:\s*(.*)$/m.exec(info)?.[1].split(' ') ?? [];
+    const flags = cpuFlags();
     const simd = ['avx512f', 'avx2', 'fma'].filter((f) => flags.includes(f));
     return `${model} (${simd.join(', ') || 'no avx'})`;
   } catch {
