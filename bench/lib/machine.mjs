@@ -12,6 +12,15 @@ export function cpuFlags() {
   }
 }
 
+// "AuthenticAMD", "GenuineIntel", or '' where /proc/cpuinfo cannot be read
+export function cpuVendor() {
+  try {
+    return /^vendor_id\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export function cpuModel() {
   try {
     const info = readFileSync('/proc/cpuinfo', 'utf8');
