@@ -7,13 +7,6 @@
 #include "optim_arch.h"
 #include "optim_loops.h"
 
-// the per-isa builds exist on x86-64 only (optim_isa.h)
-#if defined(__x86_64__) || defined(_M_X64)
-#define FFNN_OPTIM_X86 1
-#else
-#define FFNN_OPTIM_X86 0
-#endif
-
 namespace ffnn {
 
 AdamConsts adam_consts(const AdamParams& o) {

@@ -7,6 +7,14 @@
 #include "cpu.h"
 #include "optim.h"
 
+// the per-isa builds exist on x86-64 only: elsewhere (arm64, wasm) no path is avx2 or avx-512, so
+// optim_isa.h instantiates nothing and optim.cpp names none of them
+#if defined(__x86_64__) || defined(_M_X64)
+#define FFNN_OPTIM_X86 1
+#else
+#define FFNN_OPTIM_X86 0
+#endif
+
 namespace ffnn {
 
 // G: bits of G_L1 and G_PLUS_ZERO (optim_loops.h). I: Isa::Avx2 or Isa::Avx512, called only when

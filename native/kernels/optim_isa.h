@@ -40,8 +40,8 @@ void sgd_outer_f32_isa(std::int64_t i0, std::int64_t i1, std::int64_t N, const f
   FFNN_OPTIM_INSTANTIATE_TG(I, T, 1)                                                            \
   FFNN_OPTIM_INSTANTIATE_TG(I, T, 2)                                                            \
   FFNN_OPTIM_INSTANTIATE_TG(I, T, 3)
-// x86-64 only: elsewhere (arm64, wasm) no path is avx2 or avx-512 and optim.cpp names none of these
-#if defined(__x86_64__) || defined(_M_X64)
+// x86-64 only (FFNN_OPTIM_X86, optim_arch.h)
+#if FFNN_OPTIM_X86
 #define FFNN_OPTIM_INSTANTIATE(I)                                                               \
   FFNN_OPTIM_INSTANTIATE_T(I, float)                                                            \
   FFNN_OPTIM_INSTANTIATE_T(I, double)                                                           \
