@@ -2,35 +2,31 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 
-// the cpu's flags from /proc/cpuinfo (empty where it cannot be read)
-export function cpuFlags() {
+// a field of /proc/cpuinfo's first cpu ('' where it cannot be read or is absent)
+function cpuinfo(field) {
   try {
-    const info = readFileSync('/proc/cpuinfo', 'utf8');
-    return /^flags\s*:\s*(.*)$/m.exec(info)?.[1].split(' ') ?? [];
-  } catch {
-    return [];
-  }
-}
-
-// "AuthenticAMD", "GenuineIntel", or '' where /proc/cpuinfo cannot be read
-export function cpuVendor() {
-  try {
-    return /^vendor_id\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+    return new RegExp(`^${field}\\s*:\\s*(.*)$`, 'm').exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
   } catch {
     return '';
   }
 }
 
+// the cpu's flags (empty where /proc/cpuinfo cannot be read)
+export function cpuFlags() {
+  return cpuinfo('flags').split(' ').filter((f) => f !== '');
+}
+
+// "AuthenticAMD", "GenuineIntel", or ''
+export function cpuVendor() {
+  return cpuinfo('vendor_id');
+}
+
 export function cpuModel() {
-  try {
-    const info = readFileSync('/proc/cpuinfo', 'utf8');
-    const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? 'unknown';
-    const flags = cpuFlags();
-    const simd = ['avx512f', 'avx2', 'fma'].filter((f) => flags.includes(f));
-    return `${model} (${simd.join(', ') || 'no avx'})`;
-  } catch {
-    return 'unknown';
-  }
+  const model = cpuinfo('model name');
+  if (model === '') return 'unknown';
+  const flags = cpuFlags();
+  const simd = ['avx512f', 'avx2', 'fma'].filter((f) => flags.includes(f));
+  return `${model} (${simd.join(', ') || 'no avx'})`;
 }
 
 export function machine(ffnn) {
