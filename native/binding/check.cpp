@@ -83,60 +83,63 @@ std::string describe(const Napi::Value& v) {
   return "an object";
 }
 
-void Args::type_error(const std::string& name, const std::string& expected,
+void Args::type_error(std::string_view name, std::string_view expected,
                       const Napi::Value& got) const {
-  throw Napi::TypeError::New(env(), std::string(fn_) + ": " + name + ": expected " + expected +
-                                        ", received " + describe(got));
+  throw Napi::TypeError::New(env(), std::string(fn_) + ": " + std::string(name) + ": expected " +
+                                        std::string(expected) + ", received " + describe(got));
 }
 
-void Args::range_error(const std::string& name, const std::string& expected,
-                       const std::string& got) const {
-  throw Napi::RangeError::New(env(), std::string(fn_) + ": " + name + ": expected " + expected +
-                                         ", received " + got);
+void Args::range_error(std::string_view name, std::string_view expected,
+                       std::string_view got) const {
+  throw Napi::RangeError::New(env(), std::string(fn_) + ": " + std::string(name) + ": expected " +
+                                         std::string(expected) + ", received " + std::string(got));
 }
 
-std::int64_t Args::integer(const Napi::Value& v, const std::string& name, std::int64_t lo,
+std::int64_t Args::integer(const Napi::Value& v, std::string_view name, std::int64_t lo,
                            std::int64_t hi) const {
-  const std::string expected =
-      "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  if (!v.IsNumber()) type_error(name, expected, v);
+  const auto expected = [&] {
+    return "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  };
+  if (!v.IsNumber()) type_error(name, expected(), v);
   const double x = v.As<Napi::Number>().DoubleValue();
   if (!(x >= static_cast<double>(lo) && x <= static_cast<double>(hi)) || std::trunc(x) != x) {
-    range_error(name, expected, describe(v));
+    range_error(name, expected(), describe(v));
   }
   return static_cast<std::int64_t>(x);
 }
 
-std::int64_t Args::dim(const Napi::Value& v, const std::string& name) const {
+std::int64_t Args::dim(const Napi::Value& v, std::string_view name) const {
   return integer(v, name, 0, std::numeric_limits<std::int32_t>::max());
 }
 
-double Args::number(const Napi::Value& v, const std::string& name) const {
+double Args::number(const Napi::Value& v, std::string_view name) const {
   if (!v.IsNumber()) type_error(name, "a number", v);
   return v.As<Napi::Number>().DoubleValue();
 }
 
-double Args::finite(const Napi::Value& v, const std::string& name) const {
+double Args::finite(const Napi::Value& v, std::string_view name) const {
   if (!v.IsNumber()) type_error(name, "a finite number", v);
   const double x = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(x)) range_error(name, "a finite number", describe(v));
   return x;
 }
 
-bool Args::boolean(const Napi::Value& v, const std::string& name) const {
+bool Args::boolean(const Napi::Value& v, std::string_view name) const {
   if (!v.IsBoolean()) type_error(name, "a boolean", v);
   return v.As<Napi::Boolean>().Value();
 }
 
-void* Args::floats(const Napi::Value& v, const std::string& name, std::int64_t need,
+void* Args::floats(const Napi::Value& v, std::string_view name, std::int64_t need,
                    bool nullable) {
   if (nullable && v.IsNull()) return nullptr;
-  std::string expected = dtype_ == DType::None
-                             ? std::string("a Float32Array or Float64Array")
-                             : std::string("a ") + dtype_name(dtype_) + " (the type of " +
-                                   dtype_arg_ + ")";
-  if (nullable) expected += " or null";
-  if (!v.IsTypedArray()) type_error(name, expected, v);
+  const auto expected = [&] {
+    std::string e = dtype_ == DType::None
+                        ? std::string("a Float32Array or Float64Array")
+                        : std::string("a ") + dtype_name(dtype_) + " (the type of " + dtype_arg_ + ")";
+    if (nullable) e += " or null";
+    return e;
+  };
+  if (!v.IsTypedArray()) type_error(name, expected(), v);
   const TypedArrayInfo t = typed_array_info(v);
   DType d;
   if (t.type == napi_float32_array) {
@@ -144,13 +147,13 @@ void* Args::floats(const Napi::Value& v, const std::string& name, std::int64_t n
   } else if (t.type == napi_float64_array) {
     d = DType::F64;
   } else {
-    type_error(name, expected, v);
+    type_error(name, expected(), v);
   }
   if (dtype_ == DType::None) {
     dtype_ = d;
     dtype_arg_ = name;
   } else if (d != dtype_) {
-    type_error(name, expected, v);
+    type_error(name, expected(), v);
   }
   if (static_cast<std::int64_t>(t.length) < need) {
     range_error(name, "at least " + std::to_string(need) + " elements", describe(v));
@@ -158,18 +161,18 @@ void* Args::floats(const Napi::Value& v, const std::string& name, std::int64_t n
   return t.data;
 }
 
-void Args::disjoint(const Napi::Value& v, const std::string& name, const void* p, std::int64_t n,
-                    const std::string& other, const void* q, std::int64_t m) const {
+void Args::disjoint(const Napi::Value& v, std::string_view name, const void* p, std::int64_t n,
+                    std::string_view other, const void* q, std::int64_t m) const {
   if (p == nullptr || q == nullptr || n <= 0 || m <= 0) return;
   const std::uintptr_t size = dtype_ == DType::F64 ? 8 : 4;
   const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
   const std::uintptr_t b = reinterpret_cast<std::uintptr_t>(q);
   if (a < b + static_cast<std::uintptr_t>(m) * size && b < a + static_cast<std::uintptr_t>(n) * size) {
-    range_error(name, "an array that does not overlap " + other, describe(v));
+    range_error(name, "an array that does not overlap " + std::string(other), describe(v));
   }
 }
 
-std::int32_t* Args::int32s(const Napi::Value& v, const std::string& name,
+std::int32_t* Args::int32s(const Napi::Value& v, std::string_view name,
                            std::int64_t need) const {
   if (!v.IsTypedArray()) type_error(name, "an Int32Array of class indices", v);
   const TypedArrayInfo t = typed_array_info(v);
@@ -180,7 +183,7 @@ std::int32_t* Args::int32s(const Napi::Value& v, const std::string& name,
   return static_cast<std::int32_t*>(t.data);
 }
 
-std::uint32_t* Args::uint32s(const Napi::Value& v, const std::string& name,
+std::uint32_t* Args::uint32s(const Napi::Value& v, std::string_view name,
                              std::int64_t need) const {
   if (!v.IsTypedArray()) type_error(name, "a Uint32Array", v);
   const TypedArrayInfo t = typed_array_info(v);
@@ -192,7 +195,7 @@ std::uint32_t* Args::uint32s(const Napi::Value& v, const std::string& name,
 }
 
 void Args::class_indices(const std::int32_t* t, std::int64_t n, std::int64_t C,
-                         const std::string& name) const {
+                         std::string_view name) const {
   for (std::int64_t i = 0; i < n; ++i) {
     if (t[i] < 0 || t[i] >= C) {
       range_error(name, "class indices in [0, " + std::to_string(C) + ")",
@@ -201,7 +204,7 @@ void Args::class_indices(const std::int32_t* t, std::int64_t n, std::int64_t C,
   }
 }
 
-Napi::Object Args::object(const Napi::Value& v, const std::string& name) const {
+Napi::Object Args::object(const Napi::Value& v, std::string_view name) const {
   if (!v.IsObject() || v.IsArray() || v.IsFunction() || v.IsTypedArray()) {
     type_error(name, "an options object", v);
   }
@@ -216,7 +219,7 @@ double rule(const Args& a, const Napi::Value& v, const char* name, const Rule& r
   return x;
 }
 
-void rule_value(const Args& a, double x, const std::string& name, const Rule& r) {
+void rule_value(const Args& a, double x, std::string_view name, const Rule& r) {
   const bool lo = r.min_open ? x > r.min : x >= r.min;
   const bool hi = r.max_open ? x < r.max : x <= r.max;
   if (!(lo && hi)) a.range_error(name, r.expected, std::to_string(x));

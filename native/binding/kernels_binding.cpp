@@ -33,7 +33,7 @@ T* as(void* p) {
 bool bf16_precision(const Args& a, std::size_t i) {
   const Napi::Value v = a.at(i);
   if (v.IsUndefined()) return false;
-  const std::string expected = "\"float32\" or \"bf16\"";
+  constexpr std::string_view expected = "\"float32\" or \"bf16\"";
   if (!v.IsString()) a.type_error("precision", expected, v);
   const std::string p = v.As<Napi::String>().Utf8Value();
   if (p == "float32") return false;

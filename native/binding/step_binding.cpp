@@ -9,6 +9,7 @@
 #include <memory>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "activation.h"
@@ -59,11 +60,20 @@ napi_typedarray_type float_type(DType d) {
 
 const char* float_name(DType d) { return d == DType::F64 ? "Float64Array" : "Float32Array"; }
 
-// a typed array of `type` with at least `need` elements; its data pointer
-void* typed(const Args& a, const Napi::Value& v, const std::string& name, napi_typedarray_type type,
+// a typed array of `type` with at least `need` elements; its data pointer. name: the argument's
+// name, or a function that makes it (called only to throw: a slot's "params[3].data")
+template <typename Name>
+void* typed(const Args& a, const Napi::Value& v, const Name& name, napi_typedarray_type type,
             const char* type_name, std::int64_t need) {
-  const std::string expected = std::string("a ") + type_name;
-  if (!v.IsTypedArray()) a.type_error(name, expected, v);
+  const auto named = [&]() -> std::string {
+    if constexpr (std::is_invocable_v<Name>) {
+      return name();
+    } else {
+      return std::string(name);
+    }
+  };
+  const auto expected = [&] { return std::string("a ") + type_name; };
+  if (!v.IsTypedArray()) a.type_error(named(), expected(), v);
   napi_typedarray_type t;
   std::size_t length;
   void* data;
@@ -71,9 +81,9 @@ void* typed(const Args& a, const Napi::Value& v, const std::string& name, napi_t
   std::size_t offset;
   const napi_status s = napi_get_typedarray_info(v.Env(), v, &t, &length, &data, &buffer, &offset);
   NAPI_THROW_IF_FAILED(v.Env(), s, nullptr);
-  if (t != type) a.type_error(name, expected, v);
+  if (t != type) a.type_error(named(), expected(), v);
   if (static_cast<std::int64_t>(length) < need) {
-    a.range_error(name, "at least " + std::to_string(need) + " elements (detached or shrunk?)",
+    a.range_error(named(), "at least " + std::to_string(need) + " elements (detached or shrunk?)",
                   describe(v));
   }
   return data;
@@ -333,19 +343,22 @@ Napi::Value TrainStep(const Napi::CallbackInfo& info) {
     for (int h = 0; h < ffnn::H_COUNT; ++h) {
       if (!std::isfinite(hs[h])) a.range_error("plan state", "finite hyper-parameters", "a non-finite value");
     }
-    const std::string at = "params[" + std::to_string(s) + "]";
+    // "params[s].field", made only for a message
+    const auto at = [s](const char* field) {
+      return [s, field] { return "params[" + std::to_string(s) + "]" + field; };
+    };
     const double per = hs[ffnn::H_COUNT];
     if (adam && !(per >= 1 && per <= 9007199254740991.0 && per == static_cast<double>(static_cast<std::int64_t>(per)))) {
-      a.range_error(at + " step", "an integer >= 1", describe(Napi::Number::New(env, per)));
+      a.range_error(at(" step")(), "an integer >= 1", describe(Napi::Number::New(env, per)));
     }
     if (!adam && hs[ffnn::H_MOMENTUM] != 0 && r.buf == nullptr) {
-      a.type_error(at + ".buf", "a momentum buffer (momentum is not 0)", Napi::Env(env).Null());
+      a.type_error(at(".buf")(), "a momentum buffer (momentum is not 0)", Napi::Env(env).Null());
     }
-    void* data = typed(a, deref(env, r.data), at + ".data", ft, fname, r.n);
-    void* grad = typed(a, deref(env, r.grad), at + ".grad", ft, fname, r.n);
-    void* buf = r.buf ? typed(a, deref(env, r.buf), at + ".buf", ft, fname, r.n) : nullptr;
-    void* m = r.m ? typed(a, deref(env, r.m), at + ".m", ft, fname, r.n) : nullptr;
-    void* v = r.v ? typed(a, deref(env, r.v), at + ".v", ft, fname, r.n) : nullptr;
+    void* data = typed(a, deref(env, r.data), at(".data"), ft, fname, r.n);
+    void* grad = typed(a, deref(env, r.grad), at(".grad"), ft, fname, r.n);
+    void* buf = r.buf ? typed(a, deref(env, r.buf), at(".buf"), ft, fname, r.n) : nullptr;
+    void* m = r.m ? typed(a, deref(env, r.m), at(".m"), ft, fname, r.n) : nullptr;
+    void* v = r.v ? typed(a, deref(env, r.v), at(".v"), ft, fname, r.n) : nullptr;
     if (p.dtype == DType::F64) {
       p.sd[s] = {static_cast<double*>(data), static_cast<double*>(grad), static_cast<double*>(buf),
                  static_cast<double*>(m), static_cast<double*>(v), r.n};
