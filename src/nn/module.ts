@@ -92,8 +92,28 @@ export abstract class Module {
     return out;
   }
 
+  // every parameter once, in namedParameters' order (without making the names: zeroGrad and the
+  // optimizers' checks call it at every step)
   parameters(): Parameter[] {
-    return this.namedParameters().map(([, p]) => p);
+    const out: Parameter[] = [];
+    const seen = new Set<Parameter>();
+    const add = (p: Parameter): void => {
+      if (!seen.has(p)) {
+        seen.add(p);
+        out.push(p);
+      }
+    };
+    const walk = (m: Module): void => {
+      // a module that lists its own (FFNN's W1, b1, ..., a user's subclass) is taken at its word
+      if (m.namedParameters !== Module.prototype.namedParameters) {
+        for (const [, p] of m.namedParameters()) add(p);
+        return;
+      }
+      for (const [, p] of m.ownParameters()) add(p);
+      for (const c of m.children()) walk(c);
+    };
+    walk(this);
+    return out;
   }
 
   // the weight matrices (2-D parameters: Linear weights), what weight decay and max-norm act on;

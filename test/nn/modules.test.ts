@@ -288,6 +288,35 @@ describe('shared modules and user subclasses', () => {
     expect(() => new Sequential(new FFNN(3, [4, 4], new Tanh(o), 2, o))).not.toThrow();
   });
 
+  test('parameters() lists what namedParameters() names, in its order, whoever names them', () => {
+    // a user's module that names its own parameters (its child's, bias first), FFNN (which names
+    // W1, b1, ..., U, c itself) and a learnable activation, nested in Sequentials
+    class Pair extends Module {
+      readonly a = new Linear(3, 2, { ...o, seed: 5 });
+      override children(): readonly Module[] {
+        return [this.a];
+      }
+      override namedParameters(): Array<[string, import('../../src/tensor.js').Parameter]> {
+        return [['b', this.a.bias!], ['w', this.a.weight]];
+      }
+      forward(x: Tensor): Tensor {
+        return this.a.forward(x);
+      }
+      backward(g: Tensor): Tensor {
+        return this.a.backward(g);
+      }
+    }
+    const net = new Sequential(
+      new Sequential(new Linear(4, 3, { ...o, seed: 1 }), new Swish({ ...o, learnable: true })),
+      new FFNN(3, [3], 'tanh', 3, { ...o, seed: 2 }),
+      new Pair(o),
+    );
+    const named = net.namedParameters().map(([, p]) => p);
+    expect(named.length).toBe(9);
+    expect(net.parameters()).toEqual(named);
+    net.parameters().forEach((p, i) => expect(p).toBe(named[i]));
+  });
+
   test('a module another network placed is not moved under it; one in a network does not follow its input', () => {
     const act = new Tanh();
     const a = new Sequential(new Linear(4, 3, { ...o, seed: 1 }), act);
