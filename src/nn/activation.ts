@@ -41,14 +41,14 @@ export abstract class Activation extends Module implements Unchecked {
   forward(x: Tensor): Tensor {
     this.followDtype(x);
     checkMatrix('x', x, undefined, this.dtype, this);
-    checkFinite('x', x);
+    checkFinite('x', x, this.kernels);
     return this.uncheckedForward(x);
   }
 
   backward(gradOut: Tensor): Tensor {
     const pre = this.requireSaved();
     checkLike('gradOut', gradOut, pre.shape[0], pre.shape[1], this.dtype, this);
-    checkFinite('gradOut', gradOut);
+    checkFinite('gradOut', gradOut, this.kernels);
     return this.uncheckedBackward(gradOut);
   }
 

@@ -27,14 +27,14 @@ export class Dropout extends Module implements Unchecked {
   forward(x: Tensor): Tensor {
     this.followDtype(x);
     checkMatrix('x', x, undefined, this.dtype, this);
-    checkFinite('x', x);
+    checkFinite('x', x, this.kernels);
     return this.uncheckedForward(x);
   }
 
   backward(gradOut: Tensor): Tensor {
     if (this.shape === null) throw new Error(`${this.toString()}: backward called before forward`);
     checkLike('gradOut', gradOut, this.shape[0], this.shape[1], this.dtype, this);
-    checkFinite('gradOut', gradOut);
+    checkFinite('gradOut', gradOut, this.kernels);
     return this.uncheckedBackward(gradOut);
   }
 

@@ -167,8 +167,8 @@ export class FFNN extends Module {
     const B = x.shape[0];
     const C = this.C;
     const yp = checkLike('yPred', yPred, B, C, this.dtype, 'forward(x), one row per row of x');
-    checkFinite('yPred', yp);
-    const t = readTarget('y', y, B, C, this.dtype, this.ws);
+    checkFinite('yPred', yp, this.kernels);
+    const t = readTarget('y', y, B, C, this.dtype, this.ws, this.kernels);
     // the hidden activations must be those of x: recompute unless x is what forward saw last
     if (this.lastX !== x.data || this.probs === null || this.probs.shape[0] !== B) this.run(x);
     else this.checkUnchanged(x);
@@ -209,7 +209,7 @@ export class FFNN extends Module {
   private checkX(x: unknown): Tensor {
     const t = checkMatrix('x', x, this.F, this.dtype, this);
     checkRows(t, widestOf(this.layers));
-    checkFinite('x', t);
+    checkFinite('x', t, this.kernels);
     return t;
   }
 
@@ -259,7 +259,7 @@ export class FFNN extends Module {
     if (probs === null) throw new Error('FFNN: backward called before forward');
     const [B, C] = probs.shape;
     checkLike('gradOut', gradOut, B, C, this.dtype, 'the output of the last forward');
-    checkFinite('gradOut', gradOut);
+    checkFinite('gradOut', gradOut, this.kernels);
     const du = this.ws.get('duOut', B, C, this.dtype);
     softmaxBackward(B, C, probs.data, gradOut.data, du.data);
     return this.backpropFrom(du, true) as Tensor;

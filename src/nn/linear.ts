@@ -80,14 +80,14 @@ export class Linear extends Module implements Unchecked {
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inFeatures, this.dtype, this);
     checkRows(x, this);
-    checkFinite('x', x);
+    checkFinite('x', x, this.kernels);
     return this.uncheckedForward(x);
   }
 
   backward(gradOut: Tensor): Tensor {
     if (this.x === null) throw new Error(`${this.toString()}: backward called before forward`);
     checkLike('gradOut', gradOut, this.B, this.outFeatures, this.dtype, this);
-    checkFinite('gradOut', gradOut);
+    checkFinite('gradOut', gradOut, this.kernels);
     return this.uncheckedBackward(gradOut);
   }
 

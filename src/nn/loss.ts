@@ -48,8 +48,8 @@ export function CELoss(Q: Tensor, P: Tensor | Indices, opts?: CELossOptions | bo
   const { stable, epsilon: eps, k } = ceOptions(opts, epsilon);
   const q = checkMatrix('Q', Q, undefined, checkTensor('Q', Q).dtype, 'Q');
   checkLike('P', P, q.shape[0], q.shape[1], q.dtype, 'the shape and dtype of Q');
-  checkFinite('Q', q);
-  checkFinite('P', P);
+  checkFinite('Q', q, k);
+  checkFinite('P', P, k);
   return k.ceLoss(q.shape[0], q.shape[1], q.data, P.data, stable, eps);
 }
 
@@ -64,7 +64,7 @@ export function CategoricalCELoss(Q: Tensor, target: Indices, opts?: CELossOptio
 function categorical(name: string, Q: Tensor, target: Indices, opts: unknown, epsilonArg: unknown): number {
   const { stable, epsilon, k } = ceOptions(opts, epsilonArg);
   const q = checkMatrix('Q', Q, undefined, checkTensor('Q', Q).dtype, 'Q');
-  checkFinite('Q', q);
+  checkFinite('Q', q, k);
   const [B, C] = q.shape;
   const t = readIndices(name, target, B, C, null);
   return k.categoricalCELoss(B, C, q.data, t, stable, epsilon);
@@ -149,12 +149,12 @@ export class CrossEntropyLoss extends LossBase {
   forward(logits: Tensor, target: Tensor | Indices): number {
     const dtype = this.predDtype('logits', logits);
     checkMatrix('logits', logits, undefined, dtype, 'this loss');
-    checkFinite('logits', logits);
+    checkFinite('logits', logits, this.k);
     const [B, C] = logits.shape;
     if (this.weight !== null && this.weight.length !== C) {
       throw rangeError('options.weight', `${C} class weights (logits have ${C} columns)`, this.weight);
     }
-    const t = readTarget('target', target, B, C, dtype, this.ws);
+    const t = readTarget('target', target, B, C, dtype, this.ws, this.k);
     const grad = this.ws.get('grad', B, C, dtype);
     this.grad = grad;
     const scale = this.reduction === 'sum' ? B : 1;
@@ -256,8 +256,8 @@ export class MSELoss extends LossBase {
       throw rangeError('target', `a tensor of shape [${pred.shape.join(', ')}] (the shape of pred)`, t);
     }
     if (t.dtype !== dtype) throw new TypeError(`target: expected a ${dtype} tensor (the dtype of pred), received a ${t.dtype} tensor`);
-    checkFinite('pred', pred);
-    checkFinite('target', t);
+    checkFinite('pred', pred, this.k);
+    checkFinite('target', t, this.k);
     const n = pred.size;
     const flat = this.ws.get('grad', 1, n, dtype);
     if (this.view === null || this.view.data !== flat.data || !sameShape(this.view.shape, pred.shape)) {

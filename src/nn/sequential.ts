@@ -92,7 +92,7 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     checkMatrix('x', x, this.inWidth, this.dtype, 'the first layer');
     checkRows(x, this.#widest);
-    checkFinite('x', x);
+    checkFinite('x', x, this.kernels);
     // x may be this network's own last output (seq.forward(seq.forward(x))): its last module would
     // write over it while the first keeps it for backward, so the pass runs on a copy
     let h = this.out !== null && x.data.buffer === this.out.data.buffer ? x.clone() : x;
@@ -130,7 +130,7 @@ export class Sequential extends Module {
     const out = this.out;
     if (out === null) throw new Error('Sequential: backward called before forward');
     checkLike('gradOut', gradOut, out.shape[0], out.shape[1], this.dtype, 'the output of the last forward');
-    checkFinite('gradOut', gradOut);
+    checkFinite('gradOut', gradOut, this.kernels);
     let g = gradOut;
     for (let i = this.steps.length - 1; i >= 0; i--) {
       const s = this.steps[i];

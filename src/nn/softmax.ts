@@ -28,14 +28,14 @@ export class Softmax extends Module implements Unchecked {
   forward(x: Tensor): Tensor {
     this.followDtype(x);
     checkMatrix('x', x, undefined, this.dtype, 'Softmax()');
-    checkFinite('x', x);
+    checkFinite('x', x, this.kernels);
     return this.uncheckedForward(x);
   }
 
   backward(gradOut: Tensor): Tensor {
     if (this.y === null) throw new Error('Softmax(): backward called before forward');
     checkLike('gradOut', gradOut, this.y.shape[0], this.y.shape[1], this.dtype, 'the output of Softmax()');
-    checkFinite('gradOut', gradOut);
+    checkFinite('gradOut', gradOut, this.kernels);
     return this.uncheckedBackward(gradOut);
   }
 

@@ -1,7 +1,7 @@
 // argument checks at the module boundary: each public forward / backward validates its inputs once
 // (TypeError for a wrong type or dtype, RangeError for a wrong shape or value) and then calls the raw
 // kernels, which never check anything
-import type { DType } from '../kernels/types.js';
+import type { DType, Kernels } from '../kernels/types.js';
 import { MAX_ELEMENTS, Tensor, notATensor } from '../tensor.js';
 import { allFinite, describe, rangeError, typeError } from '../util/check.js';
 import type { Workspace } from './workspace.js';
@@ -65,9 +65,19 @@ export function widestOf<L extends { readonly outFeatures: number }>(layers: Ite
 }
 
 // NaN or Inf anywhere is an error, named by its position
-export function checkFinite(name: string, t: Tensor): void {
+// arrays of at least this many elements are screened by the native kernels (vectorNorm)
+const NATIVE_SCREEN = 1024;
+
+// every element of t finite, else a RangeError naming the first that is not. k: the caller's
+// kernels; on native a long array is screened by its sum of squares in double (vectorNorm, p = 2:
+// finite exactly when every float32 element is; a float64 above about 1e154 overflows it and
+// the exact scan below decides), several times faster than the scan in JavaScript (401,408
+// float32 elements, a batch of 512 MNIST images: 80 against 590 us on one thread)
+export function checkFinite(name: string, t: Tensor, k?: Kernels): void {
   const d = t.data;
-  if (allFinite(d)) return;
+  if (k !== undefined && k.name === 'native' && d.length >= NATIVE_SCREEN
+    ? Number.isFinite(k.vectorNorm(d.length, d, 2))
+    : allFinite(d)) return;
   for (let i = 0; i < d.length; i++) {
     const v = d[i];
     if (v - v !== 0) {
@@ -103,11 +113,11 @@ export function readIndices(name: string, v: Indices, B: number, C: number, ws: 
 
 // a target is a [B, C] distribution tensor (returned as is) or class indices (returned as Int32Array)
 export function readTarget(
-  name: string, v: unknown, B: number, C: number, dtype: DType, ws: Workspace | null,
+  name: string, v: unknown, B: number, C: number, dtype: DType, ws: Workspace | null, k?: Kernels,
 ): Tensor | Int32Array {
   if (v instanceof Tensor && v.ndim === 2) {
     const t = checkLike(name, v, B, C, dtype, 'one-hot targets, one row per sample');
-    checkFinite(name, t);
+    checkFinite(name, t, k);
     return t;
   }
   if (v instanceof Tensor || v instanceof Int32Array || Array.isArray(v)) return readIndices(name, v as Indices, B, C, ws);

@@ -105,3 +105,44 @@ describe.each(DEVICES)('MSELoss on %s', (device) => {
     expect(Array.from(mean.backward().data)).toEqual([0.5, 0, -0.5, 2]);
   });
 });
+
+// a long input is screened by the native kernels (checkFinite's vectorNorm) and a short one by the
+// scan in JavaScript: on every device the same inputs pass or fail with the same message, including
+// the float64 values whose squares overflow a sum of squares (finite, so accepted)
+describe('the finite check of long inputs agrees with the scan on every device', () => {
+  const big = { float32: 3.4e38, float64: 1e300 };
+  test.each(['float32', 'float64'] as const)('%s', (dtype) => {
+    const messages = (device: (typeof DEVICES)[number]): string[] => {
+      const out: string[] = [];
+      for (const B of [1, 2, 64]) {
+        const net = new Sequential(new Linear(40, 3, { device, dtype, seed: 1 }), new ReLU());
+        const run = (x: Tensor): void => {
+          try {
+            net.forward(x);
+            out.push(`B ${B}: ok`);
+          } catch (e) {
+            out.push(`B ${B}: ${(e as Error).constructor.name} ${(e as Error).message}`);
+          }
+        };
+        const x = Tensor.randn([B, 40], { dtype, seed: B });
+        run(x);
+        const huge = x.clone();
+        huge.data.fill(big[dtype]);
+        run(huge);
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          for (const at of [0, Math.floor((B * 40) / 2), B * 40 - 1]) {
+            const y = x.clone();
+            y.data[at] = bad;
+            if (at > 0) y.data[at - 1] = big[dtype];
+            run(y);
+          }
+        }
+      }
+      return out;
+    };
+    const want = messages('js');
+    expect(want.filter((m) => m.endsWith(': ok'))).toHaveLength(6);
+    expect(want.filter((m) => m.includes('RangeError x: expected finite values'))).toHaveLength(27);
+    for (const device of DEVICES) expect(messages(device)).toEqual(want);
+  });
+});
