@@ -6,7 +6,7 @@ import {
 } from '../../src/nn/index.js';
 import { SGD } from '../../src/optim/index.js';
 import { TrainStep } from '../../src/train/step.js';
-import { Tensor } from '../../src/tensor.js';
+import { Tensor, type Parameter } from '../../src/tensor.js';
 import { DEVICES, DTYPES, maxRelDiff } from './common.js';
 
 const TOL = { float64: 1e-13, float32: 1e-5 };
@@ -296,7 +296,7 @@ describe('shared modules and user subclasses', () => {
       override children(): readonly Module[] {
         return [this.a];
       }
-      override namedParameters(): Array<[string, import('../../src/tensor.js').Parameter]> {
+      override namedParameters(): Array<[string, Parameter]> {
         return [['b', this.a.bias!], ['w', this.a.weight]];
       }
       forward(x: Tensor): Tensor {
