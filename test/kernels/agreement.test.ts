@@ -9,7 +9,7 @@
 //   as the reference does; a flushed value is off by less than 1.2e-38 (float) or 2.2e-308, far
 //   below every floor above (max(1, |ref|) tol), so both pass the same tolerances (the table shows
 //   native's biasAct/softmax float32 differences of ~1e-38 where wasm's are 0).
-import { afterAll, beforeEach, describe, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACT_CODE, type ActName, type DType, type FloatArray, type Kernels } from '../../src/kernels/types.js';
 import { referenceKernels as ref, actParamDerivative } from '../../src/kernels/reference/index.js';
 import { nonReferenceBackends } from '../helpers/backends.js';
@@ -120,6 +120,40 @@ describe.each(nonReferenceBackends)('$name against the reference', ({ name, kern
             sum('actBackward', dtype, `${label} d/dparam in place`, d2, d0, B * N, dScale);
           }
         }
+      }
+    });
+
+    // relu's d loss / d z is a select, so every path must give the reference's bits: gradOut where
+    // z > 0, else gradOut * 0 (-0 for a negative gradOut, NaN for NaN or an infinite gradOut), into
+    // its own array (a Sequential's Linear + ReLU pair in the module calls: gradOut is the caller's)
+    // or over gradOut (the fused step); native takes a hand-written sse2 loop for both
+    it('linearBackward relu: gradZ has the reference bits (signed zeros, NaN, z = 0), separate and in place', () => {
+      const r = rng(13);
+      const special = [0, -0, 1e-30, -1e-30, NaN, Infinity, -Infinity];
+      // the bits of each element; any NaN as one (its sign and payload are not specified, js
+      // itself may change them on a store)
+      const bits = (a: FloatArray) => {
+        const raw = dtype === 'float32' ? new Uint32Array(a.buffer) : new BigUint64Array(a.buffer);
+        return Array.from(a, (v, i) => (Number.isNaN(v) ? 'NaN' : String(raw[i])));
+      };
+      for (const [B, N] of [...SHAPES, [5, 260], [3, 1024]] as [number, number][]) {
+        const z = normalArray(dtype, B * N, r);
+        const g = normalArray(dtype, B * N, r);
+        for (let i = 0; i < B * N; i++) {
+          if (r.uniform() < 0.2) z[i] = special[r.int(special.length)];
+          if (r.uniform() < 0.1) g[i] = special[r.int(special.length)];
+        }
+        const x = new F(B);
+        const w = new F(N);
+        const gz0 = new F(B * N);
+        ref.linearBackward(B, 1, N, x, w, z, g, ACT_CODE.relu, 0, gz0, null, new F(N), null, false);
+        const label = `relu B=${B} N=${N}`;
+        const gz1 = new F(B * N);
+        k.linearBackward(B, 1, N, x, w, z, g, ACT_CODE.relu, 0, gz1, null, new F(N), null, false);
+        expect(bits(gz1), `${label} gradZ`).toEqual(bits(gz0));
+        const inPlace = g.slice();
+        k.linearBackward(B, 1, N, x, w, z, inPlace, ACT_CODE.relu, 0, inPlace, null, null, null, false);
+        expect(bits(inPlace), `${label} gradZ over gradOut`).toEqual(bits(gz0));
       }
     });
 
