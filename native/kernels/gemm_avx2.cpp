@@ -23,6 +23,8 @@ struct F32 {
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static T sfma(T a, T b, T c) { return __builtin_fmaf(a, b, c); }
+  // gemm_dot.h's lane sums in halves
+  static T halves(V v) { return halves8(v); }
 };
 
 struct F64 {
@@ -37,6 +39,7 @@ struct F64 {
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
   static T sfma(T a, T b, T c) { return __builtin_fma(a, b, c); }
+  static T halves(V v) { return halves4(v); }
 };
 
 // MR rows x NV vectors in registers. a full tile is updated with vector loads and stores; an

@@ -9,6 +9,12 @@
 
 #include <cmath>
 
+// gcc 12's shuffle and cast intrinsics pass an undefined vector as the unused merge operand, which
+// -Wmaybe-uninitialized reports wherever they inline (F32::halves, F64::halves)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace ffnn {
 
 namespace {
@@ -33,6 +39,8 @@ struct F32 {
   }
   static V load_mask(__mmask16 m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
   static void store_mask(T* p, __mmask16 m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  // lane i += lane i + 8, then gemm_dot.h's halves8 (w = 4, 2, 1)
+  static T halves(V v) { return halves8(_mm512_castps512_ps256(_mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E)))); }
 };
 
 struct F64 {
@@ -53,6 +61,8 @@ struct F64 {
   }
   static V load_mask(__mmask8 m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
   static void store_mask(T* p, __mmask8 m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+  // lane i += lane i + 4, then halves4 (w = 2, 1)
+  static T halves(V v) { return halves4(_mm512_castpd512_pd256(_mm512_add_pd(v, _mm512_shuffle_f64x2(v, v, 0x4E)))); }
 };
 
 inline void prefetch_for_write(const char* p) {
