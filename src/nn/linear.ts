@@ -39,6 +39,8 @@ export class Linear extends Module implements Unchecked {
   // layers whose pending product reads this layer's output
   private deferred: DeferredWrite | null = null;
   private readonly readers = new Set<Linear>();
+  // the keep of the last lazy d loss / d x (pending on weight while that dx waits)
+  private kept: DeferredWrite | null = null;
   private B = 0;
   private act: Activation | null = null;
   private actParam = 0;
@@ -241,6 +243,12 @@ export class Linear extends Module implements Unchecked {
         gradX,
       },
     };
+    // a weight tied to another Linear's may hold that layer's keep, for a dx of its own still
+    // waiting: it takes its copy of w now, or the replacement would leave that dx to be computed from
+    // w after an update (this layer's own last keep is moot: its dx is the one written now)
+    const prev = pendingWrite(weight);
+    if (prev !== null && prev !== this.kept) prev.run(w);
+    this.kept = keep;
     deferWrite(weight, keep);
     deferWrite(dx, dxWrite);
   }

@@ -153,6 +153,39 @@ describe.each(DEVICES)('deferred gradients on %s', (device) => {
       });
       expect(runs[1]).toEqual(runs[0]);
     });
+
+    // tied weights (a JavaScript caller may assign one Linear's weight to another: `readonly` is
+    // TypeScript's), each Linear the first layer of its own network, so each backward leaves its d loss
+    // / d x to be computed when read, from w as it was then: the step that updates w must keep w for
+    // both (at batch 1 on native the update pass computes a lazy dx itself, for the gradZ it multiplies)
+    test.each([1, 3])('tied weights, batch %i: each network\'s d loss / d x read after the step is the one read before it', (B) => {
+      const runs = [true, false].map((readNow) => {
+        const la = new Linear(12, 16, { device, dtype, seed: 1 });
+        const lb = new Linear(12, 16, { device, dtype, seed: 2 });
+        (lb as { weight: Parameter }).weight = la.weight;
+        const a = new Sequential(la, new ReLU(), new Linear(16, 3, { device, dtype, seed: 3 }));
+        const b = new Sequential(lb, new Tanh(), new Linear(16, 3, { device, dtype, seed: 4 }));
+        const params = [...new Set([...a.parameters(), ...b.parameters()])];
+        const opt = new SGD(params, { lr: 0.1, device });
+        const loss = new MSELoss({ device, reduction: 'sum' });
+        const out: Uint8Array[] = [];
+        for (let s = 0; s < 3; s++) {
+          const x = Tensor.randn([B, 12], { dtype, seed: 40 + s });
+          const y = Tensor.randn([B, 3], { dtype, seed: 50 + s });
+          a.zeroGrad();
+          b.zeroGrad();
+          loss.forward(a.forward(x), y);
+          const dxa = a.backward(loss.backward());
+          loss.forward(b.forward(x), y);
+          const dxb = b.backward(loss.backward());
+          if (readNow) out.push(bits(dxa.data), bits(dxb.data));
+          opt.step();
+          if (!readNow) out.push(bits(dxa.data), bits(dxb.data));
+        }
+        return [...out, ...snapshot({ parameters: () => params }, opt)];
+      });
+      expect(runs[1]).toEqual(runs[0]);
+    });
   });
 });
 
