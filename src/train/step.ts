@@ -107,7 +107,7 @@ export class TrainStep {
 
     // the network describes its own step (its layers and dropouts) or says why it has none
     const plan = net.fusedPlan();
-    let why: string | null = 'fallback' in plan ? plan.fallback : null;
+    let why: string | null = 'fallback' in plan ? plan.fallback : sharedParameter(plan.layers);
     if (why === null && net instanceof FFNN && given !== undefined) why = 'an FFNN with a loss module (its module form)';
     if (why === null && !(net instanceof FFNN)) {
       // the loss describes itself too
@@ -315,6 +315,31 @@ export class TrainStep {
 
 // the step reads x and y while it writes the parameters, their gradients and the optimizer state:
 // none of those may share memory with them (the module calls would give other numbers)
+// why the step cannot run a chain whose layers share a weight or bias (tied weights: a JavaScript
+// caller may assign one Linear's weight to another), or null. the step updates each layer's
+// parameters as soon as that layer's gradient is final, before the other use has added its part;
+// the module calls sum both uses, then step. a learnable activation scalar may be shared (its update
+// waits for every layer)
+function sharedParameter(layers: readonly FusedLayer[]): string | null {
+  const seen = new Map<Parameter, string>();
+  for (let l = 0; l < layers.length; l++) {
+    const ly = layers[l];
+    for (const [what, p] of [['weight', ly.weight], ['bias', ly.bias]] as const) {
+      if (p === null) continue;
+      const other = seen.get(p);
+      const here = `layer ${l + 1}'s ${what}`;
+      if (other !== undefined) return `${here} is also ${other} (a parameter shared between layers: the module calls add both gradients before the step)`;
+      seen.set(p, here);
+    }
+  }
+  for (let l = 0; l < layers.length; l++) {
+    const sc = layers[l].scalar;
+    const other = sc === null ? undefined : seen.get(sc);
+    if (other !== undefined) return `layer ${l + 1}'s activation parameter is also ${other} (a parameter shared between layers: the module calls add both gradients before the step)`;
+  }
+  return null;
+}
+
 function checkDisjoint(a: FloatArray | Int32Array, name: string, written: ReadonlyArray<[string, FloatArray]>): void {
   for (const [what, b] of written) {
     if (overlaps(a, b)) throw rangeError(name, `an array that does not overlap ${what}`, a);

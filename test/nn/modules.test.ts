@@ -2,7 +2,7 @@
 // Softmax, Dropout, train/eval, zeroGrad
 import { describe, expect, test } from 'vitest';
 import {
-  CELU, Dropout, FFNN, Linear, Module, MSELoss, ReLU, Sequential, Sigmoid, Softmax, Swish, Tanh, activation,
+  CELU, CrossEntropyLoss, Dropout, FFNN, Linear, Module, MSELoss, ReLU, Sequential, Sigmoid, Softmax, Swish, Tanh, activation,
 } from '../../src/nn/index.js';
 import { SGD } from '../../src/optim/index.js';
 import { TrainStep } from '../../src/train/step.js';
@@ -430,6 +430,42 @@ describe('shared modules and user subclasses', () => {
     }
     const plain = new Named(new Linear(3, 2, { ...o, seed: 21 }));
     expect(new TrainStep(plain, new SGD(plain.parameters(), { lr: 0.1, device: 'js' })).fallback).toBeNull();
+  });
+
+  // tied weights (JavaScript may assign one Linear's weight to another: `readonly` is TypeScript's):
+  // the fused step would update the weight after its first use's gradient alone (wasm did, silently:
+  // the losses drifted from step 3; native and js refused at run() with a message about the plan's
+  // slots), so TrainStep says why and makes the module calls, which add both gradients first
+  test('tied weights: TrainStep falls back to the module calls, the same bits on every device', () => {
+    for (const device of DEVICES) {
+      const make = () => {
+        const a = new Linear(6, 6, { device, seed: 30 });
+        const b = new Linear(6, 6, { device, seed: 31 });
+        (b as { weight: Parameter }).weight = a.weight;
+        const net = new Sequential(a, new Tanh(), b, new Tanh(), new Linear(6, 3, { device, seed: 32 }));
+        return { net, opt: new SGD(net.parameters(), { lr: 0.1, momentum: 0.9, device }) };
+      };
+      const fused = make();
+      const ts = new TrainStep(fused.net, fused.opt);
+      expect(ts.fallback, device).toBe("layer 2's weight is also layer 1's weight (a parameter shared between layers: the module calls add both gradients before the step)");
+      const calls = make();
+      const loss = new CrossEntropyLoss({ device });
+      for (let s = 0; s < 5; s++) {
+        const x = Tensor.randn([4, 6], { seed: 33 + s });
+        const y = new Int32Array([0, 1, 2, s % 3]);
+        const l1 = ts.run(x, y);
+        const l2 = loss.forward(calls.net.forward(x), y);
+        calls.net.zeroGrad();
+        calls.net.backward(loss.backward());
+        calls.opt.step();
+        expect(l1, `${device} step ${s}`).toBe(l2);
+      }
+      fused.net.parameters().forEach((p, i) => expect(Array.from(p.data), `${device} parameter ${i}`).toEqual(Array.from(calls.net.parameters()[i].data)));
+    }
+    // a bias tied to another layer's bias, on an FFNN
+    const f = new FFNN(4, [4, 4], 'relu', 2, { device: 'js', seed: 34 });
+    (f.layers[1] as { bias: Parameter | null }).bias = f.layers[0].bias;
+    expect(new TrainStep(f, new SGD(f.parameters(), { lr: 0.1, device: 'js' })).fallback).toMatch(/^layer 2's bias is also layer 1's bias/);
   });
 
   test('a Linear given its own output (torch lin(lin(x))) computes it on every device', () => {
