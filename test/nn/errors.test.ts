@@ -146,3 +146,25 @@ describe('the finite check of long inputs agrees with the scan on every device',
     for (const device of DEVICES) expect(messages(device)).toEqual(want);
   });
 });
+
+// a length-tracking array over a resizable buffer grows with it: the tensor's elements are still the
+// first `size` ones, and a NaN past them (not the tensor's) is no error; one inside them is, at its
+// place (the check scanned the whole array and named a position outside the shape)
+test('the finite check reads the tensor\'s own elements of an array that grew with its buffer', () => {
+  const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void };
+  for (const device of DEVICES) {
+    for (const B of [2, 32]) {
+      const n = B * 64;
+      const buf = new Resizable(n * 4, { maxByteLength: 2 * n * 4 });
+      const a = new Float32Array(buf).fill(0.5);
+      const x = new Tensor(a, [B, 64]);
+      buf.resize(2 * n * 4);
+      a.fill(NaN, n);
+      expect(a.length).toBe(2 * n);
+      const net = new ReLU({ device });
+      expect(() => net.forward(x), `${device} B ${B}`).not.toThrow();
+      a[n - 1] = NaN;
+      expect(() => net.forward(x), `${device} B ${B}`).toThrow(`x: expected finite values, received NaN at [${B - 1}, 63]`);
+    }
+  }
+});
