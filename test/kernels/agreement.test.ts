@@ -146,10 +146,11 @@ describe.each(nonReferenceBackends)('$name against the reference', ({ name, kern
         const x = new F(B);
         const w = new F(N);
         const gz0 = new F(B * N);
-        ref.linearBackward(B, 1, N, x, w, z, g, ACT_CODE.relu, 0, gz0, null, new F(N), null, false);
         const label = `relu B=${B} N=${N}`;
+        // relu has no parameter: its gradient is 0 whatever gradOut holds (not Inf * 0)
+        expect(ref.linearBackward(B, 1, N, x, w, z, g, ACT_CODE.relu, 0, gz0, null, new F(N), null, false), `${label} reference d/dparam`).toBe(0);
         const gz1 = new F(B * N);
-        k.linearBackward(B, 1, N, x, w, z, g, ACT_CODE.relu, 0, gz1, null, new F(N), null, false);
+        expect(k.linearBackward(B, 1, N, x, w, z, g, ACT_CODE.relu, 0, gz1, null, new F(N), null, false), `${label} d/dparam`).toBe(0);
         expect(bits(gz1), `${label} gradZ`).toEqual(bits(gz0));
         const inPlace = g.slice();
         k.linearBackward(B, 1, N, x, w, z, inPlace, ACT_CODE.relu, 0, inPlace, null, null, null, false);
