@@ -639,6 +639,10 @@ export function checked(k: Kernels): Kernels {
         }
       });
       slotsDisjoint(g, spec.params as unknown as Record<string, unknown>[]);
+      // a generator's words, detached or shrunk since the plan was made (the binding's rule)
+      (spec.drops ?? []).forEach((d, i) => {
+        if (d.state.length < 4) throw rangeError(`${g}: spec.drops[${i}].state`, 'at least 4 elements', d.state);
+      });
       return k.trainStep(plan, B, x, y);
     },
   });

@@ -612,6 +612,17 @@ describe.skipIf(!hasNative)('native plan safety', () => {
     expect(Array.from(st)).not.toEqual([1, 2, 3, 4]);
     structuredClone(st.buffer, { transfer: [st.buffer as ArrayBuffer] });
     expect(() => k.trainStep(plan, 2, x, new Int32Array([0, 2]))).toThrow(/drops\[0\]\.state: expected at least 4 elements/);
+    // the checked door of every device says the same (js ran on with no generator, wasm threw
+    // from inside its copy-in)
+    for (const device of DEVICES) {
+      const door = checked(backend(device));
+      const words = state();
+      const p = door.createStepPlan({ ...spec(), drops: [{ at: 0, p: 0.5, state: words }] });
+      structuredClone(words.buffer, { transfer: [words.buffer as ArrayBuffer] });
+      expect(() => door.trainStep(p, 2, x, new Int32Array([0, 2])), device).toThrow(
+        'trainStep: spec.drops[0].state: expected at least 4 elements, received a Uint32Array of length 0',
+      );
+    }
   });
 
   test('a detached parameter array throws, never crashes', () => {
