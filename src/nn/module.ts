@@ -205,3 +205,19 @@ export interface Unchecked {
 export function isUnchecked(m: Module): m is Module & Unchecked {
   return typeof (m as Partial<Unchecked>).uncheckedForward === 'function' && m.isPlainBuiltin();
 }
+
+// the net and every module inside it with its training flag, for restoreModes after a pass in eval
+// mode (evaluate, predict): a child the caller set apart keeps its own mode
+export function trainingModes(net: Module): Array<[Module, boolean]> {
+  const out: Array<[Module, boolean]> = [];
+  const visit = (m: Module): void => {
+    out.push([m, m.training]);
+    for (const c of m.children()) visit(c);
+  };
+  visit(net);
+  return out;
+}
+
+export function restoreModes(modes: ReadonlyArray<[Module, boolean]>): void {
+  for (const [m, training] of modes) m.training = training;
+}

@@ -4,9 +4,10 @@ import { checkDataset } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
 import { FFNN } from '../nn/ffnn.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
-import { Module } from '../nn/module.js';
+import { Module, restoreModes, trainingModes } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Softmax } from '../nn/softmax.js';
+import { finalModule } from './predict.js';
 import { NonFiniteError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { allFinite, checkInt, checkKeys, checkObject, rangeError, typeError } from '../util/check.js';
@@ -35,8 +36,8 @@ export interface EvaluateOptions {
 // would have it applied twice (a wrong loss and a wrong gradient, silently), so it is refused
 export function checkLogits(who: string, net: Module, lossFn: LossModule | null): void {
   if (!(lossFn instanceof CrossEntropyLoss) || !(net instanceof Sequential)) return;
-  const last = net.modules[net.modules.length - 1];
-  if (last instanceof Softmax) {
+  // the module whose output the network returns, inside nested Sequentials and past a Dropout
+  if (finalModule(net) instanceof Softmax) {
     throw new RangeError(
       `${who}: expected a network that outputs logits for CrossEntropyLoss (it applies softmax itself), received a Sequential ` +
         `whose last module is Softmax; remove the Softmax (or pass options.loss that takes probabilities)`,
@@ -105,7 +106,7 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
       n += B;
     }
   } finally {
-    for (const [m, training] of modes) m.training = training;
+    restoreModes(modes);
   }
   const result: Evaluation = { loss: lossSum / n, accuracy: correct / n, confusion, samples: n };
   if (reg.m > 0) {
@@ -136,15 +137,4 @@ function argmaxRow(t: Tensor, i: number): number {
     }
   }
   return best;
-}
-
-// the net and every module inside it with its training flag
-function trainingModes(net: Module): Array<[Module, boolean]> {
-  const out: Array<[Module, boolean]> = [];
-  const visit = (m: Module): void => {
-    out.push([m, m.training]);
-    for (const c of m.children()) visit(c);
-  };
-  visit(net);
-  return out;
 }

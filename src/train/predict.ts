@@ -3,7 +3,8 @@
 import { encodeRows, TableDataset, type TableRecord, type TableSchema } from '../data/table.js';
 import { Standardizer } from '../data/standardize.js';
 import { FFNN } from '../nn/ffnn.js';
-import { Module } from '../nn/module.js';
+import { Dropout } from '../nn/dropout.js';
+import { Module, restoreModes, trainingModes } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Softmax } from '../nn/softmax.js';
 import { Tensor } from '../tensor.js';
@@ -44,13 +45,14 @@ export function predict(net: Module, data: Tensor | readonly TableRecord[] | Tab
   if (st !== undefined) x = st.transform(x);
   // records and tables are encoded in float32: a float64 network gets them in float64
   if (!(data instanceof Tensor) && x.dtype !== net.dtype) x = x.to(net.dtype);
-  const modes = net.training;
+  // every module's own mode, put back afterwards (a child the caller set apart keeps its mode)
+  const modes = trainingModes(net);
   net.eval();
   let out: Tensor;
   try {
     out = net.forward(x);
   } finally {
-    if (modes) net.train();
+    restoreModes(modes);
   }
   const [N, C] = out.shape;
   const rows = Array.from({ length: N }, (_, i) => Array.from(out.data.subarray(i * C, (i + 1) * C)));
@@ -73,11 +75,20 @@ export function predict(net: Module, data: Tensor | readonly TableRecord[] | Tab
 // export) turn into probabilities with a softmax
 export function outputKind(net: Module, C: number, schema?: TableSchema | null): 'values' | 'probabilities' | 'logits' {
   if (schema?.task === 'regression' || ((schema === undefined || schema === null) && C === 1)) return 'values';
-  return net instanceof FFNN || (net instanceof Sequential && lastModule(net) instanceof Softmax) ? 'probabilities' : 'logits';
+  return net instanceof FFNN || finalModule(net) instanceof Softmax ? 'probabilities' : 'logits';
 }
 
-// the last module that runs, inside nested Sequentials too
-function lastModule(net: Sequential): Module | undefined {
-  const m = net.modules[net.modules.length - 1];
-  return m instanceof Sequential ? lastModule(m) : m;
+// the module whose output a network returns: the last one that runs, inside nested Sequentials too,
+// past any Dropout after it (the identity in eval mode; in training it only scales what came before,
+// so a Softmax then a Dropout still outputs probabilities, not logits); the network itself when it is
+// not a Sequential, undefined for an empty one
+export function finalModule(net: Module): Module | undefined {
+  if (!(net instanceof Sequential)) return net;
+  for (let i = net.modules.length - 1; i >= 0; i--) {
+    const m = net.modules[i];
+    if (m instanceof Dropout) continue;
+    const f = finalModule(m);
+    if (f !== undefined) return f;
+  }
+  return undefined;
 }

@@ -41,3 +41,38 @@ describe('saveModel with a schema', () => {
     expect(predict(m.net, ds.x, opts)).toEqual(predict(net, ds.x, { schema: ds.schema, standardizer: st }));
   });
 });
+
+// a Softmax then a Dropout outputs probabilities (the Dropout is the identity in eval mode): predict
+// must not apply a second softmax (it did: [0.176, 0.702, 0.121] came back as [0.275, 0.465, 0.260]);
+// and each module keeps its own train / eval mode afterwards (only the top one was put back)
+describe('predict: the network\'s own output and modes', () => {
+  const o = { device: 'js' as const, dtype: 'float64' as const };
+  it('Sequential(..., Softmax, Dropout): the probabilities of the eval forward, not softmaxed again', async () => {
+    const { Sequential } = await import('../../src/nn/sequential.js');
+    const { Linear } = await import('../../src/nn/linear.js');
+    const { Softmax } = await import('../../src/nn/softmax.js');
+    const { Dropout } = await import('../../src/nn/dropout.js');
+    const { Tensor } = await import('../../src/tensor.js');
+    const net = new Sequential(new Linear(4, 3, { ...o, seed: 1 }), new Softmax(o), new Dropout(0.5, { ...o, seed: 2 }));
+    const x = Tensor.randn([5, 4], { dtype: 'float64', seed: 3 });
+    const got = predict(net, x).probabilities!;
+    net.eval();
+    const want = net.forward(x);
+    expect(got.flat()).toEqual(Array.from(want.data));
+  });
+  it('every module\'s mode is put back', async () => {
+    const { Sequential } = await import('../../src/nn/sequential.js');
+    const { Linear } = await import('../../src/nn/linear.js');
+    const { Dropout } = await import('../../src/nn/dropout.js');
+    const { Tensor } = await import('../../src/tensor.js');
+    const drop = new Dropout(0.5, { ...o, seed: 2 });
+    const net = new Sequential(new Linear(4, 3, { ...o, seed: 1 }), drop);
+    drop.eval();
+    predict(net, Tensor.randn([2, 4], { dtype: 'float64', seed: 3 }));
+    expect([net.training, drop.training]).toEqual([true, false]);
+    net.eval();
+    drop.train();
+    predict(net, Tensor.randn([2, 4], { dtype: 'float64', seed: 3 }));
+    expect([net.training, drop.training]).toEqual([false, true]);
+  });
+});
