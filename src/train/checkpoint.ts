@@ -23,7 +23,7 @@ import { Softmax } from '../nn/softmax.js';
 import { checkFinite, checkTensor } from '../nn/validate.js';
 import type { Optimizer, OptimizerStateDict, ParamState } from '../optim/optimizer.js';
 import type { LRScheduler, SchedulerStateDict } from '../optim/lr-scheduler.js';
-import { DTYPES, Tensor, type DType } from '../tensor.js';
+import { DTYPES, Tensor, type DType, type Parameter } from '../tensor.js';
 import { checkKeys, checkObject, checkOneOf, describe, typeError } from '../util/check.js';
 
 export const MODEL_FORMAT = 'ffnn.FFNN/1';
@@ -164,11 +164,33 @@ function jsonOf(name: string, v: unknown): string {
   return JSON.stringify(v);
 }
 
+// tied weights (a JavaScript caller may assign one Linear's weight or bias to another) have one name
+// in namedParameters, and the config rebuilds each Linear with its own: such a file would not load
+// back. refused before anything is written, naming both places
+function checkUntied(net: SavableNet): void {
+  const seen = new Map<Parameter, string>();
+  const visit = (m: Module, at: string): void => {
+    if (m instanceof Linear) {
+      for (const [what, p] of [['weight', m.weight], ['bias', m.bias]] as const) {
+        if (p === null) continue;
+        const other = seen.get(p);
+        if (other !== undefined) {
+          throw new RangeError(`net: expected Linear layers with parameters of their own (a saved model rebuilds each layer with its own), received ${at}.${what} the same Parameter as ${other} (tied); untie them first`);
+        }
+        seen.set(p, `${at}.${what}`);
+      }
+    }
+    m.children().forEach((c, i) => visit(c, m instanceof Sequential ? `${at}.modules[${i}]` : `${at}.children()[${i}]`));
+  };
+  visit(net, 'net');
+}
+
 export function saveModel(file: string, net: SavableNet, opts?: SaveModelOptions): void {
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
   if (!(net instanceof FFNN) && !(net instanceof Sequential)) throw typeError('net', 'an FFNN or a Sequential of built-in modules', net);
   const o = checkObject('options', opts);
   checkKeys('options', o, SAVE_KEYS);
+  checkUntied(net);
   const tensors: Record<string, SaveEntry> = {};
   // a diverged model is refused, not checkpointed. the optimizer's buffers are saved as they are: Adam's
   // second moment overflows to Inf in float32 on a huge finite gradient while the weights stay finite.

@@ -207,3 +207,27 @@ const report = (e) => { console.log(JSON.stringify({ name: e?.constructor?.name,
     for (const l of lines.slice(1)) expect(l).not.toBe('no error');
   }, 30_000);
 });
+
+// tied weights: namedParameters names a shared parameter once, the config rebuilds each Linear with
+// its own, so the file saved (it was) could not be loaded back ("missing float tensor 2.weight"):
+// refused before anything is written, naming both places
+test('a model with tied weights is refused by saveModel, no file written', async () => {
+  const { existsSync } = await import('node:fs');
+  const { FFNN } = await import('../../src/nn/ffnn.js');
+  const a = new Linear(5, 5, { seed: 1 });
+  const b = new Linear(5, 5, { seed: 2 });
+  (b as { weight: Linear['weight'] }).weight = a.weight;
+  const file = tmp();
+  expect(() => saveModel(file, new Sequential(a, new ReLU(), b))).toThrow(
+    'net: expected Linear layers with parameters of their own (a saved model rebuilds each layer with its own), received net.modules[2].weight the same Parameter as net.modules[0].weight (tied); untie them first',
+  );
+  expect(existsSync(file)).toBe(false);
+  const f = new FFNN(4, [4, 4], 'relu', 2, { seed: 3 });
+  (f.layers[1] as { bias: Linear['bias'] }).bias = f.layers[0].bias;
+  expect(() => saveModel(tmp(), f)).toThrow(/^net: expected Linear layers with parameters of their own .*received net\.children\(\)\[1\]\.bias the same Parameter as net\.children\(\)\[0\]\.bias/);
+  // untied, the same network saves and loads back bit for bit
+  const c = new Sequential(new Linear(5, 5, { seed: 1 }), new ReLU(), new Linear(5, 5, { seed: 2 }));
+  const ok = tmp();
+  saveModel(ok, c);
+  expectSameParams(c, loadModel(ok).net);
+});
