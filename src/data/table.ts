@@ -38,7 +38,7 @@ export interface TableSchema {
   classes?: string[];
 }
 
-const MISSING = new Set(['', 'na', 'nan', 'null', 'n/a']);
+const MISSING = new Set(['', 'na', 'nan', 'null', 'n/a', '?']);
 
 function isMissing(v: TableValue): boolean {
   return v === null || v === undefined || (typeof v === 'string' && MISSING.has(v.trim().toLowerCase()));
@@ -81,24 +81,54 @@ export class TableDataset extends TensorDataset {
       if (!Array.isArray(o.features)) throw typeError('options.features', 'an array of column names', o.features);
       features = o.features as string[];
       for (const f of features) if (!all.includes(f)) throw new FormatError(`feature column "${f}" not found`, file);
+      // the label among the inputs trains a network that reads its answer (100% on validation)
+      if (features.includes(target)) throw rangeError('options.features', `feature columns other than the target "${target}"`, features);
+      const twice = features.find((f, i) => features.indexOf(f) !== i);
+      if (twice !== undefined) throw rangeError('options.features', `each column once ("${twice}" is listed twice)`, features);
     }
     if (features.length === 0) throw new FormatError('no feature columns', file);
     const used = [...features, target];
     // complete rows only (or the first missing value as an error)
     const rows: TableRecord[] = [];
     const dropped: number[] = [];
+    // the 1-based row of the file (header not counted) of rows[i]: dropped rows come before it
+    const kept: number[] = [];
+    const rowOf = (i: number): number => kept[i];
     records.forEach((r, i) => {
       if (r === null || typeof r !== 'object') throw new FormatError(`row ${i + 1}: not a record`, file);
       const bad = used.find((c) => isMissing(r[c]));
-      if (bad === undefined) rows.push(r);
+      if (bad === undefined) {
+        rows.push(r);
+        kept.push(i + 1);
+      }
       else if (missing === 'error') throw new FormatError(`row ${i + 1}, column "${bad}": missing value`, file);
       else dropped.push(i + 1);
     });
     if (rows.length === 0) throw new FormatError('empty table: every row has a missing value', file);
-    const categorical =
-      o.categorical === undefined || o.categorical === 'auto'
-        ? features.filter((c) => rows.some((r) => asNumber(r[c]) === null))
-        : (o.categorical as string[]);
+    const auto = o.categorical === undefined || o.categorical === 'auto';
+    if (!auto) {
+      if (!Array.isArray(o.categorical) || !o.categorical.every((c) => typeof c === 'string')) {
+        throw typeError('options.categorical', "'auto' or an array of feature column names", o.categorical);
+      }
+      const stray = (o.categorical as string[]).find((c) => !features.includes(c));
+      if (stray !== undefined) throw rangeError('options.categorical', `names of feature columns ("${stray}" is not one)`, o.categorical);
+    }
+    // a column of numbers with a few text values is a typo or an unmarked missing value far more
+    // often than a category: said, not one-hot encoded (or made a classification target) silently
+    const mostlyNumbers = (c: string, what: string): void => {
+      const bad = rows.findIndex((r) => asNumber(r[c]) === null);
+      if (bad < 0) return;
+      const numbers = rows.reduce((n, r) => n + (asNumber(r[c]) === null ? 0 : 1), 0);
+      if (numbers < 0.9 * rows.length) return;
+      throw new FormatError(
+        `column "${c}": ${numbers} of ${rows.length} values are numbers, but row ${rowOf(bad)} holds ${JSON.stringify(rows[bad][c])}: ` +
+          `correct it, mark it missing (empty, NA or ?), or ${what}`,
+        file,
+      );
+    };
+    const categorical = auto ? features.filter((c) => rows.some((r) => asNumber(r[c]) === null)) : (o.categorical as string[]);
+    if (auto) for (const c of categorical) mostlyNumbers(c, `list it in options.categorical`);
+    if (task === 'auto') mostlyNumbers(target, `pass task: 'classification'`);
     const columns: TableSchema['columns'] = features.map((name) =>
       categorical.includes(name) ? { name, categories: [...new Set(rows.map((r) => String(r[name]).trim()))].sort() } : { name },
     );
@@ -120,7 +150,7 @@ export class TableDataset extends TensorDataset {
       const t = new Float32Array(rows.length);
       rows.forEach((r, i) => {
         const v = asNumber(r[target]);
-        if (v === null) throw new FormatError(`row ${i + 1}, column "${target}": regression target ${JSON.stringify(r[target])} is not a number`, file);
+        if (v === null) throw new FormatError(`row ${rowOf(i)}, column "${target}": regression target ${JSON.stringify(r[target])} is not a number`, file);
         t[i] = v;
       });
       y = new Tensor(t, [rows.length, 1]);
@@ -186,8 +216,15 @@ export function readTable(file: string): TableRecord[] {
     return v as TableRecord[];
   }
   try {
-    return parse(text, { columns: true, skip_empty_lines: true, bom: true, trim: true }) as TableRecord[];
+    // a header with a name twice would keep the last column of that name and drop the other silently
+    const header = (names: string[]): string[] => {
+      const twice = names.findIndex((n, i) => names.indexOf(n) !== i);
+      if (twice >= 0) throw new FormatError(`header: column name "${names[twice]}" appears twice (columns ${names.indexOf(names[twice]) + 1} and ${twice + 1})`, file);
+      return names;
+    };
+    return parse(text, { columns: header, skip_empty_lines: true, bom: true, trim: true }) as TableRecord[];
   } catch (e) {
+    if (e instanceof FormatError) throw e;
     // csv-parse names the line (record) and, for ragged rows, the field count
     throw new FormatError(`malformed CSV: ${(e as Error).message}`, file);
   }

@@ -82,3 +82,43 @@ describe('randomSplit / Subset', () => {
     expect(b.get(0)).toEqual(ds.get(b.indices[0]));
   });
 });
+
+// found by a red-team pass: each of these loaded without a word and trained on something else than
+// the user meant
+describe('tables: what used to load silently wrong', () => {
+  const numbers = (n: number, seed: number) => Array.from({ length: n }, (_, i) => `${((i * 37 + seed) % 100) / 10},${((i * 53 + seed) % 100) / 10},${(i * 7) % 10}.5`);
+  it('"?" is a missing value (the row is dropped), as the UCI tables write it', () => {
+    const rows = numbers(30, 1);
+    rows[4] = '0.5,?,3.5';
+    const ds = loadTable(file('q.csv', ['x1,x2,y', ...rows].join('\n')), { target: 'y' });
+    expect(ds.dropped).toEqual([5]);
+    expect(ds.schema.task).toBe('regression');
+    expect(ds.schema.featureNames).toEqual(['x1', 'x2']);
+  });
+  it('a column of numbers with one text value is an error naming the row, not a one-hot column or a classification target', () => {
+    const rows = numbers(30, 2);
+    rows[2] = '0.5,?,3.5';
+    rows[9] = '0.5,1.5e,3.5';
+    const f = file('typo.csv', ['x1,x2,y', ...rows].join('\n'));
+    expect(() => loadTable(f, { target: 'y' })).toThrow(FormatError);
+    expect(() => loadTable(f, { target: 'y' })).toThrow('column "x2": 28 of 29 values are numbers, but row 10 holds "1.5e": correct it, mark it missing (empty, NA or ?), or list it in options.categorical');
+    // asked for, it is a category
+    expect(loadTable(f, { target: 'y', categorical: ['x2'] }).schema.columns[1].categories).toContain('1.5e');
+    const t = numbers(30, 3);
+    t[6] = '0.5,0.2,oops';
+    const g = file('target.csv', ['x1,x2,y', ...t].join('\n'));
+    expect(() => loadTable(g, { target: 'y' })).toThrow(`column "y": 29 of 30 values are numbers, but row 7 holds "oops": correct it, mark it missing (empty, NA or ?), or pass task: 'classification'`);
+    expect(loadTable(g, { target: 'y', task: 'classification' }).schema.classes).toContain('oops');
+  });
+  it('the target among the features, a feature twice or an unknown categorical column is a RangeError', () => {
+    const f = file('plain.csv', ['x1,x2,y', ...numbers(10, 4)].join('\n'));
+    expect(() => loadTable(f, { target: 'y', features: ['x1', 'y'] })).toThrow('options.features: expected feature columns other than the target "y"');
+    expect(() => loadTable(f, { target: 'y', features: ['x1', 'x1'] })).toThrow('options.features: expected each column once ("x1" is listed twice)');
+    expect(() => loadTable(f, { target: 'y', categorical: ['x3'] })).toThrow('options.categorical: expected names of feature columns ("x3" is not one)');
+    expect(() => loadTable(f, { target: 'y', categorical: 'x2' as never })).toThrow(TypeError);
+  });
+  it('a header with a name twice is a FormatError (the last column of that name was kept, the other dropped)', () => {
+    const f = file('dup.csv', 'a,a,y\n1,2,0\n3,4,1\n');
+    expect(() => loadTable(f, { target: 'y' })).toThrow('header: column name "a" appears twice (columns 1 and 2)');
+  });
+});
