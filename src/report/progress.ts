@@ -22,7 +22,7 @@ export function formatSummary(s: EpochSummary): string {
     `epoch ${s.epoch}/${s.epochs}  loss ${s.loss.toFixed(4)}  ` +
     `${Math.round(s.samplesPerSec).toLocaleString('en-US')} samples/s  ${s.seconds.toFixed(2)} s`;
   if (s.valLoss !== undefined) line += `  val loss ${s.valLoss.toFixed(4)}`;
-  if (s.valAccuracy !== undefined) line += `  val acc ${(100 * s.valAccuracy).toFixed(2)}%`;
+  if (s.valAccuracy !== undefined && !Number.isNaN(s.valAccuracy)) line += `  val acc ${(100 * s.valAccuracy).toFixed(2)}%`;
   return line;
 }
 

@@ -16,6 +16,7 @@ export interface Evaluation {
   // mean loss per sample (CELoss of the probabilities for an FFNN, the loss module's otherwise; a
   // module with reduction 'sum' gives the sum per sample, 'mean' its mean per sample)
   loss: number;
+  // the fraction of rows whose argmax is the target's; NaN for a network with one output
   accuracy: number;
   // confusion[t][p]: samples of true class t predicted as p
   confusion: number[][];
@@ -108,7 +109,8 @@ export function evaluate(net: Module, dataset: Dataset, opts?: EvaluateOptions):
   } finally {
     restoreModes(modes);
   }
-  const result: Evaluation = { loss: lossSum / n, accuracy: correct / n, confusion, samples: n };
+  // one output has no classes to tell apart (its argmax is always 0): no accuracy
+  const result: Evaluation = { loss: lossSum / n, accuracy: C === 1 ? NaN : correct / n, confusion, samples: n };
   if (reg.m > 0) {
     const ssTot = reg.t2 - (reg.t * reg.t) / reg.m;
     result.mae = reg.abs / reg.m;

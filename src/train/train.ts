@@ -224,6 +224,10 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
     // each batch is used once, in its step
     reuseBuffers: true,
   });
+  // every batch dropped: the run would report a loss of 0 each epoch and train nothing
+  if (loader.length === 0) {
+    throw rangeError('options.batchSize', `at most ${dataset.length} (the training samples) with dropLast, which drops a short last batch`, batchSize);
+  }
   // an FFNN or Sequential with SGD / Adam: each step one kernel call (TrainStep makes the module calls
   // itself for what it cannot fuse), the same numbers as moduleCallsStep
   // with clipGradNorm, the update is the clipping of the optimizer's parameters then its step
@@ -315,7 +319,7 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
       });
       for (const s of perEpoch) {
         if (s.monitor === undefined) s.step();
-        else s.step((info.validation as Evaluation)[s.monitor]);
+        else s.step(monitored(info.validation as Evaluation, s.monitor, 'options.schedule.monitor'));
       }
       // between epochs the optimizer shows its own weightDecay and l1 (a checkpoint saved here keeps them)
       setRegularization(reg, saved, true);
@@ -327,6 +331,15 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
     setRegularization(reg, saved, true);
   }
   return losses;
+}
+
+// the validation value a schedule or early stopping follows: a network with one output has no
+// accuracy (evaluate gives NaN; its argmax was always right, 100%, so the accuracy never improved)
+function monitored(ev: Evaluation, what: 'loss' | 'accuracy', option: string): number {
+  if (what === 'accuracy' && Number.isNaN(ev.accuracy)) {
+    throw rangeError(option, "'loss' for a network with one output (a regression: accuracy needs two or more classes)", what);
+  }
+  return ev[what];
 }
 
 interface Stopper {
@@ -350,7 +363,7 @@ function earlyStoppingOf(v: unknown, hasValidation: boolean): Stopper | null {
   let weights: Float32Array[] | Float64Array[] | null = null;
   return {
     update(net, ev) {
-      const value = monitor === 'loss' ? ev.loss : ev.accuracy;
+      const value = monitored(ev, monitor, 'options.earlyStopping.monitor');
       const better = monitor === 'loss' ? value < best - minDelta : value > best + minDelta;
       if (better) {
         best = value;

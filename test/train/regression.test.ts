@@ -36,3 +36,36 @@ describe.each(backends.map((b) => [b.name]))('regression through trainFFNN (%s)'
     expect(ev.mae!).toBeLessThanOrEqual(ev.rmse!);
   });
 });
+
+// one output has no accuracy: its argmax was always 0, so evaluate said 100% and an accuracy
+// monitor never saw an improvement (early stopping stopped after `patience` epochs while the loss
+// still fell; ReduceLROnPlateau cut the lr every epoch). now NaN, and monitoring it is a RangeError
+describe('a one-output network has no accuracy', () => {
+  const make = () => {
+    const rng = new Rng(5);
+    const recs = Array.from({ length: 60 }, () => {
+      const a = rng.uniform();
+      const b = rng.uniform();
+      return { a, b, y: 3 * a - 2 * b };
+    });
+    return TableDataset.fromRecords(recs, { target: 'y' });
+  };
+  const net = () => new Sequential(new Linear(2, 4, { seed: 1, device: 'js' }), 'relu', new Linear(4, 1, { seed: 2, device: 'js' }));
+  it('evaluate gives NaN, trainFFNN refuses to monitor it', async () => {
+    const ds = make();
+    const n = net();
+    const loss = new MSELoss({ device: 'js' });
+    const ev = evaluate(n, ds, { loss });
+    expect(ev.accuracy).toBeNaN();
+    expect(ev.mae).toBeGreaterThan(0);
+    const [train, val] = randomSplit(ds, [0.8, 0.2], { seed: 1 });
+    expect(() => trainFFNN(n, train, new Adam(n.parameters(), { lr: 0.01, device: 'js' }), { epochs: 3, loss, validation: val, verbose: 0, earlyStopping: { monitor: 'accuracy' } })).toThrow(
+      "options.earlyStopping.monitor: expected 'loss' for a network with one output (a regression: accuracy needs two or more classes), received \"accuracy\"",
+    );
+    const { ReduceLROnPlateau } = await import('../../src/optim/lr-scheduler.js');
+    const opt = new Adam(n.parameters(), { lr: 0.01, device: 'js' });
+    expect(() => trainFFNN(n, train, opt, { epochs: 3, loss, validation: val, verbose: 0, schedule: new ReduceLROnPlateau(opt, { monitor: 'accuracy', mode: 'max' }) })).toThrow(/^options\.schedule\.monitor: expected 'loss' for a network with one output/);
+    // the loss is monitored as before
+    expect(trainFFNN(n, train, opt, { epochs: 2, batchSize: 16, loss, validation: val, verbose: 0, earlyStopping: { monitor: 'loss' } })).toHaveLength(2 * Math.ceil(train.length / 16));
+  });
+});

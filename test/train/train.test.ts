@@ -467,3 +467,17 @@ describe('trainFFNN arguments', () => {
     expect(() => trainFFNN(seq, ds, o, { loss: {} as never })).toThrow(/^options\.loss: expected a loss module/);
   });
 });
+
+// dropLast with a batch larger than the training samples drops every batch: the run reported a loss of
+// 0 each epoch and trained nothing (red-team pass)
+test('dropLast with a batch larger than the training set is a RangeError, before any step', () => {
+  const net = new FFNN(4, [8], 'relu', 3, { device: 'js', seed: 1 });
+  const ds = new RandomDataset(20, 4, 3, { seed: 2 });
+  const before = net.parameters().map((p) => Array.from(p.data));
+  expect(() => trainFFNN(net, ds, new SGD(net.parameters(), 0.1), { epochs: 2, batchSize: 32, dropLast: true, verbose: 0 })).toThrow(
+    'options.batchSize: expected at most 20 (the training samples) with dropLast, which drops a short last batch, received 32',
+  );
+  expect(() => trainFFNN(net, ds, new SGD(net.parameters(), 0.1), { epochs: 1, batchSize: 20, dropLast: true, validationSplit: 0.25, verbose: 0 })).toThrow(/^options\.batchSize: expected at most 15 \(the training samples\)/);
+  expect(net.parameters().map((p) => Array.from(p.data))).toEqual(before);
+  expect(trainFFNN(net, ds, new SGD(net.parameters(), 0.1), { epochs: 1, batchSize: 20, dropLast: true, verbose: 0 })).toHaveLength(1);
+});
