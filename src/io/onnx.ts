@@ -71,8 +71,16 @@ function onnxModelType(): protobuf.Type {
   return modelType;
 }
 
-function floatBytes(values: ArrayLike<number>): Uint8Array {
+// values as float32 bytes (the model's type): a float64 value past float32's range would be Inf in
+// the graph, and a divisor too small for it 0 (the runtime's output NaN): refused, named
+function floatBytes(name: string, values: ArrayLike<number>, divisor = false): Uint8Array {
   const f = Float32Array.from(values);
+  for (let i = 0; i < f.length; i++) {
+    if (!Number.isFinite(f[i]) || (divisor && f[i] === 0)) {
+      const what = divisor ? 'non-zero values within float32\'s range (the ONNX model is float32)' : 'values within float32\'s range (the ONNX model is float32)';
+      throw rangeError(name, what, `${values[i]} at [${i}]`);
+    }
+  }
   return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
 }
 
@@ -127,11 +135,11 @@ export function onnxModel(net: FFNN | Sequential | Loaded, opts?: ExportONNXOpti
   const param = (name: string, p: Parameter, where: string): string => {
     checkTensor(`${where} ${p.name}`, p);
     checkFinite(`${where} ${p.name}`, p);
-    inits.push({ name, dims: [...p.shape], dataType: FLOAT, rawData: floatBytes(p.data) });
+    inits.push({ name, dims: [...p.shape], dataType: FLOAT, rawData: floatBytes(`${where} ${p.name}`, p.data) });
     return name;
   };
-  const constant = (name: string, values: ArrayLike<number>, dims: number[]): string => {
-    inits.push({ name, dims, dataType: FLOAT, rawData: floatBytes(values) });
+  const constant = (name: string, values: ArrayLike<number>, dims: number[], what = name, divisor = false): string => {
+    inits.push({ name, dims, dataType: FLOAT, rawData: floatBytes(what, values, divisor) });
     return name;
   };
   let h = 'features';
@@ -143,8 +151,8 @@ export function onnxModel(net: FFNN | Sequential | Loaded, opts?: ExportONNXOpti
   };
   if (st !== undefined && st.mean !== null && st.std !== null) {
     const dims = [st.mean.length];
-    h = node('Sub', [h, constant('standardizer_mean', st.mean, dims)]);
-    h = node('Div', [h, constant('standardizer_std', st.std, dims)]);
+    h = node('Sub', [h, constant('standardizer_mean', st.mean, dims, 'options.standardizer.mean')]);
+    h = node('Div', [h, constant('standardizer_std', st.std, dims, 'options.standardizer.std', true)]);
   }
   let C = F;
   let endsInSoftmax = false;

@@ -182,6 +182,20 @@ describe('exportONNX: the file and what it refuses', () => {
     expect(() => exportONNX(f, new FFNN(2, [], [], 2, { device: 'js' }), { standardizer: new Standardizer() })).toThrow(/^options\.standardizer: expected a fitted Standardizer/);
   });
 
+  // the graph is float32: a float64 weight past its range was written as Inf and a standardizer's std
+  // below it as 0, and onnxruntime gave NaN where ffnn gives numbers (red-team pass); refused, named
+  test('values float32 cannot hold are refused, not exported as Inf or a division by 0', () => {
+    const f = tmp();
+    const net = new Sequential(new Linear(2, 2, { device: 'js', dtype: 'float64', seed: 1 }));
+    (net.at(0) as Linear).weight.data[3] = 1e39;
+    expect(() => exportONNX(f, net)).toThrow("net.modules[0] weight: expected values within float32's range (the ONNX model is float32), received \"1e+39 at [3]\"");
+    const ok = new Sequential(new Linear(2, 2, { device: 'js', seed: 1 }));
+    expect(() => exportONNX(f, ok, { standardizer: new Standardizer({ mean: [0, 0], std: [1e-46, 1] }) })).toThrow(
+      "options.standardizer.std: expected non-zero values within float32's range (the ONNX model is float32), received \"1e-46 at [0]\"",
+    );
+    expect(() => exportONNX(f, ok, { standardizer: new Standardizer({ mean: [0, 0], std: [1e-30, 1] }) })).not.toThrow();
+  });
+
   test('a FIFO at the path is refused, not replaced (the write is atomic)', () => {
     const fifo = join(dir, 'fifo.onnx');
     execFileSync('mkfifo', [fifo]);
