@@ -23,7 +23,7 @@ import { loadModel, saveModel } from '../train/checkpoint.js';
 import { evaluate, type Evaluation } from '../train/evaluate.js';
 import { outputKind, predict } from '../train/predict.js';
 import { trainFFNN } from '../train/train.js';
-import { checkOutputPath, makeOptimizer, makeSchedule, type TrainCommandOptions } from './train.js';
+import { checkOutputPath, makeOptimizer, runSchedules, type TrainCommandOptions } from './train.js';
 
 // defaults of a table run where the flag is not typed (the MNIST ones suit 60000 images, not 300 rows)
 export const TABLE_DEFAULTS = {
@@ -84,7 +84,8 @@ export async function runTrainTable(typed: TrainCommandOptions, given: ReadonlyS
   }
   const loss = classification ? undefined : new MSELoss({ device: o.device });
   const optimizer: Optimizer = makeOptimizer(o, net);
-  const schedule = makeSchedule(o, optimizer, o.epochs as number);
+  if (o.schedule === 'plateau' && valSet === undefined) throw new RangeError('--schedule plateau: expected a validation set (--val-split above 0), received --val-split 0');
+  const { schedules } = runSchedules(o, optimizer, o.epochs as number, Math.ceil(trainSet.length / o.batchSize));
   out.write(
     `ffnn train: ${trainSet.length} train, ${valSet?.length ?? 0} validation rows (seed ${seed}${classification ? ', stratified' : ''}), ${net.toString()}, ` +
       `${o.optimizer} lr ${optimizer.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs` +
@@ -101,7 +102,8 @@ export async function runTrainTable(typed: TrainCommandOptions, given: ReadonlyS
     seed,
     // batches holding several classes need class labels
     stratified: o.stratified && classification,
-    schedule: schedule ?? undefined,
+    schedule: schedules,
+    clipGradNorm: o.clipGradNorm,
     regularizeFrom: o.regularizeFrom,
     loss,
     validation: valSet,

@@ -177,11 +177,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   const testSet: Dataset = standardizer ? standardizer.transform(test) : test;
   const valSet: Dataset | null = val === null ? null : standardizer ? standardizer.transform(val) : val;
   const optimizer = makeOptimizer(o, net);
-  const schedule = o.schedule === 'plateau' ? null : makeSchedule(o, optimizer, total, Math.ceil(trainSet.length / o.batchSize));
-  // on the validation loss after every epoch (its state is not saved: --save and --resume refuse it)
-  const plateau = o.schedule === 'plateau' ? new ReduceLROnPlateau(optimizer, { factor: o.gamma, patience: o.plateauPatience ?? 3 }) : null;
-  // created after the schedule: it scales the lr the schedule starts from
-  const warmup = o.warmup === undefined ? null : new LinearLR(optimizer, { startFactor: 0.01, totalIters: o.warmup });
+  const { schedule, schedules, plateau } = runSchedules(o, optimizer, total, Math.ceil(trainSet.length / o.batchSize));
   if (resumed !== null) {
     // the options agree with the file by now: what still fails to load is a damaged file
     const { optimizerState, scheduleState } = resumed;
@@ -219,7 +215,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     shuffle: o.shuffle,
     seed,
     stratified: o.stratified,
-    schedule: [...[schedule, warmup].filter((x): x is LRScheduler => x !== null), ...(plateau === null ? [] : [plateau])],
+    schedule: schedules,
     clipGradNorm: o.clipGradNorm,
     regularizeFrom: o.regularizeFrom,
     // printed at --verbose 2, drawn in the plot, watched by --early-stop
@@ -517,10 +513,24 @@ export function makeOptimizer(o: TrainCommandOptions, net: Module): Optimizer {
   return new Ctor(params, { lr: o.lr ?? 0.001, weightDecay: o.weightDecay, l1: o.l1, maxNorm: o.maxNorm, device: o.device });
 }
 
-export function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: number, stepsPerEpoch?: number): LRScheduler | null {
+// the run's schedules in the order trainFFNN steps them: --schedule (saved with --save), the --warmup
+// (created after it: it scales the lr the schedule starts from), and --schedule plateau on the
+// validation loss after every epoch (its state is not saved: --save and --resume refuse it); the
+// MNIST runs and the table runs alike
+export function runSchedules(
+  o: TrainCommandOptions, optimizer: Optimizer, epochs: number, stepsPerEpoch: number,
+): { schedule: LRScheduler | null; schedules: LRScheduler[]; plateau: ReduceLROnPlateau | null } {
+  const schedule = o.schedule === 'plateau' ? null : makeSchedule(o, optimizer, epochs, stepsPerEpoch);
+  const warmup = o.warmup === undefined ? null : new LinearLR(optimizer, { startFactor: 0.01, totalIters: o.warmup });
+  const plateau = o.schedule === 'plateau' ? new ReduceLROnPlateau(optimizer, { factor: o.gamma, patience: o.plateauPatience ?? 3 }) : null;
+  const schedules = [schedule, warmup, plateau].filter((x): x is LRScheduler => x !== null);
+  return { schedule, schedules, plateau };
+}
+
+// the --schedule other than plateau (runSchedules makes that one), or null for none
+function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: number, stepsPerEpoch: number): LRScheduler | null {
   switch (o.schedule) {
     case 'onecycle':
-      if (stepsPerEpoch === undefined) throw new RangeError('--schedule onecycle: expected a run whose steps per epoch are known (ffnn train), received this command');
       return new OneCycleLR(opt, { maxLr: opt.lr, epochs, stepsPerEpoch });
     case 'cosine':
       return new CosineAnnealingLR(opt, { tMax: epochs });
@@ -528,8 +538,6 @@ export function makeSchedule(o: TrainCommandOptions, opt: Optimizer, epochs: num
       return new StepLR(opt, { stepSize: o.stepSize, gamma: o.gamma });
     case 'exponential':
       return new ExponentialLR(opt, { gamma: o.gamma });
-    case 'plateau':
-      throw new RangeError('--schedule plateau: expected ffnn train (it needs the validation split), received this command');
     default:
       return null;
   }

@@ -256,3 +256,28 @@ describe('bad command lines', () => {
     expect(r.stderr).toBe('ffnn: model: expected a model trained on a table (ffnn train --data ... --save), received random.safetensors without a table schema\n');
   }, 60_000);
 });
+
+// the table runs took --clip-grad-norm and --warmup and ignored them, and refused --schedule onecycle
+// and plateau as if they were another command (red-team pass): they share the MNIST runs' schedules
+describe('a table run takes the schedules and the clipping of ffnn train', () => {
+  const epochs = (out: string) => out.split('\n').filter((l) => l.startsWith('epoch '));
+  test('--clip-grad-norm and --warmup change the run; --schedule onecycle and plateau run', () => {
+    const cars = join(TABLES, 'cars.json');
+    const base = ['train', '--data', cars, '--target', 'Miles_per_Gallon', '--columns', 'Cylinders,Horsepower,Origin', '--epochs', '3', '--no-plot', '--device', 'js', '--verbose', '1'];
+    const plain = ffnn(...base);
+    expect(plain.code, plain.stderr).toBe(0);
+    for (const extra of [['--clip-grad-norm', '1e-6'], ['--warmup', '50']]) {
+      const r = ffnn(...base, ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      expect(epochs(r.stdout), extra.join(' ')).toHaveLength(3);
+      expect(epochs(r.stdout), extra.join(' ')).not.toEqual(epochs(plain.stdout));
+    }
+    for (const s of ['onecycle', 'plateau']) {
+      const r = ffnn(...base, '--schedule', s);
+      expect(r.code, `${s}: ${r.stderr}`).toBe(0);
+      expect(epochs(r.stdout), s).toHaveLength(3);
+    }
+    const r = ffnn(...base, '--schedule', 'plateau', '--val-split', '0');
+    expect(r.stderr).toBe('ffnn: --schedule plateau: expected a validation set (--val-split above 0), received --val-split 0\n');
+  }, 120_000);
+});
