@@ -335,6 +335,36 @@ function buildSequential(file: string, config: SequentialConfig, tensors: Record
   }
 }
 
+// what the rest of a model file says against the network its config built: a tensor no parameter
+// or optimizer buffer takes (a config that lost a layer or a bias: its weights were dropped silently),
+// a standardizer of another width, a schema with another number of classes (predict fell back to
+// indices) are a damaged or edited file
+function checkFileAgrees(
+  file: string, net: FFNN | Sequential, tensors: Record<string, unknown>, optimizer: boolean,
+  standardizer: Standardizer | null, schema: TableSchema | null,
+): void {
+  const names = new Set(net.namedParameters().map(([n]) => n));
+  for (const name of Object.keys(tensors)) {
+    if (names.has(name)) continue;
+    if (/^optim\.\d+\.\w+$/.test(name)) {
+      if (optimizer) continue;
+      throw new FormatError(`tensor "${name}" is an optimizer buffer, but the file has no ffnn.optimizer metadata`, file);
+    }
+    throw new FormatError(`tensor "${name}" is not a parameter of the network ffnn.config describes (${[...names].join(', ') || 'none'})`, file);
+  }
+  const weights = net.weights();
+  const F = net instanceof FFNN ? net.F : weights[0]?.shape[0];
+  const C = net instanceof FFNN ? net.C : weights[weights.length - 1]?.shape[1];
+  const width = standardizer?.mean?.length;
+  if (standardizer !== null && standardizer.mode !== 'scalar' && F !== undefined && width !== F) {
+    throw new FormatError(`ffnn.standardizer has statistics for ${width} features, the network takes ${F}`, file);
+  }
+  const classes = schema?.classes;
+  if (schema !== null && schema.task === 'classification' && C !== undefined && (!Array.isArray(classes) || classes.length !== C)) {
+    throw new FormatError(`ffnn.schema names ${Array.isArray(classes) ? classes.length : 'no'} classes, the network has ${C} outputs`, file);
+  }
+}
+
 export function loadModel(file: string, opts?: { device?: Device }): LoadedModel {
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
   const o = checkObject('options', opts);
@@ -405,6 +435,7 @@ export function loadModel(file: string, opts?: { device?: Device }): LoadedModel
   }
   const progress = metadata['ffnn.progress'] === undefined ? null : (parseJson(file, 'ffnn.progress', metadata['ffnn.progress']) as LoadedModel['progress']);
   const schema = metadata['ffnn.schema'] === undefined ? null : (parseJson(file, 'ffnn.schema', metadata['ffnn.schema']) as TableSchema);
+  checkFileAgrees(file, net, tensors, optimizerState !== null, standardizer, schema);
   return { net, config, optimizerState, scheduleState, standardizer, progress, schema };
 }
 

@@ -231,3 +231,35 @@ test('a model with tied weights is refused by saveModel, no file written', async
   saveModel(ok, c);
   expectSameParams(c, loadModel(ok).net);
 });
+
+// a file whose parts disagree loaded before: an extra tensor (or one a config without the bias no
+// longer takes) was dropped silently, a standardizer of another width failed only in predict, a
+// schema with fewer classes made predict fall back to indices (red-team pass)
+test('loadModel refuses tensors the network does not take, and a standardizer or schema of another width', () => {
+  const net = new Sequential(new Linear(3, 4, { seed: 1 }), new ReLU(), new Linear(4, 2, { seed: 2 }));
+  const file = tmp();
+  const st = new Standardizer({ mean: [0, 1, 2], std: [1, 2, 3] });
+  const schema = { target: 'y', task: 'classification', taskReason: 'given', columns: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], featureNames: ['a', 'b', 'c'], classes: ['n', 'y'] };
+  saveModel(file, net, { standardizer: st, schema: schema as never });
+  expect(loadModel(file).schema?.classes).toEqual(['n', 'y']);
+  const edit = (tensors: (t: Record<string, Tensor>) => void, meta: Record<string, string> = {}): string => {
+    const { tensors: t0, metadata } = loadSafetensors(file);
+    const m: Record<string, string> = {};
+    for (const [k, v] of Object.entries(metadata)) if (!k.startsWith('ffnn.sha256') && !k.startsWith('ffnn.header_sha256')) m[k] = v;
+    Object.assign(m, meta);
+    const t: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(t0)) t[k] = v as Tensor;
+    tensors(t);
+    const to = tmp();
+    saveSafetensors(to, t, m);
+    return to;
+  };
+  expect(() => loadModel(edit((t) => { t.extra = Tensor.zeros([2]); }))).toThrow(/tensor "extra" is not a parameter of the network ffnn\.config describes \(0\.weight, 0\.bias, 2\.weight, 2\.bias\)/);
+  expect(() => loadModel(edit((t) => { t['optim.0.momentumBuffer'] = Tensor.zeros([3, 4]); }))).toThrow(/tensor "optim\.0\.momentumBuffer" is an optimizer buffer, but the file has no ffnn\.optimizer metadata/);
+  const noBias = modelConfig(net) as { modules: Array<Record<string, unknown>> };
+  noBias.modules[2].bias = false;
+  expect(() => loadModel(edit(() => {}, { 'ffnn.config': JSON.stringify(noBias) }))).toThrow(/tensor "2\.bias" is not a parameter/);
+  expect(() => loadModel(edit(() => {}, { 'ffnn.standardizer': JSON.stringify({ mode: 'feature', mean: [0, 1], std: [1, 1] }) }))).toThrow(/ffnn\.standardizer has statistics for 2 features, the network takes 3/);
+  expect(() => loadModel(edit(() => {}, { 'ffnn.schema': JSON.stringify({ ...schema, classes: ['n'] }) }))).toThrow(/ffnn\.schema names 1 classes, the network has 2 outputs/);
+  for (const f of [edit((t) => { t.extra = Tensor.zeros([2]); })]) expect(() => loadModel(f)).toThrow(FormatError);
+});
