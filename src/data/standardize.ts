@@ -12,8 +12,11 @@ export type StandardizerMode = 'feature' | 'scalar';
 export interface StandardizerOptions {
   // 'feature' (default) or 'scalar'
   mode?: StandardizerMode;
-  // a fitted std below this is replaced by 1, as sklearn does: a constant feature (an MNIST border
-  // pixel) is only centered, so a test sample that differs there is not blown up by a tiny std (default 1e-6)
+  // a fitted std below this is replaced by 1: a constant feature (an MNIST border pixel) is only
+  // centered, so a test sample that differs there is not blown up by a tiny std (default 1e-6). an
+  // absolute bound, unlike sklearn's test for a constant feature (relative to the feature's
+  // magnitude): a feature whose whole scale is below it (values of order 1e-7) is centered, not
+  // scaled; give such data a smaller minStd or rescale it first
   minStd?: number;
   // fixed statistics instead of fit(): numbers (scalar mode) or one per feature
   mean?: number | readonly number[];

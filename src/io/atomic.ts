@@ -2,10 +2,11 @@
 // target, fsync the folder. a reader sees the old file or the new one, never half of one.
 // the rename replaces whatever has the name, so a target that exists and is not a regular file (a
 // fifo, /dev/null, a socket, a folder) is refused first: replacing it would destroy it. a symbolic
-// link to a regular file is followed: the file it points to is replaced, the link stays
+// link to a regular file is followed: the file it points to is replaced, the link stays. a read-only
+// file is refused, and a replaced file keeps its permission bits
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fchmodSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
 
 function kindOf(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
@@ -28,6 +29,10 @@ function fileError(who: string, file: string, what: string, cause: unknown): Err
 // naming `who` and the file when it exists and is not a regular file, an Error when its folder is
 // missing. callers that write late (the CLI after training) call it up front as well
 export function checkWriteTarget(file: string, who: string): string {
+  // "out/" names a folder: the rename would fail with a message about the temp file
+  if (file.endsWith('/') || file.endsWith(sep)) {
+    throw new RangeError(`${who}: expected a path to a file, received ${JSON.stringify(file)}, a folder path (it ends with ${JSON.stringify(sep)})`);
+  }
   let st: Stats;
   try {
     st = statSync(file);
@@ -44,6 +49,11 @@ export function checkWriteTarget(file: string, who: string): string {
         'refusing to replace it',
     );
   }
+  // the rename needs only the folder's permission: a file its owner made read-only would be replaced
+  // (and come back writable) where an editor or cp refuses
+  if ((st.mode & 0o222) === 0) {
+    throw new RangeError(`${who}: expected a path to a writable file or to nothing, received ${JSON.stringify(file)}, read-only (mode ${(st.mode & 0o777).toString(8)}); refusing to replace it`);
+  }
   return realpathSync(file);
 }
 
@@ -53,6 +63,8 @@ export function writeAtomic(file: string, write: (fd: number) => void, who = 'wr
   const target = checkWriteTarget(file, who);
   const dir = dirname(target);
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // a file that is replaced keeps its permission bits (they were reset to 0644 by the new file)
+  const mode = statSync(target, { throwIfNoEntry: false })?.mode;
   let fd: number;
   try {
     fd = openSync(tmp, 'wx', 0o644);
@@ -61,6 +73,7 @@ export function writeAtomic(file: string, write: (fd: number) => void, who = 'wr
   }
   let done = false;
   try {
+    if (mode !== undefined) fchmodSync(fd, mode & 0o7777);
     write(fd);
     fsyncSync(fd);
     closeSync(fd);

@@ -71,3 +71,27 @@ describe('a write target that exists and is not a regular file is refused, named
     expect(statSync(link, { bigint: false }).isFile()).toBe(true);
   });
 });
+
+// the rename needs only the folder's permission: a read-only file was replaced (and came back 0644),
+// a replaced file lost its mode, and "folder/" failed with a message about the temp file (red-team
+// pass)
+describe('read-only targets, permission bits and folder paths', () => {
+  it('a read-only file is refused and left as it was; a writable one keeps its mode; a path ending in / is named', async () => {
+    const { chmodSync } = await import('node:fs');
+    const ro = join(dir, 'ro.safetensors');
+    writeFileSync(ro, 'keep');
+    chmodSync(ro, 0o444);
+    let r = await runSnippet(SAVE(ro), { timeoutMs: 15_000 });
+    expect(r.stdout.trim()).toBe(`RangeError: saveModel: expected a path to a writable file or to nothing, received ${JSON.stringify(ro)}, read-only (mode 444); refusing to replace it`);
+    expect(readFileSync(ro, 'utf8')).toBe('keep');
+    expect(statSync(ro).mode & 0o777).toBe(0o444);
+    const rw = join(dir, 'rw.safetensors');
+    writeFileSync(rw, 'old');
+    chmodSync(rw, 0o600);
+    r = await runSnippet(SAVE(rw), { timeoutMs: 15_000 });
+    expect(r.stdout.trim()).toBe('saved');
+    expect(statSync(rw).mode & 0o777).toBe(0o600);
+    r = await runSnippet(SAVE(join(dir, 'folder') + '/'), { timeoutMs: 15_000 });
+    expect(r.stdout.trim()).toBe(`RangeError: saveModel: expected a path to a file, received ${JSON.stringify(join(dir, 'folder') + '/')}, a folder path (it ends with "/")`);
+  });
+});
