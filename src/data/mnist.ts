@@ -1,6 +1,7 @@
 // MNIST from its IDX files: big-endian u32 magic (2051 images, 2049 labels), u32 counts and sizes,
 // then unsigned bytes. pixels become [0, 1]; x is (N, rows * cols), labels are an Int32Array (N).
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openRegularFile } from '../io/open.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.js';
@@ -90,14 +91,7 @@ export function readIdx(file: string, magic: number, ndim: number, limit = Infin
   // the IDX format keeps the dimension count in one byte
   checkInt('readIdx: ndim', ndim, 1, 255);
   if (limit !== Infinity) checkInt('readIdx: limit', limit, 0);
-  let st;
-  try {
-    st = statSync(file);
-  } catch (e) {
-    throw new FormatError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
-  }
-  if (!st.isFile()) throw new FormatError('not a file (a directory or a special file)', file);
-  const fd = openSync(file, 'r');
+  const fd = openRegularFile(file);
   try {
     const size = fstatSync(fd).size;
     const headerBytes = 4 + 4 * ndim;

@@ -2,7 +2,8 @@
 // columns as numbers, text columns one-hot, missing values dropped (or an error naming row and column),
 // the target as class indices (classification) or one number (regression); the schema keeps what
 // predict and a saved model need to encode new rows the same way.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
+import { openRegularFile } from '../io/open.js';
 import { parse } from 'csv-parse/sync';
 import { FormatError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -197,13 +198,13 @@ export function encodeRows(schema: TableSchema, rows: readonly TableRecord[], fi
 export function readTable(file: string): TableRecord[] {
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path', file);
   let text: string;
+  const fd = openRegularFile(file);
   try {
-    // stat first: reading a FIFO would block until a writer came
-    if (!statSync(file).isFile()) throw new FormatError('not a file (a directory or a special file)', file);
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(fd, 'utf8');
   } catch (e) {
-    if (e instanceof FormatError) throw e;
     throw new FormatError(`cannot read: ${(e as Error).message}`, file);
+  } finally {
+    closeSync(fd);
   }
   if (file.toLowerCase().endsWith('.json')) {
     let v: unknown;

@@ -4,7 +4,8 @@
 // without gaps or overlaps. saves are atomic; loads check every field and name the file on failure.
 import { kMaxLength } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openRegularFile } from './open.js';
 import { endianness } from 'node:os';
 import { FormatError } from '../errors.js';
 import { Tensor, checkShape } from '../tensor.js';
@@ -177,15 +178,7 @@ export function loadSafetensors(file: string): Safetensors {
   checkLittleEndian();
   if (typeof file !== 'string' || file === '') throw typeError('file', 'a file path (non-empty string)', file);
   const fail = (msg: string): FormatError => new FormatError(msg, file);
-  let fd: number;
-  try {
-    // stat first: opening a fifo would block
-    if (!statSync(file).isFile()) throw fail('not a file (a directory or a special file)');
-    fd = openSync(file, 'r');
-  } catch (e) {
-    if (e instanceof FormatError) throw e;
-    throw fail(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  const fd = openRegularFile(file);
   try {
     return loadFrom(fd, fstatSync(fd).size, fail);
   } finally {

@@ -95,3 +95,21 @@ describe('read-only targets, permission bits and folder paths', () => {
     expect(r.stdout.trim()).toBe(`RangeError: saveModel: expected a path to a file, received ${JSON.stringify(join(dir, 'folder') + '/')}, a folder path (it ends with "/")`);
   });
 });
+
+// reading: the path is checked on the open file (fstat after a non-blocking open), so a FIFO swapped
+// in after a stat cannot block the read. simulated by a statSync that says "a file" for everything
+// (the loaders stat-then-opened: this hung until killed)
+it('loadModel, loadTable and loadSafetensors refuse a FIFO even when a stat would have said "file"', async () => {
+  const code = `
+const { createRequire, syncBuiltinESMExports } = await import('node:module');
+const fs = createRequire(import.meta.url)('node:fs');
+const real = fs.statSync;
+fs.statSync = (p, o) => { const s = real(p, o); if (s) s.isFile = () => true; return s; };
+syncBuiltinESMExports();
+for (const f of [() => ffnn.loadModel(${JSON.stringify(fifo)}), () => ffnn.loadTable(${JSON.stringify(fifo)}, { target: 'y' }), () => ffnn.loadSafetensors(${JSON.stringify(fifo)})]) {
+  try { f(); console.log('loaded'); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }
+}`;
+  const r = await runSnippet(code, { timeoutMs: 15_000 });
+  expect(r.timedOut).toBe(false);
+  expect(r.stdout.trim().split('\n')).toEqual(new Array(3).fill(`FormatError: ${fifo}: not a file (a directory or a special file)`));
+});
