@@ -45,11 +45,16 @@ function isMissing(v: TableValue): boolean {
   return v === null || v === undefined || (typeof v === 'string' && MISSING.has(v.trim().toLowerCase()));
 }
 
+// the largest float32; a larger finite number in a table would become Infinity in its tensor
+const F32_MAX = 3.4028234663852886e38;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function asNumber(v: TableValue): number | null {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'boolean') return null;
   const s = String(v).trim();
-  if (s === '') return null;
+  // decimal notation only: Number() also reads "0x10" (16), "0b11" (3) and "Infinity"
+  if (!DECIMAL.test(s)) return null;
   const n = Number(s);
   return Number.isFinite(n) ? n : null;
 }
@@ -74,7 +79,13 @@ export class TableDataset extends TensorDataset {
     const missing = o.missing === undefined ? 'drop' : checkOneOf('options.missing', o.missing, ['drop', 'error'] as const);
     const task = o.task === undefined ? 'auto' : checkOneOf('options.task', o.task, ['auto', 'classification', 'regression'] as const);
     if (records.length === 0) throw new FormatError('empty table: no data rows', file);
-    const all = Object.keys(records[0]);
+    // every record's columns (a JSON record may have keys the first one lacks: missing there)
+    const all: string[] = [];
+    const seenKeys = new Set<string>();
+    for (const r of records) {
+      if (r === null || typeof r !== 'object') continue;
+      for (const k of Object.keys(r)) if (!seenKeys.has(k)) seenKeys.add(k), all.push(k);
+    }
     if (!all.includes(target)) throw new FormatError(`target column "${target}" not found (columns: ${all.join(', ')})`, file);
     let features: string[];
     if (o.features === undefined) features = all.filter((c) => c !== target);
@@ -152,6 +163,7 @@ export class TableDataset extends TensorDataset {
       rows.forEach((r, i) => {
         const v = asNumber(r[target]);
         if (v === null) throw new FormatError(`row ${rowOf(i)}, column "${target}": regression target ${JSON.stringify(r[target])} is not a number`, file);
+        if (Math.abs(v) > F32_MAX) throw new FormatError(`row ${rowOf(i)}, column "${target}": regression target ${JSON.stringify(r[target])} is beyond float32's range`, file);
         t[i] = v;
       });
       y = new Tensor(t, [rows.length, 1]);
@@ -187,6 +199,7 @@ export function encodeRows(schema: TableSchema, rows: readonly TableRecord[], fi
       } else {
         const n = asNumber(v);
         if (n === null) throw new FormatError(`row ${i + 1}, column "${c.name}": ${JSON.stringify(v)} is not a number`, file);
+        if (Math.abs(n) > F32_MAX) throw new FormatError(`row ${i + 1}, column "${c.name}": ${JSON.stringify(v)} is beyond float32's range (the features are float32)`, file);
         x[i * F + j++] = n;
       }
     }

@@ -163,6 +163,13 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
   if (optimizer === null || typeof optimizer !== 'object' || typeof (optimizer as Optimizer).step !== 'function') {
     throw typeError('optimizer', 'an optimizer (SGD, Adam)', optimizer);
   }
+  // an optimizer made for another network steps that one: this run would train nothing, silently
+  const params = (optimizer as { params?: unknown }).params;
+  if (Array.isArray(params)) {
+    const own = new Set(net.parameters());
+    const i = params.findIndex((p) => !own.has(p));
+    if (i >= 0) throw new RangeError(`optimizer: expected an optimizer over the network's parameters (a subset is fine), received one whose params[${i}] is not a parameter of net`);
+  }
   const o = checkObject('options', opts);
   checkKeys('options', o, TRAIN_KEYS);
   const epochs = o.epochs === undefined ? 1 : checkInt('options.epochs', o.epochs, 0);

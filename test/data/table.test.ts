@@ -122,3 +122,23 @@ describe('tables: what used to load silently wrong', () => {
     expect(() => loadTable(f, { target: 'y' })).toThrow('header: column name "a" appears twice (columns 1 and 2)');
   });
 });
+
+describe('tables: numbers, columns and float32', () => {
+  it('only decimal notation is a number: "0x10", "0b11" and "Infinity" are text', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `${i % 2 === 0 ? '0x10' : '0b11'},${i}.5,${i % 3}`);
+    const ds = loadTable(file('hex.csv', ['a,b,y', ...rows].join('\n')), { target: 'y', task: 'classification' });
+    expect(ds.schema.columns[0].categories).toEqual(['0b11', '0x10']);
+    expect(ds.schema.columns[1].categories).toBeUndefined();
+  });
+  it('a value beyond float32\'s range is an error naming its row and column, not Infinity in the tensor', () => {
+    const rows = Array.from({ length: 10 }, (_, i) => `${i}.5,${i % 2}`);
+    rows[3] = '1e39,1';
+    expect(() => loadTable(file('big.csv', ['a,y', ...rows].join('\n')), { target: 'y', task: 'classification' })).toThrow('row 4, column "a": "1e39" is beyond float32\'s range (the features are float32)');
+  });
+  it('a JSON record\'s keys that the first record lacks are columns (missing in the records without them)', () => {
+    const recs = [{ a: 1, y: 0 }, { a: 2, b: 5, y: 1 }, { a: 3, b: 6, y: 0 }, { a: 4, b: 7, y: 1 }];
+    const ds = TableDataset.fromRecords(recs, { target: 'y', task: 'classification' });
+    expect(ds.schema.featureNames).toEqual(['a', 'b']);
+    expect(ds.dropped).toEqual([1]);
+  });
+});

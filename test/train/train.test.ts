@@ -481,3 +481,18 @@ test('dropLast with a batch larger than the training set is a RangeError, before
   expect(net.parameters().map((p) => Array.from(p.data))).toEqual(before);
   expect(trainFFNN(net, ds, new SGD(net.parameters(), 0.1), { epochs: 1, batchSize: 20, dropLast: true, verbose: 0 })).toHaveLength(1);
 });
+
+// an optimizer made for another network stepped that one: trainFFNN returned losses and trained
+// nothing (red-team pass); a subset of the network's parameters (frozen layers) is still fine
+test('an optimizer over parameters that are not the network\'s is a RangeError', () => {
+  const ds = new RandomDataset(20, 4, 3, { seed: 2 });
+  const net = new FFNN(4, [8], 'relu', 3, { device: 'js', seed: 1 });
+  const other = new FFNN(4, [8], 'relu', 3, { device: 'js', seed: 3 });
+  expect(() => trainFFNN(net, ds, new SGD(other.parameters(), 0.1), { epochs: 1, verbose: 0 })).toThrow(
+    "optimizer: expected an optimizer over the network's parameters (a subset is fine), received one whose params[0] is not a parameter of net",
+  );
+  const frozen = net.parameters().slice(2);
+  const before = net.parameters().slice(0, 2).map((p) => Array.from(p.data));
+  trainFFNN(net, ds, new SGD(frozen, 0.1), { epochs: 1, verbose: 0 });
+  expect(net.parameters().slice(0, 2).map((p) => Array.from(p.data))).toEqual(before);
+});
