@@ -122,7 +122,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--task <task>', 'with --data: classification (class names), regression (a number) or auto (decided from the target column)').choices(['auto', 'classification', 'regression']))
     .option('--columns <names>', 'with --data: the feature columns, comma separated (default: every column but the target)', names)
     .option('--val-split <fraction>', 'the fraction of the training data held out (seeded, stratified for classes) for the validation figures of every epoch; the test set is reported once at the end (default 0.2 with --data, 0.1 otherwise; 0 for none)', fraction('--val-split'))
-    .option('--early-stop <epochs>', 'stop after this many epochs without a lower validation loss and restore the best epoch\'s weights', int('--early-stop', 1))
+    .option('--early-stop <epochs>', 'stop after this many epochs without a lower validation loss and restore the best epoch\'s weights (--save keeps that epoch\'s checkpoint)', int('--early-stop', 1))
     .action(async (opts: TrainCommandOptions, cmd: Command) => {
       await runTrain(opts, given(cmd));
     });

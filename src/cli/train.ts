@@ -18,7 +18,7 @@ import { CosineAnnealingLR, ExponentialLR, LinearLR, OneCycleLR, ReduceLROnPlate
 import { FormatError } from '../errors.js';
 import { loadModel, saveModel, type LoadedFFNN } from '../train/checkpoint.js';
 import { trainFFNN } from '../train/train.js';
-import { evaluate } from '../train/evaluate.js';
+import { evaluate, type Evaluation } from '../train/evaluate.js';
 
 export interface TrainCommandOptions {
   dataset: 'mnist' | 'random';
@@ -207,6 +207,7 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
   const t0 = performance.now();
   // the validation loss of every epoch, drawn beside the training loss
   const valLosses: number[] = [];
+  let bestLoss = Infinity;
   const losses = trainFFNN(net, trainSet, optimizer, {
     epochs,
     initialEpoch: done,
@@ -225,7 +226,12 @@ export async function runTrain(typed: TrainCommandOptions, given: ReadonlySet<st
     // a checkpoint after every epoch: an interrupted run resumes from its last finished epoch
     onEpoch: (info) => {
       if (info.validation !== undefined) valLosses.push(info.validation.loss);
-      save(info.epoch);
+      // with --early-stop the run ends on the best epoch's weights (restored), so the checkpoint is the
+      // best epoch's: a lower validation loss than every epoch before, trainFFNN's own rule (saving every
+      // epoch left the last epoch's weights in the file, not the ones the run reported)
+      const best = info.validation !== undefined && info.validation.loss < bestLoss;
+      if (best) bestLoss = (info.validation as Evaluation).loss;
+      if (o.earlyStop === undefined || best) save(info.epoch);
       if (out.errored !== null) readerGone.abort();
     },
   });
@@ -368,7 +374,7 @@ function runOptions(o: TrainCommandOptions, seed: number): RunOptions {
 
 // what a file given to --resume decides, as the flags that would have made it (only what it holds)
 type Saved = Partial<Pick<TrainCommandOptions,
-  'hidden' | 'act' | 'dtype' | 'precision' | 'standardize' | 'optimizer' | 'lr' | 'weightDecay' | 'l1' | 'momentum' | 'nesterov' | 'schedule' | 'gamma' | 'stepSize'> & RunOptions>;
+  'hidden' | 'act' | 'dtype' | 'precision' | 'standardize' | 'optimizer' | 'lr' | 'weightDecay' | 'l1' | 'maxNorm' | 'momentum' | 'nesterov' | 'schedule' | 'gamma' | 'stepSize'> & RunOptions>;
 
 function savedOptions(m: LoadedFFNN, file: string): Saved {
   const s: Saved = { hidden: [...m.config.hidden], act: m.net.activations.map((a) => a.kind), dtype: m.config.dtype, precision: m.config.precision ?? 'float32', standardize: m.standardizer !== null };
@@ -404,6 +410,7 @@ function savedOptions(m: LoadedFFNN, file: string): Saved {
     s.lr = num(sch?.baseLr ?? h.lr);
     s.weightDecay = num(h.weightDecay);
     s.l1 = num(h.l1);
+    s.maxNorm = num(h.maxNorm);
     if (s.optimizer === 'sgd') {
       s.momentum = num(h.momentum);
       s.nesterov = typeof h.nesterov === 'boolean' ? h.nesterov : undefined;

@@ -88,6 +88,11 @@ export function writeAtomic(file: string, write: (fd: number) => void, who = 'wr
     } catch {
       // already gone
     }
+    // a failed write or rename (ENOSPC, EIO, EDQUOT) named by the caller and the user's path, not as
+    // a bare fs message; the caller's own errors (a bad value found while writing) pass as they are
+    if (typeof (e as NodeJS.ErrnoException)?.code === 'string' && !(e instanceof RangeError) && !(e instanceof TypeError)) {
+      throw fileError(who, file, 'the write failed, the file is unchanged', e);
+    }
     throw e;
   }
   syncDir(dir);

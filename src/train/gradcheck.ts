@@ -12,6 +12,7 @@ import type { FloatArray } from '../kernels/types.js';
 import { checkInt, checkKeys, checkNumber, checkObject, rangeError, typeError } from '../util/check.js';
 import type { LossModule } from '../nn/loss.js';
 import { readTarget, type Target } from '../nn/validate.js';
+import { Sequential } from '../nn/sequential.js';
 
 export interface GradcheckNet {
   forward(x: Tensor): Tensor;
@@ -65,9 +66,16 @@ export function gradcheck(net: GradcheckNet, x: Tensor, y: Target | Tensor, opts
   if (loss !== undefined && (loss === null || typeof loss.forward !== 'function' || typeof loss.backward !== 'function')) {
     throw typeError('options.loss', 'a loss module with forward and backward', loss);
   }
+  // a Sequential's backward takes d loss / d output, not (x, y, yPred): without a loss module the
+  // problem's protocol would pass it the wrong things and fail deep inside
+  if (loss === undefined && net instanceof Sequential) {
+    throw typeError('options.loss', 'a loss module for a Sequential (its backward takes d loss / d output; the (x, y, yPred) protocol is an FFNN\'s)', loss);
+  }
   const named: Array<[string, Parameter]> = typeof net.namedParameters === 'function'
     ? net.namedParameters()
     : net.parameters().map((p, i): [string, Parameter] => [p.name || `parameters[${i}]`, p]);
+  // nothing to check would pass with checked: 0
+  if (named.length === 0) throw rangeError('net', 'a network with parameters to check', 'none');
   for (const [name, p] of named) {
     if (p.dtype !== 'float64') {
       throw new TypeError(`net: expected float64 parameters (central differences need them), received ${p.dtype} '${name}'`);

@@ -212,6 +212,8 @@ describe('ffnn flags (in-process)', () => {
       [() => A, ['--nesterov'], () => `--nesterov: expected no --nesterov (${A} was saved without it), received --nesterov`],
       [() => A, ['--weight-decay', '0.1'], () => `--weight-decay: expected 0 (${at(A)}), received 0.1`],
       [() => A, ['--l1', '0.1'], () => `--l1: expected 0 (${at(A)}), received 0.1`],
+      // it was accepted and ignored (red-team pass)
+      [() => A, ['--max-norm', '3'], () => `--max-norm: expected 0 (${at(A)}), received 3`],
       [() => A, ['--schedule', 'cosine'], () => `--schedule: expected none (${at(A)}), received cosine`],
       [() => B, ['--optimizer', 'adam'], () => `--optimizer: expected adamw (${at(B)}), received adam`],
       [() => B, ['--schedule', 'exponential'], () => `--schedule: expected step (${at(B)}), received exponential`],
@@ -437,3 +439,16 @@ describe('ffnn (spawned)', () => {
     expect(r.stdout).toMatch(/^wasm {3}784-64-10 relu, batch 64, float32: [\d,]+ samples\/s \(\d+ steps; wasm simd128, 1 thread\)/m);
   });
 });
+
+// --early-stop ends on the best epoch's weights (restored); --save wrote every epoch, so the file held
+// the last epoch's weights, not the ones the run reported (red-team pass: 89.48% reported, 90.40% in
+// the file). the checkpoint is now the best epoch's
+test('--early-stop with --save: the saved model is the one whose test accuracy the run printed', () => {
+  const file = join(dir, 'early.safetensors');
+  const r = ffnn('train', '--samples', '3000', '--epochs', '12', '--schedule', 'none', '--lr', '0.05', '--early-stop', '1', '--no-plot', '--save', file, '--verbose', '0');
+  expect(r.code, r.stderr).toBe(0);
+  const printed = /test accuracy (\d+\.\d+)%/.exec(r.stdout)?.[1];
+  const e = ffnn('eval', file);
+  expect(e.code, e.stderr).toBe(0);
+  expect(/accuracy (\d+\.\d+)%/.exec(e.stdout)?.[1]).toBe(printed);
+}, 120_000);

@@ -113,3 +113,20 @@ for (const f of [() => ffnn.loadModel(${JSON.stringify(fifo)}), () => ffnn.loadT
   expect(r.timedOut).toBe(false);
   expect(r.stdout.trim().split('\n')).toEqual(new Array(3).fill(`FormatError: ${fifo}: not a file (a directory or a special file)`));
 });
+
+// a write that fails (a full disk: ENOSPC) said only "ENOSPC: no space left on device, write", naming
+// neither the command nor the file (red-team pass, on a 2 MB tmpfs): now both, and the old file stays
+it('a failed write names the caller and the path; the old file and no temp file remain', async () => {
+  const { writeAtomic } = await import('../../src/io/atomic.js');
+  const { readdirSync } = await import('node:fs');
+  const target = join(dir, 'full.safetensors');
+  writeFileSync(target, 'old');
+  const full = (): never => {
+    const e = new Error('ENOSPC: no space left on device, write') as NodeJS.ErrnoException;
+    e.code = 'ENOSPC';
+    throw e;
+  };
+  expect(() => writeAtomic(target, full, 'saveModel')).toThrow(`saveModel: cannot write ${JSON.stringify(target)}: the write failed, the file is unchanged (ENOSPC)`);
+  expect(readFileSync(target, 'utf8')).toBe('old');
+  expect(readdirSync(dir).filter((f) => f.startsWith('.full.safetensors.'))).toEqual([]);
+});

@@ -167,6 +167,15 @@ describe('gradcheck arguments', () => {
     const net = new FFNN(3, [2], ['relu'], 2, { device: 'js', seed: 1 });
     expect(() => gradcheck(net, x.to('float32'), [0, 1])).toThrow(/float64 parameters.*float32 'W1'/);
   });
+  // a Sequential without options.loss failed deep inside ("gradOut: expected a tensor of shape ..."),
+  // and a network without parameters passed with checked: 0 (red-team pass)
+  test('a Sequential without options.loss, a network without parameters', () => {
+    const seq = new Sequential(new Linear(3, 5, { device: 'js', dtype: 'float64', seed: 1 }));
+    expect(() => gradcheck(seq, x, [0, 1])).toThrow(/^options\.loss: expected a loss module for a Sequential/);
+    expect(() => gradcheck(seq, x, [0, 1], { loss: new CrossEntropyLoss({ device: 'js' }) })).not.toThrow();
+    const empty = { forward: (t: Tensor) => t, backward: () => undefined, parameters: () => [] };
+    expect(() => gradcheck(empty, x, [0, 1])).toThrow('net: expected a network with parameters to check, received "none"');
+  });
   test('not a net, bad epsilon, bad loss', () => {
     const net = new FFNN(3, [2], ['relu'], 2, { device: 'js', dtype: 'float64', seed: 1 });
     expect(() => gradcheck({} as never, x, [0, 1])).toThrow(TypeError);
