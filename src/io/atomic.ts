@@ -3,9 +3,10 @@
 // the rename replaces whatever has the name, so a target that exists and is not a regular file (a
 // fifo, /dev/null, a socket, a folder) is refused first: replacing it would destroy it. a symbolic
 // link to a regular file is followed: the file it points to is replaced, the link stays. a read-only
-// file is refused, and a replaced file keeps its permission bits
+// file is refused, and a replaced file keeps its permission bits; temp files a killed writer left
+// beside the target are removed by the next write
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 
 function kindOf(st: Stats): string {
@@ -81,6 +82,7 @@ export function writeAtomic(file: string, write: (fd: number) => void, who = 'wr
     // the target is checked again right before the rename: it may have become a fifo meanwhile
     checkWriteTarget(target, who);
     renameSync(tmp, target);
+    sweepStale(dir, basename(target));
   } catch (e) {
     if (!done) closeSync(fd);
     try {
@@ -110,6 +112,39 @@ export function writeFileAtomic(file: string, data: Uint8Array | string, who = '
 }
 
 // makes the rename durable; some platforms (Windows) cannot open a folder, which is not an error
+// temp files of this target left by a writer that was killed mid-write (SIGKILL, a power cut: nothing
+// could remove them), named .<target>.<pid>.<hex>.tmp with a pid no process has now; another
+// writer's live temp file is left alone. best effort: a folder that cannot be listed is skipped
+function sweepStale(dir: string, base: string): void {
+  const prefix = `.${base}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !n.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(n.slice(prefix.length));
+    if (m === null || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: a process of another user has that pid
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function syncDir(dir: string): void {
   let fd: number;
   try {

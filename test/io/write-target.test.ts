@@ -130,3 +130,29 @@ it('a failed write names the caller and the path; the old file and no temp file 
   expect(readFileSync(target, 'utf8')).toBe('old');
   expect(readdirSync(dir).filter((f) => f.startsWith('.full.safetensors.'))).toEqual([]);
 });
+
+// a writer killed mid-write (SIGKILL) left .<file>.<pid>.<hex>.tmp beside the target, 10-15 MB each,
+// never removed (red-team pass): the next write of that target removes those whose process is gone
+it('temp files of a killed writer are removed by the next write; a live writer\'s are kept', async () => {
+  const { writeAtomic } = await import('../../src/io/atomic.js');
+  const { readdirSync, writeSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const target = join(dir, 'swept.safetensors');
+  let dead = 999_999;
+  const isAlive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  while (isAlive(dead)) dead--;
+  const live = spawn('sleep', ['30']);
+  try {
+    const stale = `.swept.safetensors.${dead}.deadbeef.tmp`;
+    const busy = `.swept.safetensors.${live.pid}.cafef00d.tmp`;
+    writeFileSync(join(dir, stale), 'x');
+    writeFileSync(join(dir, busy), 'y');
+    writeFileSync(join(dir, '.swept.safetensors.notapid.tmp'), 'z');
+    writeAtomic(target, (fd) => void writeSync(fd, 'new'), 'saveModel');
+    const left = readdirSync(dir).filter((f) => f.startsWith('.swept.safetensors.'));
+    expect(left.sort()).toEqual([busy, '.swept.safetensors.notapid.tmp'].sort());
+    expect(readFileSync(target, 'utf8')).toBe('new');
+  } finally {
+    live.kill();
+  }
+});
