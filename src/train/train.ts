@@ -14,6 +14,7 @@ import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { clippingOptimizer } from '../optim/clip.js';
+import { OneCycleLR } from '../optim/lr-scheduler.js';
 import { EpochProgress, type ProgressStream } from '../report/progress.js';
 import { randomSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -234,6 +235,18 @@ function trainOnce(net: Module, dataset: Dataset, optimizer: Optimizer, opts?: T
   // every batch dropped: the run would report a loss of 0 each epoch and train nothing
   if (loader.length === 0) {
     throw rangeError('options.batchSize', `at most ${dataset.length} (the training samples) with dropLast, which drops a short last batch`, batchSize);
+  }
+  // a OneCycleLR shorter than the run (stepsPerEpoch not the loader's) failed at the first step past its
+  // end, partway through; said before any step
+  for (const s of perStep) {
+    if (!(s instanceof OneCycleLR)) continue;
+    const left = s.totalSteps - s.stateDict().lastEpoch;
+    const need = epochs * loader.length;
+    if (left < need) {
+      throw new RangeError(
+        `options.schedule: expected a OneCycleLR with at least ${need} steps left (${epochs} epochs of ${loader.length} batches), received one with ${left} left of its totalSteps ${s.totalSteps}`,
+      );
+    }
   }
   // an FFNN or Sequential with SGD / Adam: each step one kernel call (TrainStep makes the module calls
   // itself for what it cannot fuse), the same numbers as moduleCallsStep

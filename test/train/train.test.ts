@@ -496,3 +496,21 @@ test('an optimizer over parameters that are not the network\'s is a RangeError',
   trainFFNN(net, ds, new SGD(frozen, 0.1), { epochs: 1, verbose: 0 });
   expect(net.parameters().slice(0, 2).map((p) => Array.from(p.data))).toEqual(before);
 });
+
+// a OneCycleLR whose stepsPerEpoch is not the loader's failed at its first step past totalSteps, in
+// the middle of the run (red-team pass): refused before any step
+test('a OneCycleLR shorter than the run is a RangeError before the first step', async () => {
+  const { OneCycleLR } = await import('../../src/optim/lr-scheduler.js');
+  const net = new FFNN(4, [8], 'relu', 3, { device: 'js', seed: 1 });
+  const ds = new RandomDataset(40, 4, 3, { seed: 2 });
+  const opt = new SGD(net.parameters(), 0.1);
+  const before = net.parameters().map((p) => Array.from(p.data));
+  const short = new OneCycleLR(opt, { maxLr: 0.1, epochs: 2, stepsPerEpoch: 4 });
+  expect(() => trainFFNN(net, ds, opt, { epochs: 2, batchSize: 8, schedule: short, verbose: 0 })).toThrow(
+    'options.schedule: expected a OneCycleLR with at least 10 steps left (2 epochs of 5 batches), received one with 8 left of its totalSteps 8',
+  );
+  expect(net.parameters().map((p) => Array.from(p.data))).toEqual(before);
+  const opt2 = new SGD(net.parameters(), 0.1);
+  const fits = new OneCycleLR(opt2, { maxLr: 0.1, epochs: 2, stepsPerEpoch: 5 });
+  expect(trainFFNN(net, ds, opt2, { epochs: 2, batchSize: 8, schedule: fits, verbose: 0 })).toHaveLength(10);
+});
