@@ -9,7 +9,11 @@
 // the promise resolves with the losses of the completed steps; the weights and the optimizer state
 // are those after the last of them. errors (a non-finite loss, a bad option) reject with the error
 // trainFFNN throws, after the state at that point has been copied back. if the worker itself dies
-// (out of memory), the promise rejects and the caller's objects are unchanged.
+// (out of memory), the promise rejects and the caller's objects are unchanged. onStep and onEpoch
+// run on the caller's thread while the worker goes on (onStep gets the steps in batches, every
+// progressInterval ms): an exception they throw stops the worker at a later step than the one it was
+// thrown at, so the promise rejects with that exception carrying stepsDone, the steps the returned
+// weights hold (not a fixed number: trainFFNN on one thread stops right at the step)
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { checkDataset, gatherRows, isContiguous, type Dataset } from '../data/dataset.js';
@@ -276,7 +280,12 @@ function start(
           return;
         }
         const losses = Array.from(m.losses);
-        if (callbackError !== null) reject((callbackError as { e: unknown }).e);
+        if (callbackError !== null) {
+          // the weights are the state after the worker's last step, later than the callback's
+          const e = (callbackError as { e: unknown }).e;
+          if (typeof e === 'object' && e !== null && Object.isExtensible(e)) (e as { stepsDone?: number }).stepsDone = losses.length;
+          reject(e);
+        }
         else if (m.error !== null) reject(rebuildError(m.error));
         else resolve(losses);
         return;

@@ -244,3 +244,28 @@ describe('abort', () => {
     expectSameState(a, b);
   }, 60_000);
 });
+
+// onStep runs on this thread while the worker goes on, so an exception thrown at step 10 stopped the
+// worker some steps later, a different number each run, and nothing said how many (red-team pass).
+// the rejected error now carries stepsDone, and the weights are exactly trainFFNN's after that many
+it('an exception from onStep rejects with it; stepsDone is the steps the returned weights hold', async () => {
+  const make = (): Setup => {
+    const net = new FFNN(20, [16], 'relu', 4, { device: 'js', seed: 7 });
+    const opt = new SGD(net.parameters(), { lr: 0.05, momentum: 0.9, device: 'js' });
+    return { net, opt, sched: new StepLR(opt, { stepSize: 1, gamma: 0.7 }) };
+  };
+  const ds = new RandomDataset(400, 20, 4, { seed: 8 });
+  const opts = { epochs: 20, batchSize: 4, seed: 9, verbose: 0 as const };
+  const a = make();
+  const boom = new Error('stop at 10');
+  let seen = 0;
+  const err = await trainFFNNAsync(a.net, ds, a.opt, { ...opts, progressInterval: 1, schedule: a.sched, onStep: () => { if (++seen === 10) throw boom; } }).then(() => null, (e: unknown) => e);
+  expect(err).toBe(boom);
+  const n = (err as { stepsDone?: number }).stepsDone as number;
+  expect(n).toBeGreaterThanOrEqual(10);
+  const b = make();
+  const ctl = new AbortController();
+  let steps = 0;
+  trainFFNN(b.net, ds, b.opt, { ...opts, schedule: b.sched, signal: ctl.signal, onStep: () => { if (++steps === n) ctl.abort(); } });
+  expectSameState(a, b);
+}, 60_000);
