@@ -170,8 +170,25 @@ export class FFNN extends Module {
     checkFinite('yPred', yp, this.kernels);
     const t = readTarget('y', y, B, C, this.dtype, this.ws, this.kernels);
     // the hidden activations must be those of x: recompute unless x is what forward saw last
-    if (this.lastX !== x.data || this.probs === null || this.probs.shape[0] !== B) this.run(x);
+    const recompute = this.lastX !== x.data || this.probs === null || this.probs.shape[0] !== B;
+    // yPred may be the output tensor itself, which the recompute writes over: its values kept first
+    const given = recompute && this.probs !== null && yp.data === this.probs.data ? yp.data.slice() : yp.data;
+    if (recompute) this.run(x);
     else this.checkUnchanged(x);
+    // d loss / d logits = yPred - y holds only for yPred = forward(x): a yPred of another input (a
+    // forward on another batch since, which reuses the output tensor, or x.data replaced) gave the
+    // gradient of no loss at all, silently
+    const own = (this.probs as Tensor).data;
+    for (let i = 0; i < own.length; i++) {
+      const a = own[i];
+      const b = given[i];
+      if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) {
+        throw new RangeError(
+          `yPred: expected forward(x)'s output for this x (the probabilities backward differentiates), received values that differ at ` +
+            `[${Math.floor(i / C)}, ${i % C}] (${b} against ${a}): x changed since forward(x), or yPred came from another input`,
+        );
+      }
+    }
     // d loss / d u(L+1) = (yHat S - y) / B, S the row's target sum: CELoss's gradient for any
     // target rows; yHat - y where a row sums to 1 (one-hot, a distribution), with the same bits;
     // for class indices, 1 / B taken off yHat / B at the target

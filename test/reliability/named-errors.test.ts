@@ -167,6 +167,27 @@ describe('refused as torch refuses: state another caller changed between forward
     net.backward(x, [0, 1], q);
   });
 
+  // backward differentiates CELoss(yPred, y) with yPred = forward(x): one from another input gave the
+  // gradient of no loss at all, silently (red-team pass): x.data replaced since forward (the in-place
+  // check hashes the same array only), or a forward on another batch since, which reuses the output
+  // tensor the first forward returned
+  it('FFNN.backward(x, y, yPred) with a yPred that is not forward(x)\'s output is a RangeError', () => {
+    for (const device of ['js', 'native', 'wasm'] as const) {
+      const net = new FFNN(4, [3], 'tanh', 2, { seed: 1, device, dtype: 'float64' });
+      const x = Tensor.randn([2, 4], { dtype: 'float64', seed: 2 });
+      const x2 = Tensor.randn([2, 4], { dtype: 'float64', seed: 3 });
+      const p = net.forward(x);
+      const copy = p.clone();
+      net.backward(x, [0, 1], copy);
+      net.forward(x2);
+      expect(() => net.backward(x, [0, 1], p), device).toThrow(/^yPred: expected forward\(x\)'s output for this x .*received values that differ at \[0, 0\]/);
+      net.backward(x, [0, 1], copy);
+      const q = net.forward(x);
+      x.data = x2.data.slice();
+      expect(() => net.backward(x, [0, 1], q), device).toThrow(/x changed since forward\(x\), or yPred came from another input$/);
+    }
+  });
+
   it('typed arrays that are Proxies are named on every device', () => {
     for (const b of backends) {
       const k = checked(b.kernels);
