@@ -137,8 +137,16 @@ export async function plotLosses(runs: Record<string, LossCurve>, file: string, 
   return svg;
 }
 
+// characters XML does not allow (C0 controls but tab, newline and return; U+FFFE, U+FFFF; a lone
+// surrogate): written into the SVG, they made a file no XML parser reads
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
+
 function checkString(name: string, v: unknown): string {
   if (typeof v !== 'string') throw typeError(name, 'a string', v);
+  const bad = NOT_XML.exec(v);
+  if (bad !== null) {
+    throw new RangeError(`${name}: expected text without control characters (the SVG is XML), received one at [${bad.index}] (U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`);
+  }
   return v;
 }
 
@@ -160,6 +168,7 @@ function checkRuns(runs: unknown): string[] {
   for (const k of names) {
     const r = (runs as Record<string, unknown>)[k];
     const at = `runs[${JSON.stringify(k)}]`;
+    checkString(`${at} (its name)`, k);
     if (!Array.isArray(r) && !(r instanceof Float32Array) && !(r instanceof Float64Array)) {
       throw typeError(at, 'an array of losses', r);
     }

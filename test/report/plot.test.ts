@@ -80,3 +80,18 @@ describe('plotLosses', () => {
     await expect(plotLosses({ a: [1] }, f, { fontFiles: ['/no/such.ttf'] })).rejects.toThrow(/options.fontFiles\[0\]/);
   });
 });
+
+// a control character in a title or run name went into the SVG as is, and no XML parser would read
+// the file (red-team pass): refused, named; markup characters stay escaped text
+describe('plot text XML cannot hold', () => {
+  it('a control character or a lone surrogate in a title, label or run name is a RangeError', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ffnn-plot-xml-')), 'p.svg');
+    await expect(plotLosses({ a: [1, 0.5] }, out, { title: 'loss\u0007' })).rejects.toThrow('options.title: expected text without control characters (the SVG is XML), received one at [4] (U+0007)');
+    await expect(plotLosses({ 'run\u0000': [1, 0.5] }, out)).rejects.toThrow(/^runs\["run\\u0000"\] \(its name\): expected text without control characters/);
+    await expect(plotLosses({ a: [1, 0.5] }, out, { yLabel: '\uD800' })).rejects.toThrow(RangeError);
+    await plotLosses({ 'a <b> & "c"': [1, 0.5] }, out, { title: '<script>alert(1)</script> 😀' });
+    const svg = readFileSync(out, 'utf8');
+    expect(svg).not.toContain('<script>');
+    expect(svg).toContain('&lt;script&gt;');
+  });
+});
