@@ -221,3 +221,17 @@ export function trainingModes(net: Module): Array<[Module, boolean]> {
 export function restoreModes(modes: ReadonlyArray<[Module, boolean]>): void {
   for (const [m, training] of modes) m.training = training;
 }
+
+// each parameter of `entries` (a place's name and its parameter; null, a Linear without bias,
+// skipped) at its first place, and the first repeat (tied weights: one Parameter at two places) as
+// [the later place, the first one], or null; the walk stops there
+export function parameterPlaces(entries: Iterable<readonly [string, Parameter | null]>): { first: Map<Parameter, string>; repeat: [string, string] | null } {
+  const first = new Map<Parameter, string>();
+  for (const [place, p] of entries) {
+    if (p === null) continue;
+    const other = first.get(p);
+    if (other !== undefined) return { first, repeat: [place, other] };
+    first.set(p, place);
+  }
+  return { first, repeat: null };
+}

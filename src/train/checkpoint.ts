@@ -17,7 +17,7 @@ import { Activation, activation } from '../nn/activation.js';
 import { Dropout } from '../nn/dropout.js';
 import { FFNN } from '../nn/ffnn.js';
 import { Linear } from '../nn/linear.js';
-import type { Module } from '../nn/module.js';
+import { parameterPlaces, type Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import { Softmax } from '../nn/softmax.js';
 import { checkFinite, checkTensor } from '../nn/validate.js';
@@ -168,21 +168,16 @@ function jsonOf(name: string, v: unknown): string {
 // in namedParameters, and the config rebuilds each Linear with its own: such a file would not load
 // back. refused before anything is written, naming both places
 function checkUntied(net: SavableNet): void {
-  const seen = new Map<Parameter, string>();
+  const entries: Array<[string, Parameter | null]> = [];
   const visit = (m: Module, at: string): void => {
-    if (m instanceof Linear) {
-      for (const [what, p] of [['weight', m.weight], ['bias', m.bias]] as const) {
-        if (p === null) continue;
-        const other = seen.get(p);
-        if (other !== undefined) {
-          throw new RangeError(`net: expected Linear layers with parameters of their own (a saved model rebuilds each layer with its own), received ${at}.${what} the same Parameter as ${other} (tied); untie them first`);
-        }
-        seen.set(p, `${at}.${what}`);
-      }
-    }
+    if (m instanceof Linear) entries.push([`${at}.weight`, m.weight], [`${at}.bias`, m.bias]);
     m.children().forEach((c, i) => visit(c, m instanceof Sequential ? `${at}.modules[${i}]` : `${at}.children()[${i}]`));
   };
   visit(net, 'net');
+  const { repeat } = parameterPlaces(entries);
+  if (repeat !== null) {
+    throw new RangeError(`net: expected Linear layers with parameters of their own (a saved model rebuilds each layer with its own), received ${repeat[0]} the same Parameter as ${repeat[1]} (tied); untie them first`);
+  }
 }
 
 export function saveModel(file: string, net: SavableNet, opts?: SaveModelOptions): void {

@@ -20,7 +20,7 @@ import {
 } from '../kernels/types.js';
 import { FFNN } from '../nn/ffnn.js';
 import type { FusedDrop, FusedLayer } from '../nn/fused.js';
-import type { Module } from '../nn/module.js';
+import { parameterPlaces, type Module } from '../nn/module.js';
 import { CategoricalCELoss, CELoss, CrossEntropyLoss, type LossModule } from '../nn/loss.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkLike, checkMatrix, checkRows, readIndices, type Indices } from '../nn/validate.js';
@@ -321,21 +321,13 @@ export class TrainStep {
 // the module calls sum both uses, then step. a learnable activation scalar may be shared (its update
 // waits for every layer)
 function sharedParameter(layers: readonly FusedLayer[]): string | null {
-  const seen = new Map<Parameter, string>();
-  for (let l = 0; l < layers.length; l++) {
-    const ly = layers[l];
-    for (const [what, p] of [['weight', ly.weight], ['bias', ly.bias]] as const) {
-      if (p === null) continue;
-      const other = seen.get(p);
-      const here = `layer ${l + 1}'s ${what}`;
-      if (other !== undefined) return `${here} is also ${other} (a parameter shared between layers: the module calls add both gradients before the step)`;
-      seen.set(p, here);
-    }
-  }
+  const why = ' (a parameter shared between layers: the module calls add both gradients before the step)';
+  const { first, repeat } = parameterPlaces(layers.flatMap((ly, l) => [[`layer ${l + 1}'s weight`, ly.weight], [`layer ${l + 1}'s bias`, ly.bias]] as const));
+  if (repeat !== null) return `${repeat[0]} is also ${repeat[1]}${why}`;
   for (let l = 0; l < layers.length; l++) {
     const sc = layers[l].scalar;
-    const other = sc === null ? undefined : seen.get(sc);
-    if (other !== undefined) return `layer ${l + 1}'s activation parameter is also ${other} (a parameter shared between layers: the module calls add both gradients before the step)`;
+    const other = sc === null ? undefined : first.get(sc);
+    if (other !== undefined) return `layer ${l + 1}'s activation parameter is also ${other}${why}`;
   }
   return null;
 }
